@@ -24,7 +24,38 @@ export function pyFloat(value: number): string {
   return Number.isInteger(value) ? `${value}.0` : pyNumber(value);
 }
 
-const PRECEDENCE: Record<string, number> = { "+": 1, "-": 1, "*": 2, "/": 2 };
+/** Python's binding strength of each operator (higher binds tighter); atoms are 20. */
+const BINARY_PRECEDENCE: Record<string, number> = {
+  or: 2, and: 3, "|": 6, "^": 7, "&": 8, "<<": 9, ">>": 9, "+": 10, "-": 10, "*": 11, "/": 11, "//": 11, "%": 11, "@": 11, "**": 13,
+};
+const COMPARE_PRECEDENCE = 5;
+const ATOM = 20;
+
+function precedence(expr: PyExpr): number {
+  switch (expr.k) {
+    case "binop":
+      return BINARY_PRECEDENCE[expr.op]!;
+    case "compare":
+      return COMPARE_PRECEDENCE;
+    case "unary":
+      return expr.op === "not" ? 4 : 12;
+    case "ternary":
+      return 1;
+    case "lit":
+      return typeof expr.value === "number" && expr.value < 0 ? 12 : ATOM;
+    case "float":
+      return expr.value < 0 ? 12 : ATOM;
+    default:
+      return ATOM;
+  }
+}
+
+/** `expr` rendered where an operand of strength `p` is needed; `**` binds right, the others left. */
+function operand(expr: PyExpr, p: number, tighter: boolean): string {
+  const text = renderExpr(expr);
+  const q = precedence(expr);
+  return q < p || (tighter && q === p) ? `(${text})` : text;
+}
 
 export function renderExpr(expr: PyExpr): string {
   switch (expr.k) {
@@ -41,18 +72,28 @@ export function renderExpr(expr: PyExpr): string {
       return `${renderOperand(expr.fn)}(${args.join(", ")})`;
     }
     case "binop": {
-      const p = PRECEDENCE[expr.op]!;
-      const side = (e: PyExpr, right: boolean) => {
-        const text = renderExpr(e);
-        const inner = e.k === "binop" ? PRECEDENCE[e.op]! : 9;
-        return inner < p || (right && inner === p) ? `(${text})` : text;
-      };
-      return `${side(expr.left, false)} ${expr.op} ${side(expr.right, true)}`;
+      const p = BINARY_PRECEDENCE[expr.op]!;
+      const right = expr.op === "**";
+      return `${operand(expr.left, p, right)} ${expr.op} ${operand(expr.right, p, !right)}`;
     }
+    case "compare":
+      return `${operand(expr.left, COMPARE_PRECEDENCE, false)} ${expr.op} ${operand(expr.right, COMPARE_PRECEDENCE, true)}`;
     case "unary": {
-      const text = renderExpr(expr.operand);
-      return expr.operand.k === "binop" ? `${expr.op}(${text})` : `${expr.op}${text}`;
+      const p = precedence(expr);
+      return expr.op === "not" ? `not ${operand(expr.operand, p, false)}` : `${expr.op}${operand(expr.operand, p, false)}`;
     }
+    case "ternary":
+      return `${operand(expr.then, 2, false)} if ${operand(expr.condition, 2, false)} else ${operand(expr.otherwise, 1, false)}`;
+    case "subscript": {
+      const index = expr.index.k === "tuple" && expr.index.items.length > 1 ? expr.index.items.map(renderExpr).join(", ") : renderExpr(expr.index);
+      return `${renderOperand(expr.obj)}[${index}]`;
+    }
+    case "slice": {
+      const part = (e: PyExpr | null) => (e ? renderExpr(e) : "");
+      return expr.step ? `${part(expr.start)}:${part(expr.stop)}:${part(expr.step)}` : `${part(expr.start)}:${part(expr.stop)}`;
+    }
+    case "ellipsis":
+      return "...";
     case "list":
       return `[${expr.items.map(renderExpr).join(", ")}]`;
     case "tuple":
@@ -61,6 +102,7 @@ export function renderExpr(expr: PyExpr): string {
       return `{${expr.entries.map(([k, v]) => `${JSON.stringify(k)}: ${renderExpr(v)}`).join(", ")}}`;
     case "input":
     case "module":
+    case "arg":
       throw new Error("placeholder left in a forward expression");
   }
 }
@@ -68,5 +110,5 @@ export function renderExpr(expr: PyExpr): string {
 /** Operands of `.attr` and calls need parentheses unless they are atoms. */
 function renderOperand(expr: PyExpr): string {
   const text = renderExpr(expr);
-  return expr.k === "binop" || expr.k === "unary" || (expr.k === "lit" && typeof expr.value === "number" && expr.value < 0) ? `(${text})` : text;
+  return precedence(expr) < ATOM ? `(${text})` : text;
 }

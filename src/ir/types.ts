@@ -157,16 +157,27 @@ export type PyExpr =
   | { k: "name"; name: string }
   | { k: "input"; index: number }
   | { k: "module" }
+  /** An op rule's placeholder for a tensor argument (an item of a list argument with `index`). */
+  | { k: "arg"; name: string; index?: number }
   | { k: "lit"; value: number | string | boolean | null | PyLiteral[] }
   /** A number written as a Python float (`4.0`, not `4`). */
   | { k: "float"; value: number }
   | { k: "attr"; obj: PyExpr; name: string }
   | { k: "call"; fn: PyExpr; args: PyExpr[]; kwargs?: [string, PyExpr][] }
-  | { k: "binop"; op: "+" | "-" | "*" | "/"; left: PyExpr; right: PyExpr }
-  | { k: "unary"; op: "-" | "+"; operand: PyExpr }
+  | { k: "binop"; op: BinaryOp; left: PyExpr; right: PyExpr }
+  | { k: "unary"; op: "-" | "+" | "~" | "not"; operand: PyExpr }
+  | { k: "compare"; op: CompareOp; left: PyExpr; right: PyExpr }
+  | { k: "subscript"; obj: PyExpr; index: PyExpr }
+  /** `start:stop:step` inside a subscript; null parts are left out. */
+  | { k: "slice"; start: PyExpr | null; stop: PyExpr | null; step: PyExpr | null }
+  | { k: "ellipsis" }
+  | { k: "ternary"; condition: PyExpr; then: PyExpr; otherwise: PyExpr }
   | { k: "list"; items: PyExpr[] }
   | { k: "tuple"; items: PyExpr[] }
   | { k: "dict"; entries: [string, PyExpr][] };
+
+export type BinaryOp = "+" | "-" | "*" | "/" | "//" | "%" | "**" | "@" | "&" | "|" | "^" | "<<" | ">>" | "and" | "or";
+export type CompareOp = "<" | "<=" | ">" | ">=" | "==" | "!=" | "is" | "is not" | "in" | "not in";
 
 export type PyLiteral = number | string | boolean | null | PyLiteral[];
 

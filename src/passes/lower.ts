@@ -19,6 +19,7 @@ import type {
 } from "../ir/types.js";
 import { activationSpec, applyActivation } from "../rules/activations.js";
 import { classOrder } from "../ir/models.js";
+import { calledNames, mapExpr } from "../ir/expr.js";
 import { lowerOperator } from "../rules/operators.js";
 import { ruleFor } from "../rules/registry.js";
 import type { Lowering } from "../rules/types.js";
@@ -274,7 +275,7 @@ function lowerModel(
       varOf.set(t, name);
       return name;
     });
-    collectCalls(value, calls);
+    calledNames(value, calls);
     statements.push({ kind: "assign", targets, value, file: node.range.file, line: node.range.line });
   }
 
@@ -330,58 +331,13 @@ function orderLegacy(rows: TensorMapping[]): TensorMapping[] {
   return rows;
 }
 
-/** Module-level functions an expression calls (`F.relu`, `torch.cat`, `pad_same`); not `self.*` or methods. */
-function collectCalls(expr: PyExpr, into: Set<string>): void {
-  switch (expr.k) {
-    case "call":
-      if (expr.fn.k === "name") into.add(expr.fn.name);
-      collectCalls(expr.fn, into);
-      expr.args.forEach((a) => collectCalls(a, into));
-      expr.kwargs?.forEach(([, v]) => collectCalls(v, into));
-      return;
-    case "attr":
-      return collectCalls(expr.obj, into);
-    case "binop":
-      collectCalls(expr.left, into);
-      return collectCalls(expr.right, into);
-    case "unary":
-      return collectCalls(expr.operand, into);
-    case "list":
-    case "tuple":
-      return expr.items.forEach((i) => collectCalls(i, into));
-    case "dict":
-      return expr.entries.forEach(([, v]) => collectCalls(v, into));
-    default:
-      return;
-  }
-}
-
 /** Replace `{k: "input"}` and `{k: "module"}` placeholders in a rule's forward expression. */
 function substitute(expr: PyExpr, inputs: PyExpr[], attr: string | null): PyExpr {
-  const go = (e: PyExpr): PyExpr => {
-    switch (e.k) {
-      case "input":
-        return inputs[e.index]!;
-      case "module":
-        return { k: "attr", obj: { k: "name", name: "self" }, name: attr! };
-      case "attr":
-        return { ...e, obj: go(e.obj) };
-      case "call":
-        return { ...e, fn: go(e.fn), args: e.args.map(go), kwargs: e.kwargs?.map(([k, v]) => [k, go(v)] as [string, PyExpr]) };
-      case "binop":
-        return { ...e, left: go(e.left), right: go(e.right) };
-      case "unary":
-        return { ...e, operand: go(e.operand) };
-      case "list":
-      case "tuple":
-        return { ...e, items: e.items.map(go) };
-      case "dict":
-        return { ...e, entries: e.entries.map(([k, v]) => [k, go(v)] as [string, PyExpr]) };
-      default:
-        return e;
-    }
-  };
-  return go(expr);
+  return mapExpr(expr, (e) => {
+    if (e.k === "input") return inputs[e.index]!;
+    if (e.k === "module") return { k: "attr", obj: { k: "name", name: "self" }, name: attr! };
+    return undefined;
+  });
 }
 
 /** The expression that converts a tensor from one layout to another. */

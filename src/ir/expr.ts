@@ -1,0 +1,49 @@
+// Generic walks over Python expressions (PyExpr): one place that knows every kind's children.
+import type { PyExpr } from "./types.js";
+
+/** Rebuilds `expr` bottom-up; `leaf` may replace any node (return undefined to keep walking into it). */
+export function mapExpr(expr: PyExpr, leaf: (e: PyExpr) => PyExpr | undefined): PyExpr {
+  const replaced = leaf(expr);
+  if (replaced !== undefined) return replaced;
+  const go = (e: PyExpr) => mapExpr(e, leaf);
+  const opt = (e: PyExpr | null) => (e ? go(e) : null);
+  switch (expr.k) {
+    case "attr":
+      return { ...expr, obj: go(expr.obj) };
+    case "call":
+      return { ...expr, fn: go(expr.fn), args: expr.args.map(go), kwargs: expr.kwargs?.map(([k, v]) => [k, go(v)] as [string, PyExpr]) };
+    case "binop":
+    case "compare":
+      return { ...expr, left: go(expr.left), right: go(expr.right) };
+    case "unary":
+      return { ...expr, operand: go(expr.operand) };
+    case "subscript":
+      return { ...expr, obj: go(expr.obj), index: go(expr.index) };
+    case "slice":
+      return { ...expr, start: opt(expr.start), stop: opt(expr.stop), step: opt(expr.step) };
+    case "ternary":
+      return { ...expr, condition: go(expr.condition), then: go(expr.then), otherwise: go(expr.otherwise) };
+    case "list":
+    case "tuple":
+      return { ...expr, items: expr.items.map(go) };
+    case "dict":
+      return { ...expr, entries: expr.entries.map(([k, v]) => [k, go(v)] as [string, PyExpr]) };
+    default:
+      return expr;
+  }
+}
+
+/** Visits every node of `expr`, parents before children. */
+export function visitExpr(expr: PyExpr, visit: (e: PyExpr) => void): void {
+  mapExpr(expr, (e) => {
+    visit(e);
+    return undefined;
+  });
+}
+
+/** Module-level functions an expression calls (`F.relu`, `torch.cat`, `pad_same`); not `self.*` or methods. */
+export function calledNames(expr: PyExpr, into: Set<string>): void {
+  visitExpr(expr, (e) => {
+    if (e.k === "call" && e.fn.k === "name") into.add(e.fn.name);
+  });
+}
