@@ -1,25 +1,17 @@
 // View models for the templates: every string the templates print is computed here, so the
 // templates only lay files out.
 import { torchShape } from "../ir/layout.js";
-import { HELPER_CALLS, HELPERS, type ConstantMapping, type ForwardStatement, type Layout, type ModuleCtor, type TensorMapping, type TorchModel, type TorchValue } from "../ir/types.js";
-import { pyFloat, pyLiteral, renderExpr } from "./render.js";
+import { HELPER_CALLS, HELPERS, type ConstantMapping, type Layout, type TensorMapping, type TorchModel, type TorchValue } from "../ir/types.js";
+import { printClass } from "./printer.js";
+import { pyFloat, pyLiteral } from "./render.js";
 
 export interface ModuleFileView {
   source: string;
   weightsScript: string;
   imports: string[];
   helpers: string[];
-  classes: ClassView[];
-}
-
-interface ClassView {
-  name: string;
-  docstring: string;
-  submodules: { attr: string; ctor: string; location: string }[];
-  frozen: string[];
-  parameters: string;
-  statements: { code: string; location: string }[];
-  returns: string | null;
+  /** Each class printed from its module IR. */
+  classes: string[];
 }
 
 export interface WeightsFileView {
@@ -38,7 +30,7 @@ export function moduleFileView(
   weightsScript: string,
   helperSources: Map<string, string>,
 ): ModuleFileView {
-  const classes = models.map((m) => classView(m, source));
+  const classes = models.map((m) => classText(m, source));
   const calls = new Set(models.flatMap((m) => m.calls));
   const used = HELPERS.filter((h) => calls.has(h));
   const helpers = used.map((h) => helperSources.get(h)!);
@@ -51,33 +43,8 @@ export function moduleFileView(
   return { source, weightsScript, imports, helpers, classes };
 }
 
-function classView(model: TorchModel, source: string): ClassView {
-  const location = (file: string, line: number) => `${file}:${line}`;
-  return {
-    name: model.className,
-    docstring: docstring(model, source),
-    submodules: model.submodules.map((s) => ({
-      attr: s.attr,
-      ctor: "nestedClass" in s.ctor ? `${s.ctor.nestedClass}()` : renderCtor(s.ctor),
-      location: location(s.file, s.line),
-    })),
-    frozen: model.submodules.flatMap((s) =>
-      s.frozen.map((p) => `self.${s.attr}.${p}.requires_grad_(False)  # Keras has no such tensor: it stays a constant`),
-    ),
-    parameters: model.inputs.map((i) => i.variable).join(", "),
-    statements: model.statements.map((s) => ({ code: statementCode(s), location: location(s.file, s.line) })),
-    returns: model.statements.some((s) => s.kind === "raise") ? null : renderExpr(model.returns),
-  };
-}
-
-function statementCode(statement: ForwardStatement): string {
-  if (statement.kind === "raise") return `raise NotImplementedError(${JSON.stringify(statement.message)})`;
-  return `${statement.targets.join(", ")} = ${renderExpr(statement.value)}`;
-}
-
-function renderCtor(ctor: ModuleCtor): string {
-  const args = [...ctor.args.map(renderExpr), ...ctor.kwargs.map(([k, v]) => `${k}=${renderExpr(v)}`)];
-  return `${ctor.ctor}(${args.join(", ")})`;
+function classText(model: TorchModel, source: string): string {
+  return printClass({ ...model.cls, docstring: docstring(model, source) });
 }
 
 function docstring(model: TorchModel, source: string): string {

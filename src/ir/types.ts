@@ -239,6 +239,54 @@ export interface TorchSubmodule {
   frozen: string[];
 }
 
+// ---------------------------------------------------------------------------------------------
+// The module IR: generated classes as data. Graph lowering and the subclass translator both produce
+// it; a small printer (src/emit/printer.ts) writes it as Python, and ruff formats the file.
+
+/** Where a generated statement came from: its `# file.py:LINE` comment. */
+export interface SourceLoc {
+  file: string;
+  line: number;
+}
+
+export type Stmt =
+  | { s: "assign"; targets: PyExpr[]; value: PyExpr; loc?: SourceLoc }
+  | { s: "augassign"; target: PyExpr; op: BinaryOp; value: PyExpr; loc?: SourceLoc }
+  /** `note` is a trailing comment that says why the statement is there. */
+  | { s: "expr"; value: PyExpr; loc?: SourceLoc; note?: string }
+  | { s: "return"; value: PyExpr | null; loc?: SourceLoc }
+  /** `raise NotImplementedError(message)`: code that could not be translated, never silent. */
+  | { s: "raise"; message: string; loc?: SourceLoc }
+  | { s: "if"; condition: PyExpr; then: Stmt[]; otherwise: Stmt[]; loc?: SourceLoc }
+  | { s: "for"; target: PyExpr; iter: PyExpr; body: Stmt[]; loc?: SourceLoc }
+  | { s: "while"; condition: PyExpr; body: Stmt[]; loc?: SourceLoc }
+  | { s: "break" }
+  | { s: "continue" }
+  | { s: "pass" }
+  /** A line of its own: `# text`. */
+  | { s: "comment"; text: string };
+
+export interface ParamIR {
+  name: string;
+  default?: PyExpr;
+}
+
+export interface MethodIR {
+  name: string;
+  /** Parameters after `self`. */
+  params: ParamIR[];
+  body: Stmt[];
+  /** Decorator expressions without the `@` (`property`). */
+  decorators: string[];
+}
+
+export interface ClassIR {
+  name: string;
+  bases: string[];
+  docstring: string;
+  methods: MethodIR[];
+}
+
 export type ForwardStatement =
   | { kind: "assign"; targets: string[]; value: PyExpr; file: string; line: number }
   | { kind: "raise"; message: string; file: string; line: number };
@@ -273,6 +321,8 @@ export interface ConstantMapping {
 
 export interface TorchModel {
   modelId: number;
+  /** The generated class, as module IR (the docstring is filled in by the view). */
+  cls: ClassIR;
   className: string;
   kerasName: string;
   inputs: TorchValue[];

@@ -26,6 +26,7 @@ import type { Lowering } from "../rules/types.js";
 import { ConfigError, floatLit, lit } from "../rules/util.js";
 import { kerasLayerPaths, legacyWeightOrder } from "../weights/paths.js";
 import { layoutModel, type IoLayout, type LayoutCache } from "./layout.js";
+import { graphClass } from "./graph-class.js";
 import { pythonIdentifier, UniqueNames } from "./names.js";
 
 export interface LowerInput {
@@ -300,9 +301,11 @@ function lowerModel(
     returns = { k: "dict", entries: model.outputStructure.keys.map((key, i) => [key, outputExprs[i]!] as [string, PyExpr]) };
   }
 
+  const className = input.classNames.get(model.id)!;
   return {
     modelId: model.id,
-    className: input.classNames.get(model.id)!,
+    cls: graphClass({ className, submodules, inputs, statements, returns }),
+    className,
     kerasName: model.name,
     inputs,
     outputs,
