@@ -12,7 +12,8 @@ export type OpArgKind = "tensor" | "tensors" | "value";
 export type OpArgValue =
   | { kind: "tensor"; shape: Shape; dtype: string }
   | { kind: "tensors"; shapes: Shape[]; dtypes: string[] }
-  | { kind: "value"; value: ConfigValue };
+  /** `float`: the number was a Python float (`2.0`), so that rules can write it back as one. */
+  | { kind: "value"; value: ConfigValue; float?: boolean };
 
 export interface OpSignature {
   /** Positional order is the array order; `aliases` are other spellings (TensorFlow's `a`, `dim`...). */
@@ -21,6 +22,8 @@ export interface OpSignature {
     accepts: OpArgKind;
     /** A parameter without a default must be given. */
     required?: boolean;
+    /** `*args`: collects the remaining positional arguments (a `tensors` argument, e.g. einsum's operands). */
+    variadic?: boolean;
   })[];
 }
 
