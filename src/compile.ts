@@ -128,14 +128,15 @@ function chooseClassNames(program: Program, variables: Map<number, string>): Map
   const sorted = [...program.roots].sort((a, b) => a.line - b.line);
   for (const root of sorted) {
     const model = program.models.get(root.modelId)!;
-    const base = model.explicitName ? model.name : root.names[0] ?? model.name;
+    // A subclassed model keeps its class name; graph-built ones are named after their Keras name or variable.
+    const base = model.subclass ? model.subclass.className : model.explicitName ? model.name : root.names[0] ?? model.name;
     names.set(root.modelId, claim(pascalCase(base)));
   }
   // Nested models used as layers get classes too.
   const roots = new Set(program.roots.map((r) => r.modelId));
   for (const modelId of classOrder(program).filter((id) => !roots.has(id))) {
     const nested = program.models.get(modelId)!;
-    names.set(modelId, claim(pascalCase(nested.explicitName ? nested.name : variables.get(modelId) ?? nested.name)));
+    names.set(modelId, nested.subclass ? claim(nested.subclass.className) : claim(pascalCase(nested.explicitName ? nested.name : variables.get(modelId) ?? nested.name)));
   }
   return names;
 }

@@ -62,5 +62,7 @@ function printStmt(stmt: Stmt, indent: string): string[] {
       return [indent + stmt.s];
     case "comment":
       return [`${indent}# ${stmt.text}`];
+    case "loop":
+      throw new Error("a translated loop reached the printer before lowering");
   }
 }

@@ -103,6 +103,9 @@ export function renderExpr(expr: PyExpr): string {
     case "input":
     case "module":
     case "arg":
+    case "node":
+    case "dim":
+    case "loopvar":
       throw new Error("placeholder left in a forward expression");
   }
 }

@@ -9,23 +9,31 @@ import { resolveKeras } from "./names.js";
 import { effects, moduleFunctions } from "./queries.js";
 import type { SourceFile } from "./parse.js";
 import { Scope } from "./scope.js";
+import { SubclassSupport } from "./subclass.js";
 import { NONE, hashKey, isUnknown, py, pyRepr, pyStr, truthy, typeName, type CallArgs, type PyValue } from "./values.js";
 
 type Node = Parser.SyntaxNode;
 
-class ReturnSignal {
+export class ReturnSignal {
   constructor(readonly value: PyValue) {}
 }
-class BreakSignal {}
-class ContinueSignal {}
+export class BreakSignal {}
+export class ContinueSignal {}
 /** A `raise` was reached: the enclosing builder produces no model. */
-class RaiseSignal {
+export class RaiseSignal {
   constructor(readonly range: SourceRange) {}
 }
 
 /** The evaluation budget ran out: the rest of the file is not evaluated. */
 class BudgetExceeded {
   constructor(readonly range: SourceRange) {}
+}
+
+/** What an expression evaluated to, and the graph ids created while it was evaluated ([start, end)). */
+export interface Recorded {
+  value: PyValue;
+  start: number;
+  end: number;
 }
 
 /** Finds other files of the input set for `import`. */
@@ -60,8 +68,10 @@ export class Evaluator {
   readonly moduleAssignments: { name: string; modelId: number }[] = [];
   private readonly moduleCache = new Map<string, Scope>();
   private readonly loading = new Set<string>();
-  private currentFile: SourceFile;
+  currentFile: SourceFile;
   private evaluated = 0;
+  /** Lets the translator take over a function's body once its parameters are bound (methods of `call`). */
+  functionHook: ((fn: Extract<PyValue, { t: "function" }>, locals: Scope) => PyValue | null) | null = null;
   /** Set when `--entry` names the model: `if __name__ == "__main__":` then does not run. */
   skipMainGuard = false;
 
@@ -72,6 +82,8 @@ export class Evaluator {
   ) {
     this.currentFile = main;
     this.keras = new KerasApi(graph);
+    this.subclasses = new SubclassSupport(this, graph);
+    this.builtins.set("super", { t: "builtin", name: "super", call: (call) => this.subclasses.superObject(call) });
   }
 
   range(node: Node): SourceRange {
@@ -224,12 +236,12 @@ export class Evaluator {
   // -------------------------------------------------------------------------------------------
   // Statements
 
-  private execBlock(block: Node | null, scope: Scope, where: "main" | "module" | "function"): void {
+  execBlock(block: Node | null, scope: Scope, where: "main" | "module" | "function"): void {
     if (!block) return;
     for (const stmt of block.namedChildren) this.exec(stmt, scope, where);
   }
 
-  private exec(stmt: Node, scope: Scope, where: "main" | "module" | "function"): void {
+  exec(stmt: Node, scope: Scope, where: "main" | "module" | "function"): void {
     switch (stmt.type) {
       case "expression_statement":
         for (const child of stmt.namedChildren) this.evalStatementExpression(child, scope, where);
@@ -385,10 +397,16 @@ export class Evaluator {
         return;
       }
       case "attribute": {
+        const attr = target.childForFieldName("attribute")!.text;
+        const obj = this.eval(target.childForFieldName("object")!, scope);
+        // `self.dense = Dense(...)` in a subclass: the instance's structure.
+        if (obj.t === "model" && this.graph.isSubclass(obj.id) && attr !== "trainable") {
+          this.subclasses.setAttribute(obj, attr, value, this.range(target));
+          return;
+        }
         // `layer.trainable = False` does not change inference, but it moves the layer's weights to the
         // non-trainable half of a legacy `.h5` file. Other attributes of Keras objects change nothing.
-        if (target.childForFieldName("attribute")!.text !== "trainable") return;
-        const obj = this.eval(target.childForFieldName("object")!, scope);
+        if (attr !== "trainable") return;
         if (obj.t === "layer" || obj.t === "model") this.graph.setTrainable(obj.id, truthy(value) !== false);
         return;
       }
@@ -463,21 +481,18 @@ export class Evaluator {
 
   private execClass(stmt: Node, scope: Scope): void {
     const name = stmt.childForFieldName("name")!.text;
-    const bases = stmt.childForFieldName("superclasses")?.namedChildren ?? [];
-    const kerasBase = bases.find((b) => {
-      const v = this.safeEval(b, scope);
-      return v.t === "qname" && /(^|\.)(Model|Layer|Sequential)$/.test(v.path) && /keras/.test(v.path);
-    });
-    if (kerasBase) {
-      this.graph.report(
-        "error",
-        "unsupported-construct",
-        `subclassed Keras model or layer \`${name}\` is not supported yet; build it with the Functional API or Sequential`,
-        this.range(stmt.childForFieldName("name")!),
-      );
-    }
-    if (kerasBase) {
-      scope.set(name, unknown(`class \`${name}\` is not evaluated statically`, this.range(stmt)));
+    const bases = (stmt.childForFieldName("superclasses")?.namedChildren ?? []).filter((b) => b.type !== "keyword_argument").map((b) => this.safeEval(b, scope));
+    const keras = this.subclasses.kerasBase(bases);
+    if (keras) {
+      // Methods close over the module scope, as in Python; the class body is their namespace.
+      const namespace = new Scope(scope);
+      try {
+        this.execBlock(stmt.childForFieldName("body"), namespace, "function");
+      } catch (error) {
+        if (!(error instanceof EvalError)) throw error;
+      }
+      scope.set(name, { t: "class", name, node: stmt, namespace, bases, keras, source: this.currentFile });
+      this.subclasses.noteClass(stmt, name, namespace);
       return;
     }
     // Any other class is used by model code as a namespace of constants (`Config.WIDTH`).
@@ -580,7 +595,23 @@ export class Evaluator {
   // -------------------------------------------------------------------------------------------
   // Expressions
 
+  /**
+   * While a `call` body is translated, every evaluated expression's value and the graph ids it created
+   * are recorded by syntax node, so the translator can rebuild the expression in PyTorch.
+   */
+  recorder: Map<number, Recorded> | null = null;
+  /** The subclassed-model support: instances, their attributes and the translation of `call`. */
+  subclasses!: SubclassSupport;
+
   eval(node: Node, scope: Scope): PyValue {
+    if (!this.recorder) return this.evalNode(node, scope);
+    const start = this.graph.peekId();
+    const value = this.evalNode(node, scope);
+    this.recorder.set(node.id, { value, start, end: this.graph.peekId() });
+    return value;
+  }
+
+  private evalNode(node: Node, scope: Scope): PyValue {
     if (++this.evaluated > EVALUATION_BUDGET) throw new BudgetExceeded(this.range(node));
     switch (node.type) {
       case "identifier": {
@@ -654,14 +685,21 @@ export class Evaluator {
         return this.unary(node.childForFieldName("operator")!.text, this.eval(node.childForFieldName("argument")!, scope), node);
       case "not_operator": {
         const v = this.eval(node.childForFieldName("argument")!, scope);
+        if (v.t === "runtime") return { t: "runtime", kind: "bool", expr: { k: "unary", op: "not", operand: v.expr } };
         const t = truthy(v);
         return t === null ? v : py.bool(!t);
       }
       case "boolean_operator": {
         const left = this.eval(node.childForFieldName("left")!, scope);
+        const isAnd = node.childForFieldName("operator")!.text === "and";
+        if (left.t === "runtime") {
+          const right = this.eval(node.childForFieldName("right")!, scope);
+          const rightExpr = right.t === "runtime" ? right.expr : right.t === "bool" ? { k: "lit" as const, value: right.v } : null;
+          if (!rightExpr) return unknown("a run-time condition combined with a non-boolean", this.range(node));
+          return { t: "runtime", kind: "bool", expr: { k: "binop", op: isAnd ? "and" : "or", left: left.expr, right: rightExpr } };
+        }
         const t = truthy(left);
         if (t === null) return left;
-        const isAnd = node.childForFieldName("operator")!.text === "and";
         if (isAnd ? !t : t) return left;
         return this.eval(node.childForFieldName("right")!, scope);
       }
@@ -670,6 +708,13 @@ export class Evaluator {
       case "conditional_expression": {
         const [body, condition, orelse] = node.namedChildren;
         const c = this.eval(condition!, scope);
+        if (c.t === "runtime") {
+          // Both arms run; their tensors meet where the condition picks one (`x if training else y`).
+          const a = this.eval(body!, scope);
+          const b = this.eval(orelse!, scope);
+          if (a.t === "tensor" && b.t === "tensor") return { t: "tensor", id: this.graph.applyMerge([a.id, b.id], this.range(node)) };
+          return unknown("a run-time condition choosing between values that are not tensors", this.range(node));
+        }
         const t = truthy(c);
         if (t === null) return isUnknown(c) ? c : unknown("undecidable condition", this.range(condition!));
         return this.eval(t ? body! : orelse!, scope);
@@ -830,10 +875,14 @@ export class Evaluator {
       }
       case "module":
         return obj.scope.own(name) ?? unknown(`\`${name}\` is not defined in ${obj.file}`, this.range(node));
+      case "model":
+        if (this.graph.isSubclass(obj.id)) return this.subclasses.attribute(obj, name, this.range(node));
+        return this.keras.attribute(obj, name, this.range(node));
       case "tensor":
       case "layer":
-      case "model":
         return this.keras.attribute(obj, name, this.range(node));
+      case "class":
+        return obj.namespace.own(name) ?? unknown(`\`${obj.name}.${name}\` is not defined`, this.range(node));
       default:
         return { t: "bound", self: obj, name };
     }
@@ -890,9 +939,14 @@ export class Evaluator {
       case "qname":
         return this.keras.callQualified(fn.path, call);
       case "layer":
-      case "model":
         return this.keras.callObject(fn, call);
+      case "model":
+        return this.graph.isSubclass(fn.id) ? this.subclasses.callInstance(fn, call) : this.keras.callObject(fn, call);
+      case "class":
+        return this.subclasses.instantiate(fn, call);
       case "bound":
+        if (fn.self.t === "model" && this.graph.isSubclass(fn.self.id)) return this.subclasses.callMethod(fn.self, fn.name, call);
+        if (fn.self.t === "super") return this.subclasses.callSuper(fn.self, fn.name, call);
         return this.callMethod(fn.self, fn.name, call);
       case "unknown":
         return fn;
@@ -901,7 +955,7 @@ export class Evaluator {
     }
   }
 
-  private callFunction(fn: Extract<PyValue, { t: "function" }>, call: CallArgs): PyValue {
+  callFunction(fn: Extract<PyValue, { t: "function" }>, call: CallArgs): PyValue {
     const info = [...this.functions.values()].find((f) => f.node.id === fn.node.id);
     if (info) info.calls++;
     if (this.depth >= MAX_CALL_DEPTH) throw new EvalError("recursion too deep to evaluate statically", call.range);
@@ -948,6 +1002,10 @@ export class Evaluator {
     }
     if (positional.length) throw new EvalError(`${fn.name}() got too many positional arguments`, call.range);
     if (kwargs.size) throw new EvalError(`${fn.name}() got an unexpected keyword argument \`${[...kwargs.keys()][0]}\``, call.range);
+    if (this.functionHook) {
+      const hooked = this.functionHook(fn, local);
+      if (hooked) return hooked;
+    }
     this.depth++;
     this.currentFile = fn.source;
     try {
@@ -1236,6 +1294,14 @@ export class Evaluator {
       } else ops.push(op);
     }
     let left = this.eval(operands[0]!, scope);
+    if (left.t === "runtime" && ops.length === 1) {
+      // `training is True`, `training == False`: still a run-time boolean.
+      const right = this.eval(operands[1]!, scope);
+      if (right.t === "bool" || right.t === "none") {
+        const positive = (ops[0] === "==" || ops[0] === "is") === (right.t === "bool" && right.v);
+        return { t: "runtime", kind: "bool", expr: positive ? left.expr : { k: "unary", op: "not", operand: left.expr } };
+      }
+    }
     for (let i = 0; i < ops.length; i++) {
       const right = this.eval(operands[i + 1]!, scope);
       if (isUnknown(left)) return left;

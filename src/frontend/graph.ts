@@ -145,6 +145,7 @@ export class GraphBuilder {
   private newNode(op: NodeOp, inputs: number[], outputShapes: Shape[], range: SourceRange, dtype: DType): GraphNode {
     const node: GraphNode = { id: this.nextId++, op, inputs, outputs: [], range };
     this.program.nodes.set(node.id, node);
+    this.traces[this.traces.length - 1]?.push(node.id);
     node.outputs = outputShapes.map((s, i) => this.newTensor(s, dtype, node.id, i).id);
     if (inputs.some((t) => this.isPoisoned(t))) this.poisoned.add(node.id);
     return node;
@@ -235,6 +236,64 @@ export class GraphBuilder {
 
   newModelId(): number {
     return this.nextId++;
+  }
+
+  /** The id the next object will get: ids created since a point are those at or above it. */
+  peekId(): number {
+    return this.nextId;
+  }
+
+  /** Nodes created while each `call` translation is running (innermost last). */
+  private readonly traces: number[][] = [];
+
+  beginTrace(): void {
+    this.traces.push([]);
+  }
+
+  endTrace(): number[] {
+    return this.traces.pop()!;
+  }
+
+  isSubclass(modelId: number): boolean {
+    return this.program.models.get(modelId)?.kind === "subclass";
+  }
+
+  /** An instance of a user subclass of `keras.Model` / `keras.layers.Layer`; named when Keras names it. */
+  createSubclass(className: string, base: "Model" | "Layer", range: SourceRange): ModelDef {
+    const model: ModelDef = {
+      id: this.newModelId(),
+      kind: "subclass",
+      name: "",
+      explicitName: false,
+      inputs: [],
+      outputs: [],
+      outputStructure: { kind: "single" },
+      nodes: [],
+      layers: [],
+      range,
+      subclass: { className, base, attributes: [], weights: [], forward: null, methods: [], range },
+    };
+    this.program.models.set(model.id, model);
+    this.modelOrder.push(model.id);
+    return model;
+  }
+
+  /** A tensor with no producer: a `call` argument being traced, or a variable made by `add_weight`. */
+  createLeaf(shape: Shape, dtype: DType, name: string): TensorDef {
+    const tensor = this.newTensor(shape, dtype, null, 0);
+    tensor.inputName = name;
+    return tensor;
+  }
+
+  /** Joins the values a variable holds at the end of each branch of a run-time `if`. */
+  applyMerge(inputs: number[], range: SourceRange): number {
+    const shapes = inputs.map((t) => this.tensor(t).shape);
+    const rank = shapes[0]!.length;
+    if (shapes.some((s) => s.length !== rank)) {
+      this.report("error", "shape-error", `the branches give tensors of different ranks (${shapes.map((s) => JSON.stringify(s)).join(", ")})`, range);
+    }
+    const shape = shapes[0]!.map((d, i) => (shapes.every((s) => s[i] === d) ? d : null));
+    return this.newNode({ kind: "merge" }, inputs, [shape], range, this.tensor(inputs[0]!).dtype).outputs[0]!;
   }
 
   /** `keras.Model(inputs, outputs)`: collect the graph between them in Keras' own order. */

@@ -76,8 +76,18 @@ export class KerasApi {
       case "no-op":
         return NONE;
       case "other":
+        // `keras.initializers.RandomNormal(stddev=0.02)` only matters to training: keep it as data.
+        if (symbol.path.startsWith("initializers.")) return this.initializer(symbol.path, call);
         return unknown(`\`${path}\` is not supported by keras2torch yet`, call.range);
     }
+  }
+
+  private initializer(path: string, call: CallArgs): PyValue {
+    const entries = new Map<string, [PyValue, PyValue]>();
+    entries.set("s:class_name", [py.str("class_name"), py.str(path.split(".").pop()!)]);
+    if (call.args[0]) entries.set("s:value", [py.str("value"), call.args[0]]);
+    for (const [k, v] of call.kwargs) entries.set(`s:${k}`, [py.str(k), v]);
+    return { t: "dict", entries };
   }
 
   // Layers -----------------------------------------------------------------------------------

@@ -35,10 +35,20 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
   const evaluator = new Evaluator(graph, source, resolver);
   evaluator.skipMainGuard = options.entry !== undefined;
   const scope = evaluator.runMain();
+  const finalize = () => evaluator.subclasses.finalize();
 
   const roots = new Map<number, RootModel>();
   const addRoot = (modelId: number, name: string | null): RootModel | null => {
     const model = graph.ensureBuilt(modelId);
+    if (model?.kind === "subclass" && !model.subclass!.forward) {
+      graph.report(
+        "error",
+        "invalid-model",
+        `\`${model.subclass!.className}\` is never built or called, so its input shape is unknown: call \`model.build((None, ...))\` or the model on a \`keras.Input\` in the file, or pass --input-shape`,
+        model.range,
+      );
+      return null;
+    }
     if (!model || !model.outputs.length) return null; // already reported
     const existing = roots.get(modelId);
     const root = existing ?? { modelId, names: [], primary: false, line: model?.range.line ?? 1 };
@@ -49,6 +59,9 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
   const withBuilders = (root: RootModel | null) => {
     if (!root) return;
     for (const builder of evaluator.modelBuilders.get(root.modelId) ?? []) if (!root.names.includes(builder)) root.names.push(builder);
+    // A subclassed model is also known by its class.
+    const className = graph.program.models.get(root.modelId)?.subclass?.className;
+    if (className && !root.names.includes(className)) root.names.push(className);
   };
 
   let entryFound = false;
@@ -85,6 +98,7 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
     const lastAssigned = evaluator.moduleAssignments.filter((a) => roots.has(a.modelId)).pop();
     primary = lastAssigned?.modelId ?? [...roots.keys()].pop() ?? null;
   }
+  finalize();
   for (const root of roots.values()) {
     root.primary = root.modelId === primary;
     graph.program.roots.push(root);

@@ -29,6 +29,17 @@ export class Scope {
     return this.vars.has(name);
   }
 
+  /** A copy of this scope's own bindings with the same parent: one branch of a run-time `if`. */
+  clone(): Scope {
+    const copy = new Scope(this.parent);
+    for (const [k, v] of this.vars) copy.vars.set(k, v);
+    return copy;
+  }
+
+  ownNames(): string[] {
+    return [...this.vars.keys()];
+  }
+
   entries(): [string, PyValue][] {
     return [...this.vars.entries()];
   }

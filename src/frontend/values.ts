@@ -1,6 +1,6 @@
 // Values of the static Python evaluator. Nothing here runs user code: every value is data.
 import type Parser from "tree-sitter";
-import type { SourceRange } from "../ir/types.js";
+import type { PyExpr, SourceRange } from "../ir/types.js";
 import type { SourceFile } from "./parse.js";
 import type { Scope } from "./scope.js";
 
@@ -24,6 +24,15 @@ export type PyValue =
   | { t: "tensor"; id: number }
   | { t: "model"; id: number }
   | { t: "bound"; self: PyValue; name: string }
+  /** A class of the input set. `keras` names its Keras base when it subclasses `keras.Model` or `keras.layers.Layer`. */
+  | { t: "class"; name: string; node: Parser.SyntaxNode; namespace: Scope; bases: PyValue[]; keras: "Model" | "Layer" | null; source: SourceFile }
+  /** `super()` inside a method of `cls`, bound to `self`. */
+  | { t: "super"; self: PyValue; cls: Extract<PyValue, { t: "class" }> }
+  /**
+   * A value known only when the generated `forward` runs (`training`, a batch size): `expr` computes it
+   * there. It never reaches a layer's configuration.
+   */
+  | { t: "runtime"; kind: "bool" | "int"; expr: PyExpr }
   /** A value that cannot be known statically; `name` is set when it is an undefined name. */
   | { t: "unknown"; reason: string; range: SourceRange; name?: string };
 
@@ -90,6 +99,7 @@ export function truthy(v: PyValue): boolean | null {
     case "dict":
       return v.entries.size > 0;
     case "unknown":
+    case "runtime":
       return null;
     default:
       return true;

@@ -28,6 +28,7 @@ export const DIAGNOSTIC_CODES = [
   "unreadable-input",
   "unsupported-input",
   "dynamic-padding",
+  "training-only",
   "internal-error",
 ] as const;
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
@@ -71,6 +72,8 @@ export interface TensorDef {
   outputIndex: number;
   /** The Keras name of the Input this tensor is, when it is one. */
   inputName?: string;
+  /** Set when the tensor is a variable made by `add_weight` on a subclass instance. */
+  weightOf?: { modelId: number; index: number };
 }
 
 /** A tensor or a Python number fed to an operator. */
@@ -83,7 +86,20 @@ export type NodeOp =
   | { kind: "model"; modelId: number }
   | { kind: "operator"; operator: OperatorKind; operands: Operand[] }
   /** An activation function called on a tensor (`keras.activations.gelu(x)`): an op, not a layer. */
-  | { kind: "activation"; activation: Record<string, ConfigValue> };
+  | { kind: "activation"; activation: Record<string, ConfigValue> }
+  /** An operation of the operations registry (`keras.ops.mean`, `tf.reduce_max`), arguments bound by name. */
+  | { kind: "op"; rule: string; qualifiedName: string; args: Record<string, OpArg> }
+  /**
+   * Where branches that depend on a run-time value (`if training:`) join: one input per branch, the
+   * value the variable holds after the `if`. It computes nothing.
+   */
+  | { kind: "merge" };
+
+/** How an op node's argument is bound: tensors index into the node's `inputs`. */
+export type OpArg =
+  | { kind: "tensor"; input: number }
+  | { kind: "tensors"; inputs: number[] }
+  | { kind: "value"; value: ConfigValue };
 
 export interface GraphNode {
   id: number;
@@ -102,7 +118,7 @@ export type OutputStructure =
 
 export interface ModelDef {
   id: number;
-  kind: "functional" | "sequential";
+  kind: "functional" | "sequential" | "subclass";
   /** Keras `name`, explicit or generated (`functional`, `sequential_1`). */
   name: string;
   explicitName: boolean;
@@ -113,6 +129,69 @@ export interface ModelDef {
   nodes: number[];
   /** Layers (and nested models) in Keras' `model.layers` order, which numbers the saved weight paths. */
   layers: LayerRef[];
+  range: SourceRange;
+  /** For `kind: "subclass"`: the instance's structure and its translated methods. */
+  subclass?: SubclassDef;
+}
+
+/** An instance of a user class that subclasses `keras.Model` or `keras.layers.Layer`. */
+export interface SubclassDef {
+  /** The user's class name (the generated class keeps it). */
+  className: string;
+  /** `Model` subclasses have a `layers` property, which changes Keras 3's weight paths. */
+  base: "Model" | "Layer";
+  /** Attributes set on the instance, in assignment order (the order Keras tracks sublayers in). */
+  attributes: AttributeDef[];
+  /** Variables made with `self.add_weight`, in creation order. */
+  weights: AddedWeight[];
+  /** `call` translated on the first input it got; null while the instance was never called. */
+  forward: TracedMethod | null;
+  /** Helper methods that `call` uses, translated. */
+  methods: TracedMethod[];
+  range: SourceRange;
+}
+
+export interface AttributeDef {
+  name: string;
+  value: AttributeValue;
+  range: SourceRange;
+}
+
+export type AttributeValue =
+  | { kind: "layer"; layerId: number }
+  | { kind: "model"; modelId: number }
+  | { kind: "weight"; index: number }
+  | { kind: "list"; items: AttributeValue[]; tuple: boolean }
+  | { kind: "dict"; entries: [string, AttributeValue][] }
+  | { kind: "constant"; value: ConfigValue }
+  /** Anything else (a callable, an object the compiler does not model): not part of the module. */
+  | { kind: "opaque"; what: string };
+
+export interface AddedWeight {
+  /** The `name=` given to `add_weight`, or Keras' default `variable`. */
+  name: string;
+  shape: number[];
+  trainable: boolean;
+  /** Keras initializer: a name (`zeros`), or a config `{class_name, config}`-like record, or a constant. */
+  initializer: ConfigValue;
+  dtype: DType;
+  /** The graph tensor that stands for the variable in `call`. */
+  tensorId: number;
+  range: SourceRange;
+}
+
+/** A translated method: statements whose tensor expressions still refer to graph nodes (`{k: "node"}`). */
+export interface TracedMethod {
+  name: string;
+  params: ParamIR[];
+  body: Stmt[];
+  /** The graph tensors bound to the tensor parameters (inputs of the trace), in order. */
+  inputs: number[];
+  /** The tensors the method returns, flattened, and how they are structured. */
+  outputs: number[];
+  outputStructure: OutputStructure;
+  /** Graph nodes the translation created, in order. */
+  nodes: number[];
   range: SourceRange;
 }
 
@@ -157,6 +236,16 @@ export type PyExpr =
   | { k: "name"; name: string }
   | { k: "input"; index: number }
   | { k: "module" }
+  /**
+   * Before lowering: the tensors a graph node produces. `operands` are the expressions of the node's
+   * inputs in order, `callee` the expression of the called layer (`self.dense1`, `block`); the lowering
+   * pass replaces it with the rule's PyTorch expression under the chosen layouts.
+   */
+  | { k: "node"; id: number; operands: PyExpr[]; callee?: PyExpr; output?: number }
+  /** Before lowering: the run-time size of Keras axis `axis` of tensor `tensor`, held by `of`. */
+  | { k: "dim"; of: PyExpr; tensor: number; axis: number }
+  /** Before lowering: a loop variable, kept as `name` when the loop is kept and `item` when it is unrolled. */
+  | { k: "loopvar"; name: string; item: PyExpr }
   /** An op rule's placeholder for a tensor argument (an item of a list argument with `index`). */
   | { k: "arg"; name: string; index?: number }
   | { k: "lit"; value: number | string | boolean | null | PyLiteral[] }
@@ -264,7 +353,12 @@ export type Stmt =
   | { s: "continue" }
   | { s: "pass" }
   /** A line of its own: `# text`. */
-  | { s: "comment"; text: string };
+  | { s: "comment"; text: string }
+  /**
+   * Before lowering: a `for` loop over a static iterable, translated once per item. Lowering keeps the
+   * loop when every iteration reads the same, and unrolls it otherwise.
+   */
+  | { s: "loop"; target: PyExpr; iter: PyExpr; iterations: Stmt[][]; loc?: SourceLoc };
 
 export interface ParamIR {
   name: string;

@@ -11,10 +11,10 @@ export function ctorExpr(ctor: ModuleCtor | { nestedClass: string }): PyExpr {
 }
 
 /** `self.attr.param.requires_grad_(False)`: a stand-in for a Keras tensor that does not exist. */
-export function freezeStmts(submodule: TorchSubmodule): Stmt[] {
-  return submodule.frozen.map((param) => ({
+export function freezeStmts(attr: string, frozen: string[]): Stmt[] {
+  return frozen.map((param) => ({
     s: "expr",
-    value: { k: "call", fn: { k: "attr", obj: { k: "attr", obj: self(submodule.attr), name: param }, name: "requires_grad_" }, args: [{ k: "lit", value: false }] },
+    value: { k: "call", fn: { k: "attr", obj: { k: "attr", obj: self(attr), name: param }, name: "requires_grad_" }, args: [{ k: "lit", value: false }] },
     note: "Keras has no such tensor: it stays a constant",
   }));
 }
@@ -28,7 +28,7 @@ export function graphClass(plan: {
 }): ClassIR {
   const init: Stmt[] = [{ s: "expr", value: { k: "call", fn: { k: "attr", obj: { k: "call", fn: name("super"), args: [] }, name: "__init__" }, args: [] } }];
   for (const sub of plan.submodules) init.push({ s: "assign", targets: [self(sub.attr)], value: ctorExpr(sub.ctor), loc: { file: sub.file, line: sub.line } });
-  for (const sub of plan.submodules) init.push(...freezeStmts(sub));
+  for (const sub of plan.submodules) init.push(...freezeStmts(sub.attr, sub.frozen));
   const forward: Stmt[] = plan.statements.map((st): Stmt =>
     st.kind === "raise"
       ? { s: "raise", message: st.message, loc: { file: st.file, line: st.line } }

@@ -27,6 +27,11 @@ export interface ModelLayout {
   errors: Map<number, ConfigError>;
 }
 
+/** Registry ops, until their rules plan layouts: Keras order in and out (a correct permute beats a wrong answer). */
+function planOp(program: Program, node: GraphNode, _inputLayouts: Layout[]): LayoutPlan {
+  return { inputs: node.inputs.map((t) => identity(program.tensors.get(t)!.shape.length)), outputs: node.outputs.map((t) => identity(program.tensors.get(t)!.shape.length)) };
+}
+
 export type LayoutCache = Map<number, ModelLayout>;
 
 /** How a generated class takes and returns tensors: channels-first where image-like, or Keras' order. */
@@ -56,6 +61,11 @@ export function layoutModel(
         return sharedLayout({ inputShapes, inputLayouts });
       case "activation":
         return { inputs: [null], outputs: [inputLayouts[0]!] };
+      case "merge":
+        // Every branch must hand over the value in one layout: the first branch's.
+        return { inputs: inputLayouts.map(() => inputLayouts[0]!), outputs: [inputLayouts[0]!] };
+      case "op":
+        return planOp(program, node, inputLayouts);
       case "model": {
         const inner = layoutModel(program, program.models.get(node.op.modelId)!, poisoned, cache, io);
         return { inputs: inner.inputs, outputs: inner.outputs };

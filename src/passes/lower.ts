@@ -1,12 +1,11 @@
 // Lowering: turns a model's laid-out graph into a PyTorch plan — submodules, forward statements
 // and the weight mapping — by asking each node's rule. Pure: no files, no formatting.
-import { identity, inversePerm, isIdentity, permuteBetween, torchShape } from "../ir/layout.js";
+import { identity } from "../ir/layout.js";
 import type {
   ConstantMapping,
   Diagnostic,
   ForwardStatement,
   GraphNode,
-  Layout,
   ModelDef,
   OperatorKind,
   Program,
@@ -17,16 +16,14 @@ import type {
   TorchSubmodule,
   TorchValue,
 } from "../ir/types.js";
-import { activationSpec, applyActivation } from "../rules/activations.js";
 import { classOrder } from "../ir/models.js";
-import { calledNames, mapExpr } from "../ir/expr.js";
-import { lowerOperator } from "../rules/operators.js";
-import { ruleFor } from "../rules/registry.js";
+import { calledNames } from "../ir/expr.js";
 import type { Lowering } from "../rules/types.js";
-import { ConfigError, floatLit, lit } from "../rules/util.js";
 import { kerasLayerPaths, legacyWeightOrder } from "../weights/paths.js";
 import { layoutModel, type IoLayout, type LayoutCache } from "./layout.js";
 import { graphClass } from "./graph-class.js";
+import { lowerSubclass } from "./lower-subclass.js";
+import { convert, lowerLayerNode, lowerOperationNode, substitute } from "./lower-node.js";
 import { pythonIdentifier, UniqueNames } from "./names.js";
 
 export interface LowerInput {
@@ -72,7 +69,8 @@ export function lowerModels(input: LowerInput): LowerOutput {
   const diagnostics: Diagnostic[] = [];
   // Nested models are lowered before the models that call them.
   for (const modelId of classOrder(input.program)) {
-    models.set(modelId, lowerModel(input, input.program.models.get(modelId)!, cache, models, diagnostics));
+    const model = input.program.models.get(modelId)!;
+    models.set(modelId, model.kind === "subclass" ? lowerSubclass(input, model, cache, models, diagnostics) : lowerModel(input, model, cache, models, diagnostics));
   }
   return { models, diagnostics };
 }
@@ -155,19 +153,13 @@ function lowerModel(
     let lowering: Lowering | null = null;
     let attr: string | null = null;
 
-    if (node.op.kind === "operator") {
-      let next = 0;
-      const operands = node.op.operands.map((o) => (o.kind === "tensor" ? inputExprs[next++]! : o.float ? floatLit(o.value) : lit(o.value)));
-      value = lowerOperator(node.op.operator, operands);
-    } else if (node.op.kind === "activation") {
-      try {
-        const spec = activationSpec(node.op.activation);
-        value = applyActivation(inputExprs[0]!, spec, layout.nodeInputs.get(node.id)![0]!, shapeOf(node.inputs[0]!).length);
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        fail(node, `\`${String(node.op.activation.name)}\`: ${error.message}`, error.code, true);
+    if (node.op.kind === "operator" || node.op.kind === "activation" || node.op.kind === "op" || node.op.kind === "merge") {
+      const result = lowerOperationNode(program, node, inputExprs, layout);
+      if (!result.ok) {
+        fail(node, result.message, result.code, result.report);
         break;
       }
+      value = result.value;
     } else if (node.op.kind === "model") {
       const nested = program.models.get(node.op.modelId)!;
       const nestedPlan = lowered.get(nested.id)!;
@@ -197,40 +189,13 @@ function lowerModel(
       }
       value = { k: "call", fn: { k: "attr", obj: { k: "name", name: "self" }, name: attr }, args: inputExprs };
     } else {
-      const layer = program.layers.get(node.op.layerId)!;
-      const rule = ruleFor(layer.kerasClass);
-      if (!rule || poisoned.has(node.id) || poisoned.has(layer.id)) {
-        const message = !rule
-          ? `Keras layer \`${layer.kerasClass}\` is not supported by keras2torch yet`
-          : poisoned.has(layer.id)
-            ? `${layer.kerasClass} \`${layer.name}\` could not be configured statically (see the diagnostics)`
-            : `\`${layer.name}\` follows a layer that could not be translated`;
-        fail(node, message, "unsupported-layer", false);
+      const result = lowerLayerNode(program, poisoned, node, layout);
+      if (!result.ok) {
+        fail(node, result.message, result.code, result.report);
         break;
       }
-      const layoutError = layout.errors.get(node.id);
-      if (layoutError) {
-        fail(node, `${layer.kerasClass} \`${layer.name}\`: ${layoutError.message}`, layoutError.code, true);
-        break;
-      }
-      try {
-        const result = rule.lower({
-          layer,
-          inputShapes: node.inputs.map(shapeOf),
-          outputShapes: node.outputs.map(shapeOf),
-          inputLayouts: layout.nodeInputs.get(node.id)!,
-          outputLayouts: node.outputs.map((t) => layout.tensors.get(t)!),
-        });
-        if (!result.ok) {
-          fail(node, `${layer.kerasClass} \`${layer.name}\`: ${result.message}`, "unsupported-argument", true);
-          break;
-        }
-        lowering = result.lowering;
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        fail(node, `${layer.kerasClass} \`${layer.name}\`: ${error.message}`, error.code, true);
-        break;
-      }
+      const { layer } = result;
+      lowering = result.lowering;
       kerasClasses.add(layer.kerasClass);
       if (lowering.module) {
         attr = moduleOf.get(`l${layer.id}`) ?? null;
@@ -254,7 +219,7 @@ function lowerModel(
           for (const c of lowering.constants) constants.push({ key: `${attr}.${c.param}`, shape: c.shape, dtype: c.dtype, value: c.value });
         }
       }
-      value = substitute(lowering.forward, inputExprs, attr);
+      value = substitute(lowering.forward, inputExprs, attr ? { k: "attr", obj: { k: "name", name: "self" }, name: attr } : null);
     }
 
     // Name the result `x` while `x` holds nothing still needed, so a chain reads `x = ...(x)`; a branch
@@ -334,33 +299,6 @@ function orderLegacy(rows: TensorMapping[]): TensorMapping[] {
   return rows;
 }
 
-/** Replace `{k: "input"}` and `{k: "module"}` placeholders in a rule's forward expression. */
-function substitute(expr: PyExpr, inputs: PyExpr[], attr: string | null): PyExpr {
-  return mapExpr(expr, (e) => {
-    if (e.k === "input") return inputs[e.index]!;
-    if (e.k === "module") return { k: "attr", obj: { k: "name", name: "self" }, name: attr! };
-    return undefined;
-  });
-}
-
-/** The expression that converts a tensor from one layout to another. */
-function convert(x: PyExpr, from: Layout, to: Layout | null): PyExpr {
-  if (!to) return x;
-  const method = (obj: PyExpr, name: string, args: PyExpr[]): PyExpr => ({ k: "call", fn: { k: "attr", obj, name }, args });
-  if (from.kind === "perm" && to.kind === "perm") {
-    const dims = permuteBetween(from.perm, to.perm);
-    return isIdentity({ kind: "perm", perm: dims }) ? x : method(x, "permute", dims.map((d) => lit(d)));
-  }
-  if (from.kind === "flat" && to.kind === "perm") {
-    // Undo the flatten, put the block back in Keras order, flatten again.
-    const torchInner = torchShape(from.inner, { kind: "perm", perm: from.innerPerm });
-    const back = inversePerm(from.innerPerm).map((p) => p + 1);
-    const unflat = method(x, "unflatten", [lit(1), { k: "tuple", items: torchInner.map((d) => lit(d)) }]);
-    return method(method(unflat, "permute", [lit(0), ...back.map((d) => lit(d))]), "flatten", [lit(1)]);
-  }
-  throw new Error(`no conversion from ${JSON.stringify(from)} to ${JSON.stringify(to)}`);
-}
-
 function nodeName(program: Program, node: GraphNode): string {
   switch (node.op.kind) {
     case "layer":
@@ -369,6 +307,10 @@ function nodeName(program: Program, node: GraphNode): string {
       return program.models.get(node.op.modelId)!.name;
     case "operator":
       return OPERATOR_RESULT_NAMES[node.op.operator];
+    case "op":
+      return node.op.rule;
+    case "merge":
+      return "merged";
     case "activation":
       return String(node.op.activation.name);
   }

@@ -1,0 +1,424 @@
+// Subclassed models and custom layers: `class M(keras.Model)` / `class L(keras.layers.Layer)`.
+// Instances are evaluated statically like everything else: `__init__` and `build` run in the
+// evaluator and record the instance's attributes and variables; the first call of the instance on
+// tensors translates `call` (src/frontend/translate.ts), keeping the author's statements.
+import type Parser from "tree-sitter";
+import type { AddedWeight, AttributeValue, ConfigValue, DType, LayerRef, ModelDef, SourceRange } from "../ir/types.js";
+import { EvalError, iterate, numberOf, unknown } from "./builtins.js";
+import type { Evaluator } from "./evaluate.js";
+import { toSnakeCase, type GraphBuilder } from "./graph.js";
+import { resolveKeras } from "./names.js";
+import type { Scope } from "./scope.js";
+import { CallTranslator } from "./translate.js";
+import { NONE, py, truthy, typeName, type CallArgs, type PyValue } from "./values.js";
+
+type ClassValue = Extract<PyValue, { t: "class" }>;
+type FunctionValue = Extract<PyValue, { t: "function" }>;
+type Instance = Extract<PyValue, { t: "model" }>;
+
+/** Methods that only train or serialize; they are not model structure and are left out. */
+const TRAINING_ONLY_METHODS = ["train_step", "test_step", "predict_step", "compile", "compute_loss", "compute_metrics", "reset_metrics"];
+const SERIALIZATION_METHODS = ["get_config", "from_config", "compute_output_shape", "compute_output_spec", "get_build_config", "build_from_config"];
+/** Layer methods that record losses or metrics: no effect on what the model computes. */
+const RECORDING_METHODS = new Set(["add_loss", "add_metric", "add_update"]);
+/** Keras Model methods that do not change the architecture. */
+const MODEL_NO_OPS = new Set([
+  "summary", "compile", "fit", "evaluate", "predict", "save", "save_weights", "load_weights", "fit_generator", "to_json",
+  "get_config", "count_params", "train_on_batch", "test_on_batch", "predict_on_batch", "export",
+]);
+
+export interface InstanceState {
+  cls: ClassValue;
+  /** Attributes in assignment order; a reassignment keeps the first position, as Keras' tracker does. */
+  attributes: Map<string, { value: PyValue; range: SourceRange }>;
+  weights: AddedWeight[];
+  /** `build()` has run (or the class has none). */
+  built: boolean;
+  /** Guards against a `call` that calls the instance itself. */
+  tracing: boolean;
+  /** `super().__init__()` ran: the instance has its Keras name. */
+  named: boolean;
+}
+
+export class SubclassSupport {
+  readonly instances = new Map<number, InstanceState>();
+  private readonly translator: CallTranslator;
+  /** The class and instance of each method frame, for `super()`. */
+  private readonly frames: { cls: ClassValue; self: PyValue }[] = [];
+
+  constructor(
+    private readonly ev: Evaluator,
+    private readonly graph: GraphBuilder,
+  ) {
+    this.translator = new CallTranslator(ev, graph, this);
+  }
+
+  /** `keras.Model`, `keras.layers.Layer` (any spelling), or a class of the input set derived from one. */
+  kerasBase(bases: PyValue[]): "Model" | "Layer" | null {
+    for (const base of bases) {
+      if (base.t === "class" && base.keras) return base.keras;
+      if (base.t !== "qname") continue;
+      const symbol = resolveKeras(base.path);
+      if (symbol?.kind === "model" || symbol?.kind === "sequential") return "Model";
+      if (symbol?.kind === "other" && /^(layers\.|engine\.base_layer\.|layers\.core\.)?Layer$/.test(symbol.path)) return "Layer";
+      if (symbol?.kind === "layer" && symbol.cls === "Layer") return "Layer";
+    }
+    return null;
+  }
+
+  /** Training-only and serialization methods are named once per class, never translated. */
+  noteClass(stmt: Parser.SyntaxNode, name: string, namespace: Scope): void {
+    const training = TRAINING_ONLY_METHODS.filter((m) => namespace.own(m)?.t === "function");
+    if (namespace.own("metrics")?.t === "function") training.push("metrics");
+    if (training.length) {
+      this.graph.report(
+        "warning",
+        "training-only",
+        `\`${name}\` defines ${training.map((m) => `\`${m}\``).join(", ")}: training code is not model structure and is left out of the PyTorch module`,
+        this.ev.range(stmt.childForFieldName("name")!),
+      );
+    }
+  }
+
+  // Instances -------------------------------------------------------------------------------
+
+  instantiate(cls: ClassValue, call: CallArgs): PyValue {
+    if (!cls.keras) throw new EvalError(`class \`${cls.name}\` is not callable statically`, call.range);
+    const model = this.graph.createSubclass(cls.name, cls.keras, call.range);
+    const self: Instance = { t: "model", id: model.id };
+    const state: InstanceState = { cls, attributes: new Map(), weights: [], built: false, tracing: false, named: false };
+    this.instances.set(model.id, state);
+    const init = this.method(cls, "__init__");
+    if (init) this.callIn(init.cls, init.fn, self, call);
+    else this.kerasInit(model, call);
+    if (!state.named) this.nameInstance(model, null);
+    return self;
+  }
+
+  /** Keras' `Layer.__init__(name=..., trainable=..., dtype=..., **kwargs)`. */
+  private kerasInit(model: ModelDef, call: CallArgs): void {
+    const name = call.kwargs.get("name");
+    this.nameInstance(model, name?.t === "str" ? name.v : null);
+    const trainable = call.kwargs.get("trainable");
+    if (trainable && truthy(trainable) === false) this.graph.setTrainable(model.id, false);
+  }
+
+  /** Keras names an instance when `Layer.__init__` runs: the snake-case class name, counted per session. */
+  private nameInstance(model: ModelDef, name: string | null): void {
+    const state = this.instances.get(model.id)!;
+    if (state.named) return;
+    state.named = true;
+    model.name = name ?? this.graph.autoName(toSnakeCase(model.subclass!.className));
+    model.explicitName = name !== null;
+  }
+
+  /** A method of the class or of its bases in the input set (Python's MRO, depth-first for single inheritance). */
+  method(cls: ClassValue, name: string): { cls: ClassValue; fn: FunctionValue } | null {
+    const own = cls.namespace.own(name);
+    if (own?.t === "function") return { cls, fn: own };
+    for (const base of cls.bases) {
+      if (base.t !== "class") continue;
+      const found = this.method(base, name);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** A class-level value (constant or method) of the class or its bases. */
+  private classValue(cls: ClassValue, name: string): PyValue | undefined {
+    const own = cls.namespace.own(name);
+    if (own) return own;
+    for (const base of cls.bases) if (base.t === "class") {
+      const found = this.classValue(base, name);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** Run a method with `self` bound, inside a frame for `super()`. */
+  callIn(cls: ClassValue, fn: FunctionValue, self: PyValue, call: CallArgs): PyValue {
+    this.frames.push({ cls, self });
+    try {
+      return this.ev.callFunction(fn, { ...call, args: [self, ...call.args], argRanges: [call.range, ...call.argRanges] });
+    } finally {
+      this.frames.pop();
+    }
+  }
+
+  /** `super()` (or `super(Cls, self)`) inside the current method. */
+  superObject(call: CallArgs): PyValue {
+    const frame = this.frames[this.frames.length - 1];
+    const [clsArg, selfArg] = call.args;
+    if (clsArg?.t === "class" && selfArg) return { t: "super", self: selfArg, cls: clsArg };
+    if (!frame) throw new EvalError("`super()` outside a method is not evaluated statically", call.range);
+    return { t: "super", self: frame.self, cls: frame.cls };
+  }
+
+  callSuper(sup: Extract<PyValue, { t: "super" }>, name: string, call: CallArgs): PyValue {
+    // The next class in the MRO: a base of the input set first, else Keras itself.
+    for (const base of sup.cls.bases) {
+      if (base.t !== "class") continue;
+      const found = this.method(base, name);
+      if (found) return this.callIn(found.cls, found.fn, sup.self, call);
+    }
+    if (sup.self.t !== "model") return NONE;
+    const model = this.graph.program.models.get(sup.self.id)!;
+    if (name === "__init__") {
+      this.kerasInit(model, call);
+      return NONE;
+    }
+    // Keras' own build/call/get_config have no effect on the structure here.
+    return NONE;
+  }
+
+  // Attributes ------------------------------------------------------------------------------
+
+  setAttribute(self: Instance, name: string, value: PyValue, range: SourceRange): void {
+    const state = this.instances.get(self.id)!;
+    const existing = state.attributes.get(name);
+    if (existing) existing.value = value;
+    else state.attributes.set(name, { value, range });
+  }
+
+  attribute(self: Instance, name: string, range: SourceRange): PyValue {
+    const state = this.instances.get(self.id)!;
+    const model = this.graph.program.models.get(self.id)!;
+    const own = state.attributes.get(name);
+    if (own) return own.value;
+    const value = this.classValue(state.cls, name);
+    if (value?.t === "function") {
+      // A `@property` runs when read.
+      if (this.isProperty(value)) return this.callIn(state.cls, value, self, { args: [], kwargs: new Map(), argRanges: [], kwargRanges: new Map(), range });
+      return { t: "bound", self, name };
+    }
+    if (value) return value;
+    switch (name) {
+      case "name":
+        return py.str(model.name);
+      case "trainable":
+        return py.bool(!this.graph.frozen.has(self.id));
+      case "built":
+        return py.bool(state.built);
+      case "layers":
+        return py.list(this.trackedLayers(self.id).map((v) => v));
+      case "input_spec":
+      case "supports_masking":
+        return NONE;
+      default:
+        return { t: "bound", self, name };
+    }
+  }
+
+  private isProperty(fn: FunctionValue): boolean {
+    const parent = fn.node.parent;
+    return parent?.type === "decorated_definition" && parent.namedChildren.some((d) => d.type === "decorator" && /^@(property|functools\.cached_property|cached_property)$/.test(d.text.trim()));
+  }
+
+  /** Sublayers in the order Keras tracks them: attribute assignment order, containers flattened. */
+  trackedLayers(modelId: number): PyValue[] {
+    const out: PyValue[] = [];
+    const seen = new Set<string>();
+    const visit = (v: PyValue) => {
+      if (v.t === "layer" || v.t === "model") {
+        const key = `${v.t}:${v.id}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          out.push(v);
+        }
+      } else if (v.t === "list" || v.t === "tuple") v.items.forEach(visit);
+      else if (v.t === "dict") [...v.entries.values()].forEach(([, item]) => visit(item));
+    };
+    for (const { value } of this.instances.get(modelId)!.attributes.values()) visit(value);
+    return out;
+  }
+
+  // Methods ---------------------------------------------------------------------------------
+
+  callMethod(self: Instance, name: string, call: CallArgs): PyValue {
+    const state = this.instances.get(self.id)!;
+    if (name === "add_weight") return this.addWeight(self, call);
+    if (RECORDING_METHODS.has(name)) return NONE;
+    if (name === "build") return this.buildFromShape(self, call);
+    if (name === "call" || name === "__call__") return this.callInstance(self, call);
+    if (MODEL_NO_OPS.has(name) || SERIALIZATION_METHODS.includes(name)) return NONE;
+    const found = this.method(state.cls, name);
+    if (found) return this.callIn(found.cls, found.fn, self, call);
+    if (name === "get_layer") {
+      const wanted = call.kwargs.get("name") ?? call.args[0];
+      const layer = this.trackedLayers(self.id).find((v) => this.nameOf(v) === (wanted?.t === "str" ? wanted.v : null));
+      if (layer) return layer;
+      throw new EvalError(`the model has no layer named ${wanted?.t === "str" ? `'${wanted.v}'` : "like that"}`, call.range);
+    }
+    return unknown(`\`${state.cls.name}.${name}()\` is not evaluated statically`, call.range);
+  }
+
+  private nameOf(v: PyValue): string | null {
+    if (v.t === "layer") return this.graph.program.layers.get(v.id)!.name;
+    if (v.t === "model") return this.graph.program.models.get(v.id)!.name;
+    return null;
+  }
+
+  /**
+   * `self.add_weight(shape, initializer, dtype, trainable, ..., name)` (Keras 3 order); Keras 2 code
+   * passes `name` first (`self.add_weight("kernel", shape=...)`).
+   */
+  private addWeight(self: Instance, call: CallArgs): PyValue {
+    const state = this.instances.get(self.id)!;
+    const args = [...call.args];
+    const kw = new Map(call.kwargs);
+    const positional = args[0]?.t === "str" ? ["name", "shape", "dtype", "initializer"] : ["shape", "initializer", "dtype", "trainable"];
+    args.forEach((a, i) => positional[i] && !kw.has(positional[i]!) && kw.set(positional[i]!, a));
+    const shapeValue = kw.get("shape") ?? NONE;
+    const items = shapeValue.t === "none" ? [] : shapeValue.t === "int" ? [shapeValue] : iterate(shapeValue);
+    const shape = items?.map(numberOf) ?? null;
+    if (!shape || shape.some((d) => d === null || d < 0 || !Number.isInteger(d))) {
+      this.ev.keras.reportUnknown(items?.find((i) => numberOf(i) === null) ?? shapeValue, "the shape of `add_weight`", call.kwargRanges.get("shape") ?? call.argRanges[0] ?? call.range);
+      return unknown("a weight of unknown shape", call.range);
+    }
+    const nameValue = kw.get("name");
+    const dtypeValue = kw.get("dtype");
+    const dtype: DType = dtypeValue?.t === "str" && ["float32", "float64", "float16"].includes(dtypeValue.v) ? (dtypeValue.v as DType) : "float32";
+    const initializer = this.initializerConfig(kw.get("initializer"), call.kwargRanges.get("initializer") ?? call.range);
+    const name = nameValue?.t === "str" ? nameValue.v : "variable";
+    const tensor = this.graph.createLeaf(shape as number[], dtype, name);
+    const weight: AddedWeight = {
+      name,
+      shape: shape as number[],
+      trainable: truthy(kw.get("trainable") ?? py.bool(true)) !== false,
+      initializer,
+      dtype,
+      tensorId: tensor.id,
+      range: call.range,
+    };
+    tensor.weightOf = { modelId: self.id, index: state.weights.length };
+    state.weights.push(weight);
+    return { t: "tensor", id: tensor.id };
+  }
+
+  /** An initializer as data: `'zeros'`, `keras.initializers.Constant(0.5)`, a number. */
+  private initializerConfig(value: PyValue | undefined, range: SourceRange): ConfigValue {
+    if (!value || value.t === "none") return "glorot_uniform";
+    if (value.t === "str") return value.v;
+    if (value.t === "int" || value.t === "float") return { class_name: "Constant", value: value.v };
+    if (value.t === "qname") return value.path.split(".").pop()!;
+    if (value.t === "dict") {
+      const out: Record<string, ConfigValue> = {};
+      for (const [k, v] of value.entries.values()) if (k.t === "str" && (v.t === "int" || v.t === "float" || v.t === "str")) out[k.v] = v.v;
+      return out;
+    }
+    this.graph.report("warning", "unsupported-argument", `initializer ${typeName(value)} is not understood; the parameter starts at zeros (loading Keras weights overwrites it)`, range);
+    return "zeros";
+  }
+
+  // Building and calling --------------------------------------------------------------------
+
+  /** `model.build(input_shape)`: the input shape `call` is translated on. */
+  private buildFromShape(self: Instance, call: CallArgs): PyValue {
+    const shapeValue = call.args[0] ?? call.kwargs.get("input_shape") ?? NONE;
+    const shapes = this.shapeList(shapeValue);
+    if (!shapes) {
+      this.ev.keras.reportUnknown(shapeValue, "the shape given to `build`", call.argRanges[0] ?? call.range);
+      return NONE;
+    }
+    const tensors = shapes.map((shape, i) => this.graph.createLeaf(shape, "float32", shapes.length === 1 ? "inputs" : `inputs_${i}`));
+    const arg: PyValue = tensors.length === 1 ? { t: "tensor", id: tensors[0]!.id } : py.list(tensors.map((t) => ({ t: "tensor", id: t.id })));
+    this.callInstance(self, { ...call, args: [arg], kwargs: new Map(), argRanges: [call.range], kwargRanges: new Map() });
+    return NONE;
+  }
+
+  /** `(None, 64)` → one shape; `[(None, 8), (None, 4)]` → two. */
+  private shapeList(value: PyValue): (number | null)[][] | null {
+    const items = iterate(value);
+    if (!items) return null;
+    const dims = (v: PyValue): (number | null)[] | null => {
+      const xs = iterate(v);
+      if (!xs) return null;
+      const out: (number | null)[] = [];
+      for (const x of xs) {
+        if (x.t === "none") out.push(null);
+        else if (x.t === "int") out.push(x.v);
+        else return null;
+      }
+      return out;
+    };
+    if (items.every((i) => i.t === "int" || i.t === "none")) return [dims(value)!];
+    const all = items.map(dims);
+    return all.every((d) => d !== null) ? (all as (number | null)[][]) : null;
+  }
+
+  /** Calling the instance on tensors: translate `call` on the first call, then apply it as a layer. */
+  callInstance(self: Instance, call: CallArgs): PyValue {
+    const state = this.instances.get(self.id)!;
+    const model = this.graph.program.models.get(self.id)!;
+    const input = call.args[0] ?? call.kwargs.get("inputs");
+    if (!input) throw new EvalError(`\`${state.cls.name}\` must be called on a tensor`, call.range);
+    if (!model.subclass!.forward) {
+      if (state.tracing) throw new EvalError(`\`${state.cls.name}.call\` calls the instance itself`, call.range);
+      const callMethod = this.method(state.cls, "call");
+      if (!callMethod) {
+        this.graph.report("error", "invalid-model", `\`${state.cls.name}\` has no \`call\` method to translate`, call.range);
+        return unknown("no call method", call.range);
+      }
+      state.tracing = true;
+      try {
+        if (!this.translator.trace(self, state, callMethod, input, call)) return unknown(`\`${state.cls.name}.call\` could not be translated`, call.range);
+      } finally {
+        state.tracing = false;
+      }
+    }
+    return this.ev.keras.callObject(self, { ...call, args: [input], kwargs: new Map(), argRanges: call.argRanges.slice(0, 1) });
+  }
+
+  /** Runs `build(input_shape)` once, before the first `call`, as Keras does. */
+  runBuild(self: Instance, state: InstanceState, inputShapes: PyValue, range: SourceRange): void {
+    if (state.built) return;
+    state.built = true;
+    const build = this.method(state.cls, "build");
+    if (build) this.callIn(build.cls, build.fn, self, { args: [inputShapes], kwargs: new Map(), argRanges: [range], kwargRanges: new Map(), range });
+  }
+
+  // The IR ----------------------------------------------------------------------------------
+
+  /** Writes each instance's attributes and variables into its ModelDef (after evaluation). */
+  finalize(): void {
+    for (const [id, state] of this.instances) {
+      const model = this.graph.program.models.get(id)!;
+      const sub = model.subclass!;
+      sub.weights = state.weights;
+      sub.attributes = [...state.attributes].map(([name, { value, range }]) => ({ name, value: this.attributeValue(value), range }));
+      model.layers = this.trackedLayers(id).flatMap((v): LayerRef[] =>
+        v.t === "layer" ? [{ kind: "layer", layerId: v.id }] : v.t === "model" ? [{ kind: "model", modelId: v.id }] : [],
+      );
+    }
+  }
+
+  private attributeValue(value: PyValue): AttributeValue {
+    switch (value.t) {
+      case "layer":
+        return { kind: "layer", layerId: value.id };
+      case "model":
+        return { kind: "model", modelId: value.id };
+      case "tensor": {
+        const weight = this.graph.tensor(value.id).weightOf;
+        return weight ? { kind: "weight", index: weight.index } : { kind: "opaque", what: "a tensor" };
+      }
+      case "list":
+      case "tuple":
+        return { kind: "list", items: value.items.map((v) => this.attributeValue(v)), tuple: value.t === "tuple" };
+      case "dict": {
+        const entries: [string, AttributeValue][] = [];
+        for (const [k, v] of value.entries.values()) entries.push([k.t === "str" ? k.v : String(k.t === "int" ? k.v : "?"), this.attributeValue(v)]);
+        return { kind: "dict", entries };
+      }
+      case "none":
+        return { kind: "constant", value: null };
+      case "bool":
+      case "int":
+      case "float":
+      case "str":
+        return { kind: "constant", value: value.v };
+      default:
+        return { kind: "opaque", what: typeName(value) };
+    }
+  }
+}
