@@ -46,6 +46,15 @@ function readRange(a: Args): Range {
   return { start, stop, step, dtype: explicit ? parseDtype(given) : inferred, explicit };
 }
 
+/** The number of elements, when every endpoint is a number. */
+function staticLength(r: Range): number | null {
+  const num = (e: Endpoint, dflt: number | null) => (e === null ? dflt : e.kind === "number" ? e.value : null);
+  const start = num(r.start, 0);
+  const stop = num(r.stop, null);
+  const step = num(r.step, 1);
+  return start !== null && stop !== null && step !== null ? Math.max(0, Math.ceil((stop - start) / step)) : null;
+}
+
 export const arangeOp = defineOp({
   name: "arange",
   summary: "`torch.arange(start, end, step)`; run-time endpoints allowed",
@@ -56,12 +65,7 @@ export const arangeOp = defineOp({
   },
   inferShape: (a) => {
     const r = readRange(a);
-    const num = (e: Endpoint, dflt: number | null) => (e === null ? dflt : e.kind === "number" ? e.value : null);
-    const start = num(r.start, 0);
-    const stop = num(r.stop, null);
-    const step = num(r.step, 1);
-    const length = start !== null && stop !== null && step !== null ? Math.max(0, Math.ceil((stop - start) / step)) : null;
-    return shapes([[length]], [r.dtype]);
+    return shapes([[staticLength(r)]], [r.dtype]);
   },
   layout: () => ({ inputs: {}, outputs: [identity(1)] }),
   lower: (a) => {
@@ -69,6 +73,10 @@ export const arangeOp = defineOp({
     const expr = (e: Endpoint): PyExpr => (e!.kind === "number" ? numberExpr(e!.value, e!.float) : arg(e!.param));
     const startIsZero = r.start?.kind === "number" && r.start.value === 0 && !r.start.float;
     const stepIsOne = r.step === null || (r.step.kind === "number" && r.step.value === 1 && !r.step.float);
+    // An empty range (a limit below the start): torch.arange raises where TensorFlow and Keras return
+    // an empty tensor, so write the empty range plainly.
+    const length = staticLength(r);
+    if (length === 0) return call("torch.arange", [numberExpr(0, r.dtype.startsWith("float"))], r.explicit ? [["dtype", torchDtype(r.dtype)]] : []);
     const args: PyExpr[] = startIsZero && stepIsOne ? [expr(r.stop)] : stepIsOne ? [expr(r.start), expr(r.stop)] : [expr(r.start), expr(r.stop), expr(r.step)];
     return call("torch.arange", args, r.explicit ? [["dtype", torchDtype(r.dtype)]] : []);
   },

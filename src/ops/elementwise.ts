@@ -300,7 +300,7 @@ export const negativeOp = unary(
   (e) => ({ k: "unary", op: "-", operand: e[0]! }),
   "`-a`",
 );
-export const positiveOp = unary("positive", { operator: ["pos"] }, (e) => ({ k: "unary", op: "+", operand: e[0]! }), "`+a`");
+// No `operator.pos`: neither TensorFlow nor Keras tensors define unary `+`.
 // Python's `abs(x)` resolves to operator.abs.
 export const absOp = unary(
   "abs",
@@ -346,10 +346,12 @@ export const reciprocalOp = torchFn("reciprocal", { keras: ["reciprocal"], tfMat
 // ---------------------------------------------------------------------------------------------
 // clip, where, cast
 
-// Keras 2's clip: either bound may be None (no bound), and a max below the min is raised to it.
+// tf.clip_by_value is max(min(x, hi), lo): when the bounds cross, `lo` wins, where torch.clamp gives `hi`.
+// Static crossed bounds become (lo, lo); tensor bounds clamp twice in TensorFlow's order.
+// Keras 2's clip also takes None for a missing bound.
 export const clipOp = defineOp({
   name: "clip",
-  summary: "`torch.clamp(x, min, max)`",
+  summary: "`torch.clamp(x, min, max)` (tensor bounds clamp twice, in TensorFlow's order)",
   spellings: {
     "keras.ops.clip": [P.tensor("x"), P.tensor("x_min", "min"), P.tensor("x_max", "max")],
     "tensorflow.clip_by_value": [P.tensor("t", "x"), P.tensor("clip_value_min", "min"), P.tensor("clip_value_max", "max"), TF_NAME],
@@ -368,10 +370,11 @@ export const clipOp = defineOp({
     const bound = (role: string) => (clipRoles(a).includes(role) ? a.operand(role) : null);
     const lo = bound("min");
     let hi = bound("max");
-    if (a.qualifiedName === "keras.backend.clip" && lo?.kind === "number" && hi?.kind === "number" && hi.value < lo.value) hi = lo;
+    if (lo?.kind === "number" && hi?.kind === "number" && hi.value < lo.value) hi = lo;
     if (!lo && !hi) return x;
-    // torch.clamp takes two numbers or two tensors; mixed bounds clamp twice.
-    if (lo && hi && lo.kind !== hi.kind) return call("torch.clamp", [call("torch.clamp", [x], [["min", operandExpr(lo)]])], [["max", operandExpr(hi)]]);
+    if (lo && hi && (lo.kind === "tensor" || hi.kind === "tensor")) {
+      return call("torch.clamp", [call("torch.clamp", [x], [["max", operandExpr(hi)]])], [["min", operandExpr(lo)]]);
+    }
     if (lo && hi) return call("torch.clamp", [x, operandExpr(lo), operandExpr(hi)]);
     return call("torch.clamp", [x], [[lo ? "min" : "max", operandExpr((lo ?? hi)!)]]);
   },
@@ -450,7 +453,6 @@ export const ELEMENTWISE_OPS: readonly OpRule[] = [
   bitwiseXorOp,
   invertOp,
   negativeOp,
-  positiveOp,
   absOp,
   expOp,
   logOp,

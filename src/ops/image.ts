@@ -60,8 +60,8 @@ function geometry(a: Args): Geometry {
 
 function readImage(a: Args) {
   const x = a.tensor("images");
-  if (x.shape.length !== 4) fail(`${a.qualifiedName}: only batched 2-D images (rank 4) are supported, got rank ${x.shape.length}`);
   const g = geometry(a);
+  if (x.shape.length !== 4) fail(`${a.qualifiedName}: only batched 2-D images (rank 4) are supported, got rank ${x.shape.length}`);
   const [h, w, c] = g.channelsFirst ? [x.shape[2]!, x.shape[3]!, x.shape[1]!] : [x.shape[1]!, x.shape[2]!, x.shape[3]!];
   if (c === null) fail(`${a.qualifiedName} needs a known channel count`);
   const out = [h, w].map((size, i) => (g.same ? sameOutput(size, g.strides[i]!) : validOutput(size, g.kernel[i]!, g.strides[i]!, g.dilation[i]!)));

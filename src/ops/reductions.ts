@@ -201,11 +201,10 @@ export const prodOp = reduction({
       const all = method(x, "prod");
       return keepdim ? method(all, "reshape", new Array<PyExpr>(rank).fill(lit(1))) : all;
     }
+    // Plain dim numbers: `-1` would name a different dim at each step of the chain.
     let out = x;
-    let current = rank;
     for (const d of [...dims].sort((p, q) => q - p)) {
-      out = method(out, "prod", [], [["dim", dimExpr(d, current)], ...(keepdim ? ([["keepdim", lit(true)]] as [string, PyExpr][]) : [])]);
-      if (!keepdim) current--;
+      out = method(out, "prod", [], [["dim", dims.length === 1 ? dimExpr(d, rank) : lit(d)], ...(keepdim ? ([["keepdim", lit(true)]] as [string, PyExpr][]) : [])]);
     }
     return out;
   },

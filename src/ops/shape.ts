@@ -313,7 +313,11 @@ function splitPlan(a: Args, size: number | null): SplitPlan {
   if (items.some((d) => d === null)) fail(`${a.qualifiedName}: split sizes must be static`);
   const values = items as number[];
   if (keras) {
-    // NumPy's split points follow slice semantics: x[i:j] along the axis, negative points count from the end.
+    // Split points as NumPy's (x[i:j] along the axis). Keras' TensorFlow backend rejects negative ones.
+    if (values.some((d) => d < 0)) fail(`${a.qualifiedName}: negative split points are not supported by Keras' TensorFlow backend`);
+    if (values.some((d, i) => i > 0 && d < values[i - 1]!) || (size !== null && values.some((d) => d > size))) {
+      fail(`${a.qualifiedName}: split points must be increasing and within the axis (Keras' TensorFlow backend), got ${JSON.stringify(values)}`);
+    }
     const bounds = [0, ...values, size];
     const sizes = values.length === 0 ? [size] : bounds.slice(1).map((stop, i) => sliceLength(bounds[i]!, stop, size));
     return { kind: "indices", indices: values, sizes };
