@@ -1,7 +1,7 @@
 // The static evaluator: walks the tree-sitter syntax tree and evaluates the model-building subset
 // of Python on constants and symbolic Keras objects. It never executes the input.
 import type Parser from "tree-sitter";
-import type { Operand, OperatorKind, SourceRange } from "../ir/types.js";
+import type { ConfigValue, SourceRange } from "../ir/types.js";
 import { EvalError, iterate, makeBuiltins, mathFunction, numberOf, unknown } from "./builtins.js";
 import type { GraphBuilder } from "./graph.js";
 import { KerasApi, MODEL_NO_OPS } from "./keras-api.js";
@@ -9,6 +9,7 @@ import { resolveKeras } from "./names.js";
 import { effects, moduleFunctions } from "./queries.js";
 import type { SourceFile } from "./parse.js";
 import { Scope } from "./scope.js";
+import { opFor } from "./ops.js";
 import { SubclassSupport } from "./subclass.js";
 import { NONE, hashKey, isUnknown, py, pyRepr, pyStr, truthy, typeName, type CallArgs, type PyValue } from "./values.js";
 
@@ -835,9 +836,9 @@ export class Evaluator {
     const container = this.eval(node.childForFieldName("value")!, scope);
     const subs = node.childrenForFieldName("subscript");
     if (isUnknown(container)) return container;
+    if (container.t === "tensor") return this.tensorSubscript(container, subs, node, scope);
     if (subs.length !== 1) return unknown("multi-dimensional indexing is not evaluated statically", this.range(node));
     const sub = subs[0]!;
-    if (container.t === "tensor") return unknown("indexing a symbolic tensor is not supported yet", this.range(node));
     if (sub.type === "slice") {
       const items = container.t === "str" ? [...container.v].map(py.str) : iterate(container);
       if (!items || container.t === "dict") return unknown(`cannot slice ${typeName(container)}`, this.range(node));
@@ -860,6 +861,34 @@ export class Evaluator {
     const item = items[i < 0 ? items.length + i : i];
     if (!item) throw new EvalError(`index ${i} is out of range`, this.range(node));
     return item;
+  }
+
+  /**
+   * `x[:, 0]`, `x[..., None, 1:3]`: the index as data (ints, None, "...", {"slice": [start, stop, step]}),
+   * for the `operator.getitem` op.
+   */
+  private tensorSubscript(container: PyValue, subs: Node[], node: Node, scope: Scope): PyValue {
+    const items: ConfigValue[] = [];
+    const part = (n: Node | null): number | null | undefined => {
+      if (!n) return null;
+      const v = this.eval(n, scope);
+      return v.t === "int" ? v.v : v.t === "none" ? null : undefined;
+    };
+    for (const sub of subs) {
+      if (sub.type === "slice") {
+        const [start, stop, step] = sliceParts(sub).map(part);
+        if (start === undefined || stop === undefined || step === undefined) return unknown("a slice bound that is not a static int", this.range(sub));
+        items.push({ slice: [start, stop, step] });
+      } else if (sub.type === "ellipsis") items.push("...");
+      else {
+        const v = this.eval(sub, scope);
+        if (v.t === "int") items.push(v.v);
+        else if (v.t === "none") items.push(null);
+        else return this.tensorOperator("getitem_tensor", [container, v], node);
+      }
+    }
+    const index: PyValue = items.length === 1 ? toPy(items[0]!) : py.tuple(items.map(toPy));
+    return this.tensorOperator("getitem", [container, index], node);
   }
 
   attribute(obj: PyValue, name: string, node: Node): PyValue {
@@ -1245,34 +1274,26 @@ export class Evaluator {
     }
   }
 
-  private tensorBinary(op: string, left: PyValue, right: PyValue, node: Node): PyValue {
-    const kinds: Record<string, OperatorKind> = { "+": "add", "-": "sub", "*": "mul", "/": "truediv" };
-    const operator = kinds[op];
+  /** Python's operators on tensors are registry ops (`operator.add`, `operator.lt`...), like any other. */
+  private tensorOperator(name: string, operands: PyValue[], node: Node): PyValue {
     const range = this.range(node);
-    const operand = (v: PyValue): Operand | null => {
-      if (v.t === "tensor") return { kind: "tensor", id: v.id };
-      const n = numberOf(v);
-      return n === null ? null : { kind: "constant", value: n, float: v.t === "float" };
-    };
-    const a = operand(left);
-    const b = operand(right);
-    if (!operator || !a || !b) {
-      this.graph.report(
-        "error",
-        "unsupported-construct",
-        `operator \`${op}\` between ${typeName(left)} and ${typeName(right)} is not supported on tensors yet`,
-        range,
-      );
-      return unknown(`unsupported tensor operator ${op}`, range);
+    const op = opFor(`operator.${name}`);
+    const unknownOperand = operands.find((v) => v.t === "unknown");
+    if (unknownOperand) return unknownOperand;
+    if (!op) {
+      this.graph.report("error", "unsupported-construct", `operator \`${node.childForFieldName("operator")?.text ?? name}\` is not supported on tensors yet`, range);
+      return unknown(`unsupported tensor operator ${name}`, range);
     }
-    return { t: "tensor", id: this.graph.applyOperator(operator, [a, b], range) };
+    const call: CallArgs = { args: operands, kwargs: new Map(), argRanges: operands.map(() => range), kwargRanges: new Map(), range };
+    return this.keras.op(op.rule, op.qualifiedName, call);
+  }
+
+  private tensorBinary(op: string, left: PyValue, right: PyValue, node: Node): PyValue {
+    return this.tensorOperator(BINARY_OPERATORS[op] ?? op, [left, right], node);
   }
 
   private unary(op: string, value: PyValue, node: Node): PyValue {
-    if (value.t === "tensor") {
-      if (op === "~") throw new EvalError("`~` on tensors is not supported", this.range(node));
-      return { t: "tensor", id: this.graph.applyOperator(op === "-" ? "neg" : "pos", [{ kind: "tensor", id: value.id }], this.range(node)) };
-    }
+    if (value.t === "tensor") return this.tensorOperator(op === "-" ? "neg" : op === "+" ? "pos" : "invert", [value], node);
     if (isUnknown(value)) return value;
     const x = numberOf(value);
     if (x === null) throw new EvalError(`bad operand for unary ${op}: ${typeName(value)}`, this.range(node));
@@ -1302,6 +1323,14 @@ export class Evaluator {
         return { t: "runtime", kind: "bool", expr: positive ? left.expr : { k: "unary", op: "not", operand: left.expr } };
       }
     }
+    if (ops.length === 1 && COMPARE_OPERATORS[ops[0]!]) {
+      const right = this.eval(operands[1]!, scope);
+      if (left.t === "tensor" || right.t === "tensor") return this.tensorOperator(COMPARE_OPERATORS[ops[0]!]!, [left, right], node);
+      if (isUnknown(left)) return left;
+      if (isUnknown(right)) return right;
+      const result = compareValues(ops[0]!, left, right);
+      return result === null ? unknown(`cannot compare ${typeName(left)} and ${typeName(right)} statically`, this.range(node)) : py.bool(result);
+    }
     for (let i = 0; i < ops.length; i++) {
       const right = this.eval(operands[i + 1]!, scope);
       if (isUnknown(left)) return left;
@@ -1313,6 +1342,23 @@ export class Evaluator {
     }
     return py.bool(true);
   }
+}
+
+const BINARY_OPERATORS: Record<string, string> = {
+  "+": "add", "-": "sub", "*": "mul", "/": "truediv", "//": "floordiv", "%": "mod", "**": "pow", "@": "matmul", "&": "and_", "|": "or_", "^": "xor",
+};
+const COMPARE_OPERATORS: Record<string, string> = { "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne" };
+
+/** Index data back as a Python value, so that it binds like any static argument. */
+function toPy(v: ConfigValue): PyValue {
+  if (v === null) return NONE;
+  if (typeof v === "number") return py.int(v);
+  if (typeof v === "string") return py.str(v);
+  if (typeof v === "boolean") return py.bool(v);
+  if (Array.isArray(v)) return py.tuple(v.map(toPy));
+  const entries = new Map<string, [PyValue, PyValue]>();
+  for (const [k, item] of Object.entries(v)) entries.set(`s:${k}`, [py.str(k), toPy(item)]);
+  return { t: "dict", entries };
 }
 
 /** `if __name__ == "__main__":` (either quote style, either operand order). */

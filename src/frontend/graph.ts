@@ -10,6 +10,7 @@ import type {
   LayerRef,
   ModelDef,
   NodeOp,
+  OpArg,
   Operand,
   OperatorKind,
   OutputStructure,
@@ -246,6 +247,11 @@ export class GraphBuilder {
   /** Nodes created while each `call` translation is running (innermost last). */
   private readonly traces: number[][] = [];
 
+  /** Whether a `call` translation is running. */
+  tracing(): boolean {
+    return this.traces.length > 0;
+  }
+
   beginTrace(): void {
     this.traces.push([]);
   }
@@ -283,6 +289,13 @@ export class GraphBuilder {
     const tensor = this.newTensor(shape, dtype, null, 0);
     tensor.inputName = name;
     return tensor;
+  }
+
+  /** A registry operation on tensors; shapes and dtypes come from its rule. */
+  applyOp(rule: string, qualifiedName: string, args: Record<string, OpArg>, inputs: number[], shapes: Shape[], dtypes: DType[], range: SourceRange): number[] {
+    const node = this.newNode({ kind: "op", rule, qualifiedName, args }, inputs, shapes, range, dtypes[0] ?? "float32");
+    node.outputs.forEach((t, i) => (this.tensor(t).dtype = dtypes[i] ?? dtypes[0] ?? "float32"));
+    return node.outputs;
   }
 
   /** Joins the values a variable holds at the end of each branch of a run-time `if`. */

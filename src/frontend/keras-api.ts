@@ -6,6 +6,8 @@ import { ruleFor } from "../rules/registry.js";
 import { EvalError, iterate, numberOf, unknown } from "./builtins.js";
 import type { GraphBuilder, SequentialDraft } from "./graph.js";
 import { isKerasPath, resolveKeras } from "./names.js";
+import type { OpRule } from "../ops/types.js";
+import { applyOp, opFor } from "./ops.js";
 import { NONE, isUnknown, py, truthy, typeName, type CallArgs, type PyValue } from "./values.js";
 
 /** Constructor arguments that only affect training or initialization, never inference. */
@@ -47,6 +49,8 @@ export class KerasApi {
   constructor(private readonly graph: GraphBuilder) {}
 
   callQualified(path: string, call: CallArgs): PyValue {
+    const op = opFor(path);
+    if (op && op.rule.name !== "shape") return this.op(op.rule, op.qualifiedName, call);
     const symbol = resolveKeras(path);
     if (!symbol) return unknown(`\`${path}\` is not evaluated statically (it is not part of Keras or the input set)`, call.range);
     switch (symbol.kind) {
@@ -80,6 +84,18 @@ export class KerasApi {
         if (symbol.path.startsWith("initializers.")) return this.initializer(symbol.path, call);
         return unknown(`\`${path}\` is not supported by keras2torch yet`, call.range);
     }
+  }
+
+  /** A registry operation; a failure is reported where it was called. */
+  op(rule: OpRule, qualifiedName: string, call: CallArgs): PyValue {
+    const poisoned = [...call.args, ...call.kwargs.values()].flatMap((v) => (v.t === "tensor" ? [v.id] : v.t === "list" || v.t === "tuple" ? v.items.flatMap((i) => (i.t === "tensor" ? [i.id] : [])) : []));
+    if (poisoned.some((t) => this.graph.isPoisoned(t))) return unknown("a tensor after a layer that could not be translated", call.range);
+    const unknownArg = [...call.args, ...call.kwargs.values()].find((v) => v.t === "unknown");
+    if (unknownArg) return unknownArg;
+    const outcome = applyOp(this.graph, rule, qualifiedName, call);
+    if (outcome.ok) return outcome.value;
+    this.graph.report("error", "unsupported-argument", outcome.message, outcome.range);
+    return unknown(outcome.message, outcome.range);
   }
 
   private initializer(path: string, call: CallArgs): PyValue {
@@ -458,7 +474,9 @@ export class KerasApi {
 
   private shapeTuple(tensorId: number, range: SourceRange): PyValue {
     if (this.graph.isPoisoned(tensorId)) return unknown("the shape of a tensor after an unsupported layer", range);
-    return py.tuple(this.graph.tensor(tensorId).shape.map((d) => (d === null ? NONE : py.int(d))));
+    // While `call` is translated, an unknown size (the batch) is read at run time: `x.shape[0]`.
+    const dim = (axis: number): PyValue => (this.graph.tracing() ? { t: "runtime", kind: "int", expr: { k: "dim", tensor: tensorId, axis } } : NONE);
+    return py.tuple(this.graph.tensor(tensorId).shape.map((d, axis) => (d === null ? dim(axis) : py.int(d))));
   }
 
   attribute(obj: Extract<PyValue, { t: "tensor" | "layer" | "model" }>, name: string, range: SourceRange): PyValue {

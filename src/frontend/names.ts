@@ -5,7 +5,7 @@ import { CLASS_ALIASES } from "../rules/registry.js";
 const KERAS_ROOTS = ["tensorflow.python.keras", "tensorflow.keras", "tf_keras", "keras.src", "keras.api", "keras"];
 
 /** The module-relative path of a Keras symbol (`layers.Dense`), or null if `path` is not Keras. */
-function kerasRelative(path: string): string | null {
+export function kerasRelative(path: string): string | null {
   for (const root of KERAS_ROOTS) {
     if (path === root) return "";
     if (path.startsWith(`${root}.`)) return path.slice(root.length + 1);
@@ -67,6 +67,7 @@ export function resolveKeras(path: string): KerasSymbol | null {
     return name ? { kind: "activation", name, aliases: name === "leaky_relu" ? { alpha: "negative_slope" } : undefined } : null;
   }
   if (path === "tensorflow.sigmoid" || path === "tensorflow.tanh") return { kind: "activation", name: path.slice(11) };
+  if (path === "tensorflow.shape") return { kind: "int-shape" };
   const rel = kerasRelative(path);
   if (rel === null) return null;
   const parts = rel.split(".");
@@ -74,7 +75,7 @@ export function resolveKeras(path: string): KerasSymbol | null {
   if (rel === "Input" || rel === "layers.Input" || (parts[0] === "layers" && last === "Input")) return { kind: "input" };
   if (rel === "Model" || rel === "models.Model" || rel === "engine.training.Model" || rel === "models.functional.Functional") return { kind: "model" };
   if (rel === "Sequential" || rel === "models.Sequential" || rel === "engine.sequential.Sequential") return { kind: "sequential" };
-  if (rel === "backend.int_shape" || rel === "ops.shape") return { kind: "int-shape" };
+  if (rel === "backend.int_shape" || rel === "ops.shape" || rel === "backend.shape") return { kind: "int-shape" };
   if (parts[0] === "activations" && parts.length === 2) return { kind: "activation", name: last };
   // `keras.ops.gelu` defaults to the tanh approximation, unlike `keras.activations.gelu`.
   if (parts[0] === "ops" && parts.length === 2 && TF_NN_ACTIVATIONS[last]) {

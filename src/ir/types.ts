@@ -99,7 +99,8 @@ export type NodeOp =
 export type OpArg =
   | { kind: "tensor"; input: number }
   | { kind: "tensors"; inputs: number[] }
-  | { kind: "value"; value: ConfigValue };
+  /** `float`: the number was written as a Python float (`2.0`). */
+  | { kind: "value"; value: ConfigValue; float?: boolean };
 
 export interface GraphNode {
   id: number;
@@ -243,7 +244,7 @@ export type PyExpr =
    */
   | { k: "node"; id: number; operands: PyExpr[]; callee?: PyExpr; output?: number }
   /** Before lowering: the run-time size of Keras axis `axis` of tensor `tensor`, held by `of`. */
-  | { k: "dim"; of: PyExpr; tensor: number; axis: number }
+  | { k: "dim"; of?: PyExpr; tensor: number; axis: number }
   /** Before lowering: a loop variable, kept as `name` when the loop is kept and `item` when it is unrolled. */
   | { k: "loopvar"; name: string; item: PyExpr }
   /** An op rule's placeholder for a tensor argument (an item of a list argument with `index`). */

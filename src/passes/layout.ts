@@ -10,6 +10,7 @@ import { sharedLayout } from "../rules/merging.js";
 import { ruleFor } from "../rules/registry.js";
 import type { LayoutPlan } from "../rules/types.js";
 import { ConfigError } from "../rules/util.js";
+import { planOpNode, type OpNode } from "./op-node.js";
 
 export interface ModelLayout {
   /** The layout each tensor is held in after its producer. */
@@ -25,11 +26,6 @@ export interface ModelLayout {
   outputConversions: (Layout | null)[];
   /** Nodes whose rule rejected its configuration while planning layouts; lowering reports them. */
   errors: Map<number, ConfigError>;
-}
-
-/** Registry ops, until their rules plan layouts: Keras order in and out (a correct permute beats a wrong answer). */
-function planOp(program: Program, node: GraphNode, _inputLayouts: Layout[]): LayoutPlan {
-  return { inputs: node.inputs.map((t) => identity(program.tensors.get(t)!.shape.length)), outputs: node.outputs.map((t) => identity(program.tensors.get(t)!.shape.length)) };
 }
 
 export type LayoutCache = Map<number, ModelLayout>;
@@ -65,7 +61,13 @@ export function layoutModel(
         // Every branch must hand over the value in one layout: the first branch's.
         return { inputs: inputLayouts.map(() => inputLayouts[0]!), outputs: [inputLayouts[0]!] };
       case "op":
-        return planOp(program, node, inputLayouts);
+        try {
+          return planOpNode(program, node as OpNode, inputLayouts);
+        } catch (error) {
+          if (!(error instanceof ConfigError)) throw error;
+          errors.set(node.id, error);
+          return { inputs: node.inputs.map(() => null), outputs: node.outputs.map((t) => identity(shapeOf(t).length)) };
+        }
       case "model": {
         const inner = layoutModel(program, program.models.get(node.op.modelId)!, poisoned, cache, io);
         return { inputs: inner.inputs, outputs: inner.outputs };

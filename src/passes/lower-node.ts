@@ -9,6 +9,7 @@ import { ruleFor } from "../rules/registry.js";
 import type { Lowering } from "../rules/types.js";
 import { ConfigError, floatLit, lit } from "../rules/util.js";
 import type { ModelLayout } from "./layout.js";
+import { lowerOpNode, type OpNode } from "./op-node.js";
 
 export type NodeFailure = { ok: false; message: string; code: DiagnosticCode; report: boolean };
 
@@ -69,8 +70,18 @@ export function lowerOperationNode(program: Program, node: GraphNode, inputExprs
     case "merge":
       // A merge computes nothing: the variable already holds the value of the branch that ran.
       return { ok: true, value: inputExprs[0]! };
-    case "op":
-      return { ok: false, message: `operation \`${node.op.qualifiedName}\` is not supported yet`, code: "unsupported-construct", report: true };
+    case "op": {
+      const shown = node.op.qualifiedName.replace(/^tensorflow\./, "tf.");
+      const error = layout.errors.get(node.id);
+      if (error) return { ok: false, message: `${shown}: ${error.message}`, code: error.code, report: true };
+      try {
+        const outputLayouts = node.outputs.map((t) => layout.tensors.get(t)!);
+        return { ok: true, value: lowerOpNode(program, node as OpNode, inputExprs, layout.nodeInputs.get(node.id)!, outputLayouts) };
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        return { ok: false, message: `${shown}: ${error.message}`, code: error.code, report: true };
+      }
+    }
     default:
       throw new Error(`lowerOperationNode on a ${node.op.kind} node`);
   }

@@ -98,6 +98,7 @@ export function lowerSubclass(
         const held = layout.tensors.get(e.tensor) ?? identity(program.tensors.get(e.tensor)!.shape.length);
         const rank = program.tensors.get(e.tensor)!.shape.length;
         const dim = held.kind === "perm" ? torchDim(held, e.axis, rank) : e.axis;
+        if (!e.of) throw new Untranslatable("a run-time size of a tensor that no variable holds");
         return { k: "subscript", obj: attr(resolveWith(unrolled)(e.of), "shape"), index: lit(dim) };
       }
       if (e.k === "attr" && e.obj.k === "name" && e.obj.name === "self") usedAttributes.add(e.name);

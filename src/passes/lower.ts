@@ -59,6 +59,17 @@ const OPERATOR_RESULT_NAMES: Record<OperatorKind, string> = {
   pos: "positive",
 };
 
+/** Names for the results of arithmetic ops, when they need a name of their own (`total = a + b`). */
+const OP_RESULT_NAMES: Record<string, string> = {
+  add: "total",
+  subtract: "difference",
+  multiply: "product",
+  divide: "quotient",
+  true_divide: "quotient",
+  negative: "negated",
+  positive: "positive",
+};
+
 /** Variable names reused along chains of layers, as hand-written PyTorch does. */
 const CHAIN_NAMES = ["x", "y"];
 
@@ -308,7 +319,7 @@ function nodeName(program: Program, node: GraphNode): string {
     case "operator":
       return OPERATOR_RESULT_NAMES[node.op.operator];
     case "op":
-      return node.op.rule;
+      return OP_RESULT_NAMES[node.op.rule] ?? node.op.rule;
     case "merge":
       return "merged";
     case "activation":
