@@ -230,11 +230,11 @@ export const notEqualOp = comparison(
 );
 
 /** The logical functions take any dtype (nonzero is True); Python constants are not accepted. */
-const logical = (name: "logical_and" | "logical_or"): OpRule =>
+const logical = (name: "logical_and" | "logical_or" | "logical_xor", tf = true): OpRule =>
   elementwise({
     name,
     summary: `\`torch.${name}\``,
-    spellings: binarySpellings({ keras: [name], tf: [name], tfMath: [name] }),
+    spellings: binarySpellings({ keras: [name], tf: tf ? [name] : [], tfMath: [name] }),
     operands: ["x", "y"],
     dtype: boolean,
     render: (e, a, ops) => {
@@ -244,6 +244,7 @@ const logical = (name: "logical_and" | "logical_or"): OpRule =>
   });
 export const logicalAndOp = logical("logical_and");
 export const logicalOrOp = logical("logical_or");
+export const logicalXorOp = logical("logical_xor", false);
 
 export const logicalNotOp = elementwise({
   name: "logical_not",
@@ -447,6 +448,7 @@ export const ELEMENTWISE_OPS: readonly OpRule[] = [
   notEqualOp,
   logicalAndOp,
   logicalOrOp,
+  logicalXorOp,
   logicalNotOp,
   bitwiseAndOp,
   bitwiseOrOp,

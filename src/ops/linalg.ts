@@ -88,28 +88,36 @@ export const matmulOp = defineOp({
 });
 
 /**
- * Keras 2's `K.dot(x, y)`: NumPy's dot. Up to rank 2 on the right it is matmul; a higher-rank `y`
- * contracts x's last axis with y's second-to-last (`torch.tensordot`).
+ * NumPy's dot: keras.ops.dot and Keras 2's `K.dot`. Up to rank 2 on the right it is matmul; a
+ * higher-rank `y` contracts x's last axis with y's second-to-last (`torch.tensordot`); a scalar
+ * multiplies (keras.ops only: Keras 2's dot needs matrices).
  */
 export const dotOp = defineOp({
   name: "dot",
-  summary: "Keras 2's `K.dot`: `torch.matmul`, or `torch.tensordot` over (x[-1], y[-2]) for a higher-rank y",
-  spellings: { "keras.backend.dot": [P.tensor("x"), P.tensor("y")] },
+  summary: "NumPy's dot: `torch.matmul`, or `torch.tensordot` over (x[-1], y[-2]) for a higher-rank y",
+  spellings: { "keras.ops.dot": [P.tensor("x1", "x"), P.tensor("x2", "y")], "keras.backend.dot": [P.tensor("x"), P.tensor("y")] },
   inferShape: (a) => {
     const x = a.tensor("x").shape;
     const y = a.tensor("y").shape;
-    if (y.length < 2) fail("keras.backend.dot needs y of rank >= 2");
-    if (x.length < 1) fail("keras.backend.dot needs x of rank >= 1");
-    if (y.length === 2) return shapes([matmulShape(x, y)], [promote([a.operand("x"), a.operand("y")])]);
-    if (!dimsAgree(x[x.length - 1]!, y[y.length - 2]!)) fail(`keras.backend.dot: shapes ${fmt(x)} and ${fmt(y)} do not contract`);
-    return shapes([[...x.slice(0, -1), ...y.slice(0, -2), y[y.length - 1]!]], [promote([a.operand("x"), a.operand("y")])]);
+    const dtype = promote([a.operand("x"), a.operand("y")]);
+    const keras2 = a.qualifiedName === "keras.backend.dot";
+    if (keras2 && (y.length < 2 || x.length < 1)) fail("keras.backend.dot needs x of rank >= 1 and y of rank >= 2");
+    if (x.length === 0 || y.length === 0) {
+      const b = broadcastShapes([x, y]);
+      return shapes([b.ok ? b.shapes[0]! : []], [dtype]);
+    }
+    if (y.length <= 2) return shapes([matmulShape(x, y)], [dtype]);
+    if (!dimsAgree(x[x.length - 1]!, y[y.length - 2]!)) fail(`${a.qualifiedName}: shapes ${fmt(x)} and ${fmt(y)} do not contract`);
+    return shapes([[...x.slice(0, -1), ...y.slice(0, -2), y[y.length - 1]!]], [dtype]);
   },
   layout: (a, ctx) => kerasOrderLayout(a, ["x", "y"], ctx.outputShapes[0]!.length),
   lower: (a) => {
     const x = a.tensor("x").shape;
     const y = a.tensor("y").shape;
-    if (y.length === 2) return call("torch.matmul", [arg(a.param("x")), arg(a.param("y"))]);
-    return call("torch.tensordot", [arg(a.param("x")), arg(a.param("y"))], [["dims", { k: "tuple", items: [list([lit(x.length - 1)]), list([lit(y.length - 2)])] }]]);
+    const [ex, ey] = [arg(a.param("x")), arg(a.param("y"))];
+    if (x.length === 0 || y.length === 0) return { k: "binop", op: "*", left: ex, right: ey };
+    if (y.length <= 2) return call("torch.matmul", [ex, ey]);
+    return call("torch.tensordot", [ex, ey], [["dims", { k: "tuple", items: [list([lit(x.length - 1)]), list([lit(y.length - 2)])] }]]);
   },
 });
 

@@ -31,6 +31,8 @@ import {
 
 interface ReductionNames {
   keras?: string;
+  /** keras.ops' NumPy aliases (`amax`), without the extra parameters. */
+  kerasAliases?: string[];
   tf?: string;
   tfMath?: string;
   backend?: string;
@@ -41,6 +43,7 @@ const common: ParamDef[] = [P.value("axis", null), P.value("keepdims", false)];
 function spellings(n: ReductionNames, kerasExtra: ParamDef[] = []): Spellings {
   const table: Spellings = {};
   if (n.keras) table[`keras.ops.${n.keras}`] = [P.tensor("x"), ...common, ...kerasExtra];
+  for (const alias of n.kerasAliases ?? []) table[`keras.ops.${alias}`] = [P.tensor("x"), ...common];
   if (n.tf) table[`tensorflow.${n.tf}`] = [P.tensor("input_tensor", "x"), ...common, TF_NAME];
   if (n.tfMath) table[`tensorflow.math.${n.tfMath}`] = [P.tensor("input_tensor", "x"), ...common, TF_NAME];
   if (n.backend) table[`keras.backend.${n.backend}`] = [P.tensor("x"), ...common];
@@ -171,7 +174,7 @@ const noInitial = (a: Args) => {
 export const maxOp = reduction({
   name: "max",
   summary: "`x.amax(dim=..., keepdim=...)`",
-  names: { keras: "max", tf: "reduce_max", tfMath: "reduce_max", backend: "max" },
+  names: { keras: "max", kerasAliases: ["amax"], tf: "reduce_max", tfMath: "reduce_max", backend: "max" },
   kerasExtra: [P.value("initial", null)],
   dtype: same,
   prepare: (_d, a) => noInitial(a),
@@ -181,7 +184,7 @@ export const maxOp = reduction({
 export const minOp = reduction({
   name: "min",
   summary: "`x.amin(dim=..., keepdim=...)`",
-  names: { keras: "min", tf: "reduce_min", tfMath: "reduce_min", backend: "min" },
+  names: { keras: "min", kerasAliases: ["amin"], tf: "reduce_min", tfMath: "reduce_min", backend: "min" },
   kerasExtra: [P.value("initial", null)],
   dtype: same,
   prepare: (_d, a) => noInitial(a),
