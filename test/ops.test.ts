@@ -291,6 +291,7 @@ const shapeCases: OpCase[] = [
   { op: "tensorflow.shape", pos: [X] },
   { op: "keras.ops.shape", pos: [X] },
   { op: "keras.backend.shape", pos: [X] },
+  { op: "tensorflow.shape", pos: [X], kw: { out_type: "tensorflow.int64" } },
   { op: "tensorflow.shape", pos: [X4], layouts: { input: NCHW }, torch: "(input.shape[0], input.shape[2], input.shape[3], input.shape[1])" },
   { op: "tensor.shape", pos: [t([2, 12])], layouts: { x: FLAT }, ref: "tuple(x.shape)", torch: "x.shape" },
 ];
@@ -402,6 +403,30 @@ const activationCases: OpCase[] = [
   { op: "keras.activations.hard_sigmoid", pos: [t([2, 3, 4], { gen: "halves" })] },
 ];
 
+// Unknown (None) sizes at compile time; the reference runs them with size 2.
+const B = t([null, 3, 4]);
+const B4 = t([null, 4, 4, 3]);
+const unknownSizeCases: OpCase[] = [
+  { op: "operator.add", pos: [B4, t([3])] },
+  { op: "keras.ops.mean", pos: [B4], kw: { axis: [1, 2] }, layouts: { x: NCHW } },
+  { op: "tensorflow.reduce_sum", pos: [B] },
+  { op: "keras.ops.concatenate", pos: [ts(B, t([null, 3, 2])), -1] },
+  { op: "tensorflow.stack", pos: [ts(B, B), 1] },
+  { op: "tensorflow.split", pos: [B, 2, -1] },
+  { op: "keras.ops.expand_dims", pos: [B4, 1], layouts: { x: NCHW } },
+  { op: "keras.ops.squeeze", pos: [t([null, 1, 3])] },
+  { op: "operator.getitem", pos: [B4, ["...", sl(1)]], layouts: { x: NCHW } },
+  { op: "tensorflow.gather", pos: [B, [2, 0]], kw: { axis: -1 } },
+  { op: "keras.ops.matmul", pos: [B, t([4, 5])] },
+  { op: "keras.ops.einsum", pos: ["bij,jk->bik", B, t([4, 5])] },
+  { op: "keras.ops.top_k", pos: [B, 2] },
+  { op: "keras.ops.one_hot", pos: [ints([null, 3]), 4] },
+  { op: "keras.activations.softmax", pos: [B4], layouts: { x: NCHW } },
+  { op: "keras.ops.argmax", pos: [B4], kw: { axis: 2 }, layouts: { x: NCHW } },
+  { op: "keras.ops.image.extract_patches", pos: [B4, 2], layouts: { images: NCHW } },
+  { op: "tensorflow.shape", pos: [B4], layouts: { input: NCHW } },
+];
+
 const imageCases: OpCase[] = [
   { op: "keras.ops.image.extract_patches", pos: [t([2, 6, 6, 3]), 2] },
   { op: "keras.ops.image.extract_patches", pos: [t([2, 5, 5, 3]), 3], kw: { strides: 1, padding: "same" } },
@@ -420,7 +445,7 @@ const imageCases: OpCase[] = [
   { op: "tensorflow.image.extract_patches", pos: [t([2, 7, 7, 2]), [1, 2, 2, 1], [1, 1, 1, 1], [1, 2, 2, 1], "VALID"] },
 ];
 
-const CASES: OpCase[] = [...elementwiseCases, ...reductionCases, ...shapeCases, ...linalgCases, ...indexingCases, ...creationCases, ...activationCases, ...imageCases];
+const CASES: OpCase[] = [...elementwiseCases, ...reductionCases, ...shapeCases, ...linalgCases, ...indexingCases, ...creationCases, ...activationCases, ...imageCases, ...unknownSizeCases];
 
 // ---------------------------------------------------------------------------------------------
 // Running a case through the rule
@@ -629,7 +654,8 @@ describe("op rules against real Keras / TensorFlow", () => {
     if (c.torch !== undefined) expect(p.torch).toBe(c.torch);
   });
 
-  it("has a case for every registered qualified name", () => {
+  it("has a case for every rule and every registered qualified name", () => {
+    expect(OP_RULES.filter((r) => !CASES.some((c) => r.qualifiedNames.includes(c.op))).map((r) => r.name)).toEqual([]);
     const covered = new Set(CASES.map((c) => c.op));
     const missing = OP_RULES.flatMap((r) => r.qualifiedNames.filter((qn) => !covered.has(qn)));
     expect(missing).toEqual([]);
@@ -791,7 +817,9 @@ async function supportedOperationsMarkdown(): Promise<string> {
       "against real Keras 3.15.1 / TensorFlow 2.21 by `test/ops.test.ts`.",
     "",
     "Axis arguments are remapped when a tensor is channels-first in PyTorch; operations that depend on element order " +
-      "(reshape, matmul, flattening) take their inputs in Keras order.",
+      "(reshape, matmul, flattening) take their inputs in Keras order. A Python number where a tensor is expected stays a " +
+      "number, written as the source wrote it (`2` or `2.0`). The static encoding of `operator.getitem`'s index (ints, " +
+      "`None`, `...`, slices) is described in [`indexing.ts`](../src/ops/indexing.ts).",
     "",
     ...sections,
   ].join("\n");

@@ -198,7 +198,10 @@ export const prodOp = reduction({
   names: { keras: "prod", tf: "reduce_prod", tfMath: "reduce_prod", backend: "prod" },
   kerasExtra: [P.value("dtype", null)],
   dtype: (d, a) => (a.value("dtype") === null ? d : parseDtype(a.value("dtype"))),
-  prepare: (d, a) => (a.value("dtype") === null ? null : parseDtype(a.value("dtype")) === d ? null : parseDtype(a.value("dtype"))),
+  prepare: (d, a) => {
+    const wanted = a.value("dtype") === null ? d : parseDtype(a.value("dtype"));
+    return wanted === d ? null : wanted;
+  },
   lower: (x, dims, keepdim, rank) => {
     if (dims === null) {
       const all = method(x, "prod");

@@ -21,6 +21,7 @@ import {
   ints,
   list,
   method,
+  parseDtype,
   permLayout,
   permOf,
   range,
@@ -405,7 +406,7 @@ export const shapeOp = defineOp({
     "keras.ops.shape": [P.tensor("x")],
     "keras.backend.shape": [P.tensor("x")],
   },
-  inferShape: (a) => shapes([[a.tensor("x").shape.length]], [a.value("out_type") === "int64" ? "int64" : "int32"]),
+  inferShape: (a) => shapes([[a.tensor("x").shape.length]], [a.value("out_type") === null ? "int32" : parseDtype(a.value("out_type"))]),
   layout: (a) => ({ inputs: { [a.param("x")]: null }, outputs: [identity(1)] }),
   lower: (a, ctx) => {
     const x = arg(a.param("x"));
