@@ -160,7 +160,7 @@ const elementwiseCases: OpCase[] = [
   { op: "operator.lt", pos: [1, ints([2, 3])], torch: "1 < y" },
   { op: "keras.ops.maximum", pos: [X, f(0)], torch: "torch.clamp(x1, min=0.0)" },
   { op: "tensorflow.minimum", pos: [f(0.5), X], torch: "torch.clamp(y, max=0.5)" },
-  { op: "keras.ops.maximum", pos: [ints([2, 3]), f(1.5)], torch: "torch.clamp(x1.to(torch.float32), min=1.5)" },
+  { op: "keras.ops.maximum", pos: [ints([2, 3]), f(1.5)], torch: "torch.clamp(x1.float(), min=1.5)" },
   { op: "keras.ops.logical_and", pos: [t([2, 3], { gen: "halves" }), t([2, 3], { gen: "halves" })] },
 
   // Layouts: NCHW operands stay NCHW; a lower-rank operand forces Keras order; flat tensors stay flat.
@@ -184,13 +184,15 @@ const elementwiseCases: OpCase[] = [
 
   // where
   { op: "keras.ops.where", pos: [bools([2, 3, 4]), X, t([3, 4])] },
-  { op: "keras.ops.where", pos: [X, f(1), f(0)], torch: "torch.where(condition.to(torch.bool), 1.0, 0.0)" },
+  { op: "keras.ops.where", pos: [X, f(1), f(0)], torch: "torch.where(condition.bool(), 1.0, 0.0)" },
   { op: "tensorflow.where", pos: [bools([2, 3, 4]), X, f(0)] },
   { op: "tensorflow.where", pos: [bools([2, 4, 4, 3]), X4, X4], layouts: { condition: NCHW, x: NCHW, y: NCHW } },
 
   // cast
-  { op: "keras.ops.cast", pos: [t([2, 3], { gen: "halves" }), "int32"], torch: "x.to(torch.int32)" },
-  { op: "keras.ops.cast", pos: [X, "float16"], tol: 1e-3 },
+  { op: "keras.ops.cast", pos: [t([2, 3], { gen: "halves" }), "int32"], torch: "x.int()" },
+  { op: "keras.ops.cast", pos: [X, "float16"], tol: 1e-3, torch: "x.half()" },
+  { op: "keras.ops.cast", pos: [ints([2, 3], [0, 300]), "uint8"] },
+  { op: "keras.ops.cast", pos: [X, "float64"], torch: "x.double()" },
   { op: "tensorflow.cast", pos: [t([2, 3], { gen: "halves" }), "bool"] },
   { op: "tensorflow.cast", pos: [X, "tensorflow.float16"], tol: 1e-3 },
   { op: "keras.backend.cast", pos: [bools([2, 3]), "float32"] },
@@ -356,7 +358,7 @@ const indexingCases: OpCase[] = [
   { op: "tensorflow.math.top_k", pos: [X], kw: { k: 3 } },
   { op: "tensorflow.nn.top_k", pos: [X] },
   { op: "keras.ops.top_k", pos: [X4, 2], layouts: { x: NCHW }, torch: "torch.topk(x, 2, dim=1)" },
-  { op: "keras.ops.one_hot", pos: [ints([2, 3]), 4], torch: "F.one_hot(x.long(), 4).to(torch.float32)" },
+  { op: "keras.ops.one_hot", pos: [ints([2, 3]), 4], torch: "F.one_hot(x.long(), 4).float()" },
   { op: "keras.ops.one_hot", pos: [ints([2, 3]), 4], kw: { axis: 1, dtype: "int32" } },
   { op: "tensorflow.one_hot", pos: [ints([2, 3]), 4], kw: { axis: 0 } },
   { op: "tensorflow.one_hot", pos: [ints([2, 3], [0, 4], "int64"), 4], kw: { on_value: f(5), off_value: f(-1) } },

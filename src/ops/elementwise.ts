@@ -418,7 +418,7 @@ export const whereOp = defineOp({
 
 export const castOp = elementwise({
   name: "cast",
-  summary: "`x.to(torch.<dtype>)`; floats cast to integers truncate toward zero in both",
+  summary: "`x.float()`, `x.int()`... (`x.to(torch.<dtype>)` otherwise); floats cast to integers truncate toward zero in both",
   spellings: {
     "keras.ops.cast": [P.tensor("x"), P.required("dtype")],
     "tensorflow.cast": [P.tensor("x"), P.required("dtype"), TF_NAME],

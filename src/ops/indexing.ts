@@ -339,14 +339,14 @@ export const oneHotOp = defineOp({
   // F.one_hot needs int64 indices and, unlike TensorFlow (a row of zeros), fails on out-of-range ones.
   lower: (a) => {
     const x = a.tensor("x");
-    const indices = x.dtype === "int64" ? arg(a.param("x")) : method(arg(a.param("x")), "long");
+    const indices = x.dtype === "int64" ? arg(a.param("x")) : castTo(arg(a.param("x")), "int64");
     let out = call("F.one_hot", [indices, lit(a.int("num_classes"))]);
     const dtype = a.value("dtype") === null ? "float32" : parseDtype(a.value("dtype"));
     const on = a.value("on_value", null);
     const off = a.value("off_value", null);
     if (on !== null || off !== null) {
       const value = (v: ConfigValue, dflt: number, role: string) => (v === null ? numberExpr(dflt, dtype.startsWith("float")) : numberExpr(v as number, a.isFloat(role) || dtype.startsWith("float")));
-      out = call("torch.where", [method(out, "bool"), value(on, 1, "on_value"), value(off, 0, "off_value")]);
+      out = call("torch.where", [castTo(out, "bool"), value(on, 1, "on_value"), value(off, 0, "off_value")]);
     }
     out = castTo(out, dtype);
     const axis = checkAxes([a.value("axis", -1) ?? -1].map(Number), x.shape.length + 1)[0]!;

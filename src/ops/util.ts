@@ -156,7 +156,7 @@ export class Args {
     if (v?.kind === "value" && (typeof v.value === "number" || typeof v.value === "boolean")) {
       return { kind: "number", value: v.value, float: v.float === true || (typeof v.value === "number" && !Number.isInteger(v.value)) };
     }
-    if (v?.kind === "value" && v.value === null) throw new ConfigError(`\`${this.nameOr(role)}\` is missing`);
+    if (v === undefined || (v.kind === "value" && v.value === null)) throw new ConfigError(`\`${this.nameOr(role)}\` is missing`);
     throw new ConfigError(`\`${this.nameOr(role)}\` must be a tensor or a number, got ${v?.kind === "value" ? show(v.value) : "a list of tensors"}`);
   }
 
@@ -292,8 +292,22 @@ export function parseDtype(value: ConfigValue): string {
 
 export const torchDtype = (dtype: string): PyExpr => name(`torch.${dtype}`);
 
-/** `x.to(torch.float32)`. */
-export const castTo = (x: PyExpr, dtype: string): PyExpr => method(x, "to", [torchDtype(dtype)]);
+/** Tensor methods that cast, as PyTorch code writes them (they also need no `import torch`). */
+const CAST_METHODS: Record<string, string> = {
+  float32: "float",
+  float64: "double",
+  float16: "half",
+  bfloat16: "bfloat16",
+  int64: "long",
+  int32: "int",
+  int16: "short",
+  int8: "char",
+  uint8: "byte",
+  bool: "bool",
+};
+
+/** `x.float()`, `x.long()`...; `x.to(torch.<dtype>)` for the rest. */
+export const castTo = (x: PyExpr, dtype: string): PyExpr => (CAST_METHODS[dtype] ? method(x, CAST_METHODS[dtype]!) : method(x, "to", [torchDtype(dtype)]));
 
 // ---------------------------------------------------------------------------------------------
 // Shapes and axes
