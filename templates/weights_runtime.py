@@ -10,6 +10,17 @@
 # Exit codes: 0 written, 1 mapping/validation failure, 2 usage or unreadable
 # input. Nothing is written unless every tensor was found and checked.
 #
+# Damaged or hostile input gives one line `error: KERAS_FILE: problem`, never
+# a stack trace: only regular files (or an unzipped `.keras` directory) are
+# opened, so a FIFO or device cannot hang the script; zip members that are
+# encrypted, use an unknown compression method or fail their CRC-32 are
+# refused; HDF5 links, virtual datasets and external raw storage are refused,
+# so the file cannot pull data from other files; every tensor must hold
+# floating point data of the shape the table expects. NaN and Inf values are
+# written, with a warning naming the tensor. A flipped bit inside the raw
+# float data of an `.h5` file cannot be detected: HDF5 keeps no checksum of
+# it (a `.keras` zip does, its CRC-32, and that is checked).
+#
 # `convert(keras_file, model_name=None) -> (state_dict, report)` does the same
 # in-process and raises ConversionError instead of exiting.
 # ---------------------------------------------------------------------------
@@ -34,8 +45,12 @@ sys.path[:] = _without_script_dir(sys.path)
 try:
     import argparse  # noqa: E402 (after the sys.path guard above)
     import collections  # noqa: E402 (after the sys.path guard above)
+    import contextlib  # noqa: E402 (after the sys.path guard above)
     import importlib  # noqa: E402 (after the sys.path guard above)
     import io  # noqa: E402 (after the sys.path guard above)
+    import mmap  # noqa: E402 (after the sys.path guard above)
+    import stat  # noqa: E402 (after the sys.path guard above)
+    import struct  # noqa: E402 (after the sys.path guard above)
     import tempfile  # noqa: E402 (after the sys.path guard above)
     import zipfile  # noqa: E402 (after the sys.path guard above)
 
@@ -95,26 +110,171 @@ class ConversionError(Exception):
 # ---------------------------------------------------------------------------
 
 
-def _text(value):
-    """HDF5 attributes hold str or bytes depending on the writer."""
-    if isinstance(value, bytes):
-        return value.decode("utf8")
-    return str(value)
+# Zip compression methods the standard library reads. Keras stores members
+# uncompressed; deflate appears when a user re-zips the file.
+_ZIP_METHODS = {
+    zipfile.ZIP_STORED: "stored",
+    zipfile.ZIP_DEFLATED: "deflate",
+    zipfile.ZIP_BZIP2: "bzip2",
+    zipfile.ZIP_LZMA: "lzma",
+}
+
+# A zip member declaring more than 4 GiB and over 100 times its stored size is
+# a decompression bomb, not a model (the same guard as Keras' `_safe_zip_read`).
+_ZIP_BOMB_FLOOR = 1 << 32
+_ZIP_BOMB_RATIO = 100
 
 
-def _h5_attr_list(group, name):
+def _cause(error):
+    """One line describing an exception raised by h5py, zipfile or zlib."""
+    if isinstance(error, OSError) and error.strerror:
+        text = error.strerror
+    elif len(error.args) == 1 and isinstance(error.args[0], str):
+        text = error.args[0]  # a KeyError's str() would add quotes
+    else:
+        text = str(error)
+    text = " ".join(text.split()) or type(error).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+@contextlib.contextmanager
+def _reading(label, what):
+    """Turn any failure inside the block into one line: `LABEL: WHAT: cause`.
+
+    Damaged files make h5py, zipfile and zlib raise almost any exception type
+    (OSError, RuntimeError, KeyError, TypeError, ValueError, UnicodeError,
+    zlib.error, NotImplementedError, ...), depending on where the damage is.
+    The blocks guarded by this hold nothing but file access, so whatever they
+    raise is a problem with the file, reported as such with exit code 2.
+    """
+    try:
+        yield
+    except ConversionError:
+        raise
+    except MemoryError:
+        raise ConversionError(f"{label}: not enough memory to read the file", exit_code=EXIT_USAGE) from None
+    except Exception as e:
+        raise ConversionError(f"{label}: {what}: {_cause(e)}", exit_code=EXIT_USAGE) from None
+
+
+def _file_type(mode):
+    """What a non-regular file is, for the error message."""
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _stat_input(path):
+    """os.stat(path), or a ConversionError saying why the file cannot be read."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        what = "is a symbolic link to a missing file" if os.path.islink(path) else "no such file"
+        raise ConversionError(f"{path}: {what}", exit_code=EXIT_USAGE) from None
+    except OSError as e:
+        raise ConversionError(f"{path}: cannot read: {_cause(e)}", exit_code=EXIT_USAGE) from None
+
+
+def _attr_names(value, label, where):
+    """A list-of-names attribute value (`layer_names`, `weight_names`) as str.
+
+    Keras writes a 1-D array of str or bytes, and an empty float array for a
+    layer without weights. Anything else (a scalar, a 2-D array, numbers,
+    names that are empty or not UTF-8) is a damaged file.
+    """
+    if isinstance(value, (str, bytes)) or np.ndim(value) == 0:
+        raise ConversionError(
+            f"{label}: attribute {where} is a single value, not a list of names", exit_code=EXIT_USAGE
+        )
+    values = np.asarray(value)
+    if values.ndim != 1:
+        raise ConversionError(
+            f"{label}: attribute {where} is an array of shape {values.shape}, not a list of names",
+            exit_code=EXIT_USAGE,
+        )
+    if values.size == 0:
+        return []
+    names = []
+    for v in values.tolist():
+        try:
+            if isinstance(v, bytes):
+                v = v.decode("utf8")
+            elif isinstance(v, str):
+                v.encode("utf8")  # h5py keeps invalid UTF-8 as lone surrogates
+            else:
+                raise ConversionError(
+                    f"{label}: attribute {where} holds a {type(v).__name__} value ({v!r}), not a name",
+                    exit_code=EXIT_USAGE,
+                )
+        except UnicodeError:
+            raise ConversionError(
+                f"{label}: attribute {where} holds a name that is not valid UTF-8: {v!r}",
+                exit_code=EXIT_USAGE,
+            ) from None
+        if not v or "\x00" in v:
+            raise ConversionError(
+                f"{label}: attribute {where} holds an empty name or one with a NUL byte: {v!r}",
+                exit_code=EXIT_USAGE,
+            )
+        names.append(v)
+    return names
+
+
+def _h5_attr_list(group, name, label):
     """A list attribute, including Keras' chunked form `name0`, `name1`, ...
 
     Keras splits attributes larger than the HDF5 object header limit into
     numbered chunks (see `load_attributes_from_hdf5_group` in Keras).
+    Returns None when the attribute is absent.
     """
-    if name in group.attrs:
-        return [_text(v) for v in group.attrs[name]]
-    values, chunk = [], 0
-    while f"{name}{chunk}" in group.attrs:
-        values.extend(_text(v) for v in group.attrs[f"{name}{chunk}"])
-        chunk += 1
+    where = f"`{name}` of `{group.name}`"
+    with _reading(label, f"cannot read attribute {where}"):
+        if name in group.attrs:
+            return _attr_names(group.attrs[name], label, where)
+        values, chunk = [], 0
+        while f"{name}{chunk}" in group.attrs:
+            values.extend(_attr_names(group.attrs[f"{name}{chunk}"], label, f"`{name}{chunk}` of `{group.name}`"))
+            chunk += 1
     return values if chunk else None
+
+
+def _check_global_heaps(data, label):
+    """Refuse a global heap collection that would make HDF5 loop forever.
+
+    HDF5 keeps variable-length strings (such as the `layer_names` h5py
+    writes for Keras 3) in global heap collections, and parses a collection
+    entry by entry; an entry with index 0 and size 0 does not move the parser
+    on, so it spins forever inside the C library, where no Python timeout
+    can stop it (HDF5 1.14.6 and current sources). No writer produces such an
+    entry. `data` is the file's bytes (bytes or mmap); a collection is found
+    by its header: "GCOL", version 1, three zero bytes, an 8-byte size of at
+    least 4096 (the HDF5 minimum). Entries: 2-byte index, 2-byte reference
+    count, 4 reserved bytes, 8-byte size, then the object padded to 8 bytes.
+    """
+    pos = data.find(b"GCOL")
+    while pos >= 0:
+        if data[pos + 4:pos + 8] == b"\x01\x00\x00\x00" and pos + 16 <= len(data):
+            (size,) = struct.unpack_from("<Q", data, pos + 8)
+            end = pos + size
+            p = pos + 16
+            while 4096 <= size and end <= len(data) and p + 16 <= end:
+                index, _refs, _reserved, length = struct.unpack_from("<HHIQ", data, p)
+                need = 16 + (length + 7) // 8 * 8 if index else length
+                if need == 0:
+                    raise ConversionError(
+                        f"{label}: damaged HDF5 file: the global heap collection at byte {pos} has an "
+                        f"empty entry at byte {p}, which would make the HDF5 library loop forever",
+                        exit_code=EXIT_USAGE,
+                    )
+                p += need
+        pos = data.find(b"GCOL", pos + 4)
 
 
 def _norm_path(path):
@@ -122,14 +282,84 @@ def _norm_path(path):
     return path.replace("\\", "/").strip("/")
 
 
+def _describe_dtype(dtype):
+    """A dataset's element type in words, for refusals."""
+    if h5py.check_string_dtype(dtype) is not None:
+        return "string"
+    if dtype.kind == "b":
+        return "bool"
+    if h5py.check_enum_dtype(dtype) is not None:
+        return f"enum ({dtype.name})"
+    if dtype.names:
+        return "compound (" + ", ".join(dtype.names) + ")"
+    if h5py.check_ref_dtype(dtype) is not None:
+        return "object reference"
+    if h5py.check_vlen_dtype(dtype) is not None or dtype.kind == "O":
+        return "variable-length"
+    if dtype.kind in "iuc":
+        return dtype.name
+    if dtype.kind == "V":
+        return f"{dtype.itemsize}-byte opaque"
+    return str(dtype)
+
+
+class _Tensor:
+    """One dataset of the file, looked at but not yet read.
+
+    `shape` is a tuple (None for an HDF5 null dataspace); `refusal` says why
+    the data cannot be used as weights, or is None; `bfloat16` marks Keras 3's
+    bfloat16 storage (2-byte opaque data with the attribute dtype="bfloat16").
+    """
+
+    def __init__(self, dset):
+        self.name = dset.name.lstrip("/")
+        self.dset = dset
+        self.shape = None if dset.shape is None else tuple(dset.shape)
+        self.bfloat16 = False
+        self.refusal = None
+        try:
+            dtype = dset.dtype
+        except TypeError as e:  # an HDF5 type numpy has no equivalent for (bitfield, ...)
+            self.refusal = f"has an HDF5 data type that is not floating point ({_cause(e)})"
+            return
+        if dset.is_virtual:
+            # A virtual dataset maps other files; missing ones read as zeros.
+            self.refusal = "is a virtual dataset (its data would come from other files)"
+        elif dset.external:
+            files = ", ".join(str(e[0]) for e in dset.external)
+            self.refusal = f"keeps its data in external raw file(s) {files}"
+        elif self.shape is None:
+            self.refusal = "is an empty (null) dataset"
+        elif dtype.kind == "V" and dtype.itemsize == 2 and not dtype.names and self._says_bfloat16(dset):
+            self.bfloat16 = True
+        elif dtype.kind != "f":
+            extra = ""
+            if dtype.kind == "V" and dtype.itemsize == 2:
+                extra = (
+                    " (bfloat16? only Keras 3's .keras and .weights.h5 mark it, with the attribute "
+                    'dtype="bfloat16"; a legacy .h5 does not record it)'
+                )
+            self.refusal = f"holds {_describe_dtype(dtype)} data, not floating point weights{extra}"
+
+    @staticmethod
+    def _says_bfloat16(dset):
+        value = dset.attrs.get("dtype")
+        if isinstance(value, bytes):
+            value = value.decode("utf8", "replace")
+        return isinstance(value, str) and value == "bfloat16"
+
+
 class WeightsFile:
     """The tensors of one Keras file, in one of two addressing schemes.
 
-    kind == "keras3":  self.keras3 maps "layers/dense/vars/0" -> h5py Dataset
+    kind == "keras3":  self.keras3 maps "layers/dense/vars/0" -> _Tensor
                        (model weights only; optimizer/metrics are left out).
     kind == "legacy":  self.legacy_layers is an ordered list of
-                       (layer name, [(weight name, h5py Dataset), ...]) in the
+                       (layer name, [(weight name, _Tensor), ...]) in the
                        order of the `layer_names` attribute.
+
+    Every access to the file goes through `_reading`, so a damaged file gives
+    a ConversionError naming it, never a stack trace.
     """
 
     def __init__(self, path):
@@ -139,79 +369,135 @@ class WeightsFile:
         self.keras3 = {}
         self.legacy_layers = []
         self._h5 = None
-        self._open(path)
+        self._label = path  # names the HDF5 file in errors (the zip member for .keras)
+        try:
+            self._open(path)
+        except BaseException:
+            self.close()
+            raise
 
     # -- opening -------------------------------------------------------------
 
     def _open(self, path):
-        if os.path.isdir(path):
+        # Look before opening: reading a FIFO or a device would block or never
+        # end, so only regular files (and directories, below) are opened.
+        st = _stat_input(path)
+        if stat.S_ISDIR(st.st_mode):
             # An unzipped `.keras` directory (saving with zipped=False).
             inner = os.path.join(path, "model.weights.h5")
-            if not os.path.isfile(inner):
+            if not os.path.lexists(inner):
                 raise ConversionError(
                     f"{path}: is a directory without model.weights.h5",
                     exit_code=EXIT_USAGE,
                 )
-            self._open_h5(inner, "Keras 3 .keras directory")
+            self._check_regular(inner, _stat_input(inner))
+            self._open_h5(inner, "Keras 3 .keras directory", inner)
             return
+        self._check_regular(path, st)
         try:
             with open(path, "rb") as f:
                 head = f.read(8)
         except OSError as e:
-            raise ConversionError(f"{path}: cannot read: {e.strerror or e}", exit_code=EXIT_USAGE)
+            raise ConversionError(f"{path}: cannot read: {_cause(e)}", exit_code=EXIT_USAGE) from None
 
-        if head[:4] == b"PK\x03\x04" or zipfile.is_zipfile(path):
+        if head == _HDF5_MAGIC:
+            self._open_h5(path, None, path)
+        elif head[:4] == b"PK\x03\x04" or zipfile.is_zipfile(path):
             self._open_keras_zip(path)
         else:
             # HDF5 files may start with a user block; let h5py decide.
-            self._open_h5(path, None, magic_ok=head == _HDF5_MAGIC)
+            self._open_h5(path, None, path, magic_ok=False)
+
+    @staticmethod
+    def _check_regular(path, st):
+        if not stat.S_ISREG(st.st_mode):
+            raise ConversionError(
+                f"{path}: is {_file_type(st.st_mode)}, not a regular file", exit_code=EXIT_USAGE
+            )
+        if st.st_size == 0:
+            raise ConversionError(f"{path}: is empty (0 bytes)", exit_code=EXIT_USAGE)
 
     def _open_keras_zip(self, path):
-        try:
+        with _reading(path, "damaged zip file"):
             with zipfile.ZipFile(path) as z:
-                names = {_norm_path(n): n for n in z.namelist()}
-                if "model.weights.h5" in names:
-                    data = z.read(names["model.weights.h5"])
-                elif "model.weights.npz" in names:
-                    raise ConversionError(
-                        f"{path}: weights are stored as model.weights.npz; only the default "
-                        "HDF5 weights format is supported",
-                        exit_code=EXIT_USAGE,
-                    )
-                else:
+                members = collections.defaultdict(list)
+                for info in z.infolist():
+                    members[_norm_path(info.filename)].append(info)
+                if "model.weights.h5" not in members:
+                    if "model.weights.npz" in members:
+                        raise ConversionError(
+                            f"{path}: weights are stored as model.weights.npz; only the default "
+                            "HDF5 weights format is supported",
+                            exit_code=EXIT_USAGE,
+                        )
                     raise ConversionError(
                         f"{path}: a zip file without model.weights.h5, not a .keras model",
                         exit_code=EXIT_USAGE,
                     )
-        except zipfile.BadZipFile as e:
-            raise ConversionError(f"{path}: damaged zip file: {e}", exit_code=EXIT_USAGE)
-        self._open_h5(io.BytesIO(data), "Keras 3 .keras zip")
+                if len(members["model.weights.h5"]) > 1:
+                    raise ConversionError(
+                        f"{path}: the zip holds model.weights.h5 more than once", exit_code=EXIT_USAGE
+                    )
+                info = members["model.weights.h5"][0]
+                if info.flag_bits & 0x1:
+                    raise ConversionError(
+                        f"{path}: model.weights.h5 is encrypted in the zip (Keras never encrypts "
+                        ".keras files)",
+                        exit_code=EXIT_USAGE,
+                    )
+                if info.compress_type not in _ZIP_METHODS:
+                    raise ConversionError(
+                        f"{path}: model.weights.h5 uses zip compression method {info.compress_type}, "
+                        f"which this script cannot read (it reads {', '.join(_ZIP_METHODS.values())})",
+                        exit_code=EXIT_USAGE,
+                    )
+                if info.file_size > _ZIP_BOMB_FLOOR and info.file_size > _ZIP_BOMB_RATIO * info.compress_size:
+                    raise ConversionError(
+                        f"{path}: model.weights.h5 declares {info.file_size} bytes but stores only "
+                        f"{info.compress_size}; refusing a likely decompression bomb",
+                        exit_code=EXIT_USAGE,
+                    )
+                # Reading the whole member checks its CRC-32 (zipfile raises
+                # BadZipFile on a mismatch), so damaged bytes anywhere in it,
+                # float data included, are caught.
+                data = z.read(info)
+        self._open_h5(data, "Keras 3 .keras zip", f"{path}: model.weights.h5")
 
-    def _open_h5(self, source, fmt, magic_ok=True):
+    def _open_h5(self, source, fmt, label, magic_ok=True):
+        """Open `source` (a path, or the bytes of a zip member); `label` names it in errors."""
+        self._label = label
+        # Before h5py reads anything: see _check_global_heaps.
+        if isinstance(source, bytes):
+            _check_global_heaps(source, label)
+            source = io.BytesIO(source)
+        else:
+            with _reading(label, "cannot read"):
+                with open(source, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                    _check_global_heaps(data, label)
         try:
             self._h5 = h5py.File(source, "r")
-        except (OSError, ValueError) as e:
-            name = source if isinstance(source, str) else self.path
-            what = "not an HDF5 or .keras file" if not magic_ok else f"unreadable HDF5 file ({e})"
-            raise ConversionError(f"{name}: {what}", exit_code=EXIT_USAGE)
-        root = self._h5
+        except Exception as e:
+            what = f"damaged HDF5 file: {_cause(e)}" if magic_ok else "not an HDF5 or .keras file"
+            raise ConversionError(f"{label}: {what}", exit_code=EXIT_USAGE) from None
 
-        if "layer_names" in root.attrs or _h5_attr_list(root, "layer_names") is not None:
-            self._read_legacy(root, fmt or "legacy HDF5 weights (save_weights)")
-        elif (
-            "model_weights" in root
-            and isinstance(root["model_weights"], h5py.Group)
-            and _h5_attr_list(root["model_weights"], "layer_names") is not None
-        ):
-            self._read_legacy(root["model_weights"], fmt or "legacy HDF5 full model")
-        elif any(_norm_path(k).split("/")[0] in ("layers", "vars") for k in root.keys()):
-            self._read_keras3(root, fmt or "Keras 3 .weights.h5")
-        else:
-            raise ConversionError(
-                f"{self.path}: HDF5 file with neither a `layer_names` attribute (legacy Keras) "
-                "nor a `layers`/`vars` group (Keras 3); not a Keras weights file",
-                exit_code=EXIT_USAGE,
-            )
+        with _reading(label, "damaged HDF5 file"):
+            root = self._h5
+            if "layer_names" in root.attrs or _h5_attr_list(root, "layer_names", label) is not None:
+                self._read_legacy(root, fmt or "legacy HDF5 weights (save_weights)", label)
+            elif (
+                "model_weights" in root
+                and isinstance(root["model_weights"], h5py.Group)
+                and _h5_attr_list(root["model_weights"], "layer_names", label) is not None
+            ):
+                self._read_legacy(root["model_weights"], fmt or "legacy HDF5 full model", label)
+            elif any(_norm_path(k).split("/")[0] in ("layers", "vars") for k in root.keys()):
+                self._read_keras3(root, fmt or "Keras 3 .weights.h5")
+            else:
+                raise ConversionError(
+                    f"{label}: HDF5 file with neither a `layer_names` attribute (legacy Keras) "
+                    "nor a `layers`/`vars` group (Keras 3); not a Keras weights file",
+                    exit_code=EXIT_USAGE,
+                )
 
     # -- Keras 3: paths ------------------------------------------------------
 
@@ -219,54 +505,100 @@ class WeightsFile:
         self.kind, self.format = "keras3", fmt
         found = {}
 
+        # visititems follows hard links only: soft and external links, which
+        # Keras never writes, are not seen (their targets read as missing).
         def visit(name, obj):
             if isinstance(obj, h5py.Dataset):
                 found[_norm_path(name)] = obj
 
         root.visititems(visit)
         self.keras3 = {
-            p: d for p, d in sorted(found.items()) if p.split("/")[0] not in _KERAS3_NON_MODEL_ROOTS
+            p: _Tensor(d)
+            for p, d in sorted(found.items())
+            if p.split("/")[0] not in _KERAS3_NON_MODEL_ROOTS
         }
 
     # -- legacy: layer names + weight_names ----------------------------------
 
-    def _read_legacy(self, group, fmt):
+    def _read_legacy(self, group, fmt, label):
         self.kind, self.format = "legacy", fmt
-        layer_names = _h5_attr_list(group, "layer_names") or []
+        layer_names = _h5_attr_list(group, "layer_names", label) or []
         # Keras 3 also writes the model's own variables here (not in layer_names).
         if "top_level_model_weights" in group and "top_level_model_weights" not in layer_names:
             layer_names = layer_names + ["top_level_model_weights"]
+        seen = set()
         for lname in layer_names:
-            lgroup = self._child(group, lname)
+            if lname in seen:
+                raise ConversionError(
+                    f"{label}: layer `{lname}` is listed twice in layer_names", exit_code=EXIT_USAGE
+                )
+            seen.add(lname)
+            lgroup = self._child(group, lname, label)
             if lgroup is None:
                 raise ConversionError(
-                    f"{self.path}: layer `{lname}` is listed in layer_names but has no group",
+                    f"{label}: layer `{lname}` is listed in layer_names but has no group",
                     exit_code=EXIT_USAGE,
                 )
+            if not isinstance(lgroup, h5py.Group):
+                raise ConversionError(
+                    f"{label}: layer `{lname}` listed in layer_names is not a group", exit_code=EXIT_USAGE
+                )
             weights = []
-            for wname in _h5_attr_list(lgroup, "weight_names") or []:
-                dset = self._child(lgroup, wname)
+            for wname in _h5_attr_list(lgroup, "weight_names", label) or []:
+                dset = self._child(lgroup, wname, label)
                 if not isinstance(dset, h5py.Dataset):
                     raise ConversionError(
-                        f"{self.path}: weight `{wname}` of layer `{lname}` is missing from the file",
+                        f"{label}: weight `{wname}` of layer `{lname}` is missing from the file",
                         exit_code=EXIT_USAGE,
                     )
-                weights.append((wname, dset))
+                weights.append((wname, _Tensor(dset)))
             self.legacy_layers.append((lname, weights))
 
     @staticmethod
-    def _child(group, name):
-        """group[name], tolerating `/` vs `\\` differences in stored names."""
+    def _child(group, name, label):
+        """group[name] through hard links only, or None when absent.
+
+        Tolerates `/` vs `\\` differences in stored names. A soft or external
+        link on the way is refused: Keras never writes one, and an external
+        link would read another file.
+        """
         for candidate in (name, name.replace("\\", "/"), name.replace("/", "\\")):
-            try:
-                return group[candidate]
-            except KeyError:
-                continue
+            node = group
+            for part in candidate.split("/"):
+                if part in ("", "."):
+                    continue
+                link = node.get(part, getlink=True) if isinstance(node, h5py.Group) else None
+                if link is None:
+                    node = None
+                    break
+                if not isinstance(link, h5py.HardLink):
+                    raise ConversionError(
+                        f"{label}: `{name}` in `{group.name}` goes through {link!r}; links are refused",
+                        exit_code=EXIT_USAGE,
+                    )
+                node = node[part]
+            if node is not None:
+                return node
         return None
+
+    # -- reading data --------------------------------------------------------
+
+    def read(self, tensor):
+        """The data of a usable _Tensor as a float32 numpy array."""
+        with _reading(self._label, f"damaged HDF5 file: cannot read `{tensor.name}`"):
+            array = np.asarray(tensor.dset[()])
+        if tensor.bfloat16:
+            # bfloat16 is the top half of a float32.
+            return (array.view(np.uint16).astype(np.uint32) << 16).view(np.float32)
+        with np.errstate(over="ignore"):  # float64 beyond float32's range: inf, warned about
+            return array.astype(np.float32)
 
     def close(self):
         if self._h5 is not None:
-            self._h5.close()
+            try:
+                self._h5.close()
+            except Exception:
+                pass  # read-only: nothing can be lost, and the real error is already raised
             self._h5 = None
 
 
@@ -306,7 +638,7 @@ def _pair_in_order(exp_names, exp_layers, file_names, file_layers):
     pairs = {}
     for e, f in zip(exp_names, file_names):
         want = _shape_list(exp_layers[e])
-        have = [tuple(d.shape) for _n, d in file_layers[f]]
+        have = [d.shape for _n, d in file_layers[f]]
         if want != have:
             problems.append(
                 f"cannot match expected layer `{e}` (shapes {want}) with file layer `{f}` "
@@ -352,7 +684,7 @@ def _match_legacy_layers(tensors, wfile):
     pairs_a, problems_a = _pair_in_order(missing, expected, rest_file, file_layers)
     for e in by_name:
         want = _shape_list(expected[e])
-        have = [tuple(d.shape) for _n, d in file_layers[e]]
+        have = [d.shape for _n, d in file_layers[e]]
         if want != have:
             problems_a.append(
                 f"layer `{e}` exists in the file but its shapes {have} differ from the "
@@ -451,9 +783,11 @@ def convert(keras_file, model_name=None):
     Returns (state_dict, report): state_dict is an OrderedDict of torch
     tensors in table order (tensors first, then constants); report is a dict
     with "model", "file", "format", "rows" (one dict per state_dict key:
-    key, source, shape, transforms, strategy) and "strategies" (legacy layer
-    -> (file layer, "name" | "order+shape"); empty for Keras 3 files).
-    Raises ConversionError listing every problem found.
+    key, source, shape, transforms, strategy), "strategies" (legacy layer
+    -> (file layer, "name" | "order+shape"); empty for Keras 3 files) and
+    "warnings" (lines naming tensors with NaN or Inf values; they are kept).
+    Raises ConversionError listing every problem found, or naming the file
+    and what is wrong with it when it cannot be read.
     """
     name, spec = select_model(model_name)
     tensors = list(spec.get("tensors", ()))
@@ -474,8 +808,22 @@ def convert(keras_file, model_name=None):
         wfile.close()
 
 
+def _nonfinite(array):
+    """'2 NaN, 1 +Inf' for an array with non-finite values, else None."""
+    finite = np.isfinite(array)
+    if finite.all():
+        return None
+    counts = [
+        (int(np.isnan(array).sum()), "NaN"),
+        (int(np.isposinf(array).sum()), "+Inf"),
+        (int(np.isneginf(array).sum()), "-Inf"),
+    ]
+    return ", ".join(f"{n} {what}" for n, what in counts if n)
+
+
 def _convert(name, tensors, constants, wfile):
     problems = []
+    warnings = []
     rows = []
     values = collections.OrderedDict()
     consumed = set()  # keras 3 paths or (file layer, index) pairs read
@@ -491,8 +839,8 @@ def _convert(name, tensors, constants, wfile):
         kshape = tuple(kshape)
         if wfile.kind == "keras3":
             source, strategy = k3path, "path"
-            dset = wfile.keras3.get(_norm_path(k3path))
-            if dset is None:
+            tensor = wfile.keras3.get(_norm_path(k3path))
+            if tensor is None:
                 problems.append(f"missing: `{k3path}` (for `{key}`, shape {kshape})")
                 continue
             consumed.add(_norm_path(k3path))
@@ -509,18 +857,25 @@ def _convert(name, tensors, constants, wfile):
                     f"{kshape}); the layer has {len(weights)} weight(s)"
                 )
                 continue
-            wname, dset = weights[lindex]
+            wname, tensor = weights[lindex]
             source = f"{flayer}[{lindex}] {wname}"
             consumed.add((flayer, lindex))
 
-        if tuple(dset.shape) != kshape:
+        if tensor.refusal:
+            problems.append(f"refused: {source} (for `{key}`) {tensor.refusal}")
+            continue
+        if tensor.shape != kshape:
             problems.append(
-                f"mis-shaped: {source} has shape {tuple(dset.shape)}, `{key}` expects Keras "
+                f"mis-shaped: {source} has shape {tensor.shape}, `{key}` expects Keras "
                 f"shape {kshape}"
             )
             continue
+        array = wfile.read(tensor)
+        bad = _nonfinite(array)
+        if bad:
+            warnings.append(f"{wfile.path}: {source} (for `{key}`) has non-finite values: {bad}")
         try:
-            array = _apply_transforms(dset[()], transforms)
+            array = _apply_transforms(array, transforms)
         except ValueError as e:
             problems.append(f"mis-shaped: {source} for `{key}`: {e}")
             continue
@@ -537,9 +892,9 @@ def _convert(name, tensors, constants, wfile):
 
     # Unexpected: model weights in the file that no table row consumed.
     if wfile.kind == "keras3":
-        for path, dset in wfile.keras3.items():
+        for path, tensor in wfile.keras3.items():
             if path not in consumed:
-                problems.append(f"unexpected: `{path}` shape {tuple(dset.shape)} is not used")
+                problems.append(f"unexpected: `{path}` shape {tensor.shape} is not used")
     else:
         matched_file_layers = {f for f, _s in strategies.values()}
         for flayer, weights in wfile.legacy_layers:
@@ -547,11 +902,11 @@ def _convert(name, tensors, constants, wfile):
             # already reported; do not list their weights twice.
             if match_problems and flayer not in matched_file_layers:
                 continue
-            for i, (wname, dset) in enumerate(weights):
+            for i, (wname, tensor) in enumerate(weights):
                 if (flayer, i) not in consumed:
                     problems.append(
                         f"unexpected: legacy layer `{flayer}` weight #{i} `{wname}` shape "
-                        f"{tuple(dset.shape)} is not used"
+                        f"{tensor.shape} is not used"
                     )
 
     for key, shape, dtype, fill in constants:
@@ -576,6 +931,7 @@ def _convert(name, tensors, constants, wfile):
         "rows": rows,
         "strategies": strategies,
         "problems": problems,
+        "warnings": warnings,
     }
     if problems:
         raise ConversionError(
@@ -604,8 +960,8 @@ def _output_kind(output):
     return None
 
 
-def save_state_dict(state_dict, output):
-    """Write atomically: a temp file in the same directory, then os.replace."""
+def check_output(output, keras_file=None):
+    """Refuse an OUTPUT that cannot be written, before any input is read."""
     kind = _output_kind(output)
     if kind is None:
         raise ConversionError(
@@ -614,7 +970,27 @@ def save_state_dict(state_dict, output):
     directory = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(directory):
         raise ConversionError(f"{output}: directory {directory} does not exist", exit_code=EXIT_USAGE)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(output) + ".", suffix=".tmp")
+    if os.path.isdir(output):
+        raise ConversionError(f"{output}: is a directory", exit_code=EXIT_USAGE)
+    try:
+        same = keras_file is not None and os.path.exists(output) and os.path.samefile(output, keras_file)
+    except OSError:
+        same = False
+    if same:
+        raise ConversionError(
+            f"{output}: is KERAS_FILE itself; refusing to overwrite the input", exit_code=EXIT_USAGE
+        )
+    return kind
+
+
+def save_state_dict(state_dict, output):
+    """Write atomically: a temp file in the same directory, then os.replace."""
+    kind = check_output(output)
+    directory = os.path.dirname(os.path.abspath(output))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(output) + ".", suffix=".tmp")
+    except OSError as e:
+        raise ConversionError(f"{output}: cannot write: {_cause(e)}", exit_code=EXIT_USAGE) from None
     os.close(fd)
     try:
         if kind == "safetensors":
@@ -624,6 +1000,10 @@ def save_state_dict(state_dict, output):
         else:
             torch.save(state_dict, tmp)
         os.replace(tmp, output)
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise ConversionError(f"{output}: cannot write: {_cause(e)}", exit_code=EXIT_USAGE) from None
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
@@ -667,13 +1047,12 @@ def main(argv=None):
 
     prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "weights"
     try:
-        if _output_kind(args.output) is None:
-            raise ConversionError(
-                f"{args.output}: OUTPUT must end in .safetensors, .pt or .pth",
-                exit_code=EXIT_USAGE,
-            )
-        select_model(args.model)  # check --model before reading the file
+        # OUTPUT and --model are checked before the file is read.
+        check_output(args.output, args.keras_file)
+        select_model(args.model)
         state_dict, report = convert(args.keras_file, args.model)
+        for warning in report["warnings"]:
+            print(f"{prog}: warning: {warning}", file=sys.stderr)
         if args.verbose:
             print(format_report(report))
         save_state_dict(state_dict, args.output)
@@ -681,7 +1060,9 @@ def main(argv=None):
         print(f"{prog}: error: {e}", file=sys.stderr)
         return e.exit_code
     except OSError as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
+        # Not expected (reading and writing report their own errors), but an
+        # OSError is still about a file, not a bug: say which, without a trace.
+        print(f"{prog}: error: {e.filename or args.keras_file}: {_cause(e)}", file=sys.stderr)
         return EXIT_USAGE
     print(f"wrote {len(state_dict)} tensors of {report['model']} to {args.output}")
     return EXIT_OK

@@ -2,7 +2,10 @@
 // - weights_runtime_test.py: real Keras 3 files in every format through a weights script built on the
 //   runtime: values, the legacy name-drift fallback, failure paths, library shadowing;
 // - training_mode_test.py: Dropout and BatchNormalization of a generated module in training mode against
-//   real Keras (the golden suite compares inference only).
+//   real Keras (the golden suite compares inference only);
+// - damaged_weights_test.py: several hundred damaged and hostile copies of real Keras files (truncated,
+//   bit-flipped, wrong dtypes, links, FIFOs, ...) through the runtime: a clear error naming the file and
+//   nothing written, never a traceback or a hang (docs/reliability.md).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -13,7 +16,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const VENV = process.env.KERAS2TORCH_VENV ?? join(ROOT, ".venv");
 const TIMEOUT = 10 * 60_000;
 
-it.each(["weights_runtime_test.py", "training_mode_test.py"])(
+it.each(["weights_runtime_test.py", "training_mode_test.py", "damaged_weights_test.py"])(
   "%s",
   (script) => {
     const python = join(VENV, "bin", "python");
