@@ -62,7 +62,8 @@ export function compile(text: string, options: CompileOptions): CompileResult {
   diagnostics.sort(byPosition);
 
   // Nested models come before the classes that use them; roots in source order.
-  const ordered = classOrder(program).map((id) => models.get(id)!);
+  // Instances that share an earlier instance's class are not emitted again.
+  const ordered = classOrder(program).map((id) => models.get(id)!).filter((m) => m.sameAs === undefined);
   const primaryRoot = program.roots.find((r) => r.primary) ?? program.roots[program.roots.length - 1]!;
   const primaryClass = classNames.get(primaryRoot.modelId)!;
   const modulePath = options.path;

@@ -48,7 +48,9 @@ function classText(model: TorchModel, source: string): string {
 }
 
 function docstring(model: TorchModel, source: string): string {
-  const lines = [`Keras model \`${model.kerasName}\` from \`${source}\`.`, ""];
+  // A subclass's class may serve several instances: it is described by its class, not an instance's name.
+  const what = model.subclassOf ? `Keras \`${model.className}\` (a \`keras.${model.subclassOf === "Model" ? "Model" : "layers.Layer"}\` subclass)` : `Keras model \`${model.kerasName}\``;
+  const lines = [`${what} from \`${source}\`.`, ""];
   lines.push(model.inputs.length === 1 ? "Input:" : "Inputs:");
   for (const input of model.inputs) lines.push(`    ${input.variable}: ${describe(input)}`);
   lines.push(model.outputs.length === 1 ? "Returns:" : `Returns (${model.outputStructure.kind === "dict" ? "a dict" : "a tuple"}):`);

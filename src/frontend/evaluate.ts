@@ -276,7 +276,7 @@ export class Evaluator {
         this.execFor(stmt, scope, where);
         return;
       case "while_statement":
-        this.skipped(stmt, scope, this.range(stmt), "`while` loops are not evaluated statically", "rewrite the loop as `for ... in range(...)`", "unsupported-construct");
+        this.execWhile(stmt, scope, where);
         return;
       case "return_statement": {
         const value = stmt.namedChildren[0];
@@ -568,6 +568,31 @@ export class Evaluator {
       }
     }
     return false;
+  }
+
+  /** `while` on static values runs as Python would; the evaluation budget bounds a loop that never ends. */
+  private execWhile(stmt: Node, scope: Scope, where: "main" | "module" | "function"): void {
+    const condition = stmt.childForFieldName("condition")!;
+    for (let iteration = 0; ; iteration++) {
+      const value = this.eval(condition, scope);
+      const decided = truthy(value);
+      if (decided === null) {
+        if (iteration > 0) throw new EvalError(`the \`while\` condition became unknown after ${iteration} iteration(s)${isUnknown(value) ? `: ${value.reason}` : ""}`, this.range(condition));
+        const why = isUnknown(value) ? `: ${value.reason}` : "";
+        this.skipped(stmt, scope, this.range(condition), `cannot decide this \`while\` condition statically${why}`, "the loop was not compiled; make the value a constant or pass it through --entry", "unknown-value");
+        return;
+      }
+      if (!decided) break;
+      try {
+        this.execBlock(stmt.childForFieldName("body"), scope, where);
+      } catch (signal) {
+        if (signal instanceof BreakSignal) return;
+        if (signal instanceof ContinueSignal) continue;
+        throw signal;
+      }
+    }
+    const orelse = stmt.childForFieldName("alternative");
+    if (orelse) this.execBlock(orelse.childForFieldName("body"), scope, where);
   }
 
   private execFor(stmt: Node, scope: Scope, where: "main" | "module" | "function"): void {

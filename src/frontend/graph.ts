@@ -14,6 +14,7 @@ import type {
   Operand,
   OperatorKind,
   OutputStructure,
+  PyExpr,
   Program,
   Shape,
   SourceRange,
@@ -210,7 +211,14 @@ export class GraphBuilder {
   }
 
   /** Call a whole model on tensors (a model used as a layer). */
+  /** While `call` is translated: the expression that holds a tensor at this point (a variable), if any. */
+  tensorExpr: ((tensorId: number) => PyExpr | null) | null = null;
+
+  /** Translates a subclass instance's `call` when it is first applied (set by the evaluator). */
+  traceSubclass: ((modelId: number, inputs: number[], range: SourceRange) => void) | null = null;
+
   applyModel(modelId: number, inputs: number[], range: SourceRange): number[] {
+    if (this.isSubclass(modelId) && !this.program.models.get(modelId)!.subclass!.forward) this.traceSubclass?.(modelId, inputs, range);
     const model = this.ensureBuilt(modelId, inputs.map((t) => this.tensor(t).shape));
     const op: NodeOp = { kind: "model", modelId };
     if (!model) {

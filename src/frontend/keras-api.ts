@@ -82,6 +82,15 @@ export class KerasApi {
       case "other":
         // `keras.initializers.RandomNormal(stddev=0.02)` only matters to training: keep it as data.
         if (symbol.path.startsWith("initializers.")) return this.initializer(symbol.path, call);
+        // `keras.activations.get("relu")` is the function `keras.activations.relu`.
+        if (symbol.path === "activations.get") {
+          const name = call.args[0] ?? call.kwargs.get("identifier");
+          if (name?.t === "str") return { t: "qname", path: `keras.activations.${name.v}` };
+          if (name?.t === "none") return { t: "qname", path: "keras.activations.linear" };
+          if (name?.t === "qname") return name;
+        }
+        // A seed generator only seeds training-time noise; PyTorch draws from its global generator.
+        if (symbol.path === "random.SeedGenerator") return { t: "qname", path: "keras.random.SeedGenerator" };
         return unknown(`\`${path}\` is not supported by keras2torch yet`, call.range);
     }
   }
@@ -475,7 +484,8 @@ export class KerasApi {
   private shapeTuple(tensorId: number, range: SourceRange): PyValue {
     if (this.graph.isPoisoned(tensorId)) return unknown("the shape of a tensor after an unsupported layer", range);
     // While `call` is translated, an unknown size (the batch) is read at run time: `x.shape[0]`.
-    const dim = (axis: number): PyValue => (this.graph.tracing() ? { t: "runtime", kind: "int", expr: { k: "dim", tensor: tensorId, axis } } : NONE);
+    const of = this.graph.tensorExpr?.(tensorId) ?? undefined;
+    const dim = (axis: number): PyValue => (this.graph.tracing() ? { t: "runtime", kind: "int", expr: { k: "dim", tensor: tensorId, axis, of } } : NONE);
     return py.tuple(this.graph.tensor(tensorId).shape.map((d, axis) => (d === null ? dim(axis) : py.int(d))));
   }
 

@@ -76,7 +76,7 @@ export function resolveKeras(path: string): KerasSymbol | null {
   if (rel === "Model" || rel === "models.Model" || rel === "engine.training.Model" || rel === "models.functional.Functional") return { kind: "model" };
   if (rel === "Sequential" || rel === "models.Sequential" || rel === "engine.sequential.Sequential") return { kind: "sequential" };
   if (rel === "backend.int_shape" || rel === "ops.shape" || rel === "backend.shape") return { kind: "int-shape" };
-  if (parts[0] === "activations" && parts.length === 2) return { kind: "activation", name: last };
+  if (parts[0] === "activations" && parts.length === 2 && !["get", "serialize", "deserialize"].includes(last)) return { kind: "activation", name: last };
   // `keras.ops.gelu` defaults to the tanh approximation, unlike `keras.activations.gelu`.
   if (parts[0] === "ops" && parts.length === 2 && TF_NN_ACTIVATIONS[last]) {
     return { kind: "activation", name: last, defaults: last === "gelu" ? { approximate: true } : undefined };

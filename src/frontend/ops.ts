@@ -1,7 +1,7 @@
 // Calls of registry operations on tensors (`keras.ops.mean(x, axis=1)`, `tf.reduce_max(x)`, `x + 1`,
 // `x[:, 0]`): the arguments are bound to the rule's signature, shapes inferred by the rule, and the call
 // becomes an `op` node of the graph. One path for Functional code, Lambda bodies and `call` bodies.
-import type { ConfigValue, DType, OpArg, SourceRange } from "../ir/types.js";
+import type { ConfigValue, DType, OpArg, PyExpr, PyLiteral, SourceRange } from "../ir/types.js";
 import { opRuleFor } from "../ops/registry.js";
 import type { OpArgValue, OpRule } from "../ops/types.js";
 import type { GraphBuilder } from "./graph.js";
@@ -101,9 +101,24 @@ function bindArg(
   }
   const config = toConfig(value);
   if (config === undefined) return `\`${name}\` must be ${accepts === "tensor" ? "a tensor or a number" : "a static value"}, got ${value.t === "unknown" ? `an unknown value (${value.reason})` : typeName(value)}`;
-  bound[name] = value.t === "float" ? { kind: "value", value: config, float: true } : { kind: "value", value: config };
-  args[name] = { kind: "value", value: config, float: value.t === "float" };
+  const expr = hasRuntime(value) ? valueExpr(value) : undefined;
+  bound[name] = { kind: "value", value: config, ...(value.t === "float" ? { float: true } : {}), ...(expr ? { expr } : {}) };
+  args[name] = { kind: "value", value: config, float: value.t === "float", ...(expr ? { expr } : {}) };
   return null;
+}
+
+function hasRuntime(value: PyValue): boolean {
+  if (value.t === "runtime") return true;
+  return (value.t === "tuple" || value.t === "list") && value.items.some(hasRuntime);
+}
+
+/** The expression of a value with run-time parts; its static parts are literals. */
+function valueExpr(value: PyValue): PyExpr {
+  if (value.t === "runtime") return value.expr;
+  if (value.t === "tuple" || value.t === "list") return { k: value.t, items: value.items.map(valueExpr) };
+  if (value.t === "float") return { k: "float", value: value.v };
+  const config = toConfig(value);
+  return { k: "lit", value: config === undefined || (typeof config === "object" && config !== null && !Array.isArray(config)) ? null : (config as PyLiteral) };
 }
 
 /**

@@ -51,6 +51,11 @@ export class SubclassSupport {
     private readonly graph: GraphBuilder,
   ) {
     this.translator = new CallTranslator(ev, graph, this);
+    // A Sequential applies its layers itself: an instance in one is translated on the tensor it gets there.
+    graph.traceSubclass = (modelId, inputs, range) => {
+      const arg: PyValue = inputs.length === 1 ? { t: "tensor", id: inputs[0]! } : py.list(inputs.map((id) => ({ t: "tensor", id })));
+      this.ensureTraced({ t: "model", id: modelId }, { args: [arg], kwargs: new Map(), argRanges: [range], kwargRanges: new Map(), range });
+    };
   }
 
   /** `keras.Model`, `keras.layers.Layer` (any spelling), or a class of the input set derived from one. */
@@ -348,6 +353,13 @@ export class SubclassSupport {
 
   /** Calling the instance on tensors: translate `call` on the first call, then apply it as a layer. */
   callInstance(self: Instance, call: CallArgs): PyValue {
+    const input = call.args[0] ?? call.kwargs.get("inputs");
+    if (!this.ensureTraced(self, call)) return unknown(`\`${this.instances.get(self.id)!.cls.name}.call\` could not be translated`, call.range);
+    return this.ev.keras.callObject(self, { ...call, args: [input!], kwargs: new Map(), argRanges: call.argRanges.slice(0, 1) });
+  }
+
+  /** Translates `call` on the first call; false when it could not be (already reported). */
+  private ensureTraced(self: Instance, call: CallArgs): boolean {
     const state = this.instances.get(self.id)!;
     const model = this.graph.program.models.get(self.id)!;
     const input = call.args[0] ?? call.kwargs.get("inputs");
@@ -357,16 +369,16 @@ export class SubclassSupport {
       const callMethod = this.method(state.cls, "call");
       if (!callMethod) {
         this.graph.report("error", "invalid-model", `\`${state.cls.name}\` has no \`call\` method to translate`, call.range);
-        return unknown("no call method", call.range);
+        return false;
       }
       state.tracing = true;
       try {
-        if (!this.translator.trace(self, state, callMethod, input, call)) return unknown(`\`${state.cls.name}.call\` could not be translated`, call.range);
+        return this.translator.trace(self, state, callMethod, input, call);
       } finally {
         state.tracing = false;
       }
     }
-    return this.ev.keras.callObject(self, { ...call, args: [input], kwargs: new Map(), argRanges: call.argRanges.slice(0, 1) });
+    return true;
   }
 
   /** Runs `build(input_shape)` once, before the first `call`, as Keras does. */

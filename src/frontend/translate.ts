@@ -55,7 +55,17 @@ export class CallTranslator {
     private readonly ev: Evaluator,
     private readonly graph: GraphBuilder,
     private readonly subclasses: SubclassSupport,
-  ) {}
+  ) {
+    graph.tensorExpr = (id) => {
+      const context = this.contexts[this.contexts.length - 1];
+      if (!context) return null;
+      for (const name of context.locals.ownNames()) {
+        const v = context.locals.own(name);
+        if (v?.t === "tensor" && v.id === id) return { k: "name", name };
+      }
+      return null;
+    };
+  }
 
   /**
    * Translate `call` of `self` on `input` (a tensor or a structure of tensors). Fills the instance's
@@ -163,8 +173,9 @@ export class CallTranslator {
       if (target !== fn) return this.helperHook(target, locals);
       this.ev.functionHook = (inner, innerLocals) => this.helperHook(inner, innerLocals);
       context.locals = locals;
-      method = this.translateBody("call", fn, context);
-      return method ? this.resultOf(context, fn) : NONE;
+      const translated = this.translateBody("call", fn, context, true);
+      method = translated.method;
+      return translated.value;
     };
     try {
       const value = this.subclasses.callIn(cls, fn, self, call);
@@ -187,13 +198,13 @@ export class CallTranslator {
     const previousRecorder = this.ev.recorder;
     this.contexts.push(inner);
     try {
-      const method = this.translateBody(fn.name, fn, inner);
-      if (!method) return unknown(`\`${fn.name}\` could not be translated`, this.ev.range(fn.node));
+      // Its graph nodes belong to the trace of `call`, which the layout pass sees whole.
+      const { method, value: result } = this.translateBody(fn.name, fn, inner, false);
       const key = `${fn.name}#${context.methods.length + 1}`;
       method.name = key;
       context.methods.push(method);
       // A fresh object, so that the call site (and only it) is recognised as this helper's result.
-      const value = cloneValue(this.resultOf(inner, fn));
+      const value = cloneValue(result);
       context.helperResults.set(value, { key, node: fn.node });
       return value;
     } finally {
@@ -209,20 +220,24 @@ export class CallTranslator {
   }
 
   /** Translate the body of `fn`, whose parameters are bound in `context.locals`. */
-  private translateBody(name: string, fn: FunctionValue, context: Context): TracedMethod | null {
+  private translateBody(name: string, fn: FunctionValue, context: Context, ownTrace: boolean): { method: TracedMethod; value: PyValue } {
     const previousFile = this.ev.currentFile;
     this.ev.currentFile = fn.source;
-    this.graph.beginTrace();
+    if (ownTrace) this.graph.beginTrace();
     let body: Stmt[] = [];
+    let value: PyValue = NONE;
+    let nodes: number[] = [];
     try {
       body = this.block(fn.node.childForFieldName("body")!, context).stmts;
+      // Several returns meet in a merge node, which belongs to this trace too.
+      value = this.resultOf(context, fn);
     } finally {
       this.ev.currentFile = previousFile;
+      if (ownTrace) nodes = this.graph.endTrace();
     }
-    const nodes = this.graph.endTrace();
     const params = parameterNames(fn.node).filter((p) => !DROPPED_PARAMS.has(p));
     const defaults = parameterDefaults(fn.node);
-    return {
+    const method: TracedMethod = {
       name,
       params: params.map((p) => {
         const dflt = defaults.get(p);
@@ -237,6 +252,7 @@ export class CallTranslator {
       nodes,
       range: this.ev.range(fn.node),
     };
+    return { method, value };
   }
 
   // Statements ------------------------------------------------------------------------------
@@ -344,7 +360,13 @@ export class CallTranslator {
       if (!right) return [];
       const targets: PyExpr[] = [];
       let value: Node = right;
-      targets.push(this.targetExpr(expr.childForFieldName("left")!, records, context));
+      const left = expr.childForFieldName("left")!;
+      // `a, b = value` keeps its spelling (a tuple pattern without parentheses).
+      if (left.type === "pattern_list") {
+        const items = left.namedChildren.map((c) => this.targetExpr(c, records, context));
+        return [{ s: "assign", targets: items, value: this.exprOf(right, records, context), loc }];
+      }
+      targets.push(this.targetExpr(left, records, context));
       // `a = b = value`
       while (value.type === "assignment") {
         targets.push(this.targetExpr(value.childForFieldName("left")!, records, context));
@@ -630,7 +652,9 @@ export class CallTranslator {
         if (containerValue?.t === "tensor") break;
         if (index.length === 1 && containerValue && ["list", "tuple", "dict"].includes(containerValue.t)) {
           const containerExpr = this.exprOf(container, records, context);
-          if (value && value.t !== "tensor" && isLiteralOnly(containerExpr)) return this.literalOrFail(node, value, context);
+          // `shape[1]` of a tuple written out in full is just the item; a named container keeps its name.
+          const named = containerExpr.k === "name" || containerExpr.k === "attr";
+          if (value && value.t !== "tensor" && !named && this.literal(value, context)) return this.literalOrFail(node, value, context);
           return { k: "subscript", obj: containerExpr, index: sub(index[0]!) };
         }
         break;

@@ -100,7 +100,7 @@ export type OpArg =
   | { kind: "tensor"; input: number }
   | { kind: "tensors"; inputs: number[] }
   /** `float`: the number was written as a Python float (`2.0`). */
-  | { kind: "value"; value: ConfigValue; float?: boolean };
+  | { kind: "value"; value: ConfigValue; float?: boolean; expr?: PyExpr };
 
 export interface GraphNode {
   id: number;
@@ -418,6 +418,10 @@ export interface TorchModel {
   modelId: number;
   /** The generated class, as module IR (the docstring is filled in by the view). */
   cls: ClassIR;
+  /** For a subclass instance: its Keras base. */
+  subclassOf?: "Model" | "Layer";
+  /** Set when an earlier instance of the same class produced the same class: this one reuses it and is not emitted. */
+  sameAs?: number;
   className: string;
   kerasName: string;
   inputs: TorchValue[];

@@ -8,6 +8,7 @@ import { ELEMENTWISE_OPS } from "./elementwise.js";
 import { IMAGE_OPS } from "./image.js";
 import { INDEXING_OPS } from "./indexing.js";
 import { LINALG_OPS } from "./linalg.js";
+import { RANDOM_OPS } from "./random.js";
 import { REDUCTION_OPS } from "./reductions.js";
 import { SHAPE_OPS } from "./shape.js";
 import type { OpRule } from "./types.js";
@@ -21,6 +22,7 @@ export const OP_RULES: readonly OpRule[] = [
   ...CREATION_OPS,
   ...ACTIVATION_OPS,
   ...IMAGE_OPS,
+  ...RANDOM_OPS,
 ];
 
 const byName = new Map<string, OpRule>();

@@ -13,7 +13,13 @@ export type OpArgValue =
   | { kind: "tensor"; shape: Shape; dtype: string }
   | { kind: "tensors"; shapes: Shape[]; dtypes: string[] }
   /** `float`: the number was a Python float (`2.0`), so that rules can write it back as one. */
-  | { kind: "value"; value: ConfigValue; float?: boolean };
+  | {
+      kind: "value";
+      value: ConfigValue;
+      float?: boolean;
+      /** Set when part of the value is only known at run time (`(batch, 4)` with `batch = tf.shape(x)[0]`): its expression; those parts read as null in `value`. */
+      expr?: PyExpr;
+    };
 
 export interface OpSignature {
   /** Positional order is the array order; `aliases` are other spellings (TensorFlow's `a`, `dim`...). */

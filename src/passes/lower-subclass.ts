@@ -18,7 +18,6 @@ import type {
   TorchValue,
   TracedMethod,
 } from "../ir/types.js";
-import { printMethod } from "../emit/printer.js";
 import { legacyWeightOrder, subclassPaths } from "../weights/paths.js";
 import { ctorExpr, freezeStmts } from "./graph-class.js";
 import { layoutModel, type LayoutCache, type ModelLayout } from "./layout.js";
@@ -86,7 +85,8 @@ export function lowerSubclass(
       if (result.report) diagnostics.push({ severity: "error", code: result.code, message: result.message, range: node.range });
       throw new Untranslatable(`${result.message} (${node.range.file}:${node.range.line})`);
     }
-    return result.value;
+    // Run-time sizes in the op's arguments (`torch.randn((z_mean.shape[0], 4))`) resolve like the rest.
+    return resolve(result.value);
   };
 
   /** Replace placeholders; `unrolled` picks the item expression of loop variables. */
@@ -153,7 +153,7 @@ export function lowerSubclass(
       case "loop": {
         // Keep the loop when every iteration reads the same; otherwise unroll it.
         const kept = stmt.iterations.map((body) => resolveBlock(body, isForward));
-        const text = kept.map((body) => printMethod({ name: "_", params: [], body, decorators: [] }, "").join("\n"));
+        const text = kept.map((body) => JSON.stringify(body));
         if (kept.length > 0 && text.every((t) => t === text[0]) && !kept[0]!.some((s) => s.s === "raise")) {
           return [{ s: "for", target: stmt.target, iter: resolve(stmt.iter), body: kept[0]!, loc: stmt.loc }];
         }
@@ -326,7 +326,7 @@ export function lowerSubclass(
     rowsOf(value, torchKey, keras3(key), legacyName(value));
   }
 
-  const body = (stmts: Stmt[]) => rename(stmts);
+  const body = (stmts: Stmt[]) => withoutDeadCode(rename(stmts));
   const forwardMethod: MethodIR = { name: "forward", params: forwardParams, body: body(forwardBody), decorators: [] };
   const helperIR: MethodIR[] = methods.map(({ method }) => ({ ...method, body: body(method.body) }));
   // Plain attributes are kept only where the translated code reads them.
@@ -353,6 +353,7 @@ export function lowerSubclass(
   return {
     modelId: model.id,
     cls,
+    subclassOf: sub.base,
     className,
     kerasName: model.name,
     inputs,
@@ -482,7 +483,7 @@ function helperMethods(traced: TracedMethod[], resolveBody: (m: TracedMethod) =>
     const base = m.name.split("#")[0]!;
     const body = resolveBody(m);
     const method: MethodIR = { name: base, params: m.params, body, decorators: [] };
-    const text = printMethod(method, "").join("\n");
+    const text = JSON.stringify(method.body) + JSON.stringify(method.params);
     const same = out.find((o) => o.method.name.replace(/_\d+$/, "") === base && o.text === text);
     if (same) {
       same.keys.push(m.name);
@@ -492,6 +493,64 @@ function helperMethods(traced: TracedMethod[], resolveBody: (m: TracedMethod) =>
     out.push({ method: { ...method, name: count ? `${base}_${count + 1}` : base }, keys: [m.name], text });
   }
   return out;
+}
+
+/**
+ * Drops assignments to local names that nothing reads any more (the translation computes sizes and
+ * losses that PyTorch's code does not need, e.g. a KL term only passed to `add_loss`), then `if`s left
+ * empty. Evaluating them has no effect on the results.
+ */
+function withoutDeadCode(body: Stmt[]): Stmt[] {
+  for (;;) {
+    const read = new Set<string>();
+    const note = (e: PyExpr) => visitExprNames(e, read);
+    const scan = (stmts: Stmt[]) =>
+      stmts.forEach((stmt) => {
+        if (stmt.s === "assign") {
+          stmt.targets.forEach((t) => (isNamePattern(t) ? undefined : note(t)));
+          note(stmt.value);
+        } else visitStmt(stmt, note);
+        if (stmt.s === "if") (scan(stmt.then), scan(stmt.otherwise));
+        if (stmt.s === "for" || stmt.s === "while") scan(stmt.body);
+      });
+    scan(body);
+    let changed = false;
+    const prune = (stmts: Stmt[]): Stmt[] =>
+      stmts.flatMap((stmt): Stmt[] => {
+        if (stmt.s === "assign" && stmt.targets.every((t) => isNamePattern(t) && namesOf(t).every((n) => !read.has(n)))) {
+          changed = true;
+          return [];
+        }
+        if (stmt.s === "if") {
+          const then = prune(stmt.then);
+          const otherwise = prune(stmt.otherwise);
+          if (!then.length && !otherwise.length) {
+            changed = true;
+            return [];
+          }
+          return [{ ...stmt, then, otherwise }];
+        }
+        if (stmt.s === "for" || stmt.s === "while") return [{ ...stmt, body: prune(stmt.body) }];
+        return [stmt];
+      });
+    body = prune(body);
+    if (!changed) return body;
+  }
+}
+
+function isNamePattern(e: PyExpr): boolean {
+  return e.k === "name" || ((e.k === "tuple" || e.k === "list") && e.items.every(isNamePattern));
+}
+
+function namesOf(e: PyExpr): string[] {
+  return e.k === "name" ? [e.name] : e.k === "tuple" || e.k === "list" ? e.items.flatMap(namesOf) : [];
+}
+
+function visitExprNames(e: PyExpr, into: Set<string>): void {
+  mapExpr(e, (x) => {
+    if (x.k === "name") into.add(x.name);
+    return undefined;
+  });
 }
 
 function renameStmt(stmt: Stmt, renames: Map<string, string>): Stmt {

@@ -81,7 +81,20 @@ export function lowerModels(input: LowerInput): LowerOutput {
   // Nested models are lowered before the models that call them.
   for (const modelId of classOrder(input.program)) {
     const model = input.program.models.get(modelId)!;
-    models.set(modelId, model.kind === "subclass" ? lowerSubclass(input, model, cache, models, diagnostics) : lowerModel(input, model, cache, models, diagnostics));
+    if (model.kind !== "subclass") {
+      models.set(modelId, lowerModel(input, model, cache, models, diagnostics));
+      continue;
+    }
+    const plan = lowerSubclass(input, model, cache, models, diagnostics);
+    // Instances of one class that translate alike share the class (emitted once).
+    const text = (m: TorchModel) => JSON.stringify({ ...m.cls, name: "" });
+    const twin = [...models.values()].find((m) => m.sameAs === undefined && m.subclassOf && input.program.models.get(m.modelId)!.subclass!.className === model.subclass!.className && text(m) === text(plan));
+    if (twin) {
+      plan.className = twin.className;
+      plan.cls = { ...plan.cls, name: twin.className };
+      plan.sameAs = twin.modelId;
+    }
+    models.set(modelId, plan);
   }
   return { models, diagnostics };
 }

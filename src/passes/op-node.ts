@@ -29,7 +29,7 @@ function view(program: Program, node: OpNode, inputLayouts: Layout[]) {
       args[name] = { kind: "tensors", shapes: arg.inputs.map((i) => tensor(i).shape), dtypes: arg.inputs.map((i) => tensor(i).dtype) };
       layouts[name] = arg.inputs.map((i) => inputLayouts[i]!);
     } else {
-      args[name] = arg.float ? { kind: "value", value: arg.value, float: true } : { kind: "value", value: arg.value };
+      args[name] = { kind: "value", value: arg.value, ...(arg.float ? { float: true } : {}), ...(arg.expr ? { expr: arg.expr } : {}) };
     }
   }
   return { args, layouts, outputShapes: node.outputs.map((t) => program.tensors.get(t)!.shape) };

@@ -29,7 +29,9 @@ export function kerasLayerPaths(program: Program, model: ModelDef): Map<string, 
       paths.set(`l${ref.layerId}`, `layers/${unique(toSnakeCase(program.layers.get(ref.layerId)!.kerasClass))}`);
     } else {
       const nested = program.models.get(ref.modelId)!;
-      paths.set(`m${ref.modelId}`, `layers/${unique(nested.kind === "sequential" ? "sequential" : "functional")}`);
+      // A subclass instance is stored under its own class name (`layers/residual_block`).
+      const base = nested.kind === "subclass" ? toSnakeCase(nested.subclass!.className) : nested.kind;
+      paths.set(`m${ref.modelId}`, `layers/${unique(base)}`);
     }
   }
   return paths;

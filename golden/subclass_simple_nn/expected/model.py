@@ -9,7 +9,7 @@ from torch import nn
 
 
 class SimpleNN(nn.Module):
-    """Keras model `simple_nn` from `model.py`.
+    """Keras `SimpleNN` (a `keras.Model` subclass) from `model.py`.
 
     Input:
         x: (N, 64) float32, in Keras' axis order
