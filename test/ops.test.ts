@@ -64,6 +64,8 @@ interface OpCase {
   /** The PyTorch expression, when the case pins it (arguments appear as their parameter names). */
   torch?: string;
   tol?: number;
+  /** Random draws: compare the shape, and the mean and standard deviation of a large draw, within `tol`. */
+  moments?: boolean;
 }
 
 const t = (shape: Shape, opts: { dtype?: string; gen?: Gen; range?: [number, number] } = {}): TensorSpec => ({
@@ -447,7 +449,15 @@ const imageCases: OpCase[] = [
   { op: "tensorflow.image.extract_patches", pos: [t([2, 7, 7, 2]), [1, 2, 2, 1], [1, 1, 1, 1], [1, 2, 2, 1], "VALID"] },
 ];
 
-const CASES: OpCase[] = [...elementwiseCases, ...reductionCases, ...shapeCases, ...linalgCases, ...indexingCases, ...creationCases, ...activationCases, ...imageCases, ...unknownSizeCases];
+// Random draws cannot be compared value by value: 20000 draws each, mean and standard deviation within 0.05.
+const BIG = [200, 100];
+const randomCases: OpCase[] = [
+  ...each("random_normal", (op) => ({ op, pos: [BIG], kw: { mean: f(1.5), stddev: f(2) }, moments: true, tol: 0.05 })),
+  ...each("random_normal", (op) => ({ op, pos: [BIG], moments: true, tol: 0.05 })),
+  ...each("random_uniform", (op) => ({ op, pos: [BIG], kw: { minval: f(-1), maxval: f(3) }, moments: true, tol: 0.05 })),
+];
+
+const CASES: OpCase[] = [...randomCases, ...elementwiseCases, ...reductionCases, ...shapeCases, ...linalgCases, ...indexingCases, ...creationCases, ...activationCases, ...imageCases, ...unknownSizeCases];
 
 // ---------------------------------------------------------------------------------------------
 // Running a case through the rule
@@ -469,6 +479,7 @@ interface Payload {
   floats: string[];
   outputs: { shape: Shape; dtype: string; layout: unknown }[];
   tol: number;
+  moments?: boolean;
 }
 
 const layoutOf = (spec: LayoutSpec | undefined, rank: number): Layout =>
@@ -603,6 +614,7 @@ function prepare(c: OpCase, index: number): Prepared {
       floats,
       outputs: shape.shapes.map((s, i) => ({ shape: s, dtype: shape.dtypes[i]!, layout: layoutJson(plan.outputs[i]!) })),
       tol: c.tol ?? 1e-5,
+      ...(c.moments ? { moments: true } : {}),
     };
     return { id, payload, torch };
   } catch (e) {
@@ -736,7 +748,7 @@ describe("op registry", () => {
   });
 
   it("spells qualified names canonically and resolves each to its rule", () => {
-    const canonical = /^(keras\.(ops|ops\.image|activations|backend)|tensorflow(\.(math|nn|linalg|image))?|operator|tensor)\.[a-z_][a-z0-9_]*$/;
+    const canonical = /^(keras\.(ops|ops\.image|activations|backend|random)|tensorflow(\.(math|nn|linalg|image|random))?|operator|tensor)\.[a-z_][a-z0-9_]*$/;
     for (const r of OP_RULES) {
       for (const qn of r.qualifiedNames) {
         expect(qn, r.name).toMatch(canonical);

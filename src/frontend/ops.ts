@@ -57,7 +57,11 @@ export function applyOp(graph: GraphBuilder, rule: OpRule, qualifiedName: string
     }
     if (value === undefined) {
       if (param.required) return { ok: false, message: `${shown}() needs \`${param.name}\``, range: call.range };
-      if (param.accepts === "value") args[param.name] = { kind: "value", value: param.default };
+      // Defaults are bound too: lowering reads the node's arguments, not the signature.
+      if (param.accepts === "value") {
+        args[param.name] = { kind: "value", value: param.default };
+        bound[param.name] = { kind: "value", value: param.default };
+      }
       continue;
     }
     const problem = bindArg(graph, param.name, param.accepts, value, inputs, args, bound);

@@ -214,7 +214,7 @@ export class SubclassSupport {
     }
   }
 
-  private isProperty(fn: FunctionValue): boolean {
+  isProperty(fn: FunctionValue): boolean {
     const parent = fn.node.parent;
     return parent?.type === "decorated_definition" && parent.namedChildren.some((d) => d.type === "decorator" && /^@(property|functools\.cached_property|cached_property)$/.test(d.text.trim()));
   }

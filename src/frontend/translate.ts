@@ -194,6 +194,8 @@ export class CallTranslator {
     if (!context) return null;
     const selfValue = locals.own(parameterNames(fn.node, true)[0] ?? "self");
     if (selfValue?.t !== "model" || selfValue.id !== context.self.id) return null;
+    // A property is read as a value (its result is inlined), not called as a method.
+    if (this.subclasses.isProperty(fn)) return null;
     const inner: Context = { ...context, returns: [], loopItems: new Map(), locals, file: fn.source.path, failed: false };
     const previousRecorder = this.ev.recorder;
     this.contexts.push(inner);

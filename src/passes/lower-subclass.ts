@@ -182,8 +182,17 @@ export function lowerSubclass(
     forwardBody = [{ s: "assign", targets: [{ k: "name", name: forward.params[0].name }], value: { k: "list", items: inputs.map((v) => ({ k: "name", name: v.variable }) as PyExpr) } }, ...forwardBody];
   }
   const forwardParams = structured ? inputs.map((v) => ({ name: v.variable })) : forward.params;
-  const methods = helperMethods(sub.methods, (m) => resolveBlock(m.body, false));
-  const renames = new Map(methods.flatMap((m) => m.keys.map((k) => [k, m.method.name] as [string, string])));
+  const methods = helperMethods(sub.methods, (m) => withoutDeadCode(resolveBlock(m.body, false)));
+  const renames = new Map<string, Rename>();
+  for (const { method, keys } of methods) {
+    // Each helper was translated on its call's values: a parameter the body no longer reads (a
+    // static value already folded in) leaves the signature and the call sites.
+    const read = new Set<string>();
+    method.body.forEach((stmt) => visitStmt(stmt, (e) => visitExprNames(e, read)));
+    const params = method.params.map((p) => p.name);
+    method.params = method.params.filter((p) => read.has(p.name));
+    for (const key of keys) renames.set(key, { name: method.name, params, kept: new Set(method.params.map((p) => p.name)) });
+  }
   const rename = (body: Stmt[]): Stmt[] => body.map((stmt) => renameStmt(stmt, renames));
 
   // __init__ ---------------------------------------------------------------------------------
@@ -504,14 +513,25 @@ function withoutDeadCode(body: Stmt[]): Stmt[] {
   for (;;) {
     const read = new Set<string>();
     const note = (e: PyExpr) => visitExprNames(e, read);
-    const scan = (stmts: Stmt[]) =>
+    const scan = (stmts: Stmt[]): void =>
       stmts.forEach((stmt) => {
-        if (stmt.s === "assign") {
-          stmt.targets.forEach((t) => (isNamePattern(t) ? undefined : note(t)));
-          note(stmt.value);
-        } else visitStmt(stmt, note);
-        if (stmt.s === "if") (scan(stmt.then), scan(stmt.otherwise));
-        if (stmt.s === "for" || stmt.s === "while") scan(stmt.body);
+        switch (stmt.s) {
+          case "assign":
+            stmt.targets.forEach((t) => (isNamePattern(t) ? undefined : note(t)));
+            return note(stmt.value);
+          case "if":
+            note(stmt.condition);
+            scan(stmt.then);
+            return scan(stmt.otherwise);
+          case "for":
+            note(stmt.iter);
+            return scan(stmt.body);
+          case "while":
+            note(stmt.condition);
+            return scan(stmt.body);
+          default:
+            return visitStmt(stmt, note);
+        }
       });
     scan(body);
     let changed = false;
@@ -553,8 +573,25 @@ function visitExprNames(e: PyExpr, into: Set<string>): void {
   });
 }
 
-function renameStmt(stmt: Stmt, renames: Map<string, string>): Stmt {
-  const fix = (e: PyExpr): PyExpr => mapExpr(e, (x): PyExpr | undefined => (x.k === "attr" && renames.has(x.name) ? { ...x, name: renames.get(x.name)!, obj: fix(x.obj) } : undefined));
+interface Rename {
+  name: string;
+  /** The parameters the call sites were written for, and those the method keeps. */
+  params: string[];
+  kept: Set<string>;
+}
+
+function renameStmt(stmt: Stmt, renames: Map<string, Rename>): Stmt {
+  const fix = (e: PyExpr): PyExpr =>
+    mapExpr(e, (x): PyExpr | undefined => {
+      if (x.k !== "call" || x.fn.k !== "attr" || !renames.has(x.fn.name)) return undefined;
+      const r = renames.get(x.fn.name)!;
+      return {
+        ...x,
+        fn: { ...x.fn, name: r.name, obj: fix(x.fn.obj) },
+        args: x.args.map(fix).filter((_, i) => r.params[i] === undefined || r.kept.has(r.params[i]!)),
+        kwargs: (x.kwargs ?? []).filter(([k]) => r.kept.has(k)).map(([k, v]) => [k, fix(v)] as [string, PyExpr]),
+      };
+    });
   switch (stmt.s) {
     case "assign":
       return { ...stmt, targets: stmt.targets.map(fix), value: fix(stmt.value) };
@@ -575,6 +612,7 @@ function renameStmt(stmt: Stmt, renames: Map<string, string>): Stmt {
   }
 }
 
+/** Every expression of a statement, nested statements included. */
 function visitStmt(stmt: Stmt, visit: (e: PyExpr) => void): void {
   switch (stmt.s) {
     case "assign":

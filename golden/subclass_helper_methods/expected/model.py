@@ -20,7 +20,6 @@ class TwoTowerClassifier(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.hidden = 12  # model.py:9
         self.tower_a = nn.Linear(7, 12)  # model.py:10
         self.tower_b = nn.Linear(7, 12)  # model.py:11
         self.fc = nn.Linear(24, 12)  # model.py:13
@@ -29,16 +28,13 @@ class TwoTowerClassifier(nn.Module):
     def forward(self, inputs):
         features = self._encode(inputs)  # model.py:30
         features = features.reshape(-1, 24)  # model.py:31
-        return self._head(features, temperature=2.0)  # model.py:32
+        return self._head(features)  # model.py:32
 
     def _encode(self, x):
         a = F.relu(self.tower_a(x))  # model.py:21
         b = torch.tanh(self.tower_b(x))  # model.py:22
         return torch.cat([a, b], dim=-1)  # model.py:23
 
-    def feature_dim(self):
-        return self.hidden * 2  # model.py:18
-
-    def _head(self, features, temperature=1.0):
+    def _head(self, features):
         x = F.relu(self.fc(features))  # model.py:26
         return F.softmax(self.logits(x) / 2.0, dim=-1)  # model.py:27

@@ -26,8 +26,6 @@ class Sampling(nn.Module):
         inputs = [inputs_0, inputs_1]
         z_mean, z_log_var = inputs  # model.py:17
         if self.training:  # model.py:18
-            batch = z_mean.shape[0]  # model.py:19
-            dim = 2  # model.py:20
             epsilon = torch.randn((z_mean.shape[0], 2))  # model.py:21
             return z_mean + torch.exp(0.5 * z_log_var) * epsilon  # model.py:22
         return z_mean  # model.py:23
@@ -56,6 +54,4 @@ class VAE(nn.Module):
         z_mean = self.z_mean(h)  # model.py:38
         z_log_var = self.z_log_var(h)  # model.py:39
         z = self.sampling(z_mean, z_log_var)  # model.py:40
-        if self.training:  # model.py:41
-            kl_loss = -0.5 * (z_log_var - torch.square(z_mean) - torch.exp(z_log_var) + 1).mean()  # model.py:42
         return torch.sigmoid(self.dec_out(F.relu(self.dec_hidden(z))))  # model.py:44
