@@ -8,7 +8,7 @@ import { buildProgram } from "./frontend/program.js";
 import { isIdentity } from "./ir/layout.js";
 import { classOrder } from "./ir/models.js";
 import type { Diagnostic, Layout, Program, TensorMapping, TorchValue } from "./ir/types.js";
-import type { IoLayout } from "./passes/layout.js";
+import { layoutPass, type IoLayout } from "./passes/layout.js";
 import { lowerModels } from "./passes/lower.js";
 import { pascalCase } from "./passes/names.js";
 import type { ManifestModel, ManifestValue } from "./manifest.js";
@@ -41,7 +41,8 @@ const noImports: ModuleResolver = { resolve: () => null };
 
 export function compile(text: string, options: CompileOptions): CompileResult {
   const source = new SourceFile(options.path, text);
-  const { program, entryFound, modelVariables, poisoned, incomplete, frozen } = buildProgram(source, options.resolver ?? noImports, { entry: options.entry });
+  // The pipeline: parse → evaluate into the IR → layout pass → lowering → printing.
+  const { program, entryFound, modelVariables } = buildProgram(source, options.resolver ?? noImports, { entry: options.entry });
   const diagnostics = [...program.diagnostics].sort(byPosition);
   const empty: CompileResult = { files: [], diagnostics, models: [], mapping: {}, entryFound };
   if (!program.roots.length) {
@@ -57,7 +58,8 @@ export function compile(text: string, options: CompileOptions): CompileResult {
   }
 
   const classNames = chooseClassNames(program, modelVariables);
-  const { models, diagnostics: lowering } = lowerModels({ program, poisoned, classNames, io: options.ioLayout, incomplete, frozen });
+  const layouts = layoutPass(program, options.ioLayout);
+  const { models, diagnostics: lowering } = lowerModels({ program, layouts, classNames });
   diagnostics.push(...lowering);
   diagnostics.sort(byPosition);
 

@@ -810,6 +810,31 @@ describe("the input is never executed", () => {
 });
 
 describe("regressions", () => {
+  it("a skipped __main__ block leaves no trace: its `trainable = False` does not reorder legacy weights", () => {
+    const source = (guard: string) =>
+      py(`
+        import sys
+        import keras
+        from keras import layers
+
+        inputs = keras.Input(shape=(4,))
+        x = layers.Dense(4, name="proj")(inputs)
+        x = layers.BatchNormalization(name="bn")(x)
+        model = keras.Model(inputs, x)
+      `) + guard;
+    const plain = run(source(""));
+    const skipped = run(source(`if __name__ == "__main__":
+    model.get_layer("bn").trainable = False
+    extra = layers.Dense(int(sys.argv[1]))`));
+    expect(skipped.diagnostics.map((d) => d.message).join("\n")).toMatch(/__main__.*was skipped/);
+    expect(skipped.mapping).toEqual(plain.mapping);
+    expect(plain.mapping.Model!.filter((r) => r.legacyLayer === "bn" && r.trainable).length).toBe(2);
+    // The same block without run-time values is kept, and the freeze applies.
+    const kept = run(source(`if __name__ == "__main__":
+    model.get_layer("bn").trainable = False`));
+    expect(kept.mapping.Model!.filter((r) => r.legacyLayer === "bn").every((r) => !r.trainable)).toBe(true);
+  });
+
   it("evaluates parameter defaults where the function is defined, as Python does", () => {
     const r = run(
       py(`

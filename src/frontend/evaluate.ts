@@ -3,14 +3,14 @@
 import type Parser from "tree-sitter";
 import type { ConfigValue, SourceRange } from "../ir/types.js";
 import { EvalError, iterate, makeBuiltins, mathFunction, numberOf, unknown } from "./builtins.js";
-import type { GraphBuilder } from "./graph.js";
+import type { Checkpoint, GraphBuilder } from "./graph.js";
 import { KerasApi, MODEL_NO_OPS } from "./keras-api.js";
 import { resolveKeras } from "./names.js";
 import { effects, moduleFunctions } from "./queries.js";
 import type { SourceFile } from "./parse.js";
 import { Scope } from "./scope.js";
 import { opFor } from "./ops.js";
-import { SubclassSupport } from "./subclass.js";
+import { SubclassSupport, type InstancesCheckpoint } from "./subclass.js";
 import { NONE, hashKey, isUnknown, py, pyRepr, pyStr, truthy, typeName, type CallArgs, type PyValue } from "./values.js";
 
 type Node = Parser.SyntaxNode;
@@ -28,6 +28,15 @@ export class RaiseSignal {
 /** The evaluation budget ran out: the rest of the file is not evaluated. */
 class BudgetExceeded {
   constructor(readonly range: SourceRange) {}
+}
+
+export interface EvaluatorCheckpoint {
+  graph: Checkpoint;
+  assignments: number;
+  calls: Map<string, number>;
+  builders: Map<number, string[]>;
+  variables: Map<number, string>;
+  instances: InstancesCheckpoint;
 }
 
 /** What an expression evaluated to, and the graph ids created while it was evaluated ([start, end)). */
@@ -156,28 +165,44 @@ export class Evaluator {
    */
   private execMainGuard(stmt: Node, scope: Scope): void {
     const trial = new Scope(scope);
-    const diagnostics = this.graph.program.diagnostics.length;
-    const assignments = this.moduleAssignments.length;
-    const incomplete = this.graph.incomplete.length;
-    const counters = this.graph.snapshotCounters();
-    const calls = new Map([...this.functions].map(([name, fn]) => [name, fn.calls]));
+    const point = this.checkpoint();
     for (const inner of stmt.childForFieldName("consequence")!.namedChildren) this.execTopLevel(inner, trial, true);
-    const failure = this.graph.program.diagnostics.slice(diagnostics).find((d) => d.severity === "error");
+    const failure = this.graph.program.diagnostics.slice(point.graph.diagnostics).find((d) => d.severity === "error");
     if (!failure) {
       for (const [name, value] of trial.entries()) scope.set(name, value);
       return;
     }
-    this.graph.program.diagnostics.splice(diagnostics);
-    this.moduleAssignments.splice(assignments);
-    this.graph.incomplete.splice(incomplete);
-    this.graph.restoreCounters(counters);
-    for (const [name, count] of calls) this.functions.get(name)!.calls = count;
+    // Undone whole: the block's models, its changes to earlier ones (`base.trainable = False`), its findings.
+    this.rollback(point);
     this.graph.report(
       "warning",
       "unknown-value",
       `the \`if __name__ == "__main__":\` block was skipped: it needs values known only at run time (line ${failure.range.line}: ${failure.message}); builders are compiled with their defaults, pass --entry "builder(...)" to choose arguments`,
       this.range(stmt.childForFieldName("condition")!),
     );
+  }
+
+  /** Everything speculative evaluation can change: the graph, the evaluator's records, subclass instances. */
+  checkpoint(): EvaluatorCheckpoint {
+    return {
+      graph: this.graph.checkpoint(),
+      assignments: this.moduleAssignments.length,
+      calls: new Map([...this.functions].map(([name, fn]) => [name, fn.calls])),
+      builders: new Map([...this.modelBuilders].map(([id, names]) => [id, [...names]])),
+      variables: new Map(this.modelVariables),
+      instances: this.subclasses.checkpoint(),
+    };
+  }
+
+  rollback(point: EvaluatorCheckpoint): void {
+    this.graph.rollback(point.graph);
+    this.moduleAssignments.splice(point.assignments);
+    for (const [name, count] of point.calls) this.functions.get(name)!.calls = count;
+    this.modelBuilders.clear();
+    for (const [id, names] of point.builders) this.modelBuilders.set(id, names);
+    this.modelVariables.clear();
+    for (const [id, name] of point.variables) this.modelVariables.set(id, name);
+    this.subclasses.rollback(point.instances);
   }
 
   /** Evaluate a Python expression given as text (the `--entry` option) in the main module's scope. */

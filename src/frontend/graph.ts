@@ -23,6 +23,7 @@ import type {
 import { broadcastShapes } from "../rules/merging.js";
 import { ruleFor } from "../rules/registry.js";
 import { ConfigError } from "../rules/util.js";
+import { isFrozen } from "../ir/models.js";
 
 /** Keras' `naming.to_snake_case`, which names layers (`LeakyReLU` → `leaky_re_lu`). */
 export function toSnakeCase(name: string): string {
@@ -31,6 +32,18 @@ export function toSnakeCase(name: string): string {
     .replace(/(.)([A-Z][a-z]+)/g, "$1_$2")
     .replace(/([a-z])([A-Z])/g, "$1_$2")
     .toLowerCase();
+}
+
+/** See `GraphBuilder.checkpoint`. */
+export interface Checkpoint {
+  nextId: number;
+  uids: Map<string, number>;
+  diagnostics: number;
+  incomplete: number;
+  modelOrder: number;
+  journal: number;
+  built: Set<number>;
+  drafts: Map<number, SequentialDraft>;
 }
 
 /** A Sequential model as it is being assembled; it becomes a ModelDef when first needed. */
@@ -51,24 +64,85 @@ export class GraphBuilder {
   /** Sequential drafts by model id; rebuilt when layers are added. */
   readonly drafts = new Map<number, SequentialDraft>();
   private readonly built = new Set<number>();
-  /** Layers and nodes that produce no usable tensor (unsupported, or fed by one). */
-  readonly poisoned = new Set<number>();
-  /** Code that could have changed a model but could not be evaluated: the models may be incomplete. */
-  readonly incomplete: { range: SourceRange; message: string }[] = [];
-
-  markIncomplete(range: SourceRange, message: string): void {
-    this.incomplete.push({ range, message });
+  /** Keras' name counters as they were at `uids` (a builder compiled with its defaults runs as if alone). */
+  resetNames(uids: Map<string, number>): void {
+    this.uids.clear();
+    for (const [k, v] of uids) this.uids.set(k, v);
   }
 
-  /** Nodes of a Sequential build that a later `.add` or `.pop` replaced. */
-  readonly superseded = new Set<number>();
+  /** How to undo each change made to an IR object that existed before: what a rollback replays backwards. */
+  private readonly journal: (() => void)[] = [];
 
-  /** Layers and models set `trainable=False` (by argument or attribute): their weights count as non-trainable. */
-  readonly frozen = new Set<number>();
+  /** Sets a field of an IR object, remembering how to undo it (see `checkpoint`). */
+  change<T extends object, K extends keyof T>(obj: T, key: K, value: T[K]): void {
+    const had = Object.prototype.hasOwnProperty.call(obj, key);
+    const old = obj[key];
+    this.journal.push(() => {
+      if (had) obj[key] = old;
+      else delete obj[key];
+    });
+    obj[key] = value;
+  }
 
+  /** Records an undo step for a change made outside `change` (a list that grew, a set entry). */
+  onRollback(undo: () => void): void {
+    this.journal.push(undo);
+  }
+
+  /** Code that could have changed a model but could not be evaluated: the models may be incomplete. */
+  markIncomplete(range: SourceRange, message: string): void {
+    this.program.incomplete.push({ range, message });
+  }
+
+  /** A layer or node that produces no usable tensor (unsupported, or fed by one). */
+  poison(id: number): void {
+    const target = this.program.nodes.get(id) ?? this.program.layers.get(id);
+    if (target && !target.poisoned) this.change(target, "poisoned", true);
+  }
+
+  /** `trainable=False` (by argument or attribute): the weights count as non-trainable. */
   setTrainable(id: number, trainable: boolean): void {
-    if (trainable) this.frozen.delete(id);
-    else this.frozen.add(id);
+    const target = this.program.layers.get(id) ?? this.program.models.get(id);
+    if (target && (target.frozen === true) !== !trainable) this.change(target, "frozen", !trainable);
+  }
+
+  isFrozen(id: number): boolean {
+    return isFrozen(this.program, id);
+  }
+
+  /**
+   * A point to return to: speculative evaluation (the `__main__` block, builders tried with their
+   * defaults) runs after one and is either kept or rolled back whole — objects created since are
+   * removed, changes to older ones undone, counters and diagnostics restored.
+   */
+  checkpoint(): Checkpoint {
+    return {
+      nextId: this.nextId,
+      uids: new Map(this.uids),
+      diagnostics: this.program.diagnostics.length,
+      incomplete: this.program.incomplete.length,
+      modelOrder: this.modelOrder.length,
+      journal: this.journal.length,
+      built: new Set(this.built),
+      drafts: new Map([...this.drafts].map(([id, d]) => [id, { ...d, layers: [...d.layers] }])),
+    };
+  }
+
+  rollback(point: Checkpoint): void {
+    while (this.journal.length > point.journal) this.journal.pop()!();
+    for (const map of [this.program.layers, this.program.tensors, this.program.nodes, this.program.models] as Map<number, unknown>[]) {
+      for (const id of [...map.keys()]) if (id >= point.nextId) map.delete(id);
+    }
+    for (const id of [...this.drafts.keys()]) if (id >= point.nextId) this.drafts.delete(id);
+    for (const [id, draft] of point.drafts) this.drafts.set(id, Object.assign(this.drafts.get(id) ?? draft, draft, { layers: [...draft.layers] }));
+    this.built.clear();
+    point.built.forEach((id) => this.built.add(id));
+    this.uids.clear();
+    for (const [k, v] of point.uids) this.uids.set(k, v);
+    this.program.diagnostics.splice(point.diagnostics);
+    this.program.incomplete.splice(point.incomplete);
+    this.modelOrder.splice(point.modelOrder);
+    this.nextId = point.nextId;
   }
 
   /** Model calls by the evaluator, in order: the "last model built" fallback for `primary`. */
@@ -83,6 +157,7 @@ export class GraphBuilder {
       models: new Map(),
       roots: [],
       diagnostics: [],
+      incomplete: [],
     };
   }
 
@@ -90,15 +165,6 @@ export class GraphBuilder {
     const key = `${code}:${range.file}:${range.line}:${range.column}:${message}`;
     if (this.program.diagnostics.some((d) => `${d.code}:${d.range.file}:${d.range.line}:${d.range.column}:${d.message}` === key)) return;
     this.program.diagnostics.push({ severity, code, message, range });
-  }
-
-  snapshotCounters(): Map<string, number> {
-    return new Map(this.uids);
-  }
-
-  restoreCounters(snapshot: Map<string, number>): void {
-    this.uids.clear();
-    for (const [k, v] of snapshot) this.uids.set(k, v);
   }
 
   /** Keras' per-session unique names: `dense`, `dense_1`, ... */
@@ -121,7 +187,7 @@ export class GraphBuilder {
     };
     this.program.layers.set(layer.id, layer);
     if (!ruleFor(kerasClass)) {
-      this.poisoned.add(layer.id);
+      layer.poisoned = true;
       this.report(
         "error",
         "unsupported-layer",
@@ -149,13 +215,13 @@ export class GraphBuilder {
     this.program.nodes.set(node.id, node);
     this.traces[this.traces.length - 1]?.push(node.id);
     node.outputs = outputShapes.map((s, i) => this.newTensor(s, dtype, node.id, i).id);
-    if (inputs.some((t) => this.isPoisoned(t))) this.poisoned.add(node.id);
+    if (inputs.some((t) => this.isPoisoned(t))) node.poisoned = true;
     return node;
   }
 
   isPoisoned(tensorId: number): boolean {
     const producer = this.program.tensors.get(tensorId)?.producer;
-    return producer !== null && producer !== undefined && this.poisoned.has(producer);
+    return producer !== null && producer !== undefined && this.program.nodes.get(producer)?.poisoned === true;
   }
 
   tensor(id: number): TensorDef {
@@ -168,9 +234,9 @@ export class GraphBuilder {
     const op: NodeOp = { kind: "layer", layerId: layer.id };
     const rule = ruleFor(layer.kerasClass);
     const upstreamBroken = inputs.some((t) => this.isPoisoned(t));
-    if (!rule || upstreamBroken || this.poisoned.has(layer.id)) {
+    if (!rule || upstreamBroken || layer.poisoned) {
       const node = this.newNode(op, inputs, [[]], range, dtype);
-      this.poisoned.add(node.id);
+      node.poisoned = true;
       return node.outputs;
     }
     const shapes = inputs.map((t) => this.tensor(t).shape);
@@ -184,7 +250,7 @@ export class GraphBuilder {
     if (!result.ok) {
       this.report("error", "shape-error", `${layer.kerasClass} \`${layer.name}\`: ${result.message}`, range);
       const node = this.newNode(op, inputs, [[]], range, dtype);
-      this.poisoned.add(node.id);
+      node.poisoned = true;
       return node.outputs;
     }
     return this.newNode(op, inputs, result.shapes, range, dtype).outputs;
@@ -199,7 +265,7 @@ export class GraphBuilder {
     if (!broadcast.ok) {
       this.report("error", "shape-error", broadcast.message, range);
       const node = this.newNode(op, tensors, [[]], range, dtype);
-      this.poisoned.add(node.id);
+      node.poisoned = true;
       return node.outputs[0]!;
     }
     return this.newNode(op, tensors, broadcast.shapes, range, dtype).outputs[0]!;
@@ -223,23 +289,23 @@ export class GraphBuilder {
     const op: NodeOp = { kind: "model", modelId };
     if (!model) {
       const node = this.newNode(op, inputs, [[]], range, "float32");
-      this.poisoned.add(node.id);
+      node.poisoned = true;
       return node.outputs;
     }
     if (model.inputs.length !== inputs.length) {
       this.report("error", "invalid-model", `model \`${model.name}\` takes ${model.inputs.length} input(s), got ${inputs.length}`, range);
       const node = this.newNode(op, inputs, [[]], range, "float32");
-      this.poisoned.add(node.id);
+      node.poisoned = true;
       return node.outputs;
     }
-    const brokenInside = model.nodes.some((n) => this.poisoned.has(n));
+    const brokenInside = model.nodes.some((n) => this.program.nodes.get(n)?.poisoned);
     const shapes = model.outputs.map((t) => {
       const s = [...this.tensor(t).shape];
       s[0] = this.tensor(inputs[0]!).shape[0] ?? null;
       return s;
     });
     const node = this.newNode(op, inputs, shapes, range, this.tensor(model.outputs[0]!).dtype);
-    if (brokenInside) this.poisoned.add(node.id);
+    if (brokenInside) node.poisoned = true;
     return node.outputs;
   }
 
@@ -482,7 +548,7 @@ export class GraphBuilder {
       return null;
     }
     // Nodes of an earlier build are superseded: `layer.output` must not see them.
-    for (const node of this.program.models.get(modelId)?.nodes ?? []) this.superseded.add(node);
+    for (const node of this.program.models.get(modelId)?.nodes ?? []) this.change(this.program.nodes.get(node)!, "superseded", true);
     const input = this.createInput(shape, draft.inputDtype, draft.inputName);
     let current = [input.id];
     for (const entry of draft.layers) {
@@ -504,6 +570,10 @@ export class GraphBuilder {
       range: draft.range,
     };
     if (!this.uniqueLayerNames(model.layers, draft.range)) return null;
+    // Facts set on the model before it was built (`base.trainable = False`) carry over.
+    if (existing?.frozen) model.frozen = true;
+    const previous = this.program.models.get(modelId);
+    if (previous && previous.id < this.nextId) this.onRollback(() => this.program.models.set(modelId, previous));
     this.program.models.set(modelId, model);
     this.built.add(modelId);
     return model;

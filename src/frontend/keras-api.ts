@@ -176,7 +176,7 @@ export class KerasApi {
     }
     for (const param of params) if (!(param.name in config) && !broken) config[param.name] = param.default;
     const layer = this.graph.createLayer(cls, config, argRanges, name, call.range);
-    if (broken) this.graph.poisoned.add(layer.id);
+    if (broken) this.graph.poison(layer.id);
     if (!trainable) this.graph.setTrainable(layer.id, false);
     if (cls === "InputLayer") {
       const spec = this.inputSpecFrom(call, config);
@@ -503,7 +503,7 @@ export class KerasApi {
         // The tensors of the layer's first call, as Keras' `layer.output` gives.
         // The first call, as in Keras; calls from a Sequential build that `.add` superseded do not count.
         const node = [...this.graph.program.nodes.values()].find(
-          (n) => n.op.kind === "layer" && n.op.layerId === obj.id && !this.graph.superseded.has(n.id),
+          (n) => n.op.kind === "layer" && n.op.layerId === obj.id && !n.superseded,
         );
         if (!node) throw new EvalError(`layer \`${layer.name}\` has not been called yet, so it has no ${name}`, range);
         const ids = name === "output" ? node.outputs : node.inputs;

@@ -1,5 +1,5 @@
 // Frontend entry: evaluate one file of the input set and decide which models it defines.
-import type { Program, RootModel, SourceRange } from "../ir/types.js";
+import type { Program, RootModel } from "../ir/types.js";
 import { unknown } from "./builtins.js";
 import { Evaluator, type ModuleResolver } from "./evaluate.js";
 import { GraphBuilder } from "./graph.js";
@@ -16,12 +16,6 @@ export interface FrontendResult {
   entryFound: boolean;
   /** Names that hint a class name for nested models. */
   modelVariables: Map<number, string>;
-  /** Layers and nodes that cannot be translated (unsupported, or downstream of one). */
-  poisoned: Set<number>;
-  /** Skipped code that could have changed the models (see `Evaluator.mayBuild`). */
-  incomplete: { range: SourceRange; message: string }[];
-  /** Layers and models with `trainable=False`. */
-  frozen: Set<number>;
 }
 
 export function buildProgram(source: SourceFile, resolver: ModuleResolver, options: FrontendOptions = {}): FrontendResult {
@@ -30,7 +24,7 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
   if (syntax.length) {
     // Nothing from a file with syntax errors is guessed.
     graph.program.diagnostics.push(...syntax);
-    return { program: graph.program, entryFound: false, modelVariables: new Map(), poisoned: graph.poisoned, incomplete: graph.incomplete, frozen: graph.frozen };
+    return { program: graph.program, entryFound: false, modelVariables: new Map() };
   }
   const evaluator = new Evaluator(graph, source, resolver);
   evaluator.skipMainGuard = options.entry !== undefined;
@@ -82,18 +76,19 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
   if (!entryFound) {
     // Models bound at module level.
     for (const [name, value] of scope.entries()) if (value.t === "model") withBuilders(addRoot(value.id, name));
-    const counters = graph.snapshotCounters();
+    const moduleEnd = graph.checkpoint();
     // Builders never called whose parameters all have defaults are compiled with those defaults,
-    // each as if run right after the module (as a user's `model = build_model()` would be).
+    // each as if run right after the module (as a user's `model = build_model()` would be). A
+    // function that turns out not to build a model is rolled back: its findings are not ours.
     for (const fn of evaluator.functions.values()) {
       if (fn.calls > 0 || !fn.allDefaults) continue;
       const value = scope.lookup(fn.name);
       if (value?.t !== "function") continue;
-      graph.restoreCounters(counters);
-      const before = graph.program.diagnostics.length;
+      const point = evaluator.checkpoint();
+      graph.resetNames(moduleEnd.uids);
       const result = evaluator.guardBudget(() => evaluator.callWithDefaults(value, source.range(fn.node))) ?? { t: "none" as const };
       if (result.t === "model") withBuilders(addRoot(result.id, null));
-      else graph.program.diagnostics.splice(before); // not a builder: its findings are not ours
+      else evaluator.rollback(point);
     }
     const lastAssigned = evaluator.moduleAssignments.filter((a) => roots.has(a.modelId)).pop();
     primary = lastAssigned?.modelId ?? [...roots.keys()].pop() ?? null;
@@ -103,5 +98,5 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
     root.primary = root.modelId === primary;
     graph.program.roots.push(root);
   }
-  return { program: graph.program, entryFound, modelVariables: evaluator.modelVariables, poisoned: graph.poisoned, incomplete: graph.incomplete, frozen: graph.frozen };
+  return { program: graph.program, entryFound, modelVariables: evaluator.modelVariables };
 }

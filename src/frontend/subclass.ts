@@ -27,6 +27,8 @@ const MODEL_NO_OPS = new Set([
   "get_config", "count_params", "train_on_batch", "test_on_batch", "predict_on_batch", "export",
 ]);
 
+export type InstancesCheckpoint = Map<number, { attributes: InstanceState["attributes"]; weights: number; built: boolean; named: boolean }>;
+
 export interface InstanceState {
   cls: ClassValue;
   /** Attributes in assignment order; a reassignment keeps the first position, as Keras' tracker does. */
@@ -201,7 +203,7 @@ export class SubclassSupport {
       case "name":
         return py.str(model.name);
       case "trainable":
-        return py.bool(!this.graph.frozen.has(self.id));
+        return py.bool(!this.graph.isFrozen(self.id));
       case "built":
         return py.bool(state.built);
       case "layers":
@@ -387,6 +389,23 @@ export class SubclassSupport {
     state.built = true;
     const build = this.method(state.cls, "build");
     if (build) this.callIn(build.cls, build.fn, self, { args: [inputShapes], kwargs: new Map(), argRanges: [range], kwargRanges: new Map(), range });
+  }
+
+  // Speculative evaluation ------------------------------------------------------------------
+
+  checkpoint(): InstancesCheckpoint {
+    return new Map([...this.instances].map(([id, s]) => [id, { attributes: new Map([...s.attributes].map(([k, v]) => [k, { ...v }])), weights: s.weights.length, built: s.built, named: s.named }]));
+  }
+
+  rollback(point: InstancesCheckpoint): void {
+    for (const id of [...this.instances.keys()]) if (!point.has(id)) this.instances.delete(id);
+    for (const [id, saved] of point) {
+      const state = this.instances.get(id)!;
+      state.attributes = saved.attributes;
+      state.weights.splice(saved.weights);
+      state.built = saved.built;
+      state.named = saved.named;
+    }
   }
 
   // The IR ----------------------------------------------------------------------------------

@@ -129,12 +129,13 @@ export class CallTranslator {
     method.inputs = leaves;
     method.outputs = outputs.ids;
     method.outputStructure = outputs.structure;
-    model.inputs = leaves;
-    model.outputs = outputs.ids;
-    model.outputStructure = outputs.structure;
-    model.nodes = method.nodes;
-    model.subclass!.forward = method;
-    model.subclass!.methods = this.lastMethods;
+    // Through the journal: a trace run by speculative code (the `__main__` block) can be rolled back.
+    this.graph.change(model, "inputs", leaves);
+    this.graph.change(model, "outputs", outputs.ids);
+    this.graph.change(model, "outputStructure", outputs.structure);
+    this.graph.change(model, "nodes", method.nodes);
+    this.graph.change(model.subclass!, "forward", method);
+    this.graph.change(model.subclass!, "methods", this.lastMethods);
     return true;
   }
 

@@ -17,3 +17,13 @@ export function classOrder(program: Program): number[] {
   for (const root of [...program.roots].sort((a, b) => a.line - b.line)) visit(root.modelId);
   return order;
 }
+
+/** Whether a layer, node or model (ids are unique across kinds) is marked untranslatable. */
+export function isPoisoned(program: Program, id: number): boolean {
+  return program.nodes.get(id)?.poisoned === true || program.layers.get(id)?.poisoned === true;
+}
+
+/** Whether a layer or model was set `trainable=False`. */
+export function isFrozen(program: Program, id: number): boolean {
+  return program.layers.get(id)?.frozen === true || program.models.get(id)?.frozen === true;
+}

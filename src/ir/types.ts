@@ -60,6 +60,11 @@ export interface LayerDef {
   /** Where each argument was written, for diagnostics. */
   argRanges: Record<string, SourceRange>;
   range: SourceRange;
+  /** Facts the frontend established (set with the GraphBuilder, so that speculative evaluation can undo them). */
+  /** The layer cannot be translated (unsupported, or configured with values that are not static). */
+  poisoned?: boolean;
+  /** `trainable=False`: Keras counts its weights as non-trainable (which orders legacy `.h5` files). */
+  frozen?: boolean;
 }
 
 export interface TensorDef {
@@ -109,6 +114,10 @@ export interface GraphNode {
   inputs: number[];
   outputs: number[];
   range: SourceRange;
+  /** Produces no usable tensor: its layer is unsupported, or an input comes from such a node. */
+  poisoned?: boolean;
+  /** A node of an earlier build of a Sequential, replaced when layers were added or popped. */
+  superseded?: boolean;
 }
 
 /** How a model's outputs are structured in Python. */
@@ -133,6 +142,10 @@ export interface ModelDef {
   range: SourceRange;
   /** For `kind: "subclass"`: the instance's structure and its translated methods. */
   subclass?: SubclassDef;
+  /** `trainable=False` on the whole model. */
+  frozen?: boolean;
+  /** The first variable the model was assigned to (a hint for naming nested model classes). */
+  variable?: string;
 }
 
 /** An instance of a user class that subclasses `keras.Model` or `keras.layers.Layer`. */
@@ -208,6 +221,8 @@ export interface Program {
   /** Models to emit as top-level classes, with every name the source knows them by. */
   roots: RootModel[];
   diagnostics: Diagnostic[];
+  /** Code that could have changed the models but could not be evaluated: every forward raises first. */
+  incomplete: { range: SourceRange; message: string }[];
 }
 
 export interface RootModel {

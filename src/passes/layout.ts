@@ -10,6 +10,7 @@ import { sharedLayout } from "../rules/merging.js";
 import { ruleFor } from "../rules/registry.js";
 import type { LayoutPlan } from "../rules/types.js";
 import { ConfigError } from "../rules/util.js";
+import { classOrder } from "../ir/models.js";
 import { planOpNode, type OpNode } from "./op-node.js";
 
 export interface ModelLayout {
@@ -33,13 +34,17 @@ export type LayoutCache = Map<number, ModelLayout>;
 /** How a generated class takes and returns tensors: channels-first where image-like, or Keras' order. */
 export type IoLayout = "channels-first" | "keras";
 
-export function layoutModel(
-  program: Program,
-  model: ModelDef,
-  poisoned: Set<number>,
-  cache: LayoutCache,
-  io: IoLayout = "channels-first",
-): ModelLayout {
+/**
+ * The layout pass: a layout for every model that gets a class (nested models first), as a pure
+ * function of the Program. Lowering reads its result; it never plans layouts itself.
+ */
+export function layoutPass(program: Program, io: IoLayout = "channels-first"): Map<number, ModelLayout> {
+  const cache: LayoutCache = new Map();
+  for (const id of classOrder(program)) layoutModel(program, program.models.get(id)!, cache, io);
+  return cache;
+}
+
+function layoutModel(program: Program, model: ModelDef, cache: LayoutCache, io: IoLayout): ModelLayout {
   const cached = cache.get(model.id);
   if (cached) return cached;
   const shapeOf = (t: number): Shape => program.tensors.get(t)!.shape;
@@ -51,7 +56,7 @@ export function layoutModel(
   const plan = (node: GraphNode, inputLayouts: Layout[]): LayoutPlan => {
     const inputShapes = node.inputs.map(shapeOf);
     const outputShapes = node.outputs.map(shapeOf);
-    if (poisoned.has(node.id)) return { inputs: node.inputs.map(() => null), outputs: node.outputs.map((t) => identity(shapeOf(t).length)) };
+    if (node.poisoned) return { inputs: node.inputs.map(() => null), outputs: node.outputs.map((t) => identity(shapeOf(t).length)) };
     switch (node.op.kind) {
       case "operator":
         return sharedLayout({ inputShapes, inputLayouts });
@@ -69,7 +74,7 @@ export function layoutModel(
           return { inputs: node.inputs.map(() => null), outputs: node.outputs.map((t) => identity(shapeOf(t).length)) };
         }
       case "model": {
-        const inner = layoutModel(program, program.models.get(node.op.modelId)!, poisoned, cache, io);
+        const inner = layoutModel(program, program.models.get(node.op.modelId)!, cache, io);
         return { inputs: inner.inputs, outputs: inner.outputs };
       }
       case "layer": {
@@ -94,7 +99,7 @@ export function layoutModel(
     const rank = shapeOf(tensor).length;
     let result: Layout | null = null;
     for (const { node, index } of consumers.get(tensor) ?? []) {
-      if (poisoned.has(node.id)) continue;
+      if (node.poisoned) continue;
       const asIs = node.inputs.map((t) => identity(shapeOf(t).length));
       const p = plan(node, asIs);
       const want = p.inputs[index];

@@ -16,7 +16,6 @@ export type NodeFailure = { ok: false; message: string; code: DiagnosticCode; re
 /** A layer node: the rule's lowering, or why there is none. */
 export function lowerLayerNode(
   program: Program,
-  poisoned: Set<number>,
   node: GraphNode,
   layout: ModelLayout,
 ): { ok: true; layer: LayerDef; lowering: Lowering } | NodeFailure {
@@ -24,10 +23,10 @@ export function lowerLayerNode(
   const layer = program.layers.get(node.op.layerId)!;
   const rule = ruleFor(layer.kerasClass);
   const shapeOf = (t: number) => program.tensors.get(t)!.shape;
-  if (!rule || poisoned.has(node.id) || poisoned.has(layer.id)) {
+  if (!rule || node.poisoned || layer.poisoned) {
     const message = !rule
       ? `Keras layer \`${layer.kerasClass}\` is not supported by keras2torch yet`
-      : poisoned.has(layer.id)
+      : layer.poisoned
         ? `${layer.kerasClass} \`${layer.name}\` could not be configured statically (see the diagnostics)`
         : `\`${layer.name}\` follows a layer that could not be translated`;
     return { ok: false, message, code: "unsupported-layer", report: false };

@@ -20,7 +20,8 @@ import type {
 } from "../ir/types.js";
 import { legacyWeightOrder, subclassPaths } from "../weights/paths.js";
 import { ctorExpr, freezeStmts } from "./graph-class.js";
-import { layoutModel, type LayoutCache, type ModelLayout } from "./layout.js";
+import type { ModelLayout } from "./layout.js";
+import { isFrozen } from "../ir/models.js";
 import { convert, lowerLayerNode, lowerOperationNode, substitute } from "./lower-node.js";
 import type { LowerInput } from "./lower.js";
 import type { Lowering } from "../rules/types.js";
@@ -36,17 +37,11 @@ class Untranslatable {
   constructor(readonly message: string) {}
 }
 
-export function lowerSubclass(
-  input: LowerInput,
-  model: ModelDef,
-  cache: LayoutCache,
-  lowered: Map<number, TorchModel>,
-  diagnostics: Diagnostic[],
-): TorchModel {
-  const { program, poisoned } = input;
+export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<number, TorchModel>, diagnostics: Diagnostic[]): TorchModel {
+  const { program } = input;
   const sub = model.subclass!;
   const forward = sub.forward!;
-  const layout = layoutModel(program, model, poisoned, cache, input.io);
+  const layout = input.layouts.get(model.id)!;
   const className = input.classNames.get(model.id)!;
 
   /** Each sublayer's lowering at its first call: its constructor and weights. */
@@ -60,7 +55,7 @@ export function lowerSubclass(
     const conversions = layout.conversions.get(node.id) ?? [];
     const operands = e.operands.map((o, i) => convert(resolve(o), layout.tensors.get(node.inputs[i]!) ?? identity(program.tensors.get(node.inputs[i]!)!.shape.length), conversions[i] ?? null));
     if (node.op.kind === "layer") {
-      const result = lowerLayerNode(program, poisoned, node, layout);
+      const result = lowerLayerNode(program, node, layout);
       if (!result.ok) {
         if (result.report) diagnostics.push({ severity: "error", code: result.code, message: result.message, range: node.range });
         throw new Untranslatable(`${result.message} (${node.range.file}:${node.range.line})`);
@@ -71,7 +66,7 @@ export function lowerSubclass(
     }
     if (node.op.kind === "model") {
       const nested = lowered.get(node.op.modelId);
-      if (!nested || poisoned.has(node.id)) throw new Untranslatable(`\`${program.models.get(node.op.modelId)!.name}\` contains a layer that could not be translated (${node.range.file}:${node.range.line})`);
+      if (!nested || node.poisoned) throw new Untranslatable(`\`${program.models.get(node.op.modelId)!.name}\` contains a layer that could not be translated (${node.range.file}:${node.range.line})`);
       nested.kerasClasses.forEach((c) => kerasClasses.add(c));
       nested.calls.forEach((c) => calls.add(c));
       return { k: "call", fn: resolve(e.callee!), args: operands };
@@ -201,7 +196,7 @@ export function lowerSubclass(
   const constants: ConstantMapping[] = [];
   const paths = subclassPaths(program, model);
   const keras3 = (key: string) => paths.get(key) ?? "";
-  const frozenModel = input.frozen?.has(model.id) ?? false;
+  const frozenModel = isFrozen(program, model.id);
 
   /** The constructor of a sublayer, or null when it was never called (Keras builds no weights for it). */
   const ctorOf = (value: AttributeValue): PyExpr | null => {
@@ -230,7 +225,7 @@ export function lowerSubclass(
           legacyIndex: legacyLayer === layer.name ? legacyWeightOrder(lowering.weights, w) : -1,
           kerasShape: w.kerasShape,
           transforms: w.transforms,
-          trainable: w.trainable !== false && !input.frozen?.has(layer.id) && !frozenModel,
+          trainable: w.trainable !== false && !isFrozen(program, layer.id) && !frozenModel,
         });
       }
       for (const c of lowering.constants) constants.push({ key: `${key}.${c.param}`, shape: c.shape, dtype: c.dtype, value: c.value });
@@ -239,7 +234,7 @@ export function lowerSubclass(
     if (value.kind === "model") {
       const nested = lowered.get(value.modelId);
       if (!nested) return;
-      const frozen = input.frozen?.has(value.modelId) || frozenModel;
+      const frozen = isFrozen(program, value.modelId) || frozenModel;
       for (const row of nested.tensors) tensors.push({ ...row, key: `${key}.${row.key}`, keras3Path: `${path}/${row.keras3Path}`, legacyLayer, legacyIndex: -1, trainable: row.trainable && !frozen });
       for (const c of nested.constants) constants.push({ ...c, key: `${key}.${c.key}` });
     }

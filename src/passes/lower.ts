@@ -10,17 +10,16 @@ import type {
   OperatorKind,
   Program,
   PyExpr,
-  SourceRange,
   TensorMapping,
   TorchModel,
   TorchSubmodule,
   TorchValue,
 } from "../ir/types.js";
-import { classOrder } from "../ir/models.js";
+import { classOrder, isFrozen } from "../ir/models.js";
 import { calledNames } from "../ir/expr.js";
 import type { Lowering } from "../rules/types.js";
 import { kerasLayerPaths, legacyWeightOrder } from "../weights/paths.js";
-import { layoutModel, type IoLayout, type LayoutCache } from "./layout.js";
+import type { ModelLayout } from "./layout.js";
 import { graphClass } from "./graph-class.js";
 import { lowerSubclass } from "./lower-subclass.js";
 import { convert, lowerLayerNode, lowerOperationNode, substitute } from "./lower-node.js";
@@ -28,14 +27,10 @@ import { pythonIdentifier, UniqueNames } from "./names.js";
 
 export interface LowerInput {
   program: Program;
-  poisoned: Set<number>;
+  /** The layout pass's result, for every model that gets a class. */
+  layouts: Map<number, ModelLayout>;
   /** Class names chosen for every model that gets a class (roots and nested). */
   classNames: Map<number, string>;
-  io?: IoLayout;
-  /** Skipped code that could have changed the models: every forward raises first. */
-  incomplete?: { range: SourceRange; message: string }[];
-  /** Layers and models with `trainable=False`: all their weights are non-trainable for Keras. */
-  frozen?: Set<number>;
 }
 
 export interface LowerOutput {
@@ -75,17 +70,16 @@ const CHAIN_NAMES = ["x", "y"];
 
 /** Lower every model that needs a class; nested models first so parents can refer to them. */
 export function lowerModels(input: LowerInput): LowerOutput {
-  const cache: LayoutCache = new Map();
   const models = new Map<number, TorchModel>();
   const diagnostics: Diagnostic[] = [];
   // Nested models are lowered before the models that call them.
   for (const modelId of classOrder(input.program)) {
     const model = input.program.models.get(modelId)!;
     if (model.kind !== "subclass") {
-      models.set(modelId, lowerModel(input, model, cache, models, diagnostics));
+      models.set(modelId, lowerModel(input, model, models, diagnostics));
       continue;
     }
-    const plan = lowerSubclass(input, model, cache, models, diagnostics);
+    const plan = lowerSubclass(input, model, models, diagnostics);
     // Instances of one class that translate alike share the class (emitted once).
     const text = (m: TorchModel) => JSON.stringify({ ...m.cls, name: "" });
     const twin = [...models.values()].find((m) => m.sameAs === undefined && m.subclassOf && input.program.models.get(m.modelId)!.subclass!.className === model.subclass!.className && text(m) === text(plan));
@@ -99,15 +93,9 @@ export function lowerModels(input: LowerInput): LowerOutput {
   return { models, diagnostics };
 }
 
-function lowerModel(
-  input: LowerInput,
-  model: ModelDef,
-  cache: LayoutCache,
-  lowered: Map<number, TorchModel>,
-  diagnostics: Diagnostic[],
-): TorchModel {
-  const { program, poisoned } = input;
-  const layout = layoutModel(program, model, poisoned, cache, input.io);
+function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, TorchModel>, diagnostics: Diagnostic[]): TorchModel {
+  const { program } = input;
+  const layout = input.layouts.get(model.id)!;
   const shapeOf = (t: number) => program.tensors.get(t)!.shape;
   const nodes = model.nodes.map((id) => program.nodes.get(id)!);
 
@@ -150,7 +138,7 @@ function lowerModel(
   if (model.inputs.length) kerasClasses.add("InputLayer");
   const paths = kerasLayerPaths(program, model);
   let stopped = false;
-  const skipped = input.incomplete?.[0];
+  const skipped = program.incomplete[0];
   if (skipped) {
     // Never a silently incomplete model: say where the source could not be followed.
     statements.push({
@@ -187,7 +175,7 @@ function lowerModel(
     } else if (node.op.kind === "model") {
       const nested = program.models.get(node.op.modelId)!;
       const nestedPlan = lowered.get(nested.id)!;
-      if (poisoned.has(node.id)) {
+      if (node.poisoned) {
         fail(node, `nested model \`${nested.name}\` contains an unsupported layer`, "unsupported-layer", false);
         break;
       }
@@ -204,7 +192,7 @@ function lowerModel(
             keras3Path: `${path}/${row.keras3Path}`,
             legacyLayer: nested.name,
             legacyIndex: -1,
-            trainable: row.trainable && !input.frozen?.has(nested.id),
+            trainable: row.trainable && !isFrozen(program, nested.id),
           });
         }
         for (const c of nestedPlan.constants) constants.push({ ...c, key: `${attr}.${c.key}` });
@@ -213,7 +201,7 @@ function lowerModel(
       }
       value = { k: "call", fn: { k: "attr", obj: { k: "name", name: "self" }, name: attr }, args: inputExprs };
     } else {
-      const result = lowerLayerNode(program, poisoned, node, layout);
+      const result = lowerLayerNode(program, node, layout);
       if (!result.ok) {
         fail(node, result.message, result.code, result.report);
         break;
@@ -237,7 +225,7 @@ function lowerModel(
               legacyIndex: legacyWeightOrder(lowering.weights, w),
               kerasShape: w.kerasShape,
               transforms: w.transforms,
-              trainable: w.trainable !== false && !input.frozen?.has(layer.id),
+              trainable: w.trainable !== false && !isFrozen(program, layer.id),
             });
           }
           for (const c of lowering.constants) constants.push({ key: `${attr}.${c.param}`, shape: c.shape, dtype: c.dtype, value: c.value });
