@@ -24,6 +24,11 @@ export interface CompileOptions {
   resolver?: ModuleResolver;
   /** `keras` keeps Keras' axis order (NHWC) at each class's inputs and outputs; default channels-first. */
   ioLayout?: IoLayout;
+  /**
+   * `--input-shape`: shapes (batch axis included, as `null`) for a model the file never builds — a
+   * subclassed model that is never called or built, a Sequential without an input shape.
+   */
+  inputShapes?: (number | null)[][];
 }
 
 export interface CompileResult {
@@ -42,7 +47,7 @@ const noImports: ModuleResolver = { resolve: () => null };
 export function compile(text: string, options: CompileOptions): CompileResult {
   const source = new SourceFile(options.path, text);
   // The pipeline: parse → evaluate into the IR → layout pass → lowering → printing.
-  const { program, entryFound, modelVariables } = buildProgram(source, options.resolver ?? noImports, { entry: options.entry });
+  const { program, entryFound, modelVariables } = buildProgram(source, options.resolver ?? noImports, { entry: options.entry, inputShapes: options.inputShapes });
   const diagnostics = [...program.diagnostics].sort(byPosition);
   const empty: CompileResult = { files: [], diagnostics, models: [], mapping: {}, entryFound };
   if (!program.roots.length) {

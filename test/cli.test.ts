@@ -143,6 +143,7 @@ describe("usage", () => {
     ["an unknown command", ["frobnicate", "x.py"], /unknown command `frobnicate`/],
     ["a missing -o", ["convert", "."], /-o OUT/],
     ["an unknown option", ["convert", ".", "-o", "out", "--bogus"], /--bogus/],
+    ["a malformed --input-shape", ["convert", ".", "-o", "out", "--input-shape", "28;28"], /--input-shape `28;28` must be sizes separated by commas/],
     ["a missing input", ["convert", "does_not_exist.py", "-o", "out"], /does_not_exist\.py.*does not exist/],
   ])("%s exits 2 with a message and no stack trace", (_, args, message) => {
     const r = cli(...args);

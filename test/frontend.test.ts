@@ -809,6 +809,43 @@ describe("the input is never executed", () => {
   });
 });
 
+describe("--input-shape", () => {
+  const source = py(`
+    import keras
+    from keras import layers
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = layers.Dense(8, activation="relu")
+            self.out = layers.Dense(3)
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+
+    model = Net()
+  `);
+
+  it("a subclassed model that is never built is an error that names the option", () => {
+    const r = run(source);
+    const error = r.diagnostics.find((d) => d.code === "invalid-model");
+    expect(error?.message).toMatch(/never built or called.*--input-shape/);
+    expect(r.models).toEqual([]);
+  });
+
+  it("builds it on the given shape, and a Sequential without an input shape too", () => {
+    const r = run(source, { inputShapes: [[null, 5]] });
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(moduleText(r)).toMatch(/self\.hidden = nn\.Linear\(5, 8\)/);
+    expect(r.models[0]!.inputs[0]!.keras_shape).toEqual([null, 5]);
+    const seq = run(py(`
+      import keras
+      model = keras.Sequential([keras.layers.Dense(4)])
+    `), { inputShapes: [[null, 6]] });
+    expect(moduleText(seq)).toMatch(/nn\.Linear\(6, 4\)/);
+  });
+});
+
 describe("regressions", () => {
   it("a skipped __main__ block leaves no trace: its `trainable = False` does not reorder legacy weights", () => {
     const source = (guard: string) =>

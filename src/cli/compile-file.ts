@@ -15,6 +15,7 @@ export interface InputFile {
 export interface FileOptions {
   entry?: string;
   ioLayout: IoLayout;
+  inputShapes?: (number | null)[][];
 }
 
 /** What compiling one file gave: its text (for code frames) and the result, or why there is none. */
@@ -31,7 +32,7 @@ export function compileFile(file: InputFile, resolver: ModuleResolver, options: 
     return { kind: "unreadable", message: (error as Error).message };
   }
   try {
-    return { kind: "compiled", text, result: compile(text, { path: file.label, entry: options.entry, resolver, ioLayout: options.ioLayout }) };
+    return { kind: "compiled", text, result: compile(text, { path: file.label, entry: options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes }) };
   } catch (error) {
     // A bug of ours on one file must not stop the others, nor show a stack trace.
     return { kind: "failed", text, message: (error as Error).message };

@@ -27,6 +27,10 @@ Options:
   -o, --out DIR        output folder (required)
   --entry EXPR         the model to compile: a module-level name (\`model\`) or a builder call
                        (\`build_model(num_classes=10)\`); it becomes the primary model
+  --input-shape SHAPE  the input shape of a model the file never builds (a subclassed model with no
+                       \`build\` call, a Sequential without an Input): the shape without the batch axis,
+                       as \`keras.Input(shape=...)\` takes it, e.g. \`28,28,1\` (\`None\` for a size
+                       known at run time); repeat it for each input of a model with several
   --io-layout LAYOUT   channels-first (default): image inputs and outputs are NCHW, as PyTorch code
                        expects; keras: every class takes and returns Keras' axis order (NHWC) and
                        permutes inside instead
@@ -45,6 +49,17 @@ Then: python OUT/a/b_weights.py model.keras b.safetensors   # .keras, .weights.h
 `;
 
 class UsageError extends Error {}
+
+/** `28,28,1`, `(None, 64)`-style without the batch axis: `None` (or `?`) is a size known at run time. */
+function parseInputShape(text: string): (number | null)[] {
+  const body = text.trim().replace(/^[([]|[)\]]$/g, "");
+  const dims = body.split(",").map((d) => d.trim()).filter((d) => d !== "");
+  const shape = dims.map((d) => (d === "None" || d === "?" ? null : /^\d+$/.test(d) && Number(d) > 0 ? Number(d) : undefined));
+  if (!shape.length || shape.some((d) => d === undefined)) {
+    throw new UsageError(`--input-shape \`${text}\` must be sizes separated by commas, without the batch axis (e.g. 28,28,1; None for a size known at run time)`);
+  }
+  return [null, ...(shape as (number | null)[])];
+}
 
 
 export async function main(argv: string[]): Promise<number> {
@@ -71,6 +86,7 @@ async function run(argv: string[]): Promise<number> {
         out: { type: "string", short: "o" },
         entry: { type: "string" },
         "io-layout": { type: "string" },
+        "input-shape": { type: "string", multiple: true },
         jobs: { type: "string", short: "j" },
         quiet: { type: "boolean", short: "q" },
         "no-color": { type: "boolean" },
@@ -103,7 +119,8 @@ async function run(argv: string[]): Promise<number> {
   if (ioLayout !== "channels-first" && ioLayout !== "keras") throw new UsageError("--io-layout must be `channels-first` or `keras`");
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError("--jobs must be a positive integer");
-  return convert(inputs, resolve(values.out), { entry: values.entry, quiet: values.quiet ?? false, color, ioLayout, jobs });
+  const inputShapes = (values["input-shape"] ?? []).map(parseInputShape);
+  return convert(inputs, resolve(values.out), { entry: values.entry, quiet: values.quiet ?? false, color, ioLayout, jobs, inputShapes });
 }
 
 interface ConvertOptions {
@@ -111,6 +128,8 @@ interface ConvertOptions {
   /** Worker threads; by default chosen from the number of files. */
   jobs?: number;
   ioLayout: IoLayout;
+  /** `--input-shape`, batch axis included (as `null`). */
+  inputShapes?: (number | null)[][];
   quiet: boolean;
   color: boolean;
 }
@@ -166,7 +185,7 @@ async function convert(inputs: string[], out: string, options: ConvertOptions): 
 
   const resolver = makeResolver(files);
   const todo = files.map((_, i) => i).filter((i) => !collided.has(files[i]!));
-  const outcomes = await compileAll(files, todo, { entry: options.entry, ioLayout: options.ioLayout }, options.jobs ?? defaultJobs(todo.length));
+  const outcomes = await compileAll(files, todo, { entry: options.entry, ioLayout: options.ioLayout, inputShapes: options.inputShapes }, options.jobs ?? defaultJobs(todo.length));
   let entryFound = false;
   for (const [i, file] of files.entries()) {
     const entry: ManifestFile = { input: file.label, diagnostics: [], models: [] };

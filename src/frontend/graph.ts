@@ -542,7 +542,7 @@ export class GraphBuilder {
       this.report(
         "error",
         "invalid-model",
-        "the Sequential model has no input shape: start it with `keras.Input(shape=...)` or pass `input_shape=` to its first layer",
+        "the Sequential model has no input shape: start it with `keras.Input(shape=...)`, pass `input_shape=` to its first layer, or give --input-shape",
         draft.range,
       );
       return null;

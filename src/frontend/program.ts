@@ -8,6 +8,8 @@ import { SourceFile } from "./parse.js";
 export interface FrontendOptions {
   /** `--entry`: a module-level name or a builder call, e.g. `build_model(num_classes=10)`. */
   entry?: string;
+  /** Input shapes (batch included) for models the file never builds. */
+  inputShapes?: (number | null)[][];
 }
 
 export interface FrontendResult {
@@ -33,12 +35,17 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
 
   const roots = new Map<number, RootModel>();
   const addRoot = (modelId: number, name: string | null): RootModel | null => {
-    const model = graph.ensureBuilt(modelId);
+    // A model the file never builds takes --input-shape, as if the file had built it on that input.
+    const unbuilt = graph.program.models.get(modelId);
+    if (options.inputShapes?.length && unbuilt?.kind === "subclass" && !unbuilt.subclass!.forward) {
+      evaluator.subclasses.buildWith({ t: "model", id: modelId }, options.inputShapes, unbuilt.range);
+    }
+    const model = graph.ensureBuilt(modelId, graph.drafts.has(modelId) ? options.inputShapes : undefined);
     if (model?.kind === "subclass" && !model.subclass!.forward) {
       graph.report(
         "error",
         "invalid-model",
-        `\`${model.subclass!.className}\` is never built or called, so its input shape is unknown: call \`model.build((None, ...))\` or the model on a \`keras.Input\` in the file, or pass --input-shape`,
+        `\`${model.subclass!.className}\` is never built or called, so its input shape is unknown: call \`model.build((None, ...))\` or the model on a \`keras.Input\` in the file, or pass --input-shape (e.g. --input-shape 28,28,1)`,
         model.range,
       );
       return null;

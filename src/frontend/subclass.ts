@@ -319,6 +319,13 @@ export class SubclassSupport {
 
   // Building and calling --------------------------------------------------------------------
 
+  /** `--input-shape`: build the instance on those shapes, as `model.build` would. */
+  buildWith(self: Instance, shapes: (number | null)[][], range: SourceRange): void {
+    const tuple = (s: (number | null)[]): PyValue => py.tuple(s.map((d) => (d === null ? NONE : py.int(d))));
+    const arg = shapes.length === 1 ? tuple(shapes[0]!) : py.list(shapes.map(tuple));
+    this.buildFromShape(self, { args: [arg], kwargs: new Map(), argRanges: [range], kwargRanges: new Map(), range });
+  }
+
   /** `model.build(input_shape)`: the input shape `call` is translated on. */
   private buildFromShape(self: Instance, call: CallArgs): PyValue {
     const shapeValue = call.args[0] ?? call.kwargs.get("input_shape") ?? NONE;
