@@ -16,6 +16,40 @@ type ClassValue = Extract<PyValue, { t: "class" }>;
 type FunctionValue = Extract<PyValue, { t: "function" }>;
 type Instance = Extract<PyValue, { t: "model" }>;
 
+/** `__init__`'s named parameters and the static values they took (`**kwargs` and `*args` aside). */
+function initArguments(fn: FunctionValue, locals: Scope): { name: string; value: ConfigValue | undefined; float?: boolean }[] {
+  const out: { name: string; value: ConfigValue | undefined; float?: boolean }[] = [];
+  const params = fn.node.childForFieldName("parameters")!.namedChildren.slice(1);
+  for (const param of params) {
+    const name =
+      param.type === "identifier" ? param.text : param.type === "default_parameter" || param.type === "typed_default_parameter" ? param.childForFieldName("name")!.text : param.type === "typed_parameter" && param.namedChildren[0]!.type === "identifier" ? param.namedChildren[0]!.text : null;
+    if (!name) continue;
+    const value = locals.own(name);
+    out.push({ name, value: staticConfig(value), ...(value?.t === "float" ? { float: true } : {}) });
+  }
+  return out;
+}
+
+function staticConfig(v: PyValue | undefined): ConfigValue | undefined {
+  if (!v) return undefined;
+  switch (v.t) {
+    case "none":
+      return null;
+    case "bool":
+    case "int":
+    case "float":
+    case "str":
+      return v.v;
+    case "tuple":
+    case "list": {
+      const items = v.items.map(staticConfig);
+      return items.some((i) => i === undefined) ? undefined : (items as ConfigValue[]);
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** Methods that only train or serialize; they are not model structure and are left out. */
 const TRAINING_ONLY_METHODS = ["train_step", "test_step", "predict_step", "compile", "compute_loss", "compute_metrics", "reset_metrics"];
 const SERIALIZATION_METHODS = ["get_config", "from_config", "compute_output_shape", "compute_output_spec", "get_build_config", "build_from_config"];
@@ -96,8 +130,20 @@ export class SubclassSupport {
     const state: InstanceState = { cls, attributes: new Map(), weights: [], built: false, tracing: false, named: false };
     this.instances.set(model.id, state);
     const init = this.method(cls, "__init__");
-    if (init) this.callIn(init.cls, init.fn, self, call);
-    else this.kerasInit(model, call);
+    if (init) {
+      // The values `__init__`'s parameters took: the generated class keeps them as its defaults.
+      const previous = this.ev.functionHook;
+      this.ev.functionHook = (fn, locals) => {
+        this.ev.functionHook = previous;
+        if (fn === init.fn) model.subclass!.initArgs = initArguments(fn, locals);
+        return previous ? previous(fn, locals) : null;
+      };
+      try {
+        this.callIn(init.cls, init.fn, self, call);
+      } finally {
+        this.ev.functionHook = previous;
+      }
+    } else this.kerasInit(model, call);
     if (!state.named) this.nameInstance(model, null);
     return self;
   }

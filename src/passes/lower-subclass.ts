@@ -4,6 +4,7 @@
 import { calledNames, mapExpr } from "../ir/expr.js";
 import { identity, torchDim } from "../ir/layout.js";
 import type {
+  ConfigValue,
   AddedWeight,
   AttributeValue,
   ClassIR,
@@ -192,6 +193,22 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
 
   // __init__ ---------------------------------------------------------------------------------
   const init: Stmt[] = [{ s: "expr", value: { k: "call", fn: attr(call("super", []), "__init__"), args: [] } }];
+  // `__init__`'s parameters stay, with the values this instance was built with as defaults. The
+  // class was compiled for exactly those values (sizes derived from them are constants), so any
+  // other value raises instead of building a different model silently.
+  const initParams = (sub.initArgs ?? []).filter((a) => a.value !== undefined && a.name !== "name");
+  const defaults = initParams.map((a) => (a.float && typeof a.value === "number" ? float(a.value) : configLiteral(a.value!)));
+  if (initParams.length) {
+    const names: PyExpr[] = initParams.map((a) => ({ k: "name", name: a.name }));
+    const one = initParams.length === 1;
+    const shown = initParams.map((a, i) => `${a.name}=${renderLiteral(defaults[i]!)}`).join(", ");
+    init.push({
+      s: "if",
+      condition: { k: "compare", op: "!=", left: one ? names[0]! : { k: "tuple", items: names }, right: one ? defaults[0]! : { k: "tuple", items: defaults } },
+      then: [{ s: "raise", message: `${className} was compiled from the Keras source for ${shown}; run keras2torch convert again for other values` }],
+      otherwise: [],
+    });
+  }
   const tensors: TensorMapping[] = [];
   const constants: ConstantMapping[] = [];
   const paths = subclassPaths(program, model);
@@ -345,7 +362,7 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
     name: className,
     bases: ["nn.Module"],
     docstring: "",
-    methods: [{ name: "__init__", params: [], body: initBody, decorators: [] }, forwardMethod, ...helperIR],
+    methods: [{ name: "__init__", params: initParams.map((a, i) => ({ name: a.name, default: defaults[i]! })), body: initBody, decorators: [] }, forwardMethod, ...helperIR],
   };
   for (const method of cls.methods) for (const stmt of method.body) visitStmt(stmt, (e) => calledNames(e, calls));
 
@@ -385,6 +402,20 @@ function isWeightless(program: { layers: Map<number, { kerasClass: string }> }, 
 /** The attribute that holds variable `index` of the instance (`self.kernel = self.add_weight(...)`). */
 function attributeOfWeight(sub: NonNullable<ModelDef["subclass"]>, index: number): string | null {
   return sub.attributes.find((a) => a.value.kind === "weight" && a.value.index === index)?.name ?? null;
+}
+
+function configLiteral(value: ConfigValue): PyExpr {
+  if (Array.isArray(value)) return { k: "tuple", items: value.map(configLiteral) };
+  if (value !== null && typeof value === "object") return lit(null);
+  return lit(value);
+}
+
+/** How a default reads in the message (the printer spells it the same way). */
+function renderLiteral(expr: PyExpr): string {
+  if (expr.k === "float") return Number.isInteger(expr.value) ? `${expr.value}.0` : String(expr.value);
+  if (expr.k === "lit") return expr.value === null ? "None" : typeof expr.value === "boolean" ? (expr.value ? "True" : "False") : typeof expr.value === "string" ? JSON.stringify(expr.value) : String(expr.value);
+  if (expr.k === "tuple") return `(${expr.items.map(renderLiteral).join(", ")}${expr.items.length === 1 ? "," : ""})`;
+  return "...";
 }
 
 function constantExpr(value: AttributeValue): PyExpr | null {

@@ -18,8 +18,12 @@ class Bottleneck(nn.Module):
         output: (N, 10) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, hidden=4):
         super().__init__()
+        if hidden != 4:
+            raise NotImplementedError(
+                "Bottleneck was compiled from the Keras source for hidden=4; run keras2torch convert again for other values"
+            )
         self.squeeze = nn.Linear(10, 4)  # model.py:12
         self.expand = nn.Linear(4, 10)  # model.py:16
 
@@ -36,8 +40,12 @@ class Regressor(nn.Module):
         output: (N, 2) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, outputs=2):
         super().__init__()
+        if outputs != 2:
+            raise NotImplementedError(
+                "Regressor was compiled from the Keras source for outputs=2; run keras2torch convert again for other values"
+            )
         self.block = Bottleneck()  # model.py:28
         self.scale = nn.Parameter(torch.ones((10,)))  # model.py:32
         self.head = nn.Linear(10, 2)  # model.py:33

@@ -17,8 +17,12 @@ class MyModel(nn.Module):
         output: (N, 6) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, units=16, num_classes=6, dropout_rate=0.1, use_bn=True):
         super().__init__()
+        if (units, num_classes, dropout_rate, use_bn) != (16, 6, 0.1, True):
+            raise NotImplementedError(
+                "MyModel was compiled from the Keras source for units=16, num_classes=6, dropout_rate=0.1, use_bn=True; run keras2torch convert again for other values"
+            )
         self.dense1 = nn.Linear(20, 16)  # model.py:10
         self.bn = nn.BatchNorm1d(16, eps=0.001, momentum=0.01)  # model.py:11
         self.dropout = nn.Dropout(0.1)  # model.py:13

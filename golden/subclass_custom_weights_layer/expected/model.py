@@ -18,8 +18,12 @@ class ScaledLinear(nn.Module):
         output: (N, 8) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, units=8):
         super().__init__()
+        if units != 8:
+            raise NotImplementedError(
+                "ScaledLinear was compiled from the Keras source for units=8; run keras2torch convert again for other values"
+            )
         self.w = nn.Parameter(torch.empty((16, 8)).uniform_(-0.5, 0.5))  # model.py:14
         self.b = nn.Parameter(torch.zeros((8,)))  # model.py:20
         self.register_buffer("scale", torch.ones((8,)))  # model.py:21

@@ -17,8 +17,12 @@ class ConvClassifier(nn.Module):
         output: (N, 8) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, num_classes=5, include_top=False):
         super().__init__()
+        if (num_classes, include_top) != (5, False):
+            raise NotImplementedError(
+                "ConvClassifier was compiled from the Keras source for num_classes=5, include_top=False; run keras2torch convert again for other values"
+            )
         self.conv1 = nn.Conv1d(3, 8, kernel_size=3)  # model.py:10
         self.conv2 = nn.Conv1d(8, 8, kernel_size=3)  # model.py:11
         # `top` (Dense) is never called, so Keras builds no weights for it

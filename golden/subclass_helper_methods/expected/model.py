@@ -18,8 +18,12 @@ class TwoTowerClassifier(nn.Module):
         output: (N, 4) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, hidden=12, num_classes=4):
         super().__init__()
+        if (hidden, num_classes) != (12, 4):
+            raise NotImplementedError(
+                "TwoTowerClassifier was compiled from the Keras source for hidden=12, num_classes=4; run keras2torch convert again for other values"
+            )
         self.tower_a = nn.Linear(7, 12)  # model.py:10
         self.tower_b = nn.Linear(7, 12)  # model.py:11
         self.fc = nn.Linear(24, 12)  # model.py:13

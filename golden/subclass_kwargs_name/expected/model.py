@@ -18,8 +18,12 @@ class DenseStack(nn.Module):
         output: (N, 12) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, sizes=(16, 12), activation="relu"):
         super().__init__()
+        if (sizes, activation) != ((16, 12), "relu"):
+            raise NotImplementedError(
+                'DenseStack was compiled from the Keras source for sizes=(16, 12), activation="relu"; run keras2torch convert again for other values'
+            )
         self.denses = nn.ModuleList([nn.Linear(5, 16), nn.Linear(16, 12)])  # model.py:9
 
     def forward(self, x):
@@ -37,8 +41,12 @@ class DenseStack2(nn.Module):
         output: (N, 8) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, sizes=(8,), activation="sigmoid"):
         super().__init__()
+        if (sizes, activation) != ((8,), "sigmoid"):
+            raise NotImplementedError(
+                'DenseStack2 was compiled from the Keras source for sizes=(8,), activation="sigmoid"; run keras2torch convert again for other values'
+            )
         self.denses = nn.ModuleList([nn.Linear(12, 8)])  # model.py:9
 
     def forward(self, x):
@@ -56,8 +64,12 @@ class NamedClassifier(nn.Module):
         output: (N, 4) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, num_classes=4):
         super().__init__()
+        if num_classes != 4:
+            raise NotImplementedError(
+                "NamedClassifier was compiled from the Keras source for num_classes=4; run keras2torch convert again for other values"
+            )
         self.features = DenseStack()  # model.py:20
         self.extra = DenseStack2()  # model.py:21
         self.classifier = nn.Linear(8, 4)  # model.py:22

@@ -35,8 +35,12 @@ class ConvBNReLU(nn.Module):
         output: (N, 8, 12, 12) float32, channels-first (Keras: (N, 12, 12, 8))
     """
 
-    def __init__(self):
+    def __init__(self, filters=8, kernel_size=3):
         super().__init__()
+        if (filters, kernel_size) != (8, 3):
+            raise NotImplementedError(
+                "ConvBNReLU was compiled from the Keras source for filters=8, kernel_size=3; run keras2torch convert again for other values"
+            )
         self.conv = nn.Conv2d(2, 8, kernel_size=3, padding=1, bias=False)  # model.py:18
         self.bn = nn.BatchNorm2d(8, eps=0.001, momentum=0.01)  # model.py:19
 
@@ -53,8 +57,12 @@ class ConvBNReLU2(nn.Module):
         output: (N, 12, 6, 6) float32, channels-first (Keras: (N, 6, 6, 12))
     """
 
-    def __init__(self):
+    def __init__(self, filters=12, kernel_size=1):
         super().__init__()
+        if (filters, kernel_size) != (12, 1):
+            raise NotImplementedError(
+                "ConvBNReLU2 was compiled from the Keras source for filters=12, kernel_size=1; run keras2torch convert again for other values"
+            )
         self.conv = nn.Conv2d(8, 12, kernel_size=1, bias=False)  # model.py:18
         self.bn = nn.BatchNorm2d(12, eps=0.001, momentum=0.01)  # model.py:19
 

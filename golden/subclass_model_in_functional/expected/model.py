@@ -18,8 +18,12 @@ class Embedder(nn.Module):
         output: (N, 8) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, dim=8):
         super().__init__()
+        if dim != 8:
+            raise NotImplementedError(
+                "Embedder was compiled from the Keras source for dim=8; run keras2torch convert again for other values"
+            )
         self.conv = nn.Conv1d(1, 4, kernel_size=5)  # model.py:11
         self.pool = nn.AvgPool1d(2)  # model.py:12
         self.proj = nn.Linear(24, 8)  # model.py:14

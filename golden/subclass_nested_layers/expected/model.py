@@ -17,8 +17,12 @@ class ConvUnit(nn.Module):
         output: (N, 8, 16) float32, channels-first (Keras: (N, 16, 8))
     """
 
-    def __init__(self):
+    def __init__(self, filters=8):
         super().__init__()
+        if filters != 8:
+            raise NotImplementedError(
+                "ConvUnit was compiled from the Keras source for filters=8; run keras2torch convert again for other values"
+            )
         self.conv = nn.Conv1d(2, 8, kernel_size=3, padding=1)  # model.py:9
         self.norm = nn.BatchNorm1d(8, eps=0.001, momentum=0.01)  # model.py:10
 
@@ -35,8 +39,12 @@ class ConvUnit2(nn.Module):
         output: (N, 8, 16) float32, channels-first (Keras: (N, 16, 8))
     """
 
-    def __init__(self):
+    def __init__(self, filters=8):
         super().__init__()
+        if filters != 8:
+            raise NotImplementedError(
+                "ConvUnit2 was compiled from the Keras source for filters=8; run keras2torch convert again for other values"
+            )
         self.conv = nn.Conv1d(8, 8, kernel_size=3, padding=1)  # model.py:9
         self.norm = nn.BatchNorm1d(8, eps=0.001, momentum=0.01)  # model.py:10
 
@@ -53,8 +61,12 @@ class EncoderStage(nn.Module):
         output: (N, 8, 8) float32, channels-first (Keras: (N, 8, 8))
     """
 
-    def __init__(self):
+    def __init__(self, filters=8):
         super().__init__()
+        if filters != 8:
+            raise NotImplementedError(
+                "EncoderStage was compiled from the Keras source for filters=8; run keras2torch convert again for other values"
+            )
         self.unit_a = ConvUnit()  # model.py:20
         self.unit_b = ConvUnit2()  # model.py:21
         self.pool = nn.MaxPool1d(2)  # model.py:22
@@ -74,8 +86,12 @@ class ConvUnit3(nn.Module):
         output: (N, 16, 8) float32, channels-first (Keras: (N, 8, 16))
     """
 
-    def __init__(self):
+    def __init__(self, filters=16):
         super().__init__()
+        if filters != 16:
+            raise NotImplementedError(
+                "ConvUnit3 was compiled from the Keras source for filters=16; run keras2torch convert again for other values"
+            )
         self.conv = nn.Conv1d(8, 16, kernel_size=3, padding=1)  # model.py:9
         self.norm = nn.BatchNorm1d(16, eps=0.001, momentum=0.01)  # model.py:10
 
@@ -92,8 +108,12 @@ class ConvUnit4(nn.Module):
         output: (N, 16, 8) float32, channels-first (Keras: (N, 8, 16))
     """
 
-    def __init__(self):
+    def __init__(self, filters=16):
         super().__init__()
+        if filters != 16:
+            raise NotImplementedError(
+                "ConvUnit4 was compiled from the Keras source for filters=16; run keras2torch convert again for other values"
+            )
         self.conv = nn.Conv1d(16, 16, kernel_size=3, padding=1)  # model.py:9
         self.norm = nn.BatchNorm1d(16, eps=0.001, momentum=0.01)  # model.py:10
 
@@ -110,8 +130,12 @@ class EncoderStage2(nn.Module):
         output: (N, 16, 4) float32, channels-first (Keras: (N, 4, 16))
     """
 
-    def __init__(self):
+    def __init__(self, filters=16):
         super().__init__()
+        if filters != 16:
+            raise NotImplementedError(
+                "EncoderStage2 was compiled from the Keras source for filters=16; run keras2torch convert again for other values"
+            )
         self.unit_a = ConvUnit3()  # model.py:20
         self.unit_b = ConvUnit4()  # model.py:21
         self.pool = nn.MaxPool1d(2)  # model.py:22

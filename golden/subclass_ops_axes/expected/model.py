@@ -18,8 +18,12 @@ class PoolingMixer(nn.Module):
         output: (N, 5) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, num_classes=5):
         super().__init__()
+        if num_classes != 5:
+            raise NotImplementedError(
+                "PoolingMixer was compiled from the Keras source for num_classes=5; run keras2torch convert again for other values"
+            )
         self.conv = nn.Conv2d(3, 8, kernel_size=3, padding=1)  # model.py:14
         self.conv2 = nn.Conv2d(9, 6, kernel_size=3, stride=2)  # model.py:15
         self.fc = nn.Linear(14, 5)  # model.py:16

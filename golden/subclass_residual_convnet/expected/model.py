@@ -17,8 +17,12 @@ class ResidualBlock(nn.Module):
         output: (N, 8, 8, 8) float32, channels-first (Keras: (N, 8, 8, 8))
     """
 
-    def __init__(self):
+    def __init__(self, filters=8, strides=1):
         super().__init__()
+        if (filters, strides) != (8, 1):
+            raise NotImplementedError(
+                "ResidualBlock was compiled from the Keras source for filters=8, strides=1; run keras2torch convert again for other values"
+            )
         self.conv1 = nn.Conv2d(8, 8, kernel_size=3, padding=1, bias=False)  # model.py:9
         self.bn1 = nn.BatchNorm2d(8, eps=0.001, momentum=0.01)  # model.py:10
         self.conv2 = nn.Conv2d(8, 8, kernel_size=3, padding=1, bias=False)  # model.py:11
@@ -40,8 +44,12 @@ class ResidualBlock2(nn.Module):
         output: (N, 16, 4, 4) float32, channels-first (Keras: (N, 4, 4, 16))
     """
 
-    def __init__(self):
+    def __init__(self, filters=16, strides=2):
         super().__init__()
+        if (filters, strides) != (16, 2):
+            raise NotImplementedError(
+                "ResidualBlock2 was compiled from the Keras source for filters=16, strides=2; run keras2torch convert again for other values"
+            )
         self.conv1 = nn.Conv2d(8, 16, kernel_size=3, stride=2, bias=False)  # model.py:9
         self.bn1 = nn.BatchNorm2d(16, eps=0.001, momentum=0.01)  # model.py:10
         self.conv2 = nn.Conv2d(16, 16, kernel_size=3, padding=1, bias=False)  # model.py:11
@@ -66,8 +74,12 @@ class ResNetTiny(nn.Module):
         output: (N, 3) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, num_classes=3):
         super().__init__()
+        if num_classes != 3:
+            raise NotImplementedError(
+                "ResNetTiny was compiled from the Keras source for num_classes=3; run keras2torch convert again for other values"
+            )
         self.stem = nn.Conv2d(3, 8, kernel_size=3, padding=1)  # model.py:32
         self.pool = nn.MaxPool2d(2)  # model.py:33
         self.block1 = ResidualBlock()  # model.py:34

@@ -18,8 +18,12 @@ class GatedDense(nn.Module):
         output: (N, 16) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, units=16, activation="relu"):
         super().__init__()
+        if (units, activation) != (16, "relu"):
+            raise NotImplementedError(
+                'GatedDense was compiled from the Keras source for units=16, activation="relu"; run keras2torch convert again for other values'
+            )
         self.value = nn.Linear(10, 16)  # model.py:14
         self.gate = nn.Linear(10, 16)  # model.py:15
 
@@ -36,8 +40,12 @@ class GatedDense2(nn.Module):
         output: (N, 8) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, units=8, activation="tanh"):
         super().__init__()
+        if (units, activation) != (8, "tanh"):
+            raise NotImplementedError(
+                'GatedDense2 was compiled from the Keras source for units=8, activation="tanh"; run keras2torch convert again for other values'
+            )
         self.value = nn.Linear(16, 8)  # model.py:14
         self.gate = nn.Linear(16, 8)  # model.py:15
 

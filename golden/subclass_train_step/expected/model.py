@@ -17,8 +17,12 @@ class CustomFitModel(nn.Module):
         output: (N, 3) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, num_classes=3):
         super().__init__()
+        if num_classes != 3:
+            raise NotImplementedError(
+                "CustomFitModel was compiled from the Keras source for num_classes=3; run keras2torch convert again for other values"
+            )
         self.hidden = nn.Linear(9, 24)  # model.py:11
         self.dropout = nn.Dropout(0.3)  # model.py:12
         self.out = nn.Linear(24, 3)  # model.py:13

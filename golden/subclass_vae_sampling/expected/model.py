@@ -40,8 +40,12 @@ class VAE(nn.Module):
         output: (N, 16) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, original_dim=16, intermediate_dim=8, latent_dim=2):
         super().__init__()
+        if (original_dim, intermediate_dim, latent_dim) != (16, 8, 2):
+            raise NotImplementedError(
+                "VAE was compiled from the Keras source for original_dim=16, intermediate_dim=8, latent_dim=2; run keras2torch convert again for other values"
+            )
         self.enc_hidden = nn.Linear(16, 8)  # model.py:29
         self.z_mean = nn.Linear(8, 2)  # model.py:30
         self.z_log_var = nn.Linear(8, 2)  # model.py:31

@@ -18,8 +18,12 @@ class Projector(nn.Module):
         output: (N, 8) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, units=8):
         super().__init__()
+        if units != 8:
+            raise NotImplementedError(
+                "Projector was compiled from the Keras source for units=8; run keras2torch convert again for other values"
+            )
         self._proj = nn.Linear(8, 8)  # model.py:17
         self.norm = nn.BatchNorm1d(8, eps=0.001, momentum=0.01)  # model.py:18
 

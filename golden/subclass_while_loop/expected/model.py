@@ -17,8 +17,12 @@ class Downsampler(nn.Module):
         output: (N, 3) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, filters=4):
         super().__init__()
+        if filters != 4:
+            raise NotImplementedError(
+                "Downsampler was compiled from the Keras source for filters=4; run keras2torch convert again for other values"
+            )
         self.stages = nn.ModuleList(
             [
                 nn.Conv1d(1, 4, kernel_size=3, stride=2),
