@@ -298,7 +298,7 @@ export class GraphBuilder {
       node.poisoned = true;
       return node.outputs;
     }
-    const brokenInside = model.nodes.some((n) => this.program.nodes.get(n)?.poisoned);
+    const brokenInside = model.nodes.some((n) => this.program.nodes.get(n)?.poisoned) || model.subclass?.untranslated === true;
     const shapes = model.outputs.map((t) => {
       const s = [...this.tensor(t).shape];
       s[0] = this.tensor(inputs[0]!).shape[0] ?? null;

@@ -52,7 +52,14 @@ export class KerasApi {
     const op = opFor(path);
     if (op && op.rule.name !== "shape") return this.op(op.rule, op.qualifiedName, call);
     const symbol = resolveKeras(path);
-    if (!symbol) return unknown(`\`${path}\` is not evaluated statically (it is not part of Keras or the input set)`, call.range);
+    if (!symbol) {
+      const shown = path.replace(/^tensorflow\./, "tf.");
+      if (/^tensorflow\.(py_function|numpy_function|py_func)$/.test(path)) {
+        return unknown(`\`${shown}\` runs Python code on tensors at run time, which cannot be translated statically; write it with keras.ops or tf operations`, call.range);
+      }
+      if (path.startsWith("tensorflow.")) return unknown(`\`${shown}\` is not in the operations registry yet (docs/supported-operations.md lists what is)`, call.range);
+      return unknown(`\`${path}\` is not evaluated statically (it is not part of Keras or the input set)`, call.range);
+    }
     switch (symbol.kind) {
       case "layer":
         return this.constructLayer(symbol.cls, call);

@@ -27,6 +27,10 @@ type Ending = "return" | "break" | "continue" | null;
 const SELF: PyExpr = { k: "name", name: "self" };
 const TRAINING: PyExpr = { k: "attr", obj: SELF, name: "training" };
 
+const DATA_DEPENDENT =
+  "this condition depends on the values in a tensor (data-dependent control flow), which is not translated; " +
+  "compute both results and choose with `keras.ops.where` (it becomes `torch.where`)";
+
 /** Parameters of `call` that PyTorch expresses otherwise: `training` is `self.training`. */
 const DROPPED_PARAMS = new Set(["training", "mask"]);
 
@@ -120,7 +124,14 @@ export class CallTranslator {
     const result = this.translateMethod(self, state, callMethod.cls, callMethod.fn, { args: [traced], kwargs, argRanges, kwargRanges, range: call.range });
     if (!result) return false;
     const { method, value } = result;
-    const outputs = flattenTensors(value);
+    let outputs = flattenTensors(value);
+    if (!outputs && this.failedLast) {
+      // The translation stopped at a statement it could not translate (reported there): the class is
+      // still written, and its forward raises at that line. Its output is unknown.
+      const placeholder = this.graph.createLeaf([null], "float32", "output");
+      outputs = { ids: [placeholder.id], structure: { kind: "single" } };
+      this.graph.change(model.subclass!, "untranslated", true);
+    }
     if (!outputs) {
       this.graph.report("error", "invalid-model", `\`${state.cls.name}.call\` must return tensors, got ${typeName(value)}`, call.range);
       return false;
@@ -140,6 +151,7 @@ export class CallTranslator {
   }
 
   private lastMethods: TracedMethod[] = [];
+  private failedLast = false;
 
   /** `build(input_shape)` gets the shapes as tuples (a list of them for several inputs). */
   private shapeArgument(value: PyValue): PyValue {
@@ -181,6 +193,7 @@ export class CallTranslator {
     try {
       const value = this.subclasses.callIn(cls, fn, self, call);
       this.lastMethods = context.methods;
+      this.failedLast = context.failed;
       return method ? { method, value } : null;
     } finally {
       this.contexts.pop();
@@ -288,8 +301,8 @@ export class CallTranslator {
     }
   }
 
-  private fail(node: Node, message: string, context: Context, code: "unsupported-construct" | "unknown-value" = "unsupported-construct"): { stmts: Stmt[]; ending: Ending } {
-    const range = this.ev.range(node);
+  private fail(node: Node, message: string, context: Context, code: "unsupported-construct" | "unknown-value" = "unsupported-construct", at?: SourceRange): { stmts: Stmt[]; ending: Ending } {
+    const range = at ?? this.ev.range(node);
     this.graph.report("error", code, message, range);
     context.failed = true;
     return { stmts: [{ s: "raise", message: `${message} (${range.file}:${range.line})`, loc: this.loc(node) }], ending: "return" };
@@ -343,7 +356,7 @@ export class CallTranslator {
           return this.fail(stmt, `\`${stmt.type.replace(/_/g, " ")}\` in \`call\` is not translated yet`, context);
       }
     } catch (signal) {
-      if (signal instanceof EvalError) return this.fail(stmt, signal.message, context, "unknown-value");
+      if (signal instanceof EvalError) return this.fail(stmt, signal.message, context, "unknown-value", signal.range);
       if (signal instanceof RaiseSignal) return this.fail(stmt, "`call` raises here for the input it was translated on", context);
       if (signal instanceof ReturnSignal || signal instanceof BreakSignal || signal instanceof ContinueSignal) {
         return this.fail(stmt, "control flow inside this expression is not translated", context);
@@ -358,6 +371,10 @@ export class CallTranslator {
     if (!expr) return [];
     const { records } = this.recorded(() => this.ev.exec(stmt, context.locals, "function"));
     const loc = this.loc(stmt);
+    // A value that could not be known is reported here, where it was made, not where it is used.
+    const rhs = expr.type === "assignment" || expr.type === "augmented_assignment" ? expr.childForFieldName("right") : expr;
+    const made = rhs ? records.get(rhs.id)?.value : undefined;
+    if (made?.t === "unknown") throw new EvalError(made.reason, made.range);
     if (expr.type === "assignment") {
       const right = expr.childForFieldName("right");
       if (!right) return [];
@@ -406,6 +423,7 @@ export class CallTranslator {
     const clauses = stmt.childrenForFieldName("alternative");
     if (result.t === "runtime") return this.runtimeIf(stmt, condition, records, clauses, context);
     const decided = truthyStatic(result);
+    if (result.t === "tensor") return this.fail(condition, DATA_DEPENDENT, context);
     if (decided === null) return this.fail(condition, `cannot decide this condition statically${result.t === "unknown" ? `: ${result.reason}` : ""}`, context, "unknown-value");
     if (decided) return this.block(stmt.childForFieldName("consequence")!, context);
     for (const [i, clause] of clauses.entries()) {
@@ -508,6 +526,7 @@ export class CallTranslator {
       if (guard > 10_000) return this.fail(stmt, "a `while` loop in `call` ran more than 10000 times statically", context);
       const { result } = this.recorded(() => this.ev.eval(condition, context.locals));
       const decided = truthyStatic(result);
+      if (result.t === "tensor") return this.fail(condition, DATA_DEPENDENT, context);
       if (decided === null) return this.fail(condition, "a `while` condition must be static to translate the loop", context, "unknown-value");
       if (!decided) break;
       const body = this.block(stmt.childForFieldName("body")!, context);

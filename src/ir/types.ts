@@ -162,6 +162,8 @@ export interface SubclassDef {
   forward: TracedMethod | null;
   /** Helper methods that `call` uses, translated. */
   methods: TracedMethod[];
+  /** `call` stops at a statement that could not be translated: `forward` raises there. */
+  untranslated?: boolean;
   /** `__init__`'s parameters and the values this instance was built with (undefined: not a constant). */
   initArgs?: { name: string; value: ConfigValue | undefined; float?: boolean }[];
   range: SourceRange;

@@ -146,6 +146,8 @@ function layoutModel(program: Program, model: ModelDef, cache: LayoutCache, io: 
 
   // A flattened channels-first tensor has no Keras-visible meaning: return it in Keras order, as
   // every output when the boundary keeps Keras' layout.
+  // An output no node produced (a translated `call` that stops at a raise) is in Keras order.
+  for (const t of model.outputs) if (!tensors.has(t)) tensors.set(t, identity(shapeOf(t).length));
   const outputConversions = model.outputs.map((t) => {
     const layout = tensors.get(t)!;
     return layout.kind === "flat" || (io === "keras" && !isIdentity(layout)) ? identity(shapeOf(t).length) : null;
