@@ -809,6 +809,59 @@ describe("the input is never executed", () => {
   });
 });
 
+describe("subclassed models: what is not translated is reported and raises", () => {
+  // `call` is the body of `call`, its lines indented for the class (the template's own indentation is added).
+  const model = (body: string) => {
+    const call = body.split("\n").join("\n      ");
+    return py(`
+      import tensorflow as tf
+      import keras
+      from keras import layers
+
+      class Net(keras.Model):
+          def __init__(self):
+              super().__init__()
+              self.d = layers.Dense(4)
+
+          def call(self, x):
+      ${call}
+
+          def train_step(self, data):
+              return {}
+
+      model = Net()
+      model.build((None, 4))
+    `);
+  };
+
+  it("tf.py_function: an error at the call and a raise in forward, the class still written", () => {
+    const r = run(model(`            y = tf.py_function(lambda t: t * 2, [x], tf.float32)
+            return self.d(y)`));
+    const error = r.diagnostics.find((d) => d.severity === "error")!;
+    expect(error).toMatchObject({ code: "unknown-value", range: { line: 11 } });
+    expect(error.message).toMatch(/py_function` runs Python code on tensors/);
+    expect(moduleText(r)).toMatch(/def forward\(self, x\):\s+raise NotImplementedError\(\s+"`tf\.py_function`/);
+  });
+
+  it("data-dependent control flow is an error that suggests keras.ops.where", () => {
+    const r = run(model(`            if tf.reduce_sum(x) > 0:
+                x = self.d(x)
+            return x`));
+    const error = r.diagnostics.find((d) => d.severity === "error")!;
+    expect(error).toMatchObject({ code: "unsupported-construct", range: { line: 11 } });
+    expect(error.message).toMatch(/data-dependent control flow.*keras\.ops\.where/);
+    expect(moduleText(r)).toMatch(/raise NotImplementedError/);
+  });
+
+  it("training-only methods are a warning, and the model is translated", () => {
+    const r = run(model(`            return self.d(x)`));
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(r.diagnostics.find((d) => d.code === "training-only")?.message).toMatch(/`Net` defines `train_step`/);
+    expect(moduleText(r)).not.toMatch(/train_step/);
+    expect(moduleText(r)).toMatch(/return self\.d\(x\)/);
+  });
+});
+
 describe("--input-shape", () => {
   const source = py(`
     import keras

@@ -15,7 +15,7 @@ import { BreakSignal, ContinueSignal, RaiseSignal, ReturnSignal, type Evaluator,
 import type { GraphBuilder } from "./graph.js";
 import { Scope } from "./scope.js";
 import type { InstanceState, SubclassSupport } from "./subclass.js";
-import { NONE, py, typeName, type CallArgs, type PyValue } from "./values.js";
+import { NONE, py, truthy, typeName, type CallArgs, type PyValue } from "./values.js";
 
 type Node = Parser.SyntaxNode;
 type Instance = Extract<PyValue, { t: "model" }>;
@@ -796,29 +796,9 @@ function isDocstring(stmt: Node): boolean {
   return stmt.type === "expression_statement" && stmt.namedChildren.length === 1 && stmt.namedChildren[0]!.type === "string";
 }
 
+/** Python truthiness of a static value; a tensor's is only known at run time. */
 function truthyStatic(v: PyValue): boolean | null {
-  switch (v.t) {
-    case "none":
-      return false;
-    case "bool":
-      return v.v;
-    case "int":
-    case "float":
-      return v.v !== 0;
-    case "str":
-      return v.v.length > 0;
-    case "tuple":
-    case "list":
-      return v.items.length > 0;
-    case "dict":
-      return v.entries.size > 0;
-    case "unknown":
-    case "runtime":
-    case "tensor":
-      return null;
-    default:
-      return true;
-  }
+  return v.t === "tensor" ? null : truthy(v);
 }
 
 function sameValue(a: PyValue, b: PyValue): boolean {
