@@ -11,8 +11,6 @@ import type {
   ModelDef,
   NodeOp,
   OpArg,
-  Operand,
-  OperatorKind,
   OutputStructure,
   PyExpr,
   Program,
@@ -20,7 +18,6 @@ import type {
   SourceRange,
   TensorDef,
 } from "../ir/types.js";
-import { broadcastShapes } from "../rules/merging.js";
 import { ruleFor } from "../rules/registry.js";
 import { ConfigError } from "../rules/util.js";
 import { isFrozen } from "../ir/models.js";
@@ -254,26 +251,6 @@ export class GraphBuilder {
       return node.outputs;
     }
     return this.newNode(op, inputs, result.shapes, range, dtype).outputs;
-  }
-
-  applyOperator(operator: OperatorKind, operands: Operand[], range: SourceRange): number {
-    const tensors = operands.flatMap((o) => (o.kind === "tensor" ? [o.id] : []));
-    const shapes = tensors.map((t) => this.tensor(t).shape);
-    const broadcast = broadcastShapes(shapes);
-    const op: NodeOp = { kind: "operator", operator, operands };
-    const dtype = this.tensor(tensors[0]!).dtype;
-    if (!broadcast.ok) {
-      this.report("error", "shape-error", broadcast.message, range);
-      const node = this.newNode(op, tensors, [[]], range, dtype);
-      node.poisoned = true;
-      return node.outputs[0]!;
-    }
-    return this.newNode(op, tensors, broadcast.shapes, range, dtype).outputs[0]!;
-  }
-
-  applyActivation(activation: Record<string, ConfigValue>, input: number, range: SourceRange): number {
-    const tensor = this.tensor(input);
-    return this.newNode({ kind: "activation", activation }, [input], [tensor.shape], range, tensor.dtype).outputs[0]!;
   }
 
   /** Call a whole model on tensors (a model used as a layer). */

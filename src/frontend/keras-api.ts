@@ -1,7 +1,6 @@
 // The Keras API as the evaluator sees it: constructors and calls of layers, Input, Model and
 // Sequential, and attributes of symbolic tensors and models. Everything maps onto the GraphBuilder.
 import type { ConfigValue, DType, OutputStructure, Shape, SourceRange } from "../ir/types.js";
-import { ACTIVATION_ARGS, ACTIVATIONS } from "../rules/activations.js";
 import { ruleFor } from "../rules/registry.js";
 import { EvalError, iterate, numberOf, unknown } from "./builtins.js";
 import type { GraphBuilder, SequentialDraft } from "./graph.js";
@@ -80,7 +79,8 @@ export class KerasApi {
         return this.shapeTuple(x.id, call.range);
       }
       case "activation":
-        return this.activationCall(symbol.name, symbol.defaults ?? {}, symbol.aliases ?? {}, call);
+        // Every activation function is a registry op (taken above); only its use as a value is left.
+        return unknown(`activation \`${symbol.name}\` is not supported on tensors yet`, call.range);
       case "image-data-format":
         // Keras' default; keras2torch follows Keras' defaults, not a user's keras.json.
         return py.str("channels_last");
@@ -263,43 +263,6 @@ export class KerasApi {
     }
     const why = isUnknown(value) ? value.reason : `got ${typeName(value)}`;
     this.graph.report("error", "unknown-value", `cannot determine ${what} statically: ${why}`, range);
-  }
-
-  private activationCall(name: string, defaults: Record<string, ConfigValue>, aliases: Record<string, string>, call: CallArgs): PyValue {
-    const x = call.args[0];
-    if (x?.t !== "tensor") return x?.t === "unknown" ? x : unknown(`\`${name}\` called on ${x ? typeName(x) : "nothing"}`, call.range);
-    if (!(ACTIVATIONS as readonly string[]).includes(name)) {
-      this.graph.report("error", "unsupported-construct", `activation \`${name}\` is not supported yet`, call.range);
-      return unknown(`activation ${name}`, call.range);
-    }
-    // Keras records the call as an op (not a layer); a namespace's own defaults apply (`ops.gelu`).
-    const activation: Record<string, ConfigValue> = { name, ...defaults };
-    for (const [from, to] of Object.entries(aliases)) {
-      const value = call.kwargs.get(from);
-      if (value) {
-        call.kwargs.delete(from);
-        call.kwargs.set(to, value);
-        call.kwargRanges.set(to, call.kwargRanges.get(from)!);
-      }
-    }
-    for (const [key, value] of call.kwargs) {
-      const c = this.toConfig(value, key, call.kwargRanges.get(key)!);
-      if (c !== undefined) activation[key] = c;
-    }
-    const extra = call.args.slice(1);
-    if (extra.length) {
-      const keys = ACTIVATION_ARGS[name] ?? [];
-      extra.forEach((v, i) => {
-        const key = keys[i];
-        if (!key) {
-          this.graph.report("error", "unsupported-argument", `${name}() takes at most ${keys.length + 1} positional arguments`, call.argRanges[i + 1]!);
-          return;
-        }
-        const c = this.toConfig(v, key, call.argRanges[i + 1]!);
-        if (c !== undefined) activation[key] = c;
-      });
-    }
-    return { t: "tensor", id: this.graph.applyActivation(activation, x.id, call.range) };
   }
 
   callObject(obj: Extract<PyValue, { t: "layer" | "model" }>, call: CallArgs): PyValue {

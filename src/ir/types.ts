@@ -81,18 +81,13 @@ export interface TensorDef {
   weightOf?: { modelId: number; index: number };
 }
 
-/** A tensor or a Python number fed to an operator. */
-export type Operand = { kind: "tensor"; id: number } | { kind: "constant"; value: number; float: boolean };
-
-export type OperatorKind = "add" | "sub" | "mul" | "truediv" | "neg" | "pos";
-
 export type NodeOp =
   | { kind: "layer"; layerId: number }
   | { kind: "model"; modelId: number }
-  | { kind: "operator"; operator: OperatorKind; operands: Operand[] }
-  /** An activation function called on a tensor (`keras.activations.gelu(x)`): an op, not a layer. */
-  | { kind: "activation"; activation: Record<string, ConfigValue> }
-  /** An operation of the operations registry (`keras.ops.mean`, `tf.reduce_max`), arguments bound by name. */
+  /**
+   * An operation of the operations registry, arguments bound by name: `keras.ops.mean`, `tf.reduce_max`,
+   * an activation function called on a tensor, Python's `x + y` (`operator.add`), `x[:, 0]`.
+   */
   | { kind: "op"; rule: string; qualifiedName: string; args: Record<string, OpArg> }
   /**
    * Where branches that depend on a run-time value (`if training:`) join: one input per branch, the

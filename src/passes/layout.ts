@@ -6,7 +6,6 @@
 // so a plain conv net never permutes at run time.
 import { identity, isIdentity, sameLayout } from "../ir/layout.js";
 import type { GraphNode, Layout, ModelDef, Program, Shape } from "../ir/types.js";
-import { sharedLayout } from "../rules/merging.js";
 import { ruleFor } from "../rules/registry.js";
 import type { LayoutPlan } from "../rules/types.js";
 import { ConfigError } from "../rules/util.js";
@@ -58,10 +57,6 @@ function layoutModel(program: Program, model: ModelDef, cache: LayoutCache, io: 
     const outputShapes = node.outputs.map(shapeOf);
     if (node.poisoned) return { inputs: node.inputs.map(() => null), outputs: node.outputs.map((t) => identity(shapeOf(t).length)) };
     switch (node.op.kind) {
-      case "operator":
-        return sharedLayout({ inputShapes, inputLayouts });
-      case "activation":
-        return { inputs: [null], outputs: [inputLayouts[0]!] };
       case "merge":
         // Every branch must hand over the value in one layout: the first branch's.
         return { inputs: inputLayouts.map(() => inputLayouts[0]!), outputs: [inputLayouts[0]!] };

@@ -3,11 +3,9 @@
 import { inversePerm, isIdentity, permuteBetween, torchShape } from "../ir/layout.js";
 import { mapExpr } from "../ir/expr.js";
 import type { DiagnosticCode, GraphNode, LayerDef, Layout, Program, PyExpr } from "../ir/types.js";
-import { activationSpec, applyActivation } from "../rules/activations.js";
-import { lowerOperator } from "../rules/operators.js";
 import { ruleFor } from "../rules/registry.js";
 import type { Lowering } from "../rules/types.js";
-import { ConfigError, floatLit, lit } from "../rules/util.js";
+import { ConfigError, lit } from "../rules/util.js";
 import type { ModelLayout } from "./layout.js";
 import { lowerOpNode, type OpNode } from "./op-node.js";
 
@@ -49,23 +47,9 @@ export function lowerLayerNode(
   }
 }
 
-/** Operators, activations and registry ops: an expression over the (converted) input expressions. */
+/** Registry ops (and merges): an expression over the (converted) input expressions. */
 export function lowerOperationNode(program: Program, node: GraphNode, inputExprs: PyExpr[], layout: ModelLayout): { ok: true; value: PyExpr } | NodeFailure {
-  const shapeOf = (t: number) => program.tensors.get(t)!.shape;
   switch (node.op.kind) {
-    case "operator": {
-      let next = 0;
-      const operands = node.op.operands.map((o) => (o.kind === "tensor" ? inputExprs[next++]! : o.float ? floatLit(o.value) : lit(o.value)));
-      return { ok: true, value: lowerOperator(node.op.operator, operands) };
-    }
-    case "activation":
-      try {
-        const spec = activationSpec(node.op.activation);
-        return { ok: true, value: applyActivation(inputExprs[0]!, spec, layout.nodeInputs.get(node.id)![0]!, shapeOf(node.inputs[0]!).length) };
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        return { ok: false, message: `\`${String(node.op.activation.name)}\`: ${error.message}`, code: error.code, report: true };
-      }
     case "merge":
       // A merge computes nothing: the variable already holds the value of the branch that ran.
       return { ok: true, value: inputExprs[0]! };

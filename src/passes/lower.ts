@@ -7,7 +7,6 @@ import type {
   ForwardStatement,
   GraphNode,
   ModelDef,
-  OperatorKind,
   Program,
   PyExpr,
   TensorMapping,
@@ -43,16 +42,6 @@ const MODULE_RESERVED = new Set([
   "buffers", "children", "modules", "state_dict", "load_state_dict", "register_buffer", "register_parameter",
   "add_module", "zero_grad", "requires_grad_", "extra_repr", "named_modules", "named_parameters", "compile", "get_submodule",
 ]);
-
-/** Names for the results of Python operators on tensors, when they need a name of their own. */
-const OPERATOR_RESULT_NAMES: Record<OperatorKind, string> = {
-  add: "total",
-  sub: "difference",
-  mul: "product",
-  truediv: "quotient",
-  neg: "negated",
-  pos: "positive",
-};
 
 /** Names for the results of arithmetic ops, when they need a name of their own (`total = a + b`). */
 const OP_RESULT_NAMES: Record<string, string> = {
@@ -165,7 +154,7 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
     let lowering: Lowering | null = null;
     let attr: string | null = null;
 
-    if (node.op.kind === "operator" || node.op.kind === "activation" || node.op.kind === "op" || node.op.kind === "merge") {
+    if (node.op.kind === "op" || node.op.kind === "merge") {
       const result = lowerOperationNode(program, node, inputExprs, layout);
       if (!result.ok) {
         fail(node, result.message, result.code, result.report);
@@ -317,14 +306,10 @@ function nodeName(program: Program, node: GraphNode): string {
       return program.layers.get(node.op.layerId)!.name;
     case "model":
       return program.models.get(node.op.modelId)!.name;
-    case "operator":
-      return OPERATOR_RESULT_NAMES[node.op.operator];
     case "op":
       return OP_RESULT_NAMES[node.op.rule] ?? node.op.rule;
     case "merge":
       return "merged";
-    case "activation":
-      return String(node.op.activation.name);
   }
 }
 
