@@ -381,6 +381,11 @@ const creationCases: OpCase[] = [
   { op: "keras.backend.arange", pos: [-3] },
   { op: "keras.backend.arange", pos: [0, 10, f(1.5)] },
   { op: "keras.backend.arange", pos: [5], kw: { dtype: "float32" } },
+  ...each("zeros", (op) => [{ op, pos: [[2, 3]] }, { op, pos: [[4]], kw: { dtype: "int32" } }]),
+  ...each("ones", (op) => [{ op, pos: [[2, 3]] }, { op, pos: [[3, 1]], kw: { dtype: "float32" } }]),
+  ...each("zeros_like", (op) => [{ op, pos: [X] }, { op, pos: [X4], layouts: { [op === "tensorflow.zeros_like" ? "input" : "x"]: NCHW } }]),
+  ...each("ones_like", (op) => ({ op, pos: [X] })),
+  ...each("identity", (op) => [{ op, pos: [X] }, { op, pos: [X4], layouts: { [op === "tensorflow.identity" ? "input" : "x"]: NCHW } }]),
 ];
 
 const activationCases: OpCase[] = [

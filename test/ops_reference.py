@@ -34,6 +34,26 @@ class K2:
     """Keras 2 backend functions as tf-keras defines them (argument names included)."""
 
     @staticmethod
+    def zeros(shape, dtype=None, name=None):
+        return tf.zeros(shape, dtype=dtype or tf.float32)
+
+    @staticmethod
+    def ones(shape, dtype=None, name=None):
+        return tf.ones(shape, dtype=dtype or tf.float32)
+
+    @staticmethod
+    def zeros_like(x, dtype=None, name=None):
+        return tf.zeros_like(x, dtype=dtype)
+
+    @staticmethod
+    def ones_like(x, dtype=None, name=None):
+        return tf.ones_like(x, dtype=dtype)
+
+    @staticmethod
+    def identity(x, name=None):
+        return tf.identity(x)
+
+    @staticmethod
     def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
         return tf.random.normal(shape, mean=mean, stddev=stddev, dtype=dtype or tf.float32, seed=seed)
 

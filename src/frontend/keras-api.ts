@@ -52,6 +52,8 @@ export class KerasApi {
     if (op && op.rule.name !== "shape") return this.op(op.rule, op.qualifiedName, call);
     const symbol = resolveKeras(path);
     if (!symbol) {
+      const array = this.numpyArray(path, call);
+      if (array) return array;
       const shown = path.replace(/^tensorflow\./, "tf.");
       if (/^tensorflow\.(py_function|numpy_function|py_func)$/.test(path)) {
         return unknown(`\`${shown}\` runs Python code on tensors at run time, which cannot be translated statically; write it with keras.ops or tf operations`, call.range);
@@ -100,6 +102,21 @@ export class KerasApi {
         if (symbol.path === "random.SeedGenerator") return { t: "qname", path: "keras.random.SeedGenerator" };
         return unknown(`\`${path}\` is not supported by keras2torch yet`, call.range);
     }
+  }
+
+  /**
+   * `np.zeros((1, 28, 28))`, `np.random.rand(2, 4)`: an array made in the script. Only its shape
+   * matters (a model called on it is built on that shape), so it stands in as a tensor of that shape.
+   */
+  private numpyArray(path: string, call: CallArgs): PyValue | null {
+    const m = /^numpy\.(zeros|ones|empty|full|random\.(rand|randn|random|random_sample|normal|uniform|standard_normal))$/.exec(path);
+    if (!m) return null;
+    const fn = m[2] ?? m[1]!;
+    const shapeArg = fn === "rand" || fn === "randn" ? py.tuple(call.args) : fn === "normal" || fn === "uniform" ? call.kwargs.get("size") ?? call.args[2] : call.kwargs.get(fn === "random" || fn === "random_sample" || fn === "standard_normal" ? "size" : "shape") ?? call.args[0];
+    const items = shapeArg ? (shapeArg.t === "int" ? [shapeArg] : iterate(shapeArg)) : null;
+    const dims = items?.map((d) => (d.t === "int" && d.v >= 0 ? d.v : null));
+    if (!dims || !dims.length || dims.some((d) => d === null)) return unknown(`the shape of \`${path.replace(/^numpy\./, "np.")}(...)\` is not static`, call.range);
+    return { t: "tensor", id: this.graph.createLeaf(dims as number[], "float32", "array").id };
   }
 
   /** A registry operation; a failure is reported where it was called. */

@@ -3,7 +3,7 @@
 // evaluator and record the instance's attributes and variables; the first call of the instance on
 // tensors translates `call` (src/frontend/translate.ts), keeping the author's statements.
 import type Parser from "tree-sitter";
-import type { AddedWeight, AttributeValue, ConfigValue, DType, LayerRef, ModelDef, SourceRange } from "../ir/types.js";
+import type { AddedWeight, AttributeValue, ConfigValue, DType, LayerRef, ModelDef, PyExpr, SourceRange } from "../ir/types.js";
 import { EvalError, iterate, numberOf, unknown } from "./builtins.js";
 import type { Evaluator } from "./evaluate.js";
 import { toSnakeCase, type GraphBuilder } from "./graph.js";
@@ -16,34 +16,39 @@ type ClassValue = Extract<PyValue, { t: "class" }>;
 type FunctionValue = Extract<PyValue, { t: "function" }>;
 type Instance = Extract<PyValue, { t: "model" }>;
 
-/** `__init__`'s named parameters and the static values they took (`**kwargs` and `*args` aside). */
-function initArguments(fn: FunctionValue, locals: Scope): { name: string; value: ConfigValue | undefined; float?: boolean }[] {
-  const out: { name: string; value: ConfigValue | undefined; float?: boolean }[] = [];
+/** `__init__`'s named parameters and the static values they took, as Python literals (`*args`/`**kwargs` aside). */
+function initArguments(fn: FunctionValue, locals: Scope): { name: string; value: PyExpr | undefined }[] {
+  const out: { name: string; value: PyExpr | undefined }[] = [];
   const params = fn.node.childForFieldName("parameters")!.namedChildren.slice(1);
   for (const param of params) {
     const name =
       param.type === "identifier" ? param.text : param.type === "default_parameter" || param.type === "typed_default_parameter" ? param.childForFieldName("name")!.text : param.type === "typed_parameter" && param.namedChildren[0]!.type === "identifier" ? param.namedChildren[0]!.text : null;
     if (!name) continue;
-    const value = locals.own(name);
-    out.push({ name, value: staticConfig(value), ...(value?.t === "float" ? { float: true } : {}) });
+    out.push({ name, value: literalOf(locals.own(name)) });
   }
   return out;
 }
 
-function staticConfig(v: PyValue | undefined): ConfigValue | undefined {
+function containsTensor(v: PyValue): boolean {
+  return v.t === "tensor" || ((v.t === "list" || v.t === "tuple") && v.items.some(containsTensor)) || (v.t === "dict" && [...v.entries.values()].some(([, x]) => containsTensor(x)));
+}
+
+/** A constant as the Python literal it was written as: lists stay lists, floats floats. */
+function literalOf(v: PyValue | undefined): PyExpr | undefined {
   if (!v) return undefined;
   switch (v.t) {
     case "none":
-      return null;
+      return { k: "lit", value: null };
     case "bool":
     case "int":
-    case "float":
     case "str":
-      return v.v;
+      return { k: "lit", value: v.v };
+    case "float":
+      return { k: "float", value: v.v };
     case "tuple":
     case "list": {
-      const items = v.items.map(staticConfig);
-      return items.some((i) => i === undefined) ? undefined : (items as ConfigValue[]);
+      const items = v.items.map(literalOf);
+      return items.some((i) => i === undefined) ? undefined : { k: v.t, items: items as PyExpr[] };
     }
     default:
       return undefined;
@@ -55,6 +60,8 @@ const TRAINING_ONLY_METHODS = ["train_step", "test_step", "predict_step", "compi
 const SERIALIZATION_METHODS = ["get_config", "from_config", "compute_output_shape", "compute_output_spec", "get_build_config", "build_from_config"];
 /** Layer methods that record losses or metrics: no effect on what the model computes. */
 const RECORDING_METHODS = new Set(["add_loss", "add_metric", "add_update"]);
+/** Methods that run the model on data: the first one builds a model nothing built before. */
+const DATA_METHODS = new Set(["fit", "predict", "evaluate", "train_on_batch", "predict_on_batch", "test_on_batch", "predict_step"]);
 /** Keras Model methods that do not change the architecture. */
 const MODEL_NO_OPS = new Set([
   "summary", "compile", "fit", "evaluate", "predict", "save", "save_weights", "load_weights", "fit_generator", "to_json",
@@ -293,6 +300,16 @@ export class SubclassSupport {
     if (RECORDING_METHODS.has(name)) return NONE;
     if (name === "build") return this.buildFromShape(self, call);
     if (name === "call" || name === "__call__") return this.callInstance(self, call);
+    // `fit`/`predict` on an array builds a model that nothing built before, on that array's shape.
+    if (DATA_METHODS.has(name) && call.args[0]?.t === "tensor" && !this.graph.program.models.get(self.id)!.subclass!.forward) {
+      try {
+        this.ensureTraced(self, { ...call, args: [call.args[0]], kwargs: new Map(), argRanges: call.argRanges.slice(0, 1) });
+      } catch (error) {
+        if (!(error instanceof EvalError)) throw error;
+        this.graph.report("error", "unknown-value", error.message, error.range);
+      }
+      return NONE;
+    }
     if (MODEL_NO_OPS.has(name) || SERIALIZATION_METHODS.includes(name)) return NONE;
     const found = this.method(state.cls, name);
     if (found) return this.callIn(found.cls, found.fn, self, call);
@@ -369,7 +386,12 @@ export class SubclassSupport {
   buildWith(self: Instance, shapes: (number | null)[][], range: SourceRange): void {
     const tuple = (s: (number | null)[]): PyValue => py.tuple(s.map((d) => (d === null ? NONE : py.int(d))));
     const arg = shapes.length === 1 ? tuple(shapes[0]!) : py.list(shapes.map(tuple));
-    this.buildFromShape(self, { args: [arg], kwargs: new Map(), argRanges: [range], kwargRanges: new Map(), range });
+    try {
+      this.buildFromShape(self, { args: [arg], kwargs: new Map(), argRanges: [range], kwargRanges: new Map(), range });
+    } catch (error) {
+      if (!(error instanceof EvalError)) throw error;
+      this.graph.report("error", "invalid-model", `--input-shape: ${error.message}`, error.range);
+    }
   }
 
   /** `model.build(input_shape)`: the input shape `call` is translated on. */
@@ -380,9 +402,12 @@ export class SubclassSupport {
       this.ev.keras.reportUnknown(shapeValue, "the shape given to `build`", call.argRanges[0] ?? call.range);
       return NONE;
     }
-    const tensors = shapes.map((shape, i) => this.graph.createLeaf(shape, "float32", shapes.length === 1 ? "inputs" : `inputs_${i}`));
-    const arg: PyValue = tensors.length === 1 ? { t: "tensor", id: tensors[0]!.id } : py.list(tensors.map((t) => ({ t: "tensor", id: t.id })));
-    this.callInstance(self, { ...call, args: [arg], kwargs: new Map(), argRanges: [call.range], kwargRanges: new Map() });
+    const tensors: PyValue[] = shapes.map((shape, i) => ({ t: "tensor", id: this.graph.createLeaf(shape, "float32", shapes.length === 1 ? "inputs" : `inputs_${i}`).id }));
+    // Several shapes go to a `call` with as many tensor parameters one each, else as one list.
+    const state = this.instances.get(self.id)!;
+    const params = (this.method(state.cls, "call")?.fn.node.childForFieldName("parameters")!.namedChildren.slice(1) ?? []).filter((p) => !/^(training|mask)\b/.test(p.text));
+    const args = tensors.length > 1 && params.length >= tensors.length ? tensors : [tensors.length === 1 ? tensors[0]! : py.list(tensors)];
+    this.callInstance(self, { ...call, args, kwargs: new Map(), argRanges: args.map(() => call.range), kwargRanges: new Map() });
     return NONE;
   }
 
@@ -408,17 +433,33 @@ export class SubclassSupport {
 
   /** Calling the instance on tensors: translate `call` on the first call, then apply it as a layer. */
   callInstance(self: Instance, call: CallArgs): PyValue {
-    const input = call.args[0] ?? call.kwargs.get("inputs");
     if (!this.ensureTraced(self, call)) return unknown(`\`${this.instances.get(self.id)!.cls.name}.call\` could not be translated`, call.range);
-    return this.ev.keras.callObject(self, { ...call, args: [input!], kwargs: new Map(), argRanges: call.argRanges.slice(0, 1) });
+    // Every tensor argument, in order, is an input of the graph node.
+    const inputs = this.tensorArguments(self, call);
+    return this.ev.keras.callObject(self, { ...call, args: [inputs.length === 1 ? inputs[0]! : py.list(inputs)], kwargs: new Map(), argRanges: call.argRanges.slice(0, 1) });
+  }
+
+  /** The positional tensor arguments of a call of the instance (`inputs=` counts as the first). */
+  private tensorArguments(self: Instance, call: CallArgs): PyValue[] {
+    const state = this.instances.get(self.id)!;
+    const params = this.method(state.cls, "call")?.fn.node.childForFieldName("parameters")!.namedChildren.slice(1) ?? [];
+    const names = params.map((p) => (p.type === "identifier" ? p.text : p.childForFieldName("name")?.text ?? p.namedChildren[0]?.text ?? ""));
+    const out = [...call.args];
+    for (const name of names.slice(out.length)) {
+      const byName = call.kwargs.get(name);
+      if (!byName || name === "training" || name === "mask" || !containsTensor(byName)) break;
+      out.push(byName);
+    }
+    if (!out.length && call.kwargs.has("inputs")) out.push(call.kwargs.get("inputs")!);
+    return out;
   }
 
   /** Translates `call` on the first call; false when it could not be (already reported). */
   private ensureTraced(self: Instance, call: CallArgs): boolean {
     const state = this.instances.get(self.id)!;
     const model = this.graph.program.models.get(self.id)!;
-    const input = call.args[0] ?? call.kwargs.get("inputs");
-    if (!input) throw new EvalError(`\`${state.cls.name}\` must be called on a tensor`, call.range);
+    const inputs = this.tensorArguments(self, call);
+    if (!inputs.length) throw new EvalError(`\`${state.cls.name}\` must be called on a tensor`, call.range);
     if (!model.subclass!.forward) {
       if (state.tracing) throw new EvalError(`\`${state.cls.name}.call\` calls the instance itself`, call.range);
       const callMethod = this.method(state.cls, "call");
@@ -428,7 +469,7 @@ export class SubclassSupport {
       }
       state.tracing = true;
       try {
-        return this.translator.trace(self, state, callMethod, input, call);
+        return this.translator.trace(self, state, callMethod, inputs, call);
       } finally {
         state.tracing = false;
       }

@@ -75,16 +75,16 @@ export class CallTranslator {
    * Translate `call` of `self` on `input` (a tensor or a structure of tensors). Fills the instance's
    * `forward` and its inputs/outputs/nodes; false when nothing usable came out (already reported).
    */
-  trace(self: Instance, state: InstanceState, callMethod: { cls: Extract<PyValue, { t: "class" }>; fn: FunctionValue }, input: PyValue, call: CallArgs): boolean {
+  trace(self: Instance, state: InstanceState, callMethod: { cls: Extract<PyValue, { t: "class" }>; fn: FunctionValue }, positional: PyValue[], call: CallArgs): boolean {
     const model = this.graph.program.models.get(self.id)!;
     const params = parameterNames(callMethod.fn.node);
-    const inputParam = params[0] ?? "inputs";
     // Leaves that stand for the arguments: the trace's graph starts at them.
     const leaves: number[] = [];
     const leafOf = (v: PyValue, name: string): PyValue => {
       if (v.t === "tensor") {
         const t = this.graph.tensor(v.id);
-        const leaf = this.graph.createLeaf([...t.shape], t.dtype, name);
+        // The batch stays open even when the model was built on a concrete array (`np.zeros((1, 4))`).
+        const leaf = this.graph.createLeaf([null, ...t.shape.slice(1)], t.dtype, name);
         leaves.push(leaf.id);
         return { t: "tensor", id: leaf.id };
       }
@@ -99,12 +99,14 @@ export class CallTranslator {
       }
       return v;
     };
-    const traced = leafOf(input, inputParam);
+    // `call(self, query, values)` takes several tensors; `call(self, inputs)` may take a list of them.
+    const traced = positional.map((arg, i) => leafOf(arg, params[i] ?? `inputs_${i}`));
     if (!leaves.length) {
-      this.ev.keras.reportUnknown(input, `the input of \`${state.cls.name}\``, call.argRanges[0] ?? call.range);
+      this.ev.keras.reportUnknown(positional[0] ?? NONE, `the input of \`${state.cls.name}\``, call.argRanges[0] ?? call.range);
       return false;
     }
-    this.subclasses.runBuild(self, state, this.shapeArgument(traced), call.range);
+    // Keras builds on the first input's shape (a list of shapes for a list input).
+    this.subclasses.runBuild(self, state, this.shapeArgument(traced.length === 1 ? traced[0]! : py.list(traced)), call.range);
 
     const kwargs = new Map<string, PyValue>();
     const argRanges = [call.range];
@@ -121,7 +123,7 @@ export class CallTranslator {
       kwargs.set("mask", NONE);
       kwargRanges.set("mask", call.range);
     }
-    const result = this.translateMethod(self, state, callMethod.cls, callMethod.fn, { args: [traced], kwargs, argRanges, kwargRanges, range: call.range });
+    const result = this.translateMethod(self, state, callMethod.cls, callMethod.fn, { args: traced, kwargs, argRanges: traced.map(() => argRanges[0]!), kwargRanges, range: call.range });
     if (!result) return false;
     const { method, value } = result;
     let outputs = flattenTensors(value);
@@ -573,18 +575,31 @@ export class CallTranslator {
     if (value && context.helperResults.has(value) && node.type === "call") return this.helperCallExpr(node, records, context, context.helperResults.get(value)!.key);
     if (value?.t === "runtime" && node.type !== "conditional_expression") return value.expr;
     // A tensor (or tensors) this very expression produced: the node that made it.
-    if (record && node.type !== "subscript" && node.type !== "conditional_expression") {
+    // (A subscript of a list of tensors picks an item: it is structural, `parts[0]`.)
+    const picksItem = node.type === "subscript" && records.get(node.childForFieldName("value")!.id)?.value.t !== "tensor";
+    if (record && !picksItem && node.type !== "conditional_expression") {
       const produced = this.producedHere(node, record, records);
       if (produced !== null) {
         const graphNode = this.graph.program.nodes.get(produced)!;
         const roots = this.operandRoots(node);
         const operands = graphNode.inputs.map((t) => this.tensorExpr(roots, t, records, context) ?? this.missing(t));
         const fn = node.type === "call" ? node.childForFieldName("function")! : null;
-        const callee = fn && (graphNode.op.kind === "layer" || graphNode.op.kind === "model") ? this.exprOf(fn, records, context) : undefined;
+        // The called object's expression (`self.dense1`, `block`); a layer made on the spot
+        // (`layers.add([a, b])`) has none, and only a rule that calls its module needs one.
+        const callee = fn && (graphNode.op.kind === "layer" || graphNode.op.kind === "model") ? this.tryExprOf(fn, records, context) : undefined;
         return callee ? { k: "node", id: produced, operands, callee } : { k: "node", id: produced, operands };
       }
     }
     return this.structural(node, value, records, context);
+  }
+
+  private tryExprOf(node: Node, records: Map<number, Recorded>, context: Context): PyExpr | undefined {
+    try {
+      return this.exprOf(node, records, context);
+    } catch (error) {
+      if (error instanceof EvalError) return undefined;
+      throw error;
+    }
   }
 
   private identifierExpr(node: Node, value: PyValue | undefined, context: Context): PyExpr {

@@ -160,7 +160,7 @@ export interface SubclassDef {
   /** `call` stops at a statement that could not be translated: `forward` raises there. */
   untranslated?: boolean;
   /** `__init__`'s parameters and the values this instance was built with (undefined: not a constant). */
-  initArgs?: { name: string; value: ConfigValue | undefined; float?: boolean }[];
+  initArgs?: { name: string; value: PyExpr | undefined }[];
   range: SourceRange;
 }
 

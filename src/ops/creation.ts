@@ -3,8 +3,8 @@
 // float, else int32. PyTorch's integer arange is int64; the values are the same, so the generated
 // code names a dtype only when the source did.
 import { identity } from "../ir/layout.js";
-import type { PyExpr } from "../ir/types.js";
-import { call } from "../rules/util.js";
+import type { Layout, PyExpr } from "../ir/types.js";
+import { call, lit } from "../rules/util.js";
 import type { OpRule } from "./types.js";
 import { type Args, P, TF_NAME, arg, defineOp, fail, numberExpr, parseDtype, shapes, torchDtype } from "./util.js";
 
@@ -82,4 +82,61 @@ export const arangeOp = defineOp({
   },
 });
 
-export const CREATION_OPS: readonly OpRule[] = [arangeOp];
+
+// ---------------------------------------------------------------------------------------------
+// Filled tensors: zeros / ones of a shape, or like another tensor; identity.
+
+/** A static shape, or one with run-time sizes (`(batch, 4)`), written as its expression. */
+function shapeArg(a: Args): { shape: (number | null)[]; expr: PyExpr } {
+  const raw = a.raw("shape");
+  const dims = a.ints("shape");
+  if (raw?.kind === "value" && raw.expr) return { shape: dims, expr: raw.expr };
+  if (dims.some((d) => d === null)) fail(`${a.qualifiedName}: the shape must be static`);
+  return { shape: dims, expr: { k: "tuple", items: dims.map((d) => lit(d)) } };
+}
+
+const filled = (name: "zeros" | "ones"): OpRule =>
+  defineOp({
+    name,
+    summary: `\`torch.${name}(shape)\` (float32 unless a dtype is given)`,
+    spellings: {
+      [`keras.ops.${name}`]: [P.required("shape"), P.value("dtype", null)],
+      [`tensorflow.${name}`]: [P.required("shape"), P.value("dtype", null), TF_NAME],
+      [`keras.backend.${name}`]: [P.required("shape"), P.value("dtype", null), P.value("name", null, "tf_name")],
+    },
+    inferShape: (a) => shapes([shapeArg(a).shape], [a.value("dtype") === null ? "float32" : parseDtype(a.value("dtype"))]),
+    layout: (a) => ({ inputs: {}, outputs: [identity(shapeArg(a).shape.length)] }),
+    lower: (a) => {
+      const dtype = a.value("dtype");
+      return call(`torch.${name}`, [shapeArg(a).expr], dtype === null ? [] : [["dtype", torchDtype(parseDtype(dtype))]]);
+    },
+  });
+
+const filledLike = (name: "zeros_like" | "ones_like"): OpRule =>
+  defineOp({
+    name,
+    summary: `\`torch.${name}(x)\`, in the layout \`x\` is in`,
+    spellings: {
+      [`keras.ops.${name}`]: [P.tensor("x"), P.value("dtype", null)],
+      [`tensorflow.${name}`]: [P.tensor("input", "x"), P.value("dtype", null), TF_NAME],
+      [`keras.backend.${name}`]: [P.tensor("x"), P.value("dtype", null), P.value("name", null, "tf_name")],
+    },
+    inferShape: (a) => shapes([a.tensor("x").shape], [a.value("dtype") === null ? a.tensor("x").dtype : parseDtype(a.value("dtype"))]),
+    layout: (a, ctx) => ({ inputs: { [a.param("x")]: null }, outputs: [ctx.layouts[a.param("x")] as Layout] }),
+    lower: (a) => {
+      const dtype = a.value("dtype");
+      return call(`torch.${name}`, [arg(a.param("x"))], dtype === null ? [] : [["dtype", torchDtype(parseDtype(dtype))]]);
+    },
+  });
+
+export const identityOp = defineOp({
+  name: "identity",
+  summary: "the tensor itself (`tf.identity` copies nothing PyTorch needs)",
+  spellings: { "tensorflow.identity": [P.tensor("input", "x"), TF_NAME], "keras.backend.identity": [P.tensor("x"), P.value("name", null, "tf_name")] },
+  inferShape: (a) => shapes([a.tensor("x").shape], [a.tensor("x").dtype]),
+  layout: (a, ctx) => ({ inputs: { [a.param("x")]: null }, outputs: [ctx.layouts[a.param("x")] as Layout] }),
+  lower: (a) => arg(a.param("x")),
+});
+
+export const CREATION_OPS: readonly OpRule[] = [arangeOp, filled("zeros"), filled("ones"), filledLike("zeros_like"), filledLike("ones_like"), identityOp];
+

@@ -26,9 +26,12 @@ export interface ModelLayout {
   outputConversions: (Layout | null)[];
   /** Nodes whose rule rejected its configuration while planning layouts; lowering reports them. */
   errors: Map<number, ConfigError>;
+  /** The layout chosen for each nested model this one calls (in the layout its call gives it). */
+  nested: Map<number, ModelLayout>;
 }
 
-export type LayoutCache = Map<number, ModelLayout>;
+/** Layouts by model id, or by model id and the input layouts it was laid out for. */
+export type LayoutCache = Map<string, ModelLayout>;
 
 /** How a generated class takes and returns tensors: channels-first where image-like, or Keras' order. */
 export type IoLayout = "channels-first" | "keras";
@@ -39,12 +42,30 @@ export type IoLayout = "channels-first" | "keras";
  */
 export function layoutPass(program: Program, io: IoLayout = "channels-first"): Map<number, ModelLayout> {
   const cache: LayoutCache = new Map();
-  for (const id of classOrder(program)) layoutModel(program, program.models.get(id)!, cache, io);
-  return cache;
+  const chosen = new Map<number, ModelLayout>();
+  // A root takes its own layout; a nested model the one its caller hands it (see `plan` for models).
+  const choose = (id: number, layout: ModelLayout) => {
+    if (chosen.has(id)) return;
+    chosen.set(id, layout);
+    for (const [inner, innerLayout] of layout.nested) choose(inner, innerLayout);
+  };
+  for (const root of program.roots) choose(root.modelId, layoutModel(program, program.models.get(root.modelId)!, cache, io));
+  for (const id of classOrder(program)) if (!chosen.has(id)) choose(id, layoutModel(program, program.models.get(id)!, cache, io));
+  return chosen;
 }
 
-function layoutModel(program: Program, model: ModelDef, cache: LayoutCache, io: IoLayout): ModelLayout {
-  const cached = cache.get(model.id);
+/** No conversion anywhere: the model takes and returns its tensors in the layouts it is given. */
+function isFree(layout: ModelLayout): boolean {
+  return [...layout.conversions.values()].every((c) => c.every((x) => x === null)) && layout.outputConversions.every((c) => c === null);
+}
+
+/**
+ * Lays out `model`. With `hint`, its inputs arrive in those layouts (a nested model called on
+ * channels-first tensors), instead of the layouts it would choose alone.
+ */
+function layoutModel(program: Program, model: ModelDef, cache: LayoutCache, io: IoLayout, hint?: Layout[]): ModelLayout {
+  const key = hint ? `${model.id}:${JSON.stringify(hint)}` : String(model.id);
+  const cached = cache.get(key);
   if (cached) return cached;
   const shapeOf = (t: number): Shape => program.tensors.get(t)!.shape;
   const nodes = model.nodes.map((id) => program.nodes.get(id)!);
@@ -52,6 +73,8 @@ function layoutModel(program: Program, model: ModelDef, cache: LayoutCache, io: 
   for (const node of nodes) node.inputs.forEach((t, index) => consumers.set(t, [...(consumers.get(t) ?? []), { node, index }]));
 
   const errors = new Map<number, ConfigError>();
+  /** The layout of each nested model node as last planned (the final pass plans each node last). */
+  const usedInner = new Map<number, ModelLayout>();
   const plan = (node: GraphNode, inputLayouts: Layout[]): LayoutPlan => {
     const inputShapes = node.inputs.map(shapeOf);
     const outputShapes = node.outputs.map(shapeOf);
@@ -69,8 +92,18 @@ function layoutModel(program: Program, model: ModelDef, cache: LayoutCache, io: 
           return { inputs: node.inputs.map(() => null), outputs: node.outputs.map((t) => identity(shapeOf(t).length)) };
         }
       case "model": {
-        const inner = layoutModel(program, program.models.get(node.op.modelId)!, cache, io);
-        return { inputs: inner.inputs, outputs: inner.outputs };
+        const innerModel = program.models.get(node.op.modelId)!;
+        const own = layoutModel(program, innerModel, cache, io);
+        // A nested model that computes the same without any permute on the layouts it is given
+        // (a weightless custom layer between convolutions) takes them as they are.
+        const given = io === "channels-first" && inputLayouts.every((l) => l.kind === "perm") && inputLayouts.some((l, i) => !sameLayout(l, own.inputs[i]!));
+        const hinted = given ? layoutModel(program, innerModel, cache, io, inputLayouts) : null;
+        const inner = hinted && isFree(hinted) ? hinted : own;
+        usedInner.set(node.id, inner);
+        // Inputs already in the layout the nested model takes need nothing ("as is" also lets the probe in
+        // `wanted` try other layouts on it).
+        const asGiven = inner !== own || inputLayouts.every((l, i) => sameLayout(l, own.inputs[i]!));
+        return { inputs: asGiven ? inputLayouts.map(() => null) : own.inputs, outputs: inner.outputs };
       }
       case "layer": {
         const layer = program.layers.get(node.op.layerId)!;
@@ -120,8 +153,8 @@ function layoutModel(program: Program, model: ModelDef, cache: LayoutCache, io: 
   };
 
   const tensors = new Map<number, Layout>();
-  const inputs = model.inputs.map((t) => {
-    const layout = (io === "channels-first" ? wanted(t) : null) ?? identity(shapeOf(t).length);
+  const inputs = model.inputs.map((t, i) => {
+    const layout = hint?.[i] ?? (io === "channels-first" ? wanted(t) : null) ?? identity(shapeOf(t).length);
     tensors.set(t, layout);
     return layout;
   });
@@ -148,7 +181,9 @@ function layoutModel(program: Program, model: ModelDef, cache: LayoutCache, io: 
     return layout.kind === "flat" || (io === "keras" && !isIdentity(layout)) ? identity(shapeOf(t).length) : null;
   });
   const outputs = model.outputs.map((t, i) => outputConversions[i] ?? tensors.get(t)!);
-  const result: ModelLayout = { tensors, conversions, nodeInputs, inputs, outputs, outputConversions, errors };
-  cache.set(model.id, result);
+  const nested = new Map<number, ModelLayout>();
+  for (const node of nodes) if (node.op.kind === "model" && usedInner.has(node.id) && !nested.has(node.op.modelId)) nested.set(node.op.modelId, usedInner.get(node.id)!);
+  const result: ModelLayout = { tensors, conversions, nodeInputs, inputs, outputs, outputConversions, errors, nested };
+  cache.set(key, result);
   return result;
 }

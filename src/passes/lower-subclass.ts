@@ -4,7 +4,6 @@
 import { calledNames, mapExpr } from "../ir/expr.js";
 import { identity, torchDim } from "../ir/layout.js";
 import type {
-  ConfigValue,
   AddedWeight,
   AttributeValue,
   ClassIR,
@@ -63,6 +62,7 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
       }
       if (!layerLowerings.has(result.layer.id)) layerLowerings.set(result.layer.id, result.lowering);
       kerasClasses.add(result.layer.kerasClass);
+      if (result.lowering.module && !e.callee) throw new Untranslatable(`${result.layer.kerasClass} \`${result.layer.name}\` is created inside \`call\`; create it in \`__init__\` so that its weights have a home (${node.range.file}:${node.range.line})`);
       return substitute(result.lowering.forward, operands, e.callee ? resolve(e.callee) : null);
     }
     if (node.op.kind === "model") {
@@ -167,7 +167,8 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
   };
 
   // forward and the helper methods ----------------------------------------------------------
-  const structured = forward.inputs.length > 1 || program.tensors.get(forward.inputs[0]!)!.inputName !== forward.params[0]?.name;
+  // `call(self, inputs)` given a list: its tensors are named `inputs_0`, `inputs_1`... (not parameters).
+  const structured = forward.inputs.some((t) => !forward.params.some((p) => p.name === program.tensors.get(t)!.inputName));
   const inputs: TorchValue[] = forward.inputs.map((t, i) => {
     const tensor = program.tensors.get(t)!;
     return { variable: tensor.inputName!, kerasName: tensor.inputName!, kerasShape: tensor.shape, layout: layout.inputs[i]!, dtype: tensor.dtype };
@@ -197,7 +198,7 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
   // class was compiled for exactly those values (sizes derived from them are constants), so any
   // other value raises instead of building a different model silently.
   const initParams = (sub.initArgs ?? []).filter((a) => a.value !== undefined && a.name !== "name");
-  const defaults = initParams.map((a) => (a.float && typeof a.value === "number" ? float(a.value) : configLiteral(a.value!)));
+  const defaults = initParams.map((a) => a.value!);
   if (initParams.length) {
     const names: PyExpr[] = initParams.map((a) => ({ k: "name", name: a.name }));
     const one = initParams.length === 1;
@@ -404,17 +405,12 @@ function attributeOfWeight(sub: NonNullable<ModelDef["subclass"]>, index: number
   return sub.attributes.find((a) => a.value.kind === "weight" && a.value.index === index)?.name ?? null;
 }
 
-function configLiteral(value: ConfigValue): PyExpr {
-  if (Array.isArray(value)) return { k: "tuple", items: value.map(configLiteral) };
-  if (value !== null && typeof value === "object") return lit(null);
-  return lit(value);
-}
-
 /** How a default reads in the message (the printer spells it the same way). */
 function renderLiteral(expr: PyExpr): string {
   if (expr.k === "float") return Number.isInteger(expr.value) ? `${expr.value}.0` : String(expr.value);
   if (expr.k === "lit") return expr.value === null ? "None" : typeof expr.value === "boolean" ? (expr.value ? "True" : "False") : typeof expr.value === "string" ? JSON.stringify(expr.value) : String(expr.value);
   if (expr.k === "tuple") return `(${expr.items.map(renderLiteral).join(", ")}${expr.items.length === 1 ? "," : ""})`;
+  if (expr.k === "list") return `[${expr.items.map(renderLiteral).join(", ")}]`;
   return "...";
 }
 

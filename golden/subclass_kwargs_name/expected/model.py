@@ -18,11 +18,11 @@ class DenseStack(nn.Module):
         output: (N, 12) float32, in Keras' axis order
     """
 
-    def __init__(self, sizes=(16, 12), activation="relu"):
+    def __init__(self, sizes=[16, 12], activation="relu"):
         super().__init__()
-        if (sizes, activation) != ((16, 12), "relu"):
+        if (sizes, activation) != ([16, 12], "relu"):
             raise NotImplementedError(
-                'DenseStack was compiled from the Keras source for sizes=(16, 12), activation="relu"; run keras2torch convert again for other values'
+                'DenseStack was compiled from the Keras source for sizes=[16, 12], activation="relu"; run keras2torch convert again for other values'
             )
         self.denses = nn.ModuleList([nn.Linear(5, 16), nn.Linear(16, 12)])  # model.py:9
 

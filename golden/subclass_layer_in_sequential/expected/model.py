@@ -12,17 +12,17 @@ class Standardize(nn.Module):
     """Keras `Standardize` (a `keras.layers.Layer` subclass) from `model.py`.
 
     Input:
-        x: (N, 12, 12, 2) float32, in Keras' axis order
+        x: (N, 2, 12, 12) float32, channels-first (Keras: (N, 12, 12, 2))
     Returns:
-        output: (N, 12, 12, 2) float32, in Keras' axis order
+        output: (N, 2, 12, 12) float32, channels-first (Keras: (N, 12, 12, 2))
     """
 
     def __init__(self):
         super().__init__()
 
     def forward(self, x):
-        mean = x.mean(dim=(1, 2), keepdim=True)  # model.py:10
-        std = x.std(dim=(1, 2), correction=0, keepdim=True)  # model.py:11
+        mean = x.mean(dim=(2, 3), keepdim=True)  # model.py:10
+        std = x.std(dim=(2, 3), correction=0, keepdim=True)  # model.py:11
         return (x - mean) / (std + 1e-05)  # model.py:12
 
 
@@ -74,7 +74,7 @@ class Model(nn.Module):
     """Keras model `sequential` from `model.py`.
 
     Input:
-        x: (N, 12, 12, 2) float32, in Keras' axis order
+        x: (N, 2, 12, 12) float32, channels-first (Keras: (N, 12, 12, 2))
     Returns:
         dense: (N, 4) float32, in Keras' axis order
     """
@@ -89,7 +89,7 @@ class Model(nn.Module):
 
     def forward(self, x):
         x = self.standardize(x)  # model.py:25
-        x = self.conv_bn_re_lu(x.permute(0, 3, 1, 2))  # model.py:25
+        x = self.conv_bn_re_lu(x)  # model.py:25
         x = self.max_pooling2d(x)  # model.py:30
         x = self.conv_bn_re_lu_1(x)  # model.py:25
         x = x.mean(dim=(2, 3))  # model.py:32
