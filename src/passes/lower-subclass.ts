@@ -290,7 +290,7 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
         continue;
       }
       if (!ctor) {
-        if (value.kind === "layer" && !layerLowerings.has(value.layerId) && !isWeightless(program, value.layerId)) {
+        if (value.kind === "layer" && !layerLowerings.has(value.layerId)) {
           init.push({ s: "comment", text: `\`${attribute.name}\` (${program.layers.get(value.layerId)!.kerasClass}) is never called, so Keras builds no weights for it` });
         }
         continue;
@@ -334,7 +334,8 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
     }
     if (value.kind === "constant" || value.kind === "list") {
       const literal = constantExpr(value);
-      if (literal) init.push({ s: "assign", targets: [target], value: literal, loc, keepIfUsed: attribute.name } as Stmt);
+      // Plain attributes are kept only where the translated code reads them.
+      if (literal && usedAttributes.has(attribute.name)) init.push({ s: "assign", targets: [target], value: literal, loc });
     }
   }
   // Weight rows, in Keras' tracking order (which the legacy format keeps).
@@ -351,19 +352,11 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
   const body = (stmts: Stmt[]) => withoutDeadCode(rename(stmts));
   const forwardMethod: MethodIR = { name: "forward", params: forwardParams, body: body(forwardBody), decorators: [] };
   const helperIR: MethodIR[] = methods.map(({ method }) => ({ ...method, body: body(method.body) }));
-  // Plain attributes are kept only where the translated code reads them.
-  const initBody = init.filter((s) => !("keepIfUsed" in s) || usedAttributes.has((s as { keepIfUsed: string }).keepIfUsed)).map((s) => {
-    if ("keepIfUsed" in s) {
-      const { keepIfUsed: _, ...rest } = s as Stmt & { keepIfUsed: string };
-      return rest as Stmt;
-    }
-    return s;
-  });
   const cls: ClassIR = {
     name: className,
     bases: ["nn.Module"],
     docstring: "",
-    methods: [{ name: "__init__", params: initParams.map((a, i) => ({ name: a.name, default: defaults[i]! })), body: initBody, decorators: [] }, forwardMethod, ...helperIR],
+    methods: [{ name: "__init__", params: initParams.map((a, i) => ({ name: a.name, default: defaults[i]! })), body: init, decorators: [] }, forwardMethod, ...helperIR],
   };
   for (const method of cls.methods) for (const stmt of method.body) visitStmt(stmt, (e) => calledNames(e, calls));
 
@@ -394,10 +387,6 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
 
 function outputLayout(layout: ModelLayout, i: number, t: number) {
   return layout.outputs[i] ?? layout.tensors.get(t)!;
-}
-
-function isWeightless(program: { layers: Map<number, { kerasClass: string }> }, layerId: number): boolean {
-  return ["Activation", "ReLU", "LeakyReLU", "Softmax", "Dropout", "Flatten", "Reshape", "Add", "Subtract", "Multiply", "Concatenate"].includes(program.layers.get(layerId)!.kerasClass);
 }
 
 /** The attribute that holds variable `index` of the instance (`self.kernel = self.add_weight(...)`). */
