@@ -27,6 +27,9 @@ type Ending = "return" | "break" | "continue" | null;
 const SELF: PyExpr = { k: "name", name: "self" };
 const TRAINING: PyExpr = { k: "attr", obj: SELF, name: "training" };
 
+/** Builtins that mean the same in the generated module, so a call of one is kept as written. */
+const PORTABLE_BUILTINS = new Set(["range", "enumerate", "zip", "reversed", "len", "min", "max", "abs", "int", "float", "round", "list", "tuple"]);
+
 const DATA_DEPENDENT =
   "this condition depends on the values in a tensor (data-dependent control flow), which is not translated; " +
   "compute both results and choose with `keras.ops.where` (it becomes `torch.where`)";
@@ -717,6 +720,30 @@ export class CallTranslator {
         return { k: "unary", op: node.childForFieldName("operator")!.text as "-", operand: sub(node.childForFieldName("argument")!) };
       case "not_operator":
         return { k: "unary", op: "not", operand: sub(node.childForFieldName("argument")!) };
+      case "slice": {
+        // `self.blocks[1:]`: the parts were evaluated on their own.
+        const parts: (Node | null)[] = [null, null, null];
+        let index = 0;
+        for (const child of node.children) {
+          if (child.type === ":") index++;
+          else if (child.isNamed) parts[index] = child;
+        }
+        const part = (n: Node | null) => (n ? sub(n) : null);
+        return { k: "slice", start: part(parts[0]!), stop: part(parts[1]!), step: part(parts[2]!) };
+      }
+      case "call": {
+        // `range(n)`, `enumerate(self.blocks)`, `zip(a, b)`: Python's own builtins read as written.
+        const fn = node.childForFieldName("function")!;
+        const args = node.childForFieldName("arguments");
+        if (fn.type === "identifier" && PORTABLE_BUILTINS.has(fn.text) && !context.locals.has(fn.text) && args && args.type === "argument_list" && args.namedChildren.every((a) => a.type !== "keyword_argument" && a.type !== "list_splat" && a.type !== "dictionary_splat")) {
+          try {
+            return { k: "call", fn: { k: "name", name: fn.text }, args: args.namedChildren.filter((a) => a.type !== "comment").map(sub) };
+          } catch (error) {
+            if (!(error instanceof EvalError)) throw error;
+          }
+        }
+        break;
+      }
       default:
         break;
     }
