@@ -14,6 +14,9 @@ const CONV_NET_CASES = [
   "pooling1d", "pooling2d", "batchnorm_conv2d", "global_pooling", "zero_padding2d", "flatten_dense_nonsquare",
   "seq_cnn_1d", "layer_aliases", "fused_activations", "nested_functional_submodel", "nested_sequential_in_functional",
   "shared_layer_siamese", "softmax_axes", "fcn_unknown_size", "helper_functions", "sequential_inputlayer",
+  // Subclassed conv nets: custom blocks, keras.ops with axes, a weightless custom layer between convolutions.
+  "subclass_residual_convnet", "subclass_ops_axes", "subclass_nested_layers", "subclass_layer_in_sequential",
+  "subclass_early_return", "subclass_while_loop", "subclass_model_in_functional",
 ];
 
 const sources: [string, string][] = [
