@@ -1,9 +1,14 @@
-// Compiling one input file of a CLI run: shared by the main thread and the worker threads.
-import { readFileSync } from "node:fs";
+// Compiling one input file of a CLI run, inside a worker thread (thread.ts). The outcome is plain data:
+// it crosses the thread and process boundaries, and holds no source text (only the code frames of its
+// diagnostics), so the main process keeps little per file.
 import { compile, type CompileResult } from "../compile.js";
 import type { ModuleResolver } from "../frontend/evaluate.js";
 import { SourceFile } from "../frontend/parse.js";
+import type { Diagnostic, Severity } from "../ir/types.js";
 import type { IoLayout } from "../passes/layout.js";
+import { makeFrame, type Frame } from "./diagnostics.js";
+import { FILE_STACK_MB, MAX_DIAGNOSTICS_PER_FILE, MAX_MESSAGE_CHARS } from "./limits.js";
+import { readInput } from "./read-input.js";
 
 export interface InputFile {
   /** Path on disk. */
@@ -18,44 +23,89 @@ export interface FileOptions {
   inputShapes?: (number | null)[][];
 }
 
-/** What compiling one file gave: its text (for code frames) and the result, or why there is none. */
+/** What compiling one file gave: the result with a code frame per diagnostic, or why there is none. */
 export type FileOutcome =
-  | { kind: "compiled"; text: string; result: CompileResult }
+  | { kind: "compiled"; result: CompileResult; frames: (Frame | null)[] }
   | { kind: "unreadable"; message: string }
-  | { kind: "failed"; text: string; message: string };
+  /** A resource limit: the file's size, or memory, time or stack while compiling it. `read`: the file was read. */
+  | { kind: "limit"; message: string; read: boolean }
+  | { kind: "failed"; message: string; frame: Frame | null };
 
-export function compileFile(file: InputFile, resolver: ModuleResolver, options: FileOptions): FileOutcome {
-  let text: string;
+const at = (file: string) => ({ file, line: 1, column: 1, endLine: 1, endColumn: 1 });
+
+export function compileFile(file: InputFile, resolver: ModuleResolver & { textOf(label: string): string | null }, options: FileOptions): FileOutcome {
+  const read = readInput(file.real);
+  if (read.kind === "unreadable") return { kind: "unreadable", message: `cannot read the file: ${read.message}` };
+  if (read.kind === "too-large") return { kind: "limit", message: read.message, read: false };
+  const text = read.text;
+  let result: CompileResult;
   try {
-    text = readFileSync(file.real, "utf8");
+    result = compile(text, { path: file.label, entry: options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes });
   } catch (error) {
-    return { kind: "unreadable", message: (error as Error).message };
-  }
-  try {
-    return { kind: "compiled", text, result: compile(text, { path: file.label, entry: options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes }) };
-  } catch (error) {
+    const message = (error as Error)?.message ?? String(error);
+    if (error instanceof RangeError && /call stack size/i.test(message)) {
+      return { kind: "limit", read: true, message: `the compiler ran out of stack on this file (${FILE_STACK_MB} MB): it nests too deeply` };
+    }
+    if (error instanceof RangeError && /invalid (string|array|typed array) length|allocation failed|out of memory/i.test(message)) {
+      return { kind: "limit", read: true, message: `the compiler ran out of memory on this file (${message})` };
+    }
     // A bug of ours on one file must not stop the others, nor show a stack trace.
-    return { kind: "failed", text, message: (error as Error).message };
+    return { kind: "failed", message: capMessage(message), frame: makeFrame({ severity: "error", code: "internal-error", message: "", range: at(file.label) }, text) };
   }
+  result.diagnostics = capDiagnostics(result.diagnostics.map((d) => ({ ...d, message: capMessage(d.message) })));
+  const frames = result.diagnostics.map((d) => {
+    const source = d.range.file === file.label ? text : resolver.textOf(d.range.file);
+    return source === null ? null : makeFrame(d, source);
+  });
+  return { kind: "compiled", result, frames };
+}
+
+function capMessage(message: string): string {
+  if (message.length <= MAX_MESSAGE_CHARS) return message;
+  const chars = [...message];
+  return chars.length <= MAX_MESSAGE_CHARS ? message : chars.slice(0, MAX_MESSAGE_CHARS).join("") + "…";
+}
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+/** At most MAX_DIAGNOSTICS_PER_FILE diagnostics, then one that counts the rest (with their worst severity). */
+function capDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  if (diagnostics.length <= MAX_DIAGNOSTICS_PER_FILE) return diagnostics;
+  const kept = diagnostics.slice(0, MAX_DIAGNOSTICS_PER_FILE);
+  const rest = diagnostics.slice(MAX_DIAGNOSTICS_PER_FILE);
+  const count = (s: Severity) => rest.filter((d) => d.severity === s).length;
+  const severity = rest.reduce<Severity>((worst, d) => (RANK[d.severity] > RANK[worst] ? d.severity : worst), "info");
+  const parts = (["error", "warning", "info"] as const).filter((s) => count(s)).map((s) => `${count(s)} ${s}${count(s) === 1 ? "" : "s"}`);
+  kept.push({
+    severity,
+    code: "resource-limit",
+    message: `${rest.length} more diagnostic${rest.length === 1 ? "" : "s"} (${parts.join(", ")}) not listed: at most ${MAX_DIAGNOSTICS_PER_FILE} are listed per file`,
+    range: rest[0]!.range,
+  });
+  return kept;
 }
 
 /** Resolves imports among the files of the input set, by their output-relative labels. */
-export function makeResolver(files: InputFile[]): ModuleResolver & { textOf(label: string): string | null; realOf(label: string): string | null } {
+export function makeResolver(files: InputFile[]): ModuleResolver & { textOf(label: string): string | null } {
   const byLabel = new Map(files.map((f) => [f.label, f]));
-  const parsed = new Map<string, SourceFile>();
+  const parsed = new Map<string, SourceFile | null>();
   const load = (label: string) => {
     const file = byLabel.get(label);
     if (!file) return null;
     let source = parsed.get(label);
-    if (!source) {
-      try {
-        source = new SourceFile(label, readFileSync(file.real, "utf8"));
-      } catch {
-        return null;
+    if (source === undefined) {
+      const read = readInput(file.real);
+      source = null;
+      if (read.kind === "text") {
+        try {
+          source = new SourceFile(label, read.text);
+        } catch {
+          source = null;
+        }
       }
       parsed.set(label, source);
     }
-    return { path: label, source };
+    return source ? { path: label, source } : null;
   };
   return {
     resolve(fromFile, module, level) {
@@ -75,7 +125,5 @@ export function makeResolver(files: InputFile[]): ModuleResolver & { textOf(labe
       return null;
     },
     textOf: (label) => load(label)?.source.text ?? null,
-    realOf: (label) => byLabel.get(label)?.real ?? null,
   };
 }
-

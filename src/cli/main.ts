@@ -1,15 +1,17 @@
 // `keras2torch` command line: a thin layer over `compile()` that walks inputs, writes files
 // atomically, prints diagnostics and writes the manifest (CONTRACT.md).
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { parseArgs } from "node:util";
 import { formatJson } from "../emit/format.js";
-import type { Diagnostic } from "../ir/types.js";
+import type { Diagnostic, DiagnosticCode } from "../ir/types.js";
 import type { Manifest, ManifestDiagnostic, ManifestFile } from "../manifest.js";
 import type { IoLayout } from "../passes/layout.js";
-import { makeResolver, type InputFile } from "./compile-file.js";
-import { formatDiagnostic } from "./diagnostics.js";
+import type { FileOutcome, InputFile } from "./compile-file.js";
+import { formatDiagnostic, printablePath, type Frame } from "./diagnostics.js";
+import { MAX_INPUT_BYTES } from "./limits.js";
 import { compileAll, defaultJobs } from "./pool.js";
+import { fileKind, tooLargeMessage } from "./read-input.js";
 
 export const VERSION = "0.1.0";
 
@@ -34,13 +36,16 @@ Options:
   --io-layout LAYOUT   channels-first (default): image inputs and outputs are NCHW, as PyTorch code
                        expects; keras: every class takes and returns Keras' axis order (NHWC) and
                        permutes inside instead
-  -j, --jobs N         worker threads for large runs (default: by file count and cores)
+  -j, --jobs N         worker processes (default: by file count and cores, at most 8)
   -q, --quiet          print errors only
   --no-color           plain diagnostics
   -h, --help           show this help
   -v, --version        print the version
 
-The input is never executed: keras2torch reads it statically.
+The input is never executed: keras2torch reads it statically. Each file is compiled in isolation,
+under the same limits on every thread (inputs up to 5 MB, 20 s and 512 MB of heap per file;
+KERAS2TORCH_FILE_TIMEOUT_MS and KERAS2TORCH_FILE_MEMORY_MB change them): a file that exceeds one
+gets a resource-limit error and the other files are written as if it were not there.
 
 Exit codes: 0 translated without errors; 1 at least one error diagnostic (everything else was
 written); 2 usage error or nothing could be read.
@@ -125,7 +130,7 @@ async function run(argv: string[]): Promise<number> {
 
 interface ConvertOptions {
   entry?: string;
-  /** Worker threads; by default chosen from the number of files. */
+  /** Worker processes; by default chosen from the number of files. */
   jobs?: number;
   ioLayout: IoLayout;
   /** `--input-shape`, batch axis included (as `null`). */
@@ -134,40 +139,153 @@ interface ConvertOptions {
   color: boolean;
 }
 
-async function convert(inputs: string[], out: string, options: ConvertOptions): Promise<number> {
-  const files: InputFile[] = [];
-  const unsupported: InputFile[] = [];
-  for (const input of inputs) {
-    const real = resolve(input);
-    if (!existsSync(real)) throw new UsageError(`input \`${input}\` does not exist`);
-    if (statSync(real).isDirectory()) {
-      for (const path of walk(real, out)) {
-        const item = { real: path, label: relative(real, path).split(sep).join("/") };
-        (path.endsWith(".py") ? files : unsupported).push(item);
-      }
-    } else {
-      const item = { real, label: relative(dirname(real), real).split(sep).join("/") };
-      (/\.py$/.test(real) ? files : unsupported).push(item);
-    }
-  }
-  if (!files.length && !unsupported.length) throw new UsageError("no .py files found in the inputs");
+/** An input that is refused without being read: a special file, a symbolic link leaving its folder, ... */
+interface Refused extends InputFile {
+  code: DiagnosticCode;
+  message: string;
+}
 
-  // An output that would overwrite an input is refused before anything is written.
-  const inputPaths = new Set(files.map((f) => f.real));
-  for (const file of files) {
-    for (const target of [file.label, weightsLabel(file.label)]) {
-      if (inputPaths.has(join(out, target))) throw new UsageError(`-o ${relative(process.cwd(), out) || "."} would overwrite the input ${relative(process.cwd(), join(out, target))}`);
+/** What the inputs hold: Python sources, other files (saved models), and refused entries. */
+interface Inputs {
+  files: InputFile[];
+  unsupported: InputFile[];
+  refused: Refused[];
+  /** Real paths of the input folders and of every input file, to refuse an `-o` that would overwrite one. */
+  reals: Set<string>;
+  roots: Set<string>;
+}
+
+const CONTROL = /[\x00-\x1f\x7f]/;
+const SAVED = /\.(keras|h5|hdf5)$/i;
+
+function classify(inputs: Inputs, real: string, label: string, stats: Stats): void {
+  const item = { real, label };
+  if (CONTROL.test(label)) {
+    inputs.refused.push({ ...item, code: "unsupported-input", message: "the file name contains a newline or another control character; rename the file" });
+  } else if (!stats.isFile()) {
+    inputs.refused.push({ ...item, code: "unreadable-input", message: `it is ${fileKind(stats)}, not a regular file; it is not read` });
+  } else if (stats.size > MAX_INPUT_BYTES && label.endsWith(".py")) {
+    inputs.refused.push({ ...item, code: "resource-limit", message: tooLargeMessage(stats.size) });
+  } else (label.endsWith(".py") ? inputs.files : inputs.unsupported).push(item);
+  try {
+    inputs.reals.add(realpathSync(real));
+  } catch {
+    // Refused already (a loop or a dangling link is never read).
+  }
+}
+
+function gatherInputs(args: string[], out: string): Inputs {
+  const inputs: Inputs = { files: [], unsupported: [], refused: [], reals: new Set(), roots: new Set() };
+  for (const input of args) {
+    const path = resolve(input);
+    try {
+      lstatSync(path);
+    } catch {
+      throw new UsageError(`input \`${input}\` does not exist`);
+    }
+    let stats: Stats;
+    try {
+      stats = statSync(path);
+    } catch (error) {
+      const loop = (error as NodeJS.ErrnoException).code === "ELOOP";
+      inputs.refused.push({ real: path, label: basename(path), code: "unreadable-input", message: loop ? "it is a symbolic link loop; it is not read" : `it is a symbolic link to \`${readlinkSafe(path)}\`, which does not exist` });
+      continue;
+    }
+    if (stats.isDirectory()) {
+      const root = realpathSync(path);
+      inputs.roots.add(root);
+      walk(inputs, root, out);
+    } else classify(inputs, path, basename(path), stats);
+  }
+  return inputs;
+}
+
+function readlinkSafe(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return "?";
+  }
+}
+
+/** `path` with the symbolic links of its existing part resolved (the rest need not exist yet). */
+function realish(path: string): string {
+  const rest: string[] = [];
+  let at = path;
+  for (;;) {
+    try {
+      return join(realpathSync(at), ...rest.reverse());
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw new UsageError(`cannot resolve \`${path}\`: ${(error as Error).message}`);
+      // A dangling link at `at`: follow what it names, relative to its folder.
+      let target: string | undefined;
+      try {
+        if (lstatSync(at).isSymbolicLink()) target = resolve(dirname(at), readlinkSync(at));
+      } catch {
+        target = undefined;
+      }
+      if (target !== undefined && rest.length < 64) {
+        at = target;
+        continue;
+      }
+      const parent = dirname(at);
+      if (parent === at) return join(at, ...rest.reverse());
+      rest.push(basename(at));
+      at = parent;
     }
   }
+}
+
+const isInside = (dir: string, path: string) => path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+
+/** Refuses an `-o` that is a file, is an input folder or file, or would write over an input or outside itself. */
+function checkOutput(out: string, inputs: Inputs): string {
+  const shown = relative(process.cwd(), out) || ".";
+  let stats: Stats | undefined;
+  try {
+    stats = statSync(out);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ELOOP") throw new UsageError(`-o ${shown} is a symbolic link loop`);
+  }
+  if (stats && !stats.isDirectory()) {
+    const input = inputs.reals.has(realish(out));
+    throw new UsageError(`-o ${shown} ${input ? "is an input file; it would overwrite the input" : "is an existing file, not a folder"}: choose a folder for the output`);
+  }
+  const realOut = realish(out);
+  if (inputs.roots.has(realOut)) throw new UsageError(`-o ${shown} is an input folder: it would overwrite the inputs; choose another folder`);
+  if (inputs.reals.has(realOut)) throw new UsageError(`-o ${shown} is an input file; it would overwrite the input`);
+  const targets = [...inputs.files.flatMap((f) => [f.label, weightsLabel(f.label)]), MANIFEST, RUNTIME];
+  for (const target of targets) {
+    const path = join(realOut, target);
+    const real = realish(path);
+    if (inputs.reals.has(real)) throw new UsageError(`-o ${shown} would overwrite the input ${relative(process.cwd(), real)}`);
+    if (!isInside(realOut, realish(dirname(path)))) {
+      throw new UsageError(`-o ${shown}: ${relative(process.cwd(), dirname(path))} is a symbolic link leading out of the output folder; nothing is written through it`);
+    }
+  }
+  return realOut;
+}
+
+const MANIFEST = "keras2torch.json";
+const RUNTIME = "keras2torch_runtime.py";
+
+async function convert(args: string[], out: string, options: ConvertOptions): Promise<number> {
+  // Where the output goes, resolved, so that the walk can skip it (the folder may not exist yet).
+  const inputs = gatherInputs(args, realish(out));
+  const { files, unsupported, refused } = inputs;
+  if (!files.length && !unsupported.length && !refused.length) throw new UsageError("no .py files found in the inputs");
+  // An output that would overwrite an input is refused before anything is written.
+  const realOut = checkOutput(out, inputs);
 
   const entries: ManifestFile[] = [];
   const printed: string[] = [];
   let errors = 0;
   let readable = 0;
-  const report = (diagnostic: Diagnostic, real: string, text: string | null) => {
+  const report = (diagnostic: Diagnostic, real: string, frame: Frame | null) => {
     if (diagnostic.severity === "error") errors++;
     if (options.quiet && diagnostic.severity !== "error") return;
-    printed.push(formatDiagnostic(diagnostic, relative(process.cwd(), real) || real, text, options.color));
+    printed.push(formatDiagnostic(diagnostic, relative(process.cwd(), real) || real, frame, options.color));
   };
 
   // Output collisions: two inputs to one output, or `b_weights.py` next to `b.py`.
@@ -183,16 +301,27 @@ async function convert(inputs: string[], out: string, options: ConvertOptions): 
     }
   }
 
-  const resolver = makeResolver(files);
+  const realOf = new Map(files.map((f) => [f.label, f.real]));
   const todo = files.map((_, i) => i).filter((i) => !collided.has(files[i]!));
-  const outcomes = await compileAll(files, todo, { entry: options.entry, ioLayout: options.ioLayout, inputShapes: options.inputShapes }, options.jobs ?? defaultJobs(todo.length));
+  // Outcomes arrive in any order; their files are written at once (so the run keeps little in memory)
+  // and the rest is merged in input order below, so the output is the same for any --jobs.
+  const outcomes: FileOutcome[] = [];
+  const written: string[][] = [];
+  await compileAll(files, todo, { entry: options.entry, ioLayout: options.ioLayout, inputShapes: options.inputShapes }, options.jobs ?? defaultJobs(todo.length), (i, outcome) => {
+    if (outcome.kind === "compiled") {
+      written[i] = outcome.result.files.map((f) => f.path);
+      for (const f of outcome.result.files) writeInside(realOut, f.path, f.text);
+      outcome.result.files = [];
+    }
+    outcomes[i] = outcome;
+  });
   let entryFound = false;
   for (const [i, file] of files.entries()) {
     const entry: ManifestFile = { input: file.label, diagnostics: [], models: [] };
     entries.push(entry);
-    const add = (d: Diagnostic, text: string | null) => {
+    const add = (d: Diagnostic, frame: Frame | null) => {
       entry.diagnostics.push(manifestDiagnostic(d, file.label));
-      report(d, file.real, text);
+      report(d, file.real, frame);
     };
     if (collided.has(file)) {
       readable++;
@@ -207,27 +336,31 @@ async function convert(inputs: string[], out: string, options: ConvertOptions): 
       );
       continue;
     }
-    const outcome = outcomes.get(i)!;
+    const outcome = outcomes[i]!;
     if (outcome.kind === "unreadable") {
-      add({ severity: "error", code: "unreadable-input", message: `cannot read the file: ${outcome.message}`, range: at(file.label) }, null);
+      add({ severity: "error", code: "unreadable-input", message: outcome.message, range: at(file.label) }, null);
+      continue;
+    }
+    if (outcome.kind === "limit") {
+      if (outcome.read) readable++;
+      add({ severity: "error", code: "resource-limit", message: outcome.message, range: at(file.label) }, null);
       continue;
     }
     readable++;
     if (outcome.kind === "failed") {
-      add({ severity: "error", code: "internal-error", message: `keras2torch failed on this file (${outcome.message}); please report it`, range: at(file.label) }, outcome.text);
+      add({ severity: "error", code: "internal-error", message: `keras2torch failed on this file (${outcome.message}); please report it`, range: at(file.label) }, outcome.frame);
       continue;
     }
-    const { text, result } = outcome;
+    const { result, frames } = outcome;
     entryFound ||= result.entryFound;
-    for (const d of result.diagnostics) {
-      const ownText = d.range.file === file.label ? text : resolver.textOf(d.range.file);
+    for (const [k, d] of result.diagnostics.entries()) {
       entry.diagnostics.push(manifestDiagnostic(d, file.label));
-      report(d, d.range.file === file.label ? file.real : resolver.realOf(d.range.file) ?? d.range.file, ownText);
+      report(d, d.range.file === file.label ? file.real : realOf.get(d.range.file) ?? d.range.file, frames[k] ?? null);
     }
-    if (result.files.length) {
-      for (const f of result.files) writeAtomic(join(out, f.path), f.text);
-      entry.module = result.files[0]!.path;
-      entry.weights_script = result.files[1]!.path;
+    const paths = written[i] ?? [];
+    if (paths.length) {
+      entry.module = paths[0]!;
+      entry.weights_script = paths[1]!;
       entry.models = result.models;
     }
   }
@@ -235,11 +368,16 @@ async function convert(inputs: string[], out: string, options: ConvertOptions): 
     const d: Diagnostic = {
       severity: "error",
       code: "unsupported-input",
-      message: /\.(keras|h5|hdf5)$/i.test(file.real)
+      message: SAVED.test(file.real)
         ? "compiling a saved model's stored architecture is not supported yet; pass the .py source that builds it"
         : "not a Python source file",
       range: at(file.label),
     };
+    entries.push({ input: file.label, diagnostics: [manifestDiagnostic(d, file.label)], models: [] });
+    report(d, file.real, null);
+  }
+  for (const file of refused) {
+    const d: Diagnostic = { severity: "error", code: file.code, message: file.message, range: at(file.label) };
     entries.push({ input: file.label, diagnostics: [manifestDiagnostic(d, file.label)], models: [] });
     report(d, file.real, null);
   }
@@ -259,11 +397,11 @@ async function convert(inputs: string[], out: string, options: ConvertOptions): 
   }
 
   const manifest: Manifest = { version: 1, files: entries.sort((a, b) => (a.input < b.input ? -1 : a.input > b.input ? 1 : 0)) };
-  writeAtomic(join(out, "keras2torch.json"), await formatJson(manifest));
+  writeInside(realOut, MANIFEST, await formatJson(manifest));
   if (printed.length) process.stderr.write(printed.join("\n") + "\n");
   if (!options.quiet) {
     const models = entries.reduce((n, e) => n + e.models.length, 0);
-    process.stderr.write(`keras2torch: ${files.length} file(s), ${models} model(s), ${errors} error(s) → ${relative(process.cwd(), out) || "."}\n`);
+    process.stderr.write(`keras2torch: ${files.length} file(s), ${models} model(s), ${errors} error(s) → ${printablePath(relative(process.cwd(), out) || ".")}\n`);
   }
   return errors ? 1 : 0;
 }
@@ -286,28 +424,80 @@ function manifestDiagnostic(d: Diagnostic, file: string): ManifestDiagnostic {
 
 const SKIPPED_DIRS = new Set(["__pycache__", "node_modules", "site-packages"]);
 
-/** Files under a folder, sorted, skipping hidden folders, caches, virtualenvs and the output folder. */
-function walk(root: string, outDir: string): string[] {
-  const out: string[] = [];
-  const visit = (dir: string) => {
-    const items = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+/**
+ * The files under the input folder `root` (a real path), sorted, skipping hidden folders, caches,
+ * virtualenvs and the output folder. A symbolic link is followed only when it stays inside `root` and
+ * does not lead back to a folder being walked; otherwise it gets a refused entry, like a FIFO or a device.
+ */
+function walk(inputs: Inputs, root: string, outDir: string): void {
+  const refuse = (path: string, code: DiagnosticCode, message: string) => inputs.refused.push({ real: path, label: labelOf(path), code, message });
+  const labelOf = (path: string) => relative(root, path).split(sep).join("/");
+  const wanted = (name: string) => name.endsWith(".py") || SAVED.test(name);
+  const visit = (dir: string, ancestors: Set<string>) => {
+    let items;
+    try {
+      items = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    } catch (error) {
+      refuse(dir, "unreadable-input", `cannot read the folder: ${(error as Error).message}`);
+      return;
+    }
     for (const item of items) {
       const path = join(dir, item.name);
-      if (item.isDirectory()) {
-        if (item.name.startsWith(".") || SKIPPED_DIRS.has(item.name) || existsSync(join(path, "pyvenv.cfg")) || path === outDir) continue;
-        visit(path);
-      } else if (item.isFile() && (item.name.endsWith(".py") || /\.(keras|h5|hdf5)$/i.test(item.name))) {
-        out.push(path);
-      }
+      if (item.name.startsWith(".") && (item.isDirectory() || item.isSymbolicLink())) continue;
+      let stats: Stats;
+      if (item.isSymbolicLink()) {
+        let real: string;
+        try {
+          real = realpathSync(path);
+          stats = statSync(path);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === "ELOOP") refuse(path, "unreadable-input", "it is a symbolic link loop; it is not followed");
+          else if (wanted(item.name)) refuse(path, "unreadable-input", `it is a symbolic link to \`${readlinkSafe(path)}\`, which does not exist`);
+          continue;
+        }
+        if (!stats.isDirectory() && !wanted(item.name)) continue;
+        if (!isInside(root, real)) {
+          refuse(path, "unreadable-input", `it is a symbolic link to \`${real}\`, outside the input folder; it is not followed`);
+          continue;
+        }
+        if (stats.isDirectory() && ancestors.has(real)) {
+          refuse(path, "unreadable-input", `it is a symbolic link loop (it leads back to \`${labelOf(real) || "."}\`); it is not followed`);
+          continue;
+        }
+      } else if (item.isDirectory()) {
+        stats = lstatSync(path);
+      } else if (wanted(item.name)) {
+        try {
+          stats = lstatSync(path);
+        } catch {
+          continue;
+        }
+      } else continue;
+      if (stats.isDirectory()) {
+        const real = realpathSync(path);
+        if (SKIPPED_DIRS.has(item.name) || existsSync(join(path, "pyvenv.cfg")) || real === outDir || path === outDir) continue;
+        visit(path, new Set([...ancestors, real]));
+      } else if (wanted(item.name)) classify(inputs, path, labelOf(path), stats);
     }
   };
-  visit(root);
-  return out;
+  visit(root, new Set([root]));
 }
 
-function writeAtomic(path: string, text: string): void {
+/** Writes `OUT/label` atomically, never through a symbolic link: a temporary file, then a rename. */
+function writeInside(realOut: string, label: string, text: string): void {
+  const path = join(realOut, label);
   mkdirSync(dirname(path), { recursive: true });
+  if (!isInside(realOut, realpathSync(dirname(path)))) throw new Error(`${dirname(path)} leads out of the output folder`);
   const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, text);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // `wx`: never opens an existing file (nor a symbolic link planted at the temporary name).
+      writeFileSync(temp, text, { flag: "wx" });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw error;
+      unlinkSync(temp);
+    }
+  }
   renameSync(temp, path);
 }

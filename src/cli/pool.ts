@@ -1,35 +1,111 @@
-// Compiles the files of a run, in worker threads when there are enough of them to pay for starting
-// the workers (each loads the parser and the formatter once). Outcomes come back in input order, so
-// the output does not depend on the number of workers.
+// Compiles the files of a run in child processes, each hosting one worker thread with the resource
+// limits of limits.ts (worker.ts, thread.ts): always, even with `--jobs 1`, so every file is compiled
+// under the same limits and the output does not depend on the number of jobs. Each file is one task
+// with a wall-clock deadline; a process that misses it, runs out of memory or crashes is replaced, and
+// only its file fails (a `limit` outcome). Outcomes are reported by input index, so the caller can merge
+// them in input order.
+import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
-import { compileFile, makeResolver, type FileOptions, type FileOutcome, type InputFile } from "./compile-file.js";
+import type { FileOptions, FileOutcome, InputFile } from "./compile-file.js";
+import { FILE_HEAP_MB, FILE_TIMEOUT_MS } from "./limits.js";
+import type { FromChild, ToChild } from "./worker.js";
 
-/** Below this many files one thread is faster than starting workers. */
+/** Below this many files per process, one more process costs more than it saves. */
 const FILES_PER_WORKER = 24;
+/** Most processes by default. */
+export const MAX_DEFAULT_JOBS = 8;
+/** A process that dies this many times in a row before it is ready means the worker cannot start at all. */
+const MAX_START_FAILURES = 3;
 
 export function defaultJobs(fileCount: number): number {
-  return Math.max(1, Math.min(availableParallelism(), 8, Math.floor(fileCount / FILES_PER_WORKER)));
+  return Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_JOBS, Math.floor(fileCount / FILES_PER_WORKER)));
 }
 
-export async function compileAll(files: InputFile[], todo: number[], options: FileOptions, jobs: number): Promise<Map<number, FileOutcome>> {
-  const outcomes = new Map<number, FileOutcome>();
-  if (jobs <= 1 || todo.length < 2) {
-    const resolver = makeResolver(files);
-    for (const i of todo) outcomes.set(i, compileFile(files[i]!, resolver, options));
-    return outcomes;
+export function compileAll(
+  files: InputFile[],
+  todo: number[],
+  options: FileOptions,
+  jobs: number,
+  onOutcome: (index: number, outcome: FileOutcome) => void,
+): Promise<void> {
+  if (!todo.length) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const queue = [...todo];
+    let pending = todo.length;
+    let startFailures = 0;
+    let failed = false;
+    const children = new Set<ChildProcess>();
+
+    const finish = (index: number, outcome: FileOutcome) => {
+      onOutcome(index, outcome);
+      if (--pending === 0) {
+        // Processes still starting have nothing left to do.
+        for (const child of children) child.kill("SIGKILL");
+        resolve();
+      }
+    };
+
+    const start = () => {
+      const child: ChildProcess = fork(new URL("./worker.js", import.meta.url), [], { stdio: ["ignore", "ignore", "ignore", "ipc"], serialization: "advanced" });
+      children.add(child);
+      let current: number | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      let timedOut = false;
+      let ready = false;
+      let crash: FromChild & { type: "crash" } = { type: "crash", reason: "other", message: "" };
+      const next = () => {
+        current = queue.shift();
+        if (current === undefined) {
+          children.delete(child);
+          child.disconnect();
+          return;
+        }
+        timedOut = false;
+        timer = setTimeout(() => {
+          timedOut = true;
+          child.kill("SIGKILL");
+        }, FILE_TIMEOUT_MS);
+        child.send({ type: "task", index: current } satisfies ToChild);
+      };
+      child.on("message", (message: FromChild) => {
+        if (message.type === "ready") {
+          ready = true;
+          startFailures = 0;
+          next();
+        } else if (message.type === "done") {
+          clearTimeout(timer);
+          const index = current!;
+          current = undefined;
+          finish(index, message.outcome as FileOutcome);
+          next();
+        } else crash = message;
+      });
+      child.on("error", () => child.kill("SIGKILL"));
+      child.on("exit", (code, signal) => {
+        children.delete(child);
+        clearTimeout(timer);
+        if (failed) return;
+        if (current !== undefined) {
+          const index = current;
+          current = undefined;
+          finish(index, { kind: "limit", read: true, message: crashMessage(timedOut, crash, code, signal) });
+        } else if (!ready && ++startFailures >= MAX_START_FAILURES) {
+          failed = true;
+          reject(new Error(`the compiler worker process could not start (exit ${signal ?? code})`));
+          return;
+        }
+        if (queue.length) start();
+      });
+      child.send({ type: "init", files, options } satisfies ToChild);
+    };
+    for (let n = 0; n < Math.min(jobs, todo.length); n++) start();
+  });
+}
+
+function crashMessage(timedOut: boolean, crash: FromChild & { type: "crash" }, code: number | null, signal: NodeJS.Signals | null): string {
+  if (timedOut) return `compiling this file took longer than ${FILE_TIMEOUT_MS / 1000} s; it was stopped`;
+  if (crash.reason === "memory" || signal === "SIGABRT" || signal === "SIGTRAP") {
+    return `the compiler ran out of memory on this file (the limit is ${FILE_HEAP_MB} MB per file)`;
   }
-  const shares = Array.from({ length: Math.min(jobs, todo.length) }, (_, w) => todo.filter((_, k) => k % jobs === w));
-  const results = await Promise.all(
-    shares.map(
-      (indices) =>
-        new Promise<[number, FileOutcome][]>((resolve, reject) => {
-          const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: { files, indices, options } });
-          worker.once("message", resolve);
-          worker.once("error", reject);
-        }),
-    ),
-  );
-  for (const share of results) for (const [i, outcome] of share) outcomes.set(i, outcome);
-  return outcomes;
+  return `the compiler stopped on this file (${crash.message || (signal ? `signal ${signal}` : `exit ${code}`)})`;
 }

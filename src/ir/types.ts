@@ -30,6 +30,7 @@ export const DIAGNOSTIC_CODES = [
   "dynamic-padding",
   "training-only",
   "internal-error",
+  "resource-limit",
 ] as const;
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
 
