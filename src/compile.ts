@@ -44,11 +44,42 @@ export interface CompileResult {
 
 const noImports: ModuleResolver = { resolve: () => null };
 
+/**
+ * Compiles one file. Never throws: every input gets diagnostics. A limit of the compiler is a located
+ * `resource-limit`; an unexpected exception (a keras2torch bug) is caught here as the last safety net and
+ * becomes an `internal-error` diagnostic.
+ */
 export function compile(text: string, options: CompileOptions): CompileResult {
+  try {
+    return compileFile(text, options);
+  } catch (error) {
+    const path = typeof options?.path === "string" ? options.path : "<input>";
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return {
+      files: [],
+      diagnostics: [
+        {
+          severity: "error",
+          code: "internal-error",
+          message: `keras2torch failed on this file (${detail.slice(0, 500)}); please report it`,
+          range: { file: path, line: 1, column: 1, endLine: 1, endColumn: 1 },
+        },
+      ],
+      models: [],
+      mapping: {},
+      entryFound: false,
+    };
+  }
+}
+
+function compileFile(text: string, options: CompileOptions): CompileResult {
   const source = new SourceFile(options.path, text);
   // The pipeline: parse → evaluate into the IR → layout pass → lowering → printing.
   const { program, entryFound, modelVariables } = buildProgram(source, options.resolver ?? noImports, { entry: options.entry, inputShapes: options.inputShapes });
-  const diagnostics = [...program.diagnostics].sort(byPosition);
+  const diagnostics = [...program.diagnostics];
+  // An `--entry` over a parser limit (5,000 nested parentheses) says so, located in the entry.
+  if (options.entry !== undefined) diagnostics.push(...new SourceFile("<--entry>", options.entry).syntaxErrors().filter((d) => d.code === "resource-limit"));
+  diagnostics.sort(byPosition);
   const empty: CompileResult = { files: [], diagnostics, models: [], mapping: {}, entryFound };
   if (!program.roots.length) {
     if (!diagnostics.some((d) => d.severity === "error")) {

@@ -1,6 +1,6 @@
 // The Python builtins (and `math`) that model-building code uses, evaluated on constants only.
 import type { SourceRange } from "../ir/types.js";
-import { NONE, hashKey, py, pyStr, truthy, type CallArgs, type PyValue } from "./values.js";
+import { NONE, checkLength, hashKey, py, pyStr, truthy, type CallArgs, type PyValue } from "./values.js";
 
 export class EvalError extends Error {
   constructor(
@@ -82,11 +82,11 @@ export function makeBuiltins(): Map<string, PyValue> {
       if (xs.some((x) => x === null || !Number.isInteger(x))) throw new EvalError("range() needs integers", call.range);
       const [start, stop, step] = xs.length === 1 ? [0, xs[0]!, 1] : [xs[0]!, xs[1]!, xs[2] ?? 1];
       if (step === 0) throw new EvalError("range() step must not be zero", call.range);
+      // The length first: `range(10**12)` is refused before anything is built.
+      const length = Math.max(0, Math.ceil((stop! - start!) / step!));
+      checkLength(length, "range()", call.range);
       const items: PyValue[] = [];
-      for (let i = start!; step! > 0 ? i < stop! : i > stop!; i += step!) {
-        items.push(py.int(i));
-        if (items.length > 100000) throw new EvalError("range() too long to evaluate statically", call.range);
-      }
+      for (let k = 0; k < length; k++) items.push(py.int(start! + k * step!));
       return py.list(items);
     },
     len: (call) => {
@@ -176,7 +176,9 @@ export function makeBuiltins(): Map<string, PyValue> {
     zip: (call) => {
       const lists = call.args.map(iterate);
       if (lists.some((l) => l === null)) return firstUnknown(call) ?? unknown("zip() of a non-constant", call.range);
-      const n = Math.min(...(lists as PyValue[][]).map((l) => l.length));
+      // `zip()` and `zip(*[])` are empty, as in Python.
+      let n = lists.length ? Infinity : 0;
+      for (const l of lists as PyValue[][]) n = Math.min(n, l.length);
       return py.list(Array.from({ length: n }, (_, i) => py.tuple((lists as PyValue[][]).map((l) => l[i]!))));
     },
     reversed: (call) => {

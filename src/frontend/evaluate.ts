@@ -11,7 +11,25 @@ import type { SourceFile } from "./parse.js";
 import { Scope } from "./scope.js";
 import { opFor } from "./ops.js";
 import { SubclassSupport, type InstancesCheckpoint } from "./subclass.js";
-import { NONE, hashKey, isUnknown, py, pyRepr, pyStr, truthy, typeName, type CallArgs, type PyValue } from "./values.js";
+import {
+  MAX_GRAPH_SIZE,
+  MAX_STRING_LENGTH,
+  MAX_VALUE_DEPTH,
+  NONE,
+  ResourceLimit,
+  checkLength,
+  checkStringLength,
+  checkedInt,
+  hashKey,
+  isUnknown,
+  py,
+  pyRepr,
+  pyStr,
+  truthy,
+  typeName,
+  type CallArgs,
+  type PyValue,
+} from "./values.js";
 
 type Node = Parser.SyntaxNode;
 
@@ -52,9 +70,14 @@ export interface ModuleResolver {
   resolve(fromFile: string, module: string, level: number): { path: string; source: SourceFile } | null;
 }
 
-const MAX_CALL_DEPTH = 64;
-/** Expressions evaluated per file before giving up: untrusted input must not hang the compiler. */
-const EVALUATION_BUDGET = 1_000_000;
+/** Nested calls of user functions (Python's recursion limit, much lower: each level is evaluated in full). */
+export const MAX_CALL_DEPTH = 64;
+/**
+ * Steps per file before giving up: untrusted input must not hang the compiler. Each expression evaluated
+ * is a step, and so is each item of a list or tuple built (each 64 characters of a string); the other
+ * limits are in values.ts.
+ */
+export const EVALUATION_BUDGET = 1_000_000;
 
 export interface FunctionInfo {
   name: string;
@@ -70,6 +93,10 @@ export class Evaluator {
   private depth = 0;
   /** Module-level function definitions of the main file, with how often they were called. */
   readonly functions = new Map<string, FunctionInfo>();
+  /** `functions` by the id of their definition's node. */
+  private readonly functionsByNode = new Map<number, FunctionInfo>();
+  /** The node being evaluated most recently: where a stack overflow is reported. */
+  private lastNode: Node | null = null;
   /** The user function a model was returned from, innermost first. */
   readonly modelBuilders = new Map<number, string[]>();
   /** The first variable a model was assigned to, for naming nested model classes. */
@@ -114,7 +141,13 @@ export class Evaluator {
   guardBudget<T>(work: () => T, otherwise?: T): T | undefined {
     try {
       return work();
-    } catch (signal) {
+    } catch (caught) {
+      const signal = this.asLimit(caught);
+      if (signal instanceof ResourceLimit) {
+        const range = signal.range ?? (this.lastNode ? this.range(this.lastNode) : this.main.range(this.main.tree.rootNode));
+        this.graph.report("error", "resource-limit", `${signal.message}; the rest of the file was not compiled`, range);
+        return otherwise;
+      }
       if (!(signal instanceof BudgetExceeded)) throw signal;
       this.graph.report(
         "error",
@@ -126,12 +159,24 @@ export class Evaluator {
     }
   }
 
+  /** JavaScript's own limits (the stack, string and array sizes) hit by the evaluation, as a resource limit. */
+  private asLimit(error: unknown): unknown {
+    if (!(error instanceof RangeError)) return error;
+    if (/call stack/i.test(error.message)) return new ResourceLimit("the code is nested or recursive too deeply to evaluate statically");
+    if (/string length|array length/i.test(error.message)) return new ResourceLimit(`a value too large to evaluate statically (${error.message})`);
+    return error;
+  }
+
   private runModuleBody(file: SourceFile, scope: Scope, isMain: boolean): void {
     const previous = this.currentFile;
     this.currentFile = file;
     try {
       if (isMain) {
-        for (const fn of moduleFunctions(file.tree.rootNode)) this.functions.set(fn.name, { ...fn, calls: 0 });
+        for (const fn of moduleFunctions(file.tree.rootNode)) {
+          const info = { ...fn, calls: 0 };
+          this.functions.set(fn.name, info);
+          this.functionsByNode.set(fn.node.id, info);
+        }
       }
       for (const stmt of file.tree.rootNode.namedChildren) {
         // With --entry the user names the model: the file is used as a module, as on import.
@@ -655,10 +700,31 @@ export class Evaluator {
   subclasses!: SubclassSupport;
 
   eval(node: Node, scope: Scope): PyValue {
-    if (!this.recorder) return this.evalNode(node, scope);
-    const start = this.graph.peekId();
-    const value = this.evalNode(node, scope);
-    this.recorder.set(node.id, { value, start, end: this.graph.peekId() });
+    this.lastNode = node;
+    try {
+      if (!this.recorder) return this.evalNode(node, scope);
+      const start = this.graph.peekId();
+      const value = this.evalNode(node, scope);
+      this.recorder.set(node.id, { value, start, end: this.graph.peekId() });
+      return value;
+    } catch (error) {
+      // A limit hit in a value helper is reported at the innermost expression that hit it.
+      if (error instanceof ResourceLimit && !error.range) error.range = this.range(node);
+      throw error;
+    }
+  }
+
+  /** Counts building a value of `size` items against the evaluation budget. */
+  private charge(size: number, node: Node): void {
+    this.evaluated += size;
+    if (this.evaluated > EVALUATION_BUDGET) throw new BudgetExceeded(this.range(node));
+  }
+
+  /** Charges for a value just built (a builtin's or a method's result). */
+  private built(value: PyValue, node: Node): PyValue {
+    if (value.t === "list" || value.t === "tuple") this.charge(value.items.length, node);
+    else if (value.t === "str") this.charge(value.v.length >> 6, node);
+    else if (value.t === "dict") this.charge(value.entries.size, node);
     return value;
   }
 
@@ -671,7 +737,7 @@ export class Evaluator {
       }
       case "integer": {
         const text = node.text.replace(/_/g, "").toLowerCase();
-        return py.int(text.startsWith("0x") ? parseInt(text, 16) : text.startsWith("0o") ? parseInt(text.slice(2), 8) : text.startsWith("0b") ? parseInt(text.slice(2), 2) : Number(text.replace(/l$/, "")));
+        return checkedInt(text.startsWith("0x") ? parseInt(text, 16) : text.startsWith("0o") ? parseInt(text.slice(2), 8) : text.startsWith("0b") ? parseInt(text.slice(2), 2) : Number(text.replace(/l$/, "")), this.range(node));
       }
       case "float":
         return py.float(Number(node.text.replace(/_/g, "")));
@@ -688,6 +754,7 @@ export class Evaluator {
         for (const part of node.namedChildren) {
           const v = this.evalString(part, scope);
           if (v.t !== "str") return v;
+          checkStringLength(out.length + v.v.length, this.range(node));
           out += v.v;
         }
         return py.str(out);
@@ -726,12 +793,7 @@ export class Evaluator {
       case "call":
         return this.evalCall(node, scope);
       case "binary_operator":
-        return this.binary(
-          node.childForFieldName("operator")!.text,
-          this.eval(node.childForFieldName("left")!, scope),
-          this.eval(node.childForFieldName("right")!, scope),
-          node,
-        );
+        return this.binaryChain(node, scope);
       case "unary_operator":
         return this.unary(node.childForFieldName("operator")!.text, this.eval(node.childForFieldName("argument")!, scope), node);
       case "not_operator": {
@@ -783,6 +845,35 @@ export class Evaluator {
     }
   }
 
+  /**
+   * `a + b + ... + z` nests to the left: a sum of thousands of terms is legitimate and must not recurse
+   * once per term. Each inner operator still counts a step and is recorded as `eval` would.
+   */
+  private binaryChain(node: Node, scope: Scope): PyValue {
+    const chain: Node[] = [node];
+    let leftmost = node.childForFieldName("left")!;
+    while (leftmost.type === "binary_operator") {
+      chain.push(leftmost);
+      leftmost = leftmost.childForFieldName("left")!;
+    }
+    const start = this.recorder ? this.graph.peekId() : 0;
+    let value = this.eval(leftmost, scope);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const inner = chain[i]!;
+      if (i > 0 && ++this.evaluated > EVALUATION_BUDGET) throw new BudgetExceeded(this.range(inner));
+      const right = this.eval(inner.childForFieldName("right")!, scope);
+      this.lastNode = inner;
+      try {
+        value = this.binary(inner.childForFieldName("operator")!.text, value, right, inner);
+      } catch (error) {
+        if (error instanceof ResourceLimit && !error.range) error.range = this.range(inner);
+        throw error;
+      }
+      if (i > 0 && this.recorder) this.recorder.set(inner.id, { value, start, end: this.graph.peekId() });
+    }
+    return value;
+  }
+
   /** `from keras.layers import *`: a name that Keras' module has (a layer class, `Input`, ...). */
   private fromWildcard(name: string, scope: Scope): PyValue | undefined {
     // The last `import *` that provides the name wins, as in Python.
@@ -800,7 +891,11 @@ export class Evaluator {
         const v = this.eval(child.namedChildren[0]!, scope);
         const inner = iterate(v);
         if (!inner) items.push(v.t === "unknown" ? v : unknown("cannot unpack a non-sequence", this.range(child)));
-        else items.push(...inner);
+        else {
+          checkLength(items.length + inner.length, "a sequence", this.range(child));
+          this.charge(inner.length, child);
+          for (const item of inner) items.push(item);
+        }
       } else if (child.type !== "comment") items.push(this.eval(child, scope));
     }
     return items;
@@ -828,6 +923,7 @@ export class Evaluator {
     const inner = new Scope(scope);
     const run = (i: number): void => {
       if (i === clauses.length) {
+        // Each item costs at least one step of the evaluation budget, which bounds a comprehension.
         out.push(body(inner));
         return;
       }
@@ -872,6 +968,7 @@ export class Evaluator {
           const conversion = child.childForFieldName("type_conversion")?.text ?? "";
           const text = conversion === "!r" ? pyRepr(value) : formatValue(value, spec);
           if (text === null) return unknown(`cannot format ${typeName(value)} in an f-string`, this.range(child));
+          checkStringLength(out.length + text.length, this.range(child));
           out += text;
           break;
         }
@@ -893,6 +990,7 @@ export class Evaluator {
       const items = container.t === "str" ? [...container.v].map(py.str) : iterate(container);
       if (!items || container.t === "dict") return unknown(`cannot slice ${typeName(container)}`, this.range(node));
       const parts = sliceParts(sub).map((p) => (p ? numberOf(this.eval(p, scope)) : null));
+      if (parts[2] === 0) throw new EvalError("slice step cannot be zero", this.range(sub));
       const sliced = applySlice(items, parts[0] ?? null, parts[1] ?? null, parts[2] ?? null);
       if (container.t === "str") return py.str(sliced.map((s) => (s as { v: string }).v).join(""));
       return container.t === "tuple" ? py.tuple(sliced) : py.list(sliced);
@@ -1006,7 +1104,11 @@ export class Evaluator {
         }
       }
     }
-    return this.callValue(fn, call);
+    const result = this.callValue(fn, call);
+    if (this.graph.program.layers.size + this.graph.program.nodes.size > MAX_GRAPH_SIZE) {
+      throw new ResourceLimit(`the file creates more than ${MAX_GRAPH_SIZE} layers and layer calls (MAX_GRAPH_SIZE)`, call.range);
+    }
+    return fn.t === "builtin" || fn.t === "bound" ? this.built(result, node) : result;
   }
 
   callValue(fn: PyValue, call: CallArgs): PyValue {
@@ -1035,7 +1137,7 @@ export class Evaluator {
   }
 
   callFunction(fn: Extract<PyValue, { t: "function" }>, call: CallArgs): PyValue {
-    const info = [...this.functions.values()].find((f) => f.node.id === fn.node.id);
+    const info = this.functionsByNode.get(fn.node.id);
     if (info) info.calls++;
     if (this.depth >= MAX_CALL_DEPTH) throw new EvalError("recursion too deep to evaluate statically", call.range);
     const local = new Scope(fn.closure);
@@ -1137,6 +1239,7 @@ export class Evaluator {
           case "join": {
             const items = a ? iterate(a) : null;
             if (!items || items.some((i) => i.t !== "str")) return unknown("cannot evaluate `.join()` statically", call.range);
+            checkStringLength(items.reduce((n, i) => n + (i as { v: string }).v.length + self.v.length, 0), call.range);
             return py.str(items.map((i) => (i as { v: string }).v).join(self.v));
           }
           case "upper":
@@ -1146,7 +1249,10 @@ export class Evaluator {
           case "strip":
             return py.str(self.v.trim());
           case "replace":
-            return a?.t === "str" && b?.t === "str" ? py.str(self.v.split(a.v).join(b.v)) : unknown("replace()", call.range);
+            if (a?.t !== "str" || b?.t !== "str") return unknown("replace()", call.range);
+            const parts = self.v.split(a.v);
+            checkStringLength(self.v.length + (parts.length - 1) * (b.v.length - a.v.length), call.range);
+            return py.str(parts.join(b.v));
           case "startswith":
             return a?.t === "str" ? py.bool(self.v.startsWith(a.v)) : unknown("startswith()", call.range);
           case "endswith":
@@ -1164,12 +1270,14 @@ export class Evaluator {
       case "list": {
         switch (name) {
           case "append":
+            checkLength(self.items.length + 1, "a list", call.range);
             self.items.push(a!);
             return NONE;
           case "extend": {
             const items = a ? iterate(a) : null;
             if (!items) throw new EvalError("extend() with a non-constant", call.range);
-            self.items.push(...items);
+            checkLength(self.items.length + items.length, "a list", call.range);
+            for (const item of [...items]) self.items.push(item);
             return NONE;
           }
           case "insert": {
@@ -1197,7 +1305,8 @@ export class Evaluator {
             if (call.kwargs.has("key")) throw new EvalError("list.sort(key=...) is not evaluated statically", call.range);
             const sorted = this.builtins.get("sorted") as Extract<PyValue, { t: "builtin" }>;
             const result = sorted.call({ ...call, args: [self] }) as Extract<PyValue, { t: "list" }>;
-            self.items.splice(0, self.items.length, ...result.items);
+            self.items.length = 0;
+            for (const item of result.items) self.items.push(item);
             return NONE;
           }
           case "remove": {
@@ -1266,24 +1375,45 @@ export class Evaluator {
     if (isUnknown(left)) return left;
     if (isUnknown(right)) return right;
     const range = this.range(node);
-    if (op === "+" && left.t === "str" && right.t === "str") return py.str(left.v + right.v);
-    if (op === "+" && (left.t === "list" || left.t === "tuple") && left.t === right.t) {
-      return left.t === "list" ? py.list([...left.items, ...right.items]) : py.tuple([...left.items, ...(right as { items: PyValue[] }).items]);
+    if (op === "+" && left.t === "str" && right.t === "str") {
+      checkStringLength(left.v.length + right.v.length, range);
+      this.charge((left.v.length + right.v.length) >> 6, node);
+      return py.str(left.v + right.v);
     }
-    if (op === "*" && (left.t === "list" || left.t === "tuple" || left.t === "str") && numberOf(right) !== null) {
-      const n = numberOf(right)!;
-      if (left.t === "str") return py.str(left.v.repeat(Math.max(0, n)));
-      const items = Array.from({ length: Math.max(0, n) }, () => left.items).flat();
+    if (op === "+" && (left.t === "list" || left.t === "tuple") && left.t === right.t) {
+      const rightItems = (right as { items: PyValue[] }).items;
+      checkLength(left.items.length + rightItems.length, `a ${left.t}`, range);
+      this.charge(left.items.length + rightItems.length, node);
+      const items = left.items.concat(rightItems);
+      return left.t === "list" ? py.list(items) : py.tuple(items);
+    }
+    // `n * seq` is `seq * n`.
+    if (op === "*" && (right.t === "list" || right.t === "tuple" || right.t === "str") && (left.t === "int" || left.t === "bool")) return this.binary(op, right, left, node);
+    if (op === "*" && (left.t === "list" || left.t === "tuple" || left.t === "str") && (right.t === "int" || right.t === "bool")) {
+      const n = Math.max(0, numberOf(right)!);
+      if (left.t === "str") {
+        checkStringLength(left.v.length * n, range);
+        this.charge((left.v.length * n) >> 6, node);
+        return py.str(left.v.repeat(n));
+      }
+      checkLength(left.items.length * n, `a ${left.t}`, range);
+      this.charge(left.items.length * n, node);
+      const items: PyValue[] = [];
+      for (let k = 0; k < n; k++) for (const item of left.items) items.push(item);
       return left.t === "list" ? py.list(items) : py.tuple(items);
     }
     if (op === "%" && left.t === "str") {
       const args = right.t === "tuple" ? right.items : [right];
       let i = 0;
+      let length = left.v.length;
       const text = left.v.replace(/%([-0-9.]*)([sdifr%])/g, (_, spec: string, kind: string) => {
         if (kind === "%") return "%";
         const v = args[i++];
         if (!v) return "";
-        return formatValue(v, `${spec}${kind === "s" || kind === "r" ? "" : kind === "i" ? "d" : kind}`) ?? "";
+        const out = formatValue(v, `${spec}${kind === "s" || kind === "r" ? "" : kind === "i" ? "d" : kind}`) ?? "";
+        length += out.length;
+        checkStringLength(length, range);
+        return out;
       });
       return py.str(text);
     }
@@ -1291,34 +1421,44 @@ export class Evaluator {
     const y = numberOf(right);
     if (x === null || y === null) throw new EvalError(`unsupported operand types for ${op}: ${typeName(left)} and ${typeName(right)}`, range);
     const float = left.t === "float" || right.t === "float";
+    // Integer results are exact or refused (MAX_INT_BITS); floats overflow to inf as they may.
+    const num = (v: number, isFloat: boolean): PyValue => (isFloat ? py.float(v) : checkedInt(v, range));
     switch (op) {
       case "+":
-        return py.num(x + y, float);
+        return num(x + y, float);
       case "-":
-        return py.num(x - y, float);
+        return num(x - y, float);
       case "*":
-        return py.num(x * y, float);
+        return num(x * y, float);
       case "/":
         if (y === 0) throw new EvalError("division by zero", range);
         return py.float(x / y);
       case "//":
         if (y === 0) throw new EvalError("division by zero", range);
-        return py.num(Math.floor(x / y), float);
+        return num(Math.floor(x / y), float);
       case "%":
         if (y === 0) throw new EvalError("modulo by zero", range);
-        return py.num(((x % y) + y) % y, float);
+        return num(((x % y) + y) % y, float);
       case "**":
-        return py.num(x ** y, float || y < 0);
+        // `2 ** 10 ** 10`: refused from the sizes, before anything is computed.
+        if (!float && y >= 0 && Math.abs(x) > 1 && y * Math.log2(Math.abs(x)) > 53) return num(Infinity, false);
+        return num(x ** y, float || y < 0);
       case "<<":
-        return py.int(x << y);
       case ">>":
-        return py.int(x >> y);
       case "&":
-        return left.t === "bool" && right.t === "bool" ? py.bool(left.v && right.v) : py.int(x & y);
       case "|":
-        return left.t === "bool" && right.t === "bool" ? py.bool(left.v || right.v) : py.int(x | y);
-      case "^":
-        return py.int(x ^ y);
+      case "^": {
+        if (float) throw new EvalError(`unsupported operand types for ${op}: float`, range);
+        if (left.t === "bool" && right.t === "bool" && (op === "&" || op === "|" || op === "^")) {
+          return py.bool(op === "&" ? left.v && right.v : op === "|" ? left.v || right.v : left.v !== right.v);
+        }
+        if ((op === "<<" || op === ">>") && y < 0) throw new EvalError("negative shift count", range);
+        // `1 << 10**9`: refused from the sizes; exact on all 53 bits (JavaScript's operators use 32).
+        if (op === "<<" && x !== 0 && y + Math.log2(Math.abs(x)) > 53) return num(Infinity, false);
+        const a = BigInt(x);
+        const b = BigInt(op === ">>" ? Math.min(y, 64) : y);
+        return num(Number(op === "<<" ? a << b : op === ">>" ? a >> b : op === "&" ? a & b : op === "|" ? a | b : a ^ b), false);
+      }
       default:
         throw new EvalError(`operator ${op} is not evaluated statically`, range);
     }
@@ -1348,7 +1488,7 @@ export class Evaluator {
     const x = numberOf(value);
     if (x === null) throw new EvalError(`bad operand for unary ${op}: ${typeName(value)}`, this.range(node));
     if (op === "-") return py.num(-x, value.t === "float");
-    if (op === "~") return py.int(~x);
+    if (op === "~") return checkedInt(-x - 1, this.range(node));
     return value;
   }
 
@@ -1441,7 +1581,9 @@ function compareValues(op: string, a: PyValue, b: PyValue): boolean | null {
   return null;
 }
 
-function equal(a: PyValue, b: PyValue): boolean | null {
+function equal(a: PyValue, b: PyValue, depth = 0): boolean | null {
+  if (a === b && (a.t === "list" || a.t === "tuple")) return true;
+  if (depth > MAX_VALUE_DEPTH) throw new ResourceLimit(`values nested more than ${MAX_VALUE_DEPTH} deep are not compared statically (MAX_VALUE_DEPTH)`);
   if ((a.t === "tensor" || a.t === "layer" || a.t === "model") && a.t === b.t) return a.id === b.id;
   const ka = hashKey(a);
   const kb = hashKey(b);
@@ -1449,7 +1591,7 @@ function equal(a: PyValue, b: PyValue): boolean | null {
   if (a.t === "none" || b.t === "none") return a.t === b.t;
   if (a.t === "list" && b.t === "list") {
     if (a.items.length !== b.items.length) return false;
-    return a.items.every((x, i) => equal(x, b.items[i]!) === true);
+    return a.items.every((x, i) => equal(x, b.items[i]!, depth + 1) === true);
   }
   return null;
 }
@@ -1472,6 +1614,7 @@ function sliceParts(node: Node): (Node | null)[] {
 function applySlice<T>(items: T[], start: number | null, stop: number | null, step: number | null): T[] {
   const n = items.length;
   const s = step ?? 1;
+  if (s === 0) throw new RangeError("slice step cannot be zero"); // checked by the caller
   const norm = (i: number | null, dflt: number) => (i === null ? dflt : i < 0 ? Math.max(n + i, s > 0 ? 0 : -1) : Math.min(i, s > 0 ? n : n - 1));
   const out: T[] = [];
   if (s > 0) for (let i = norm(start, 0); i < norm(stop, n); i += s) out.push(items[i]!);
@@ -1486,6 +1629,9 @@ export function formatValue(value: PyValue, spec: string): string | null {
   const m = /^(?:(.)?([<>^=]))?([+\- ]?)(0)?(\d+)?(,)?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/.exec(spec);
   if (!m) return null;
   const [, fill = " ", align, , zero, width, , precision, kind] = m;
+  if (width && Number(width) > MAX_STRING_LENGTH) checkStringLength(Number(width));
+  // JavaScript formats at most 100 digits; Python more, but no model needs them.
+  if (precision && Number(precision) > 100) return null;
   const n = numberOf(value);
   let text: string;
   if (kind === "d") text = n === null ? "" : String(Math.trunc(n));

@@ -425,24 +425,33 @@ export class GraphBuilder {
       return tensor.producer === null ? `in:${t}` : `n:${tensor.producer}`;
     };
     const parents = new Map<string, string[]>();
-    const visit = (t: number): void => {
-      const key = nodeKey(t);
-      if (finishedKeys.has(key)) return;
-      const tensor = this.tensor(t);
-      if (inProgress.has(t)) return;
-      const op = opKey(t);
-      if (!opIndex.has(op)) opIndex.set(op, opIndex.size);
-      inProgress.add(t);
-      if (tensor.producer !== null) {
-        const node = this.program.nodes.get(tensor.producer)!;
-        parents.set(key, node.inputs.map(nodeKey));
-        for (const input of node.inputs) visit(input);
-      } else {
-        parents.set(key, []);
+    // The DFS with an explicit stack: a chain of thousands of layers must not overflow the call stack.
+    const visit = (root: number): void => {
+      const stack: { t: number; key: string; inputs: number[]; next: number }[] = [];
+      const enter = (t: number): void => {
+        const key = nodeKey(t);
+        if (finishedKeys.has(key)) return;
+        const tensor = this.tensor(t);
+        if (inProgress.has(t)) return;
+        const op = opKey(t);
+        if (!opIndex.has(op)) opIndex.set(op, opIndex.size);
+        inProgress.add(t);
+        const inputs = tensor.producer !== null ? this.program.nodes.get(tensor.producer)!.inputs : [];
+        parents.set(key, inputs.map(nodeKey));
+        stack.push({ t, key, inputs, next: 0 });
+      };
+      enter(root);
+      while (stack.length) {
+        const frame = stack[stack.length - 1]!;
+        if (frame.next < frame.inputs.length) {
+          enter(frame.inputs[frame.next++]!);
+          continue;
+        }
+        stack.pop();
+        finishedKeys.add(frame.key);
+        nodesInOrder.push(frame.t);
+        inProgress.delete(frame.t);
       }
-      finishedKeys.add(key);
-      nodesInOrder.push(t);
-      inProgress.delete(t);
     };
     const finishedKeys = new Set<string>();
     for (const out of outputs) visit(out);

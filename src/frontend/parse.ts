@@ -2,6 +2,7 @@
 import Parser from "tree-sitter";
 import Python from "tree-sitter-python";
 import type { Diagnostic, SourceRange } from "../ir/types.js";
+import { MAX_BRACKET_DEPTH, MAX_INDENT_DEPTH, MAX_SOURCE_LENGTH, MAX_SYNTAX_DEPTH } from "./values.js";
 
 let parser: Parser | null = null;
 
@@ -13,19 +14,53 @@ function getParser(): Parser {
   return parser;
 }
 
+/**
+ * tree-sitter spends time quadratic in the length of a run of comment-only lines after code (each comment
+ * is a trailing "extra" that every later reduction walks again). The comments of a run longer than this
+ * are read as blank lines instead (offsets unchanged); they are the only comments not copied into
+ * translated `call` bodies.
+ */
+const COMMENT_RUN = 64;
+
 /** A parsed file with what diagnostics need: positions in 1-based lines and code-point columns. */
 export class SourceFile {
   readonly tree: Parser.Tree;
+  /** The file's text with `\r\n` and lone `\r` line endings read as `\n` (offsets unchanged). */
+  readonly text: string;
   private readonly lineStarts: number[];
+  /** Lines holding a surrogate pair, where a column is not just an offset (1 = has one). */
+  private readonly astral: Uint8Array;
+  /** Set when the file exceeds a limit of the parser: nothing else is read from it. */
+  private readonly limit: Diagnostic | null = null;
 
   constructor(
     readonly path: string,
-    readonly text: string,
+    text: string,
   ) {
-    // tree-sitter's default buffer is too small for big files; give it room.
-    this.tree = getParser().parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
+    // Python accepts `\n`, `\r\n` and a lone `\r` as line endings; tree-sitter only the first two.
+    this.text = text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
     this.lineStarts = [0];
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    const astralLines: number[] = [];
+    for (let i = 0; i < this.text.length; i++) {
+      const c = this.text.charCodeAt(i);
+      if (c === 10) this.lineStarts.push(i + 1);
+      else if (c >= 0xd800 && c <= 0xdfff) astralLines.push(this.lineStarts.length - 1);
+    }
+    this.astral = new Uint8Array(this.lineStarts.length);
+    for (const line of astralLines) this.astral[line] = 1;
+    const scan = scanSource(this.text);
+    if (scan.problem) {
+      // Refused before tree-sitter sees it: input this deep can abort the parser (an assertion kills the process).
+      this.limit = resourceLimit(this.rangeAt(scan.problem.index), scan.problem.message);
+      this.tree = parse("");
+      return;
+    }
+    let tree = parse(scan.blanked.length ? blank(this.text, scan.blanked) : this.text);
+    // A blanked "comment" inside a string the scanner misread: parse the text as it is.
+    if (scan.blanked.length && scan.blanked.some(([start]) => insideString(tree.rootNode.descendantForIndex(start)))) tree = parse(this.text);
+    this.tree = tree;
+    const deep = deepestNode(tree);
+    if (deep) this.limit = resourceLimit(this.range(deep), `the syntax is nested more than ${MAX_SYNTAX_DEPTH} levels deep (MAX_SYNTAX_DEPTH)`);
   }
 
   /** `index` is a UTF-16 offset, as tree-sitter reports for JS strings. */
@@ -37,7 +72,8 @@ export class SourceFile {
       if (this.lineStarts[mid]! <= index) lo = mid;
       else hi = mid - 1;
     }
-    const column = [...this.text.slice(this.lineStarts[lo]!, index)].length + 1;
+    const start = this.lineStarts[lo]!;
+    const column = (this.astral[lo] ? codePoints(this.text, start, index) : index - start) + 1;
     return { line: lo + 1, column };
   }
 
@@ -47,32 +83,233 @@ export class SourceFile {
     return { file: this.path, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
   }
 
+  private rangeAt(index: number): SourceRange {
+    const start = this.position(index);
+    const end = this.position(Math.min(index + 1, this.text.length));
+    return { file: this.path, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
+  }
+
   lineText(line: number): string {
     const start = this.lineStarts[line - 1] ?? this.text.length;
     const end = this.lineStarts[line] ?? this.text.length + 1;
     return this.text.slice(start, end - 1).replace(/\r$/, "");
   }
 
-  /** tree-sitter `ERROR` and `MISSING` nodes as diagnostics. */
+  /** tree-sitter `ERROR` and `MISSING` nodes as diagnostics; a file over a parser limit has only that one. */
   syntaxErrors(): Diagnostic[] {
+    if (this.limit) return [this.limit];
     const found: Diagnostic[] = [];
-    const visit = (node: Parser.SyntaxNode): void => {
+    // Iterative: a deep tree must not overflow the stack.
+    const stack: Parser.SyntaxNode[] = [this.tree.rootNode];
+    while (stack.length) {
+      const node = stack.pop()!;
       if (node.isMissing) {
         found.push(syntaxError(this.range(node), `missing \`${node.type}\``));
-        return;
+        continue;
       }
       if (node.type === "ERROR") {
         const snippet = node.text.split("\n")[0]!.slice(0, 40);
         found.push(syntaxError(this.range(node), `invalid syntax near \`${snippet}\``));
-        return;
+        continue;
       }
-      if (node.hasError) for (const child of node.children) visit(child);
-    };
-    visit(this.tree.rootNode);
+      if (node.hasError) {
+        const children = node.children;
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+      }
+    }
     return found;
+  }
+}
+
+function parse(text: string): Parser.Tree {
+  // tree-sitter's default buffer is too small for big files; give it room.
+  return getParser().parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
+}
+
+/** Code points of `text` in [start, end), without building a substring. */
+function codePoints(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+interface Scan {
+  problem: { index: number; message: string } | null;
+  /** Comment ranges [start, end) to read as blanks (see COMMENT_RUN). */
+  blanked: [number, number][];
+}
+
+/**
+ * One pass over the text, before tree-sitter: the file size, bracket depth and indentation depth limits,
+ * and the long runs of comment-only lines. Strings and comments are skipped as Python's tokenizer does
+ * (a misread only makes a limit or the comment shortcut approximate; the parse checks the latter).
+ */
+export function scanSource(text: string): Scan {
+  const n = text.length;
+  const blanked: [number, number][] = [];
+  if (n > MAX_SOURCE_LENGTH) return { problem: { index: 0, message: `the file has ${n} characters, more than the limit of ${MAX_SOURCE_LENGTH} (MAX_SOURCE_LENGTH)` }, blanked };
+  let depth = 0;
+  const indents = [0];
+  let run: [number, number][] = [];
+  const endRun = () => {
+    if (run.length > COMMENT_RUN) for (const r of run) blanked.push(r);
+    run = [];
+  };
+  let i = 0;
+  let lineStart = true;
+  while (i < n) {
+    if (lineStart) {
+      lineStart = false;
+      let width = 0;
+      let j = i;
+      for (; j < n; j++) {
+        const c = text.charCodeAt(j);
+        if (c === 32) width++;
+        else if (c === 9) width = (Math.floor(width / 8) + 1) * 8;
+        else if (c === 12) width = 0;
+        else break;
+      }
+      const c = j < n ? text.charCodeAt(j) : 10;
+      if (c === 35 /* # */ && depth === 0) {
+        let end = text.indexOf("\n", j);
+        if (end < 0) end = n;
+        run.push([j, end]);
+        i = end;
+        continue;
+      }
+      if (c !== 10 && c !== 35) {
+        endRun();
+        while (indents[indents.length - 1]! > width) indents.pop();
+        if (indents[indents.length - 1]! < width) {
+          indents.push(width);
+          if (indents.length - 1 > MAX_INDENT_DEPTH) return { problem: { index: j, message: `more than ${MAX_INDENT_DEPTH} levels of indentation (MAX_INDENT_DEPTH)` }, blanked };
+        }
+      }
+      i = j;
+      continue;
+    }
+    const c = text.charCodeAt(i);
+    switch (c) {
+      case 10:
+        lineStart = true;
+        i++;
+        break;
+      case 35: {
+        const end = text.indexOf("\n", i);
+        i = end < 0 ? n : end;
+        break;
+      }
+      case 40:
+      case 91:
+      case 123:
+        if (++depth > MAX_BRACKET_DEPTH) return { problem: { index: i, message: `more than ${MAX_BRACKET_DEPTH} nested brackets (MAX_BRACKET_DEPTH)` }, blanked };
+        i++;
+        break;
+      case 41:
+      case 93:
+      case 125:
+        if (depth > 0) depth--;
+        i++;
+        break;
+      case 34:
+      case 39:
+        i = skipString(text, i);
+        break;
+      case 92: // a backslash continues the line
+        i += 2;
+        break;
+      default:
+        i++;
+    }
+  }
+  endRun();
+  return { problem: null, blanked };
+}
+
+/** The index after the string literal whose quote is at `i`. */
+function skipString(text: string, i: number): number {
+  const q = text[i]!;
+  const n = text.length;
+  if (text.startsWith(q + q + q, i)) {
+    for (let j = i + 3; j < n; j++) {
+      if (text[j] === "\\") j++;
+      else if (text[j] === q && text.startsWith(q + q + q, j)) return j + 3;
+    }
+    return n;
+  }
+  for (let j = i + 1; j < n; j++) {
+    const c = text[j];
+    if (c === "\\") j++;
+    else if (c === q) return j + 1;
+    else if (c === "\n") return j;
+  }
+  return n;
+}
+
+function blank(text: string, ranges: [number, number][]): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (const [start, end] of ranges) {
+    parts.push(text.slice(at, start), " ".repeat(end - start));
+    at = end;
+  }
+  parts.push(text.slice(at));
+  return parts.join("");
+}
+
+function insideString(node: Parser.SyntaxNode | null): boolean {
+  for (let n = node, k = 0; n && k < 4; n = n.parent, k++) if (n.type === "string" || n.type === "string_content") return true;
+  return false;
+}
+
+const CHAINS = new Set(["binary_operator", "boolean_operator"]);
+
+/** The first node nested deeper than MAX_SYNTAX_DEPTH, found with a cursor (no recursion), or null. */
+function deepestNode(tree: Parser.Tree): Parser.SyntaxNode | null {
+  const cursor = tree.walk();
+  const depths: number[] = [0];
+  const types: string[] = [cursor.nodeType];
+  for (;;) {
+    if (cursor.gotoFirstChild()) {
+      const parentType = types[types.length - 1]!;
+      const parentDepth = depths[depths.length - 1]!;
+      const d = CHAINS.has(parentType) && cursor.nodeType === parentType && cursor.currentFieldName === "left" ? parentDepth : parentDepth + 1;
+      if (d > MAX_SYNTAX_DEPTH) return cursor.currentNode;
+      depths.push(d);
+      types.push(cursor.nodeType);
+      continue;
+    }
+    for (;;) {
+      if (cursor.gotoNextSibling()) {
+        depths.pop();
+        types.pop();
+        const parentType = types[types.length - 1]!;
+        const parentDepth = depths[depths.length - 1]!;
+        const d = CHAINS.has(parentType) && cursor.nodeType === parentType && cursor.currentFieldName === "left" ? parentDepth : parentDepth + 1;
+        if (d > MAX_SYNTAX_DEPTH) return cursor.currentNode;
+        depths.push(d);
+        types.push(cursor.nodeType);
+        break;
+      }
+      if (!cursor.gotoParent()) return null;
+      depths.pop();
+      types.pop();
+    }
   }
 }
 
 function syntaxError(range: SourceRange, message: string): Diagnostic {
   return { severity: "error", code: "syntax-error", message: `${message}; fix the Python syntax error`, range };
+}
+
+function resourceLimit(range: SourceRange, message: string): Diagnostic {
+  return { severity: "error", code: "resource-limit", message: `${message}; nothing in this file is compiled`, range };
 }

@@ -47,6 +47,64 @@ export interface CallArgs {
 
 export type BuiltinCall = (call: CallArgs) => PyValue;
 
+// -------------------------------------------------------------------------------------------
+// Resource limits. Untrusted input must not hang, exhaust memory or overflow the stack: every bound
+// the frontend enforces is here, and each one hit is a `resource-limit` diagnostic at the code that hit
+// it (docs/diagnostics.md). Python's own limits are used where it has one.
+
+/** Characters of one input file (or `--entry`) before it is parsed at all. */
+export const MAX_SOURCE_LENGTH = 10_000_000;
+/** Open brackets at once, as CPython's tokenizer (`too many nested parentheses`, MAXLEVEL). */
+export const MAX_BRACKET_DEPTH = 200;
+/** Indentation levels, as CPython's tokenizer (`too many levels of indentation`, MAXINDENT). */
+export const MAX_INDENT_DEPTH = 100;
+/** Depth of the syntax tree; a left-nested operator chain (`a + b + ... + z`) counts as one level. */
+export const MAX_SYNTAX_DEPTH = 1_000;
+/** Items of one list or tuple the evaluator builds (a comprehension is bounded by the evaluation budget). */
+export const MAX_SEQUENCE_LENGTH = 100_000;
+/** Characters of one string the evaluator builds (repetition, `%`, formatting, `str()`, joins). */
+export const MAX_STRING_LENGTH = 1_000_000;
+/** Integers are exact up to 2**53 (JavaScript numbers); a larger integer result is refused, not rounded. */
+export const MAX_INT_BITS = 53;
+/** Containers inside containers, for `str()`, `==` and the like on nested values. */
+export const MAX_VALUE_DEPTH = 1_000;
+/** Layers and layer calls (graph nodes) one file may create. */
+export const MAX_GRAPH_SIZE = 20_000;
+
+/**
+ * A resource limit was hit: evaluation of the file stops and the limit is reported at `range`.
+ * Thrown where no range is at hand (value helpers), the evaluator fills in the expression being evaluated.
+ */
+export class ResourceLimit extends Error {
+  constructor(
+    message: string,
+    public range?: SourceRange,
+  ) {
+    super(message);
+  }
+}
+
+/** Refuses a sequence of `length` items before it is built. */
+export function checkLength(length: number, what = "sequence", range?: SourceRange): void {
+  if (!(length <= MAX_SEQUENCE_LENGTH)) throw new ResourceLimit(`${what} of ${describe(length)} items exceeds the limit of ${MAX_SEQUENCE_LENGTH} items (MAX_SEQUENCE_LENGTH)`, range);
+}
+
+/** Refuses a string of `length` characters before it is built. */
+export function checkStringLength(length: number, range?: SourceRange): void {
+  if (!(length <= MAX_STRING_LENGTH)) throw new ResourceLimit(`a string of ${describe(length)} characters exceeds the limit of ${MAX_STRING_LENGTH} characters (MAX_STRING_LENGTH)`, range);
+}
+
+/** An integer result, refused when it cannot be held exactly. */
+export function checkedInt(v: number, range?: SourceRange): PyValue {
+  if (!Number.isSafeInteger(v)) throw new ResourceLimit(`an integer of more than ${MAX_INT_BITS} bits (${describe(v)}) is not evaluated statically (MAX_INT_BITS)`, range);
+  return { t: "int", v };
+}
+
+function describe(n: number): string {
+  if (!Number.isFinite(n)) return "unbounded";
+  return Math.abs(n) < 1e15 ? String(n) : `about ${n.toExponential(2)}`;
+}
+
 export const NONE: PyValue = { t: "none" };
 export const py = {
   int: (v: number): PyValue => ({ t: "int", v }),
@@ -121,6 +179,15 @@ export function typeName(v: PyValue): string {
 
 /** Python's repr/str for constants, used by f-strings and `str()`. */
 export function pyStr(v: PyValue): string | null {
+  return strOf(v, false, new Set(), 0);
+}
+
+export function pyRepr(v: PyValue): string | null {
+  return strOf(v, true, new Set(), 0);
+}
+
+/** `active` holds the containers being printed: a list that contains itself prints as `[...]`, as in Python. */
+function strOf(v: PyValue, repr: boolean, active: Set<PyValue>, depth: number): string | null {
   switch (v.t) {
     case "none":
       return "None";
@@ -131,21 +198,29 @@ export function pyStr(v: PyValue): string | null {
     case "float":
       return Number.isInteger(v.v) ? `${v.v}.0` : String(v.v);
     case "str":
-      return v.v;
-    case "tuple": {
-      const parts = v.items.map(pyRepr);
-      if (parts.some((p) => p === null)) return null;
-      return `(${parts.join(", ")}${parts.length === 1 ? "," : ""})`;
-    }
+      return repr ? `'${v.v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'` : v.v;
+    case "tuple":
     case "list": {
-      const parts = v.items.map(pyRepr);
-      return parts.some((p) => p === null) ? null : `[${parts.join(", ")}]`;
+      const [open, close] = v.t === "list" ? ["[", "]"] : ["(", ")"];
+      if (active.has(v)) return `${open}...${close}`;
+      if (depth >= MAX_VALUE_DEPTH) throw new ResourceLimit(`a value nested more than ${MAX_VALUE_DEPTH} deep is not printed statically (MAX_VALUE_DEPTH)`);
+      active.add(v);
+      const parts: string[] = [];
+      let length = 0;
+      try {
+        for (const item of v.items) {
+          const part = strOf(item, true, active, depth + 1);
+          if (part === null) return null;
+          length += part.length + 2;
+          checkStringLength(length);
+          parts.push(part);
+        }
+      } finally {
+        active.delete(v);
+      }
+      return `${open}${parts.join(", ")}${v.t === "tuple" && parts.length === 1 ? "," : ""}${close}`;
     }
     default:
       return null;
   }
-}
-
-export function pyRepr(v: PyValue): string | null {
-  return v.t === "str" ? `'${v.v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'` : pyStr(v);
 }

@@ -29,8 +29,8 @@ export const DIAGNOSTIC_CODES = [
   "unsupported-input",
   "dynamic-padding",
   "training-only",
-  "internal-error",
   "resource-limit",
+  "internal-error",
 ] as const;
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
 
@@ -321,7 +321,7 @@ export interface ModuleCtor {
 // The PyTorch plan of one model: what the templates lay out.
 
 /** Functions the generated module defines itself (templates/helpers/<name>.py), when its code calls them. */
-export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same"] as const;
+export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm"] as const;
 export type HelperName = (typeof HELPERS)[number];
 
 /** What each helper's source calls, so that the module imports exactly what it uses. */
@@ -329,6 +329,7 @@ export const HELPER_CALLS: Record<HelperName, string[]> = {
   keras_relu: ["F.relu"],
   avg_pool_same: ["torch.ones_like", "F.avg_pool2d", "F.pad"],
   pad_same: ["F.pad"],
+  channels_first_layer_norm: ["torch.rsqrt"],
 };
 
 export interface TorchSubmodule {

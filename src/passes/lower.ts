@@ -243,7 +243,10 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
       return name;
     });
     calledNames(value, calls);
-    statements.push({ kind: "assign", targets, value, file: node.range.file, line: node.range.line });
+    // A layer that passes its input through (Identity) writes nothing: `x = x`.
+    if (!(targets.length === 1 && value.k === "name" && value.name === targets[0])) {
+      statements.push({ kind: "assign", targets, value, file: node.range.file, line: node.range.line });
+    }
   }
 
   const outputs: TorchValue[] = model.outputs.map((t, i) => {

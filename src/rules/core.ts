@@ -1,7 +1,8 @@
-// Core layers with no computation of their own: InputLayer and Dropout.
+// Core layers with little computation of their own: InputLayer, Dropout, Identity, Rescaling.
 import { identity } from "../ir/layout.js";
 import type { LayerRule } from "./types.js";
-import { ConfigError, callModule, input, lit, num, shapeOk } from "./util.js";
+import { ConfigError, callModule, floatLit, input, lit, num, shapeOk } from "./util.js";
+import type { PyExpr } from "../ir/types.js";
 
 /**
  * Inputs are graph boundaries, built by the frontend (`keras.Input`, `InputLayer`, `input_shape=`).
@@ -49,5 +50,37 @@ export const dropoutRule: LayerRule = {
       ok: true,
       lowering: { module: { ctor: "nn.Dropout", args: [lit(rate)], kwargs: [] }, forward: callModule(input()), weights: [], constants: [] },
     };
+  },
+};
+
+export const identityRule: LayerRule = {
+  name: "identity",
+  kerasClasses: ["Identity"],
+  summary: "the input itself",
+  signature: () => ({ params: [] }),
+  inferShape: ({ inputs }) => shapeOk(inputs[0]!),
+  layout: ({ inputLayouts }) => ({ inputs: [null], outputs: [inputLayouts[0]!] }),
+  lower: () => ({ ok: true, lowering: { forward: input(), weights: [], constants: [] } }),
+};
+
+/** Rescaling's `scale` and `offset`: numbers (per-channel lists are not supported yet). */
+function scalar(value: unknown, key: string): number {
+  if (typeof value === "number") return value;
+  throw new ConfigError(`Rescaling with a non-scalar \`${key}\` is not supported yet`);
+}
+
+export const rescalingRule: LayerRule = {
+  name: "rescaling",
+  kerasClasses: ["Rescaling"],
+  summary: "`x * scale + offset`, in whatever layout the input is",
+  signature: () => ({ params: [{ name: "scale", default: null }, { name: "offset", default: 0 }] }),
+  inferShape: ({ inputs }) => shapeOk(inputs[0]!),
+  layout: ({ inputLayouts }) => ({ inputs: [null], outputs: [inputLayouts[0]!] }),
+  lower: ({ layer }) => {
+    const scale = scalar(layer.config.scale, "scale");
+    const offset = scalar(layer.config.offset, "offset");
+    let forward: PyExpr = scale === 1 ? input() : { k: "binop", op: "*", left: input(), right: floatLit(scale) };
+    if (offset !== 0) forward = { k: "binop", op: offset < 0 ? "-" : "+", left: forward, right: floatLit(Math.abs(offset)) };
+    return { ok: true, lowering: { forward, weights: [], constants: [] } };
   },
 };

@@ -104,3 +104,28 @@ export const concatenateRule: LayerRule = {
     return { ok: true, lowering: { forward, weights: [], constants: [] } };
   },
 };
+
+const REDUCERS: Record<string, string> = { Maximum: "torch.maximum", Minimum: "torch.minimum" };
+
+export const elementwiseMergeRule: LayerRule = {
+  name: "elementwise_merge",
+  kerasClasses: ["Average", "Maximum", "Minimum"],
+  summary: "`(a + b) / 2`, `torch.maximum(a, b)`, `torch.minimum(a, b)` (chained for more inputs)",
+  signature: () => ({ params: [] }),
+  inferShape: ({ layer, inputs }) => {
+    if (inputs.length < 2) return shapeError(`${layer.kerasClass} needs at least 2 inputs`);
+    return broadcastShapes(inputs);
+  },
+  layout: sharedLayout,
+  lower: ({ layer, inputShapes }) => {
+    const n = inputShapes.length;
+    let forward: PyExpr = input(0);
+    if (layer.kerasClass === "Average") {
+      for (let i = 1; i < n; i++) forward = { k: "binop", op: "+", left: forward, right: input(i) };
+      forward = { k: "binop", op: "/", left: forward, right: { k: "float", value: n } };
+    } else {
+      for (let i = 1; i < n; i++) forward = call(REDUCERS[layer.kerasClass]!, [forward, input(i)]);
+    }
+    return { ok: true, lowering: { forward, weights: [], constants: [] } };
+  },
+};

@@ -3,12 +3,13 @@
 // registry and regenerates the supported-layers table in the docs from it.
 import { activationRule, leakyReluRule, reluRule, softmaxRule } from "./activations.js";
 import { convRule } from "./convolution.js";
-import { dropoutRule, inputRule } from "./core.js";
+import { dropoutRule, identityRule, inputRule, rescalingRule } from "./core.js";
 import { denseRule } from "./dense.js";
-import { arithmeticMergeRule, concatenateRule } from "./merging.js";
-import { batchNormRule } from "./normalization.js";
+import { arithmeticMergeRule, concatenateRule, elementwiseMergeRule } from "./merging.js";
+import { batchNormRule, groupNormRule, layerNormRule, unitNormRule } from "./normalization.js";
 import { globalPoolingRule, poolingRule } from "./pooling.js";
-import { flattenRule, reshapeRule, zeroPadding2dRule } from "./reshaping.js";
+import { croppingRule, flattenRule, permuteRule, repeatVectorRule, reshapeRule, zeroPadding1dRule, zeroPadding2dRule } from "./reshaping.js";
+import { upSampling1dRule, upSampling2dRule } from "./resizing.js";
 import type { LayerRule } from "./types.js";
 
 export const RULES: readonly LayerRule[] = [
@@ -28,6 +29,18 @@ export const RULES: readonly LayerRule[] = [
   zeroPadding2dRule,
   arithmeticMergeRule,
   concatenateRule,
+  elementwiseMergeRule,
+  identityRule,
+  rescalingRule,
+  layerNormRule,
+  groupNormRule,
+  unitNormRule,
+  repeatVectorRule,
+  permuteRule,
+  zeroPadding1dRule,
+  croppingRule,
+  upSampling1dRule,
+  upSampling2dRule,
 ];
 
 /** Keras aliases that name the same class. */

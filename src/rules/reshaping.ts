@@ -1,10 +1,10 @@
-// Flatten, Reshape, ZeroPadding2D.
+// Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D/2D, Cropping1D/2D.
 // Flatten over an NCHW tensor orders features differently from Keras' NHWC; instead of permuting the
 // data, the output is marked `flat` and the consuming Dense permutes its kernel rows.
 import { channelsFirst, identity, isIdentity, torchShape } from "../ir/layout.js";
 import type { PyExpr } from "../ir/types.js";
 import type { LayerRule } from "./types.js";
-import { ConfigError, callModule, channelAxis, input, isStatic, lit, method, product, shapeError, shapeOk, tuple } from "./util.js";
+import { ConfigError, callModule, channelAxis, input, isStatic, lit, method, num, product, shapeError, shapeOk, tuple } from "./util.js";
 
 export const flattenRule: LayerRule = {
   name: "flatten",
@@ -123,5 +123,116 @@ export const zeroPadding2dRule: LayerRule = {
         constants: [],
       },
     };
+  },
+};
+
+export const repeatVectorRule: LayerRule = {
+  name: "repeat_vector",
+  kerasClasses: ["RepeatVector"],
+  summary: "`x.unsqueeze(1).repeat(1, n, 1)`: (N, F) to (N, n, F)",
+  signature: () => ({ params: [{ name: "n", default: null }] }),
+  inferShape: ({ layer, inputs }) => {
+    const shape = inputs[0]!;
+    if (shape.length !== 2) return shapeError(`RepeatVector expects a rank-2 input, got rank ${shape.length}`);
+    return shapeOk([shape[0]!, num(layer, "n"), shape[1]!]);
+  },
+  layout: () => ({ inputs: [identity(2)], outputs: [identity(3)] }),
+  lower: ({ layer }) => ({
+    ok: true,
+    lowering: { forward: method(method(input(), "unsqueeze", [lit(1)]), "repeat", [lit(1), lit(num(layer, "n")), lit(1)]), weights: [], constants: [] },
+  }),
+};
+
+export const permuteRule: LayerRule = {
+  name: "permute",
+  kerasClasses: ["Permute"],
+  summary: "`x.permute(0, ...)`: Keras' `dims` count from 1; the input is taken in Keras order",
+  signature: () => ({ params: [{ name: "dims", default: null }] }),
+  inferShape: ({ layer, inputs }) => {
+    const dims = permuteDims(layer.config.dims, inputs[0]!.length);
+    return shapeOk([inputs[0]![0]!, ...dims.map((d) => inputs[0]![d]!)]);
+  },
+  layout: ({ inputShapes }) => ({ inputs: [identity(inputShapes[0]!.length)], outputs: [identity(inputShapes[0]!.length)] }),
+  lower: ({ layer, inputShapes }) => {
+    const dims = permuteDims(layer.config.dims, inputShapes[0]!.length);
+    return { ok: true, lowering: { forward: method(input(), "permute", [lit(0), ...dims.map((d) => lit(d))]), weights: [], constants: [] } };
+  },
+};
+
+function permuteDims(value: unknown, rank: number): number[] {
+  const dims = Array.isArray(value) ? value : null;
+  const valid = dims && dims.length === rank - 1 && [...dims].sort().every((d, i) => d === i + 1);
+  if (!valid) throw new ConfigError(`\`dims\` must be a permutation of 1..${rank - 1}, got ${JSON.stringify(value)}`);
+  return dims as number[];
+}
+
+/** (start, end) pairs per spatial axis from Keras' int / tuple / tuple-of-pairs forms. */
+function pairs(value: unknown, n: number, what: string): [number, number][] {
+  if (typeof value === "number") return Array.from({ length: n }, () => [value, value] as [number, number]);
+  if (Array.isArray(value) && n === 1 && value.length === 2 && value.every((v) => typeof v === "number")) return [[value[0] as number, value[1] as number]];
+  if (Array.isArray(value) && value.length === n) {
+    return value.map((v) => {
+      if (typeof v === "number") return [v, v] as [number, number];
+      if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "number")) return [v[0] as number, v[1] as number];
+      throw new ConfigError(`\`${what}\` must be an int, ${n} ints or ${n} (start, end) pairs`);
+    });
+  }
+  throw new ConfigError(`\`${what}\` must be an int, ${n} ints or ${n} (start, end) pairs`);
+}
+
+/** Spatial axes of a rank-(n+2) input in Keras order (channels last unless data_format says first). */
+const spatialAxes = (layer: Parameters<LayerRule["inferShape"]>[0]["layer"], n: number) =>
+  Array.from({ length: n }, (_, i) => (channelAxis(layer) === 1 ? i + 2 : i + 1));
+
+export const zeroPadding1dRule: LayerRule = {
+  name: "zero_padding1d",
+  kerasClasses: ["ZeroPadding1D"],
+  summary: "`nn.ZeroPad1d((left, right))` over the time dim of a channels-first tensor",
+  signature: () => ({ params: [{ name: "padding", default: 1 }, { name: "data_format", default: null }] }),
+  inferShape: ({ layer, inputs }) => {
+    const shape = inputs[0]!;
+    if (shape.length !== 3) return shapeError(`ZeroPadding1D expects a rank-3 input, got rank ${shape.length}`);
+    const [[l, r]] = pairs(layer.config.padding, 1, "padding");
+    const [t] = spatialAxes(layer, 1);
+    const out = [...shape];
+    out[t!] = shape[t!] === null ? null : shape[t!]! + l! + r!;
+    return shapeOk(out);
+  },
+  layout: ({ layer }) => ({ inputs: [channelsFirst(3, channelAxis(layer))], outputs: [channelsFirst(3, channelAxis(layer))] }),
+  lower: ({ layer }) => {
+    const [[l, r]] = pairs(layer.config.padding, 1, "padding");
+    return { ok: true, lowering: { module: { ctor: "nn.ZeroPad1d", args: [l === r ? lit(l!) : tuple([l!, r!])], kwargs: [] }, forward: callModule(input()), weights: [], constants: [] } };
+  },
+};
+
+export const croppingRule: LayerRule = {
+  name: "cropping",
+  kerasClasses: ["Cropping1D", "Cropping2D"],
+  summary: "a slice of the spatial dims of the channels-first tensor (`x[:, :, 1:-1, 2:]`)",
+  signature: (cls) => ({ params: [{ name: "cropping", default: cls === "Cropping1D" ? [1, 1] : [[0, 0], [0, 0]] }, { name: "data_format", default: null }] }),
+  inferShape: ({ layer, inputs }) => {
+    const n = layer.kerasClass === "Cropping1D" ? 1 : 2;
+    const shape = inputs[0]!;
+    if (shape.length !== n + 2) return shapeError(`${layer.kerasClass} expects a rank-${n + 2} input, got rank ${shape.length}`);
+    const crops = pairs(layer.config.cropping, n, "cropping");
+    const out = [...shape];
+    for (const [i, axis] of spatialAxes(layer, n).entries()) {
+      const size = shape[axis];
+      const [a, b] = crops[i]!;
+      if (size !== null && size !== undefined && a + b >= size) return shapeError(`cropping ${a + b} of an axis of size ${size} leaves nothing`);
+      out[axis] = size === null || size === undefined ? null : size - a - b;
+    }
+    return shapeOk(out);
+  },
+  layout: ({ layer, inputShapes }) => {
+    const cf = channelsFirst(inputShapes[0]!.length, channelAxis(layer));
+    return { inputs: [cf], outputs: [cf] };
+  },
+  lower: ({ layer }) => {
+    const n = layer.kerasClass === "Cropping1D" ? 1 : 2;
+    const crops = pairs(layer.config.cropping, n, "cropping");
+    const all: PyExpr = { k: "slice", start: null, stop: null, step: null };
+    const items: PyExpr[] = [all, all, ...crops.map(([a, b]): PyExpr => ({ k: "slice", start: a ? lit(a) : null, stop: b ? lit(-b) : null, step: null }))];
+    return { ok: true, lowering: { forward: { k: "subscript", obj: input(), index: { k: "tuple", items } }, weights: [], constants: [] } };
   },
 };

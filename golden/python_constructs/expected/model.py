@@ -44,7 +44,6 @@ class PythonConstructs(nn.Module):
         x = F.relu(x)  # model.py:28
         x = self.stage2_extra0(x)  # model.py:30
         x = x.mean(dim=(2, 3))  # model.py:32
-        x = x  # model.py:36
         x = F.relu(self.fc1(x))  # model.py:39
         x = F.relu(self.fc2(x))  # model.py:39
         x = self.logits(x)  # model.py:41

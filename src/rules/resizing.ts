@@ -1,0 +1,55 @@
+// UpSampling1D and UpSampling2D. Keras repeats values (nearest) exactly as an integer nearest upsample
+// does; its bilinear resize uses half-pixel centres, which is PyTorch's `align_corners=False`.
+import { channelsFirst, torchDim } from "../ir/layout.js";
+import type { LayerRule } from "./types.js";
+import { ConfigError, callModule, channelAxis, floatLit, input, lit, method, num, shapeError, shapeOk, str, tupleN } from "./util.js";
+
+export const upSampling1dRule: LayerRule = {
+  name: "up_sampling1d",
+  kerasClasses: ["UpSampling1D"],
+  summary: "`x.repeat_interleave(size, dim=...)` over the time axis, in whatever layout the input is",
+  signature: () => ({ params: [{ name: "size", default: 2 }] }),
+  inferShape: ({ layer, inputs }) => {
+    const shape = inputs[0]!;
+    if (shape.length !== 3) return shapeError(`UpSampling1D expects a rank-3 input, got rank ${shape.length}`);
+    return shapeOk([shape[0]!, shape[1] === null ? null : shape[1]! * num(layer, "size"), shape[2]!]);
+  },
+  layout: ({ inputLayouts }) => ({ inputs: [inputLayouts[0]!.kind === "perm" ? null : channelsFirst(3, -1)], outputs: [inputLayouts[0]!.kind === "perm" ? inputLayouts[0]! : channelsFirst(3, -1)] }),
+  lower: ({ layer, inputLayouts }) => {
+    const dim = torchDim(inputLayouts[0]!, 1, 3);
+    return {
+      ok: true,
+      lowering: { forward: method(input(), "repeat_interleave", [lit(num(layer, "size"))], [["dim", lit(dim === 2 ? -1 : dim)]]), weights: [], constants: [] },
+    };
+  },
+};
+
+export const upSampling2dRule: LayerRule = {
+  name: "up_sampling2d",
+  kerasClasses: ["UpSampling2D"],
+  summary: "`nn.Upsample(scale_factor, mode='nearest' | 'bilinear')` (bilinear with `align_corners=False`, as Keras resizes)",
+  signature: () => ({ params: [{ name: "size", default: [2, 2] }, { name: "data_format", default: null }, { name: "interpolation", default: "nearest" }] }),
+  inferShape: ({ layer, inputs }) => {
+    const shape = inputs[0]!;
+    if (shape.length !== 4) return shapeError(`UpSampling2D expects a rank-4 input, got rank ${shape.length}`);
+    const [sh, sw] = tupleN(layer, "size", 2);
+    const [h, w] = channelAxis(layer) === 1 ? [2, 3] : [1, 2];
+    const out = [...shape];
+    out[h] = shape[h] === null ? null : shape[h]! * sh!;
+    out[w] = shape[w] === null ? null : shape[w]! * sw!;
+    return shapeOk(out);
+  },
+  layout: ({ layer }) => {
+    const cf = channelsFirst(4, channelAxis(layer));
+    return { inputs: [cf], outputs: [cf] };
+  },
+  lower: ({ layer }) => {
+    const [sh, sw] = tupleN(layer, "size", 2);
+    const mode = str(layer, "interpolation");
+    if (mode !== "nearest" && mode !== "bilinear") throw new ConfigError(`UpSampling2D with interpolation='${mode}' is not supported yet (PyTorch's kernels differ from TensorFlow's)`);
+    const scale = sh === sw ? floatLit(sh!) : { k: "tuple" as const, items: [floatLit(sh!), floatLit(sw!)] };
+    const kwargs: [string, ReturnType<typeof lit>][] = [["scale_factor", scale], ["mode", lit(mode)]];
+    if (mode === "bilinear") kwargs.push(["align_corners", lit(false)]);
+    return { ok: true, lowering: { module: { ctor: "nn.Upsample", args: [], kwargs }, forward: callModule(input()), weights: [], constants: [] } };
+  },
+};
