@@ -205,6 +205,8 @@ describe("-o is never an input, nor a way out", () => {
     writeFileSync(join(work, "taken.txt"), "keep\n");
     usage(cli(["convert", "src_file", "-o", "taken.txt"]), /existing file, not a folder/);
     expect(read("taken.txt")).toBe("keep\n");
+    usage(cli(["convert", "src_file", "-o", "taken.txt/out"]), /taken\.txt is an existing file, not a folder/);
+    expect(read("taken.txt")).toBe("keep\n");
   });
 
   it("an -o that is the input file itself is a usage error", () => {

@@ -253,6 +253,13 @@ function checkOutput(out: string, inputs: Inputs): string {
     throw new UsageError(`-o ${shown} ${input ? "is an input file; it would overwrite the input" : "is an existing file, not a folder"}: choose a folder for the output`);
   }
   const realOut = realish(out);
+  for (let up = dirname(realOut); ; up = dirname(up)) {
+    if (existsSync(up)) {
+      if (!statSync(up).isDirectory()) throw new UsageError(`-o ${shown}: ${relative(process.cwd(), up)} is an existing file, not a folder`);
+      break;
+    }
+    if (dirname(up) === up) break;
+  }
   if (inputs.roots.has(realOut)) throw new UsageError(`-o ${shown} is an input folder: it would overwrite the inputs; choose another folder`);
   if (inputs.reals.has(realOut)) throw new UsageError(`-o ${shown} is an input file; it would overwrite the input`);
   const targets = [...inputs.files.flatMap((f) => [f.label, weightsLabel(f.label)]), MANIFEST, RUNTIME];
