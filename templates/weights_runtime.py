@@ -730,6 +730,12 @@ def _apply_transforms(array, transforms):
                 )
             order = np.arange(n).reshape(shape).transpose(axes).ravel()
             array = array[order]
+        elif op == "reshape":
+            # Row-major, as numpy reshapes: a depthwise kernel's (in, multiplier) become one axis.
+            shape = tuple(t[1])
+            if int(np.prod(shape)) != array.size:
+                raise ValueError(f"reshape to {shape} does not fit shape {array.shape}")
+            array = array.reshape(shape)
         else:
             raise ValueError(f"unknown transform {op!r}")
     return array

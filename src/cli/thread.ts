@@ -5,7 +5,11 @@ import { compileFile, makeResolver, type FileOptions, type InputFile } from "./c
 
 const { files, options } = workerData as { files: InputFile[]; options: FileOptions };
 const resolver = makeResolver(files);
+// For tests of the crash path only: the file with this label aborts the whole process, as V8 does on
+// some out-of-memory paths (test/isolation.test.ts).
+const abortOn = process.env.KERAS2TORCH_TEST_ABORT_ON;
 parentPort!.on("message", (index: number) => {
+  if (abortOn !== undefined && files[index]!.label === abortOn) process.abort();
   parentPort!.postMessage([index, compileFile(files[index]!, resolver, options)]);
 });
 parentPort!.postMessage("ready");

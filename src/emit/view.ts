@@ -102,7 +102,11 @@ function sortedRows(model: TorchModel): TensorMapping[] {
 
 function tensorRow(row: TensorMapping): string {
   const transforms = row.transforms.map((t) =>
-    t.op === "transpose" ? `("transpose", ${pyLiteral(t.axes)})` : `("permute_rows", ${pyLiteral(t.shape)}, ${pyLiteral(t.axes)})`,
+    t.op === "transpose"
+      ? `("transpose", ${pyLiteral(t.axes)})`
+      : t.op === "reshape"
+        ? `("reshape", ${pyLiteral(t.shape)})`
+        : `("permute_rows", ${pyLiteral(t.shape)}, ${pyLiteral(t.axes)})`,
   );
   const transformList = `(${transforms.join(", ")}${transforms.length === 1 ? "," : ""})`;
   return `(${[JSON.stringify(row.key), JSON.stringify(row.keras3Path), JSON.stringify(row.legacyLayer), row.legacyIndex, pyLiteral(row.kerasShape), transformList].join(", ")})`;

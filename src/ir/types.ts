@@ -289,7 +289,9 @@ export type PyLiteral = number | string | boolean | null | PyLiteral[];
 /** One Keras variable of a layer moved into a PyTorch parameter or buffer. */
 export type WeightTransform =
   | { op: "transpose"; axes: number[] }
-  | { op: "permute_rows"; shape: number[]; axes: number[] };
+  | { op: "permute_rows"; shape: number[]; axes: number[] }
+  /** numpy's row-major reshape (a depthwise kernel's `(in, multiplier)` axes become PyTorch's one). */
+  | { op: "reshape"; shape: number[] };
 
 export interface WeightEntry {
   /** Position among the layer's own Keras variables (`vars/<i>`). */

@@ -9,14 +9,15 @@ import {
   ConfigError, bool, call, callModule, channelAxis, input, lit, num, shapeError, shapeOk, str, tuple, tupleN,
 } from "./util.js";
 
-const spatialRank = (kerasClass: string): number => (kerasClass === "Conv1D" ? 1 : 2);
+/** 1, 2 or 3 from the class name (`Conv3D`, `DepthwiseConv1D`, `Conv2DTranspose`...). */
+export const spatialRank = (kerasClass: string): number => Number(/([123])D/.exec(kerasClass)?.[1] ?? 2);
 
 /** Write `3` for `(3, 3)`, as people do. */
 export function intOrTuple(values: number[]): PyExpr {
   return values.every((v) => v === values[0]) ? lit(values[0]!) : tuple(values);
 }
 
-interface ConvGeometry {
+export interface ConvGeometry {
   n: number;
   axis: number;
   kernel: number[];
@@ -25,7 +26,7 @@ interface ConvGeometry {
   padding: string;
 }
 
-function geometry(layer: LayerDef): ConvGeometry {
+export function geometry(layer: LayerDef): ConvGeometry {
   const n = spatialRank(layer.kerasClass);
   const padding = str(layer, "padding").toLowerCase();
   if (!["valid", "same", "causal"].includes(padding)) throw new ConfigError(`unknown padding '${padding}'`);
@@ -50,7 +51,7 @@ export function spatialAxes(rank: number, axis: number): number[] {
   return Array.from({ length: rank }, (_, i) => i).filter((i) => i !== 0 && i !== channel);
 }
 
-function inferConvShape(layer: LayerDef, shape: Shape): ShapeResult {
+export function inferConvShape(layer: LayerDef, shape: Shape, channels?: number): ShapeResult {
   const g = geometry(layer);
   if (shape.length !== g.n + 2) return shapeError(`${layer.kerasClass} expects a rank-${g.n + 2} input, got rank ${shape.length}`);
   const out = [...shape];
@@ -62,15 +63,15 @@ function inferConvShape(layer: LayerDef, shape: Shape): ShapeResult {
         ? validOutput(size, g.kernel[i]!, g.strides[i]!, g.dilation[i]!)
         : sameOutput(size, g.strides[i]!);
   });
-  out[channel] = num(layer, "filters");
+  out[channel] = channels ?? num(layer, "filters");
   if (out.some((d) => d !== null && d <= 0)) return shapeError(`${layer.kerasClass} output would be empty: input ${JSON.stringify(shape)}`);
   return shapeOk(out);
 }
 
 export const convRule: LayerRule = {
   name: "conv",
-  kerasClasses: ["Conv1D", "Conv2D"],
-  summary: "`nn.Conv1d`/`nn.Conv2d` in NCHW; asymmetric 'same' gets an explicit `F.pad`, 'causal' a left pad",
+  kerasClasses: ["Conv1D", "Conv2D", "Conv3D"],
+  summary: "`nn.Conv1d`/`2d`/`3d` channels-first; asymmetric 'same' gets an explicit `F.pad`, 'causal' a left pad",
   signature: () => ({
     params: [
       { name: "filters", default: null },

@@ -2,7 +2,9 @@
 // checks that every rule's classes are used by a passing golden case; `test/rules.test.ts` checks the
 // registry and regenerates the supported-layers table in the docs from it.
 import { activationRule, leakyReluRule, reluRule, softmaxRule } from "./activations.js";
+import { convTransposeRule } from "./conv_transpose.js";
 import { convRule } from "./convolution.js";
+import { depthwiseConvRule, separableConvRule } from "./depthwise.js";
 import { dropoutRule, identityRule, inputRule, rescalingRule } from "./core.js";
 import { denseRule } from "./dense.js";
 import { arithmeticMergeRule, concatenateRule, elementwiseMergeRule } from "./merging.js";
@@ -41,6 +43,9 @@ export const RULES: readonly LayerRule[] = [
   croppingRule,
   upSampling1dRule,
   upSampling2dRule,
+  convTransposeRule,
+  depthwiseConvRule,
+  separableConvRule,
 ];
 
 /** Keras aliases that name the same class. */
@@ -55,6 +60,17 @@ export const CLASS_ALIASES: Record<string, string> = {
   GlobalMaxPool2D: "GlobalMaxPooling2D",
   Convolution1D: "Conv1D",
   Convolution2D: "Conv2D",
+  Convolution3D: "Conv3D",
+  Convolution2DTranspose: "Conv2DTranspose",
+  Convolution3DTranspose: "Conv3DTranspose",
+  Deconvolution2D: "Conv2DTranspose",
+  Deconvolution3D: "Conv3DTranspose",
+  SeparableConvolution1D: "SeparableConv1D",
+  SeparableConvolution2D: "SeparableConv2D",
+  MaxPool3D: "MaxPooling3D",
+  AvgPool3D: "AveragePooling3D",
+  GlobalAvgPool3D: "GlobalAveragePooling3D",
+  GlobalMaxPool3D: "GlobalMaxPooling3D",
 };
 
 const byClass = new Map<string, LayerRule>();
