@@ -164,6 +164,23 @@ describe("hostile files among normal ones", () => {
   });
 });
 
+describe("a crash", () => {
+  it("of the process compiling a file costs only that file; a replacement compiles the rest", () => {
+    const files: Record<string, string> = { "crash.py": model(1) };
+    for (let i = 0; i < 5; i++) files[`m${i}.py`] = model(i + 2);
+    tree("crashing", files);
+    // KERAS2TORCH_TEST_ABORT_ON makes the worker abort on that file, as V8 does on some out-of-memory paths.
+    for (const jobs of ["1", "2"]) {
+      const r = cli(["convert", "crashing", "-o", `out_crash_${jobs}`, "--jobs", jobs], { KERAS2TORCH_TEST_ABORT_ON: "crash.py" });
+      expect(r.status, r.stderr).toBe(1);
+      const m = manifestOf(`out_crash_${jobs}`);
+      expect(entryOf(m, "crash.py").diagnostics.map((d) => [d.severity, d.code, d.line, d.column])).toEqual([["error", "resource-limit", 1, 1]]);
+      for (let i = 0; i < 5; i++) expect(read(`out_crash_${jobs}/m${i}.py`)).toMatch(new RegExp(`nn\\.Linear\\(8, ${i + 2}\\)`));
+      expect(existsSync(join(work, `out_crash_${jobs}/crash.py`))).toBe(false);
+    }
+  });
+});
+
 describe("special files as arguments", () => {
   it("a FIFO given as the only input is refused at once (exit 2: nothing could be read)", () => {
     expect(mkfifo("pipe.py")).toBe(true);
