@@ -52,6 +52,8 @@ export function compileFile(file: InputFile, resolver: ModuleResolver & { textOf
     // A bug of ours on one file must not stop the others, nor show a stack trace.
     return { kind: "failed", message: capMessage(message), frame: makeFrame({ severity: "error", code: "internal-error", message: "", range: at(file.label) }, text) };
   }
+  // The weight mapping is in the weights script already; the main process does not need it.
+  result.mapping = {};
   result.diagnostics = capDiagnostics(result.diagnostics.map((d) => ({ ...d, message: capMessage(d.message) })));
   const frames = result.diagnostics.map((d) => {
     const source = d.range.file === file.label ? text : resolver.textOf(d.range.file);

@@ -1,4 +1,4 @@
-// Pooling: MaxPooling1D/2D, AveragePooling1D/2D and the global poolings, channels-first.
+// Pooling: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D and the global poolings, channels-first.
 // Keras 'same' max pooling pads with -inf; 'same' average pooling leaves padded cells out of the mean.
 import { channelsFirst, identity, torchDim } from "../ir/layout.js";
 import type { LayerDef, PyExpr, Shape } from "../ir/types.js";
@@ -12,6 +12,8 @@ const POOLS: Record<string, { n: number; max: boolean }> = {
   MaxPooling2D: { n: 2, max: true },
   AveragePooling1D: { n: 1, max: false },
   AveragePooling2D: { n: 2, max: false },
+  MaxPooling3D: { n: 3, max: true },
+  AveragePooling3D: { n: 3, max: false },
 };
 
 interface PoolGeometry {
@@ -118,6 +120,8 @@ const GLOBAL_POOLS: Record<string, { n: number; max: boolean }> = {
   GlobalAveragePooling2D: { n: 2, max: false },
   GlobalMaxPooling1D: { n: 1, max: true },
   GlobalMaxPooling2D: { n: 2, max: true },
+  GlobalAveragePooling3D: { n: 3, max: false },
+  GlobalMaxPooling3D: { n: 3, max: true },
 };
 
 export const globalPoolingRule: LayerRule = {
