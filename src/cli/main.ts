@@ -194,7 +194,7 @@ function gatherInputs(args: string[], out: string): Inputs {
     if (stats.isDirectory()) {
       const root = realpathSync(path);
       inputs.roots.add(root);
-      walk(inputs, root, out);
+      walk(inputs, path, root, out);
     } else classify(inputs, path, basename(path), stats);
   }
   return inputs;
@@ -436,9 +436,10 @@ const SKIPPED_DIRS = new Set(["__pycache__", "node_modules", "site-packages"]);
  * virtualenvs and the output folder. A symbolic link is followed only when it stays inside `root` and
  * does not lead back to a folder being walked; otherwise it gets a refused entry, like a FIFO or a device.
  */
-function walk(inputs: Inputs, root: string, outDir: string): void {
+function walk(inputs: Inputs, given: string, root: string, outDir: string): void {
   const refuse = (path: string, code: DiagnosticCode, message: string) => inputs.refused.push({ real: path, label: labelOf(path), code, message });
-  const labelOf = (path: string) => relative(root, path).split(sep).join("/");
+  // Paths are walked as given (so they print as the user named them); links are judged by real paths.
+  const labelOf = (path: string) => relative(given, path).split(sep).join("/");
   const wanted = (name: string) => name.endsWith(".py") || SAVED.test(name);
   const visit = (dir: string, ancestors: Set<string>) => {
     let items;
@@ -468,7 +469,7 @@ function walk(inputs: Inputs, root: string, outDir: string): void {
           continue;
         }
         if (stats.isDirectory() && ancestors.has(real)) {
-          refuse(path, "unreadable-input", `it is a symbolic link loop (it leads back to \`${labelOf(real) || "."}\`); it is not followed`);
+          refuse(path, "unreadable-input", `it is a symbolic link loop (it leads back to \`${relative(root, real).split(sep).join("/") || "."}\`); it is not followed`);
           continue;
         }
       } else if (item.isDirectory()) {
@@ -487,7 +488,7 @@ function walk(inputs: Inputs, root: string, outDir: string): void {
       } else if (wanted(item.name)) classify(inputs, path, labelOf(path), stats);
     }
   };
-  visit(root, new Set([root]));
+  visit(given, new Set([root]));
 }
 
 /** Writes `OUT/label` atomically, never through a symbolic link: a temporary file, then a rename. */
