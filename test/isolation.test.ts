@@ -253,6 +253,22 @@ describe("-o is never an input, nor a way out", () => {
   });
 });
 
+describe("an output that cannot be written", () => {
+  it("is an error on its file; the other files are written and no temporary file is left", () => {
+    tree("src_blocked", { "a.py": model(2), "b.py": model(3) });
+    mkdirSync(join(work, "out_blocked/a.py"), { recursive: true });
+    const r = cli(["convert", "src_blocked", "-o", "out_blocked"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).not.toMatch(STACK);
+    const a = entryOf(manifestOf("out_blocked"), "a.py");
+    expect(a.diagnostics.map((d) => [d.severity, d.code, d.line])).toEqual([["error", "internal-error", 1]]);
+    expect(a.diagnostics[0]!.message).toMatch(/cannot write its output/);
+    expect(a.module).toBeUndefined();
+    expect(read("out_blocked/b.py")).toMatch(/nn\.Linear\(8, 3\)/);
+    expect(listFiles(join(work, "out_blocked")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+});
+
 describe("diagnostics stay bounded", () => {
   it("lists at most 100 diagnostics per file, then one that counts the rest", () => {
     const lines = ["import keras", "from keras import layers", "inputs = keras.Input(shape=(8,))", "x = inputs"];

@@ -29,7 +29,9 @@ export type FileOutcome =
   | { kind: "unreadable"; message: string }
   /** A resource limit: the file's size, or memory, time or stack while compiling it. `read`: the file was read. */
   | { kind: "limit"; message: string; read: boolean }
-  | { kind: "failed"; message: string; frame: Frame | null };
+  | { kind: "failed"; message: string; frame: Frame | null }
+  /** Compiled, but its files could not be written (set by the main process). */
+  | { kind: "unwritable"; message: string };
 
 const at = (file: string) => ({ file, line: 1, column: 1, endLine: 1, endColumn: 1 });
 

@@ -317,7 +317,12 @@ async function convert(args: string[], out: string, options: ConvertOptions): Pr
   await compileAll(files, todo, { entry: options.entry, ioLayout: options.ioLayout, inputShapes: options.inputShapes }, options.jobs ?? defaultJobs(todo.length), (i, outcome) => {
     if (outcome.kind === "compiled") {
       written[i] = outcome.result.files.map((f) => f.path);
-      for (const f of outcome.result.files) writeInside(realOut, f.path, f.text);
+      try {
+        for (const f of outcome.result.files) writeInside(realOut, f.path, f.text);
+      } catch (error) {
+        outcomes[i] = { kind: "unwritable", message: `cannot write its output: ${(error as Error).message}` };
+        return;
+      }
       outcome.result.files = [];
     }
     outcomes[i] = outcome;
@@ -346,6 +351,11 @@ async function convert(args: string[], out: string, options: ConvertOptions): Pr
     const outcome = outcomes[i]!;
     if (outcome.kind === "unreadable") {
       add({ severity: "error", code: "unreadable-input", message: outcome.message, range: at(file.label) }, null);
+      continue;
+    }
+    if (outcome.kind === "unwritable") {
+      readable++;
+      add({ severity: "error", code: "internal-error", message: outcome.message, range: at(file.label) }, null);
       continue;
     }
     if (outcome.kind === "limit") {
@@ -507,5 +517,10 @@ function writeInside(realOut: string, label: string, text: string): void {
       unlinkSync(temp);
     }
   }
-  renameSync(temp, path);
+  try {
+    renameSync(temp, path);
+  } catch (error) {
+    unlinkSync(temp);
+    throw error;
+  }
 }
