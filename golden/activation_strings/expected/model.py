@@ -41,7 +41,6 @@ class Model(nn.Module):
         act_softmax = F.softmax(x, dim=-1)  # model.py:28
         act_softplus = F.softplus(x)  # model.py:28
         act_softsign = F.softsign(x)  # model.py:28
-        x = x  # model.py:28
         x = torch.cat(
             [
                 act_relu,
