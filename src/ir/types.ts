@@ -323,7 +323,7 @@ export interface ModuleCtor {
 // The PyTorch plan of one model: what the templates lay out.
 
 /** Functions the generated module defines itself (templates/helpers/<name>.py), when its code calls them. */
-export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm"] as const;
+export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU"] as const;
 export type HelperName = (typeof HELPERS)[number];
 
 /** What each helper's source calls, so that the module imports exactly what it uses. */
@@ -332,6 +332,7 @@ export const HELPER_CALLS: Record<HelperName, string[]> = {
   avg_pool_same: ["torch.ones_like", "F.avg_pool2d", "F.pad"],
   pad_same: ["F.pad"],
   channels_first_layer_norm: ["torch.rsqrt"],
+  KerasPReLU: ["torch.zeros", "F.relu"],
 };
 
 export interface TorchSubmodule {

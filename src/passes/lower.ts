@@ -205,6 +205,8 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
           attr = attrs.claim(pythonIdentifier(layer.name));
           moduleOf.set(`l${layer.id}`, attr);
           submodules.push({ attr, ctor: lowering.module, kerasName: layer.name, kerasClass: layer.kerasClass, file: layer.range.file, line: layer.range.line, frozen: lowering.frozen ?? [] });
+          // A helper class as the constructor (KerasPReLU) is emitted like a helper function.
+          calls.add(lowering.module.ctor);
           const path = paths.get(`l${layer.id}`)!;
           for (const w of lowering.weights) {
             tensors.push({

@@ -3,7 +3,7 @@
 import { torchDim } from "../ir/layout.js";
 import type { Layout, PyExpr } from "../ir/types.js";
 import type { LayerRule, LowerResult } from "./types.js";
-import { ConfigError, call, floatLit, input, lit, num, optNum, shapeOk } from "./util.js";
+import { ConfigError, call, callModule, floatLit, input, lit, num, optNum, shapeOk } from "./util.js";
 
 /** Keras activation names (and aliases) this compiler can translate. */
 export const ACTIVATIONS = [
@@ -191,6 +191,63 @@ export const leakyReluRule: LayerRule = {
   signature: () => ({ params: [{ name: "negative_slope", default: 0.3, aliases: ["alpha"] }] }),
   ...elementwise,
   lower: ({ layer }) => functional(call("F.leaky_relu", [input()], [["negative_slope", floatLit(num(layer, "negative_slope"))]])),
+};
+
+export const eluRule: LayerRule = {
+  name: "elu",
+  kerasClasses: ["ELU"],
+  summary: "`F.elu` with Keras' `alpha`",
+  signature: () => ({ params: [{ name: "alpha", default: 1.0 }] }),
+  ...elementwise,
+  lower: ({ layer }) => {
+    const alpha = num(layer, "alpha");
+    return functional(alpha === 1 ? call("F.elu", [input()]) : call("F.elu", [input()], [["alpha", floatLit(alpha)]]));
+  },
+};
+
+/**
+ * Keras' PReLU learns one slope per element of the input (`shared_axes` share it along those axes).
+ * `nn.PReLU` holds one slope per channel at most, so it serves only that case on a channels-first
+ * tensor; otherwise the `KerasPReLU` helper holds the slopes in the tensor's own layout.
+ */
+export const preluRule: LayerRule = {
+  name: "prelu",
+  kerasClasses: ["PReLU"],
+  summary: "`nn.PReLU(C)` when the slopes are per channel; otherwise the `KerasPReLU` helper (one slope per element)",
+  signature: () => ({ params: [{ name: "shared_axes", default: null }] }),
+  ...elementwise,
+  lower: ({ layer, inputShapes, inputLayouts }) => {
+    const shape = inputShapes[0]!;
+    const rank = shape.length;
+    const shared = layer.config.shared_axes === null ? [] : Array.isArray(layer.config.shared_axes) ? (layer.config.shared_axes as number[]) : [layer.config.shared_axes as number];
+    const alphaShape = shape.slice(1).map((d, i) => (shared.includes(i + 1) ? 1 : d));
+    if (alphaShape.some((d) => d === null)) throw new ConfigError("PReLU needs known sizes on the axes it does not share");
+    const dims = alphaShape as number[];
+    const layout = inputLayouts[0]!;
+    if (layout.kind !== "perm") throw new ConfigError("PReLU on a flattened channels-first tensor is not supported");
+    // The slopes in the tensor's layout: Keras' (H, W, C) becomes (C, H, W) under NCHW.
+    const inner = layout.perm.slice(1).map((p) => p - 1);
+    const torchDims = inner.map((p) => dims[p]!);
+    const transforms = inner.every((p, i) => p === i) ? [] : [{ op: "transpose" as const, axes: inner }];
+    const weights = [{ kerasIndex: 0, kerasName: "alpha", kerasShape: dims, param: "alpha", transforms }];
+    const perChannel = rank >= 3 && torchDims.slice(1).every((d) => d === 1) && torchDim(layout, rank - 1, rank) === 1;
+    if (perChannel) {
+      return {
+        ok: true,
+        lowering: {
+          module: { ctor: "nn.PReLU", args: [lit(torchDims[0]!)], kwargs: [] },
+          forward: callModule(input()),
+          // nn.PReLU's weight is (C,): the Keras (1, 1, C) slopes reshape to it.
+          weights: [{ kerasIndex: 0, kerasName: "alpha", kerasShape: dims, param: "weight", transforms: [{ op: "reshape", shape: [torchDims[0]!] }] }],
+          constants: [],
+        },
+      };
+    }
+    return {
+      ok: true,
+      lowering: { module: { ctor: "KerasPReLU", args: [{ k: "tuple", items: torchDims.map((d) => lit(d)) }], kwargs: [] }, forward: callModule(input()), weights, constants: [] },
+    };
+  },
 };
 
 export const softmaxRule: LayerRule = {

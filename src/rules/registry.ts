@@ -1,7 +1,7 @@
 // The explicit rule registry. Adding a layer family = adding its module here. `test/golden.test.ts`
 // checks that every rule's classes are used by a passing golden case; `test/rules.test.ts` checks the
 // registry and regenerates the supported-layers table in the docs from it.
-import { activationRule, leakyReluRule, reluRule, softmaxRule } from "./activations.js";
+import { activationRule, eluRule, leakyReluRule, preluRule, reluRule, softmaxRule } from "./activations.js";
 import { convTransposeRule } from "./conv_transpose.js";
 import { convRule } from "./convolution.js";
 import { depthwiseConvRule, separableConvRule } from "./depthwise.js";
@@ -46,6 +46,8 @@ export const RULES: readonly LayerRule[] = [
   convTransposeRule,
   depthwiseConvRule,
   separableConvRule,
+  eluRule,
+  preluRule,
 ];
 
 /** Keras aliases that name the same class. */
