@@ -60,7 +60,10 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
         if (result.report) diagnostics.push({ severity: "error", code: result.code, message: result.message, range: node.range });
         throw new Untranslatable(`${result.message} (${node.range.file}:${node.range.line})`);
       }
-      if (!layerLowerings.has(result.layer.id)) layerLowerings.set(result.layer.id, result.lowering);
+      if (!layerLowerings.has(result.layer.id)) {
+        layerLowerings.set(result.layer.id, result.lowering);
+        if (result.lowering.warning) diagnostics.push({ severity: "warning", code: "training-only", message: `${result.layer.kerasClass} \`${result.layer.name}\`: ${result.lowering.warning}`, range: node.range });
+      }
       kerasClasses.add(result.layer.kerasClass);
       if (result.lowering.module && !e.callee) throw new Untranslatable(`${result.layer.kerasClass} \`${result.layer.name}\` is created inside \`call\`; create it in \`__init__\` so that its weights have a home (${node.range.file}:${node.range.line})`);
       return substitute(result.lowering.forward, operands, e.callee ? resolve(e.callee) : null);

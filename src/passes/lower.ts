@@ -198,6 +198,7 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
       const { layer } = result;
       lowering = result.lowering;
       kerasClasses.add(layer.kerasClass);
+      if (lowering.warning) diagnostics.push({ severity: "warning", code: "training-only", message: `${layer.kerasClass} \`${layer.name}\`: ${lowering.warning}`, range: node.range });
       if (lowering.module) {
         attr = moduleOf.get(`l${layer.id}`) ?? null;
         if (!attr) {

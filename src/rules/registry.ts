@@ -7,6 +7,7 @@ import { convRule } from "./convolution.js";
 import { depthwiseConvRule, separableConvRule } from "./depthwise.js";
 import { dropoutRule, identityRule, inputRule, rescalingRule } from "./core.js";
 import { denseRule } from "./dense.js";
+import { alphaDropoutRule, augmentationRule, gaussianDropoutRule, gaussianNoiseRule, spatialDropoutRule } from "./noise.js";
 import { arithmeticMergeRule, concatenateRule, elementwiseMergeRule } from "./merging.js";
 import { batchNormRule, groupNormRule, layerNormRule, unitNormRule } from "./normalization.js";
 import { globalPoolingRule, poolingRule } from "./pooling.js";
@@ -48,6 +49,11 @@ export const RULES: readonly LayerRule[] = [
   separableConvRule,
   eluRule,
   preluRule,
+  spatialDropoutRule,
+  gaussianNoiseRule,
+  gaussianDropoutRule,
+  alphaDropoutRule,
+  augmentationRule,
 ];
 
 /** Keras aliases that name the same class. */

@@ -60,6 +60,8 @@ export interface Lowering {
   constants: ConstantEntry[];
   /** Parameters that stand in for a Keras tensor that does not exist and must not train. */
   frozen?: string[];
+  /** Something the reviewer must know about the translation (an augmentation left out in training). */
+  warning?: string;
 }
 
 export type LowerResult = { ok: true; lowering: Lowering } | { ok: false; message: string };
