@@ -9,6 +9,8 @@ import { ConfigError, call, callModule, floatLit, input, lit, num, optNum, shape
 export const ACTIVATIONS = [
   "linear", "relu", "relu6", "elu", "selu", "gelu", "sigmoid", "hard_sigmoid", "silu", "swish", "tanh",
   "softmax", "log_softmax", "softplus", "softsign", "leaky_relu", "hard_silu", "hard_swish", "mish", "exponential",
+  "celu", "glu", "hard_shrink", "hard_tanh", "log_sigmoid", "soft_shrink", "sparse_plus", "sparse_sigmoid", "squareplus",
+  "tanh_shrink",
 ] as const;
 
 export interface ActivationSpec {
@@ -25,6 +27,11 @@ export const ACTIVATION_ARGS: Record<string, string[]> = {
   leaky_relu: ["negative_slope"],
   softmax: ["axis"],
   log_softmax: ["axis"],
+  celu: ["alpha"],
+  glu: ["axis"],
+  hard_shrink: ["threshold"],
+  soft_shrink: ["threshold"],
+  squareplus: ["b"],
 };
 
 /** Parse a config value (`'relu'`, `null`, `{name, ...arguments}`) into an activation spec. */
@@ -111,6 +118,42 @@ export function applyActivation(x: PyExpr, spec: ActivationSpec, layout: Layout,
       return call("torch.tanh", [x]);
     case "exponential":
       return call("torch.exp", [x]);
+    case "celu": {
+      const alpha = numberArg(spec, "alpha", 1)!;
+      return alpha === 1 ? F("celu") : F("celu", [["alpha", floatLit(alpha)]]);
+    }
+    case "glu": {
+      // The first half times the sigmoid of the second, split on `axis` (remapped under NCHW).
+      const axis = spec.args.axis ?? -1;
+      if (typeof axis !== "number") throw new ConfigError("glu over several axes is not supported");
+      const dim = softmaxDim(axis, layout, rank);
+      return dim === -1 ? F("glu") : F("glu", [["dim", lit(dim)]]);
+    }
+    case "hard_shrink":
+      return F("hardshrink", [["lambd", floatLit(numberArg(spec, "threshold", 0.5)!)]]);
+    case "soft_shrink":
+      return F("softshrink", [["lambd", floatLit(numberArg(spec, "threshold", 0.5)!)]]);
+    case "hard_tanh":
+      return F("hardtanh");
+    case "log_sigmoid":
+      return F("logsigmoid");
+    case "tanh_shrink":
+      return F("tanhshrink");
+    case "sparse_sigmoid":
+      // 0 below -1, 1 above 1, (x + 1) / 2 between: a clamp.
+      return { k: "call", fn: { k: "attr", obj: { k: "binop", op: "/", left: { k: "binop", op: "+", left: x, right: floatLit(1) }, right: floatLit(2) }, name: "clamp" }, args: [floatLit(0), floatLit(1)] };
+    case "sparse_plus": {
+      // 0 below -1, x above 1, (x + 1)^2 / 4 between.
+      const quadratic: PyExpr = { k: "binop", op: "/", left: { k: "binop", op: "**", left: { k: "binop", op: "+", left: x, right: floatLit(1) }, right: lit(2) }, right: floatLit(4) };
+      const upper = call("torch.where", [{ k: "compare", op: ">=", left: x, right: floatLit(1) }, x, quadratic]);
+      return call("torch.where", [{ k: "compare", op: "<=", left: x, right: floatLit(-1) }, call("torch.zeros_like", [x]), upper]);
+    }
+    case "squareplus": {
+      // (x + sqrt(x^2 + b)) / 2
+      const b = numberArg(spec, "b", 4)!;
+      const root = call("torch.sqrt", [{ k: "binop", op: "+", left: call("torch.square", [x]), right: floatLit(b) }]);
+      return { k: "binop", op: "/", left: { k: "binop", op: "+", left: x, right: root }, right: floatLit(2) };
+    }
     case "softplus":
       return F("softplus");
     case "softsign":
