@@ -158,10 +158,18 @@ export class GraphBuilder {
     };
   }
 
+  /** Where each reported diagnostic's key was pushed (see `report`). */
+  private readonly reported = new Map<string, number>();
+
   report(severity: Diagnostic["severity"], code: DiagnosticCode, message: string, range: SourceRange): void {
-    const key = `${code}:${range.file}:${range.line}:${range.column}:${message}`;
-    if (this.program.diagnostics.some((d) => `${d.code}:${d.range.file}:${d.range.line}:${d.range.column}:${d.message}` === key)) return;
-    this.program.diagnostics.push({ severity, code, message, range });
+    // Deduplicated through an index, not a scan of every diagnostic (thousands of them must stay linear).
+    // A rollback truncates the list: an index past its end, or to another diagnostic, is stale.
+    const key = diagnosticKey({ code, message, range });
+    const at = this.reported.get(key);
+    const diagnostics = this.program.diagnostics;
+    if (at !== undefined && at < diagnostics.length && diagnosticKey(diagnostics[at]!) === key) return;
+    this.reported.set(key, diagnostics.length);
+    diagnostics.push({ severity, code, message, range });
   }
 
   /** Keras' per-session unique names: `dense`, `dense_1`, ... */
@@ -604,4 +612,8 @@ export class GraphBuilder {
     this.modelOrder.push(id);
     return id;
   }
+}
+
+function diagnosticKey(d: Pick<Diagnostic, "code" | "message" | "range">): string {
+  return `${d.code}:${d.range.file}:${d.range.line}:${d.range.column}:${d.message}`;
 }

@@ -11,8 +11,8 @@ import { alphaDropoutRule, augmentationRule, gaussianDropoutRule, gaussianNoiseR
 import { arithmeticMergeRule, concatenateRule, elementwiseMergeRule } from "./merging.js";
 import { batchNormRule, groupNormRule, layerNormRule, unitNormRule } from "./normalization.js";
 import { globalPoolingRule, poolingRule } from "./pooling.js";
-import { croppingRule, flattenRule, permuteRule, repeatVectorRule, reshapeRule, zeroPadding1dRule, zeroPadding2dRule } from "./reshaping.js";
-import { upSampling1dRule, upSampling2dRule } from "./resizing.js";
+import { croppingRule, flattenRule, permuteRule, repeatVectorRule, reshapeRule, zeroPadding1dRule, zeroPadding2dRule, zeroPadding3dRule } from "./reshaping.js";
+import { upSampling1dRule, upSampling2dRule, upSampling3dRule } from "./resizing.js";
 import type { LayerRule } from "./types.js";
 
 export const RULES: readonly LayerRule[] = [
@@ -44,6 +44,8 @@ export const RULES: readonly LayerRule[] = [
   croppingRule,
   upSampling1dRule,
   upSampling2dRule,
+  upSampling3dRule,
+  zeroPadding3dRule,
   convTransposeRule,
   depthwiseConvRule,
   separableConvRule,

@@ -207,11 +207,11 @@ export const zeroPadding1dRule: LayerRule = {
 
 export const croppingRule: LayerRule = {
   name: "cropping",
-  kerasClasses: ["Cropping1D", "Cropping2D"],
+  kerasClasses: ["Cropping1D", "Cropping2D", "Cropping3D"],
   summary: "a slice of the spatial dims of the channels-first tensor (`x[:, :, 1:-1, 2:]`)",
-  signature: (cls) => ({ params: [{ name: "cropping", default: cls === "Cropping1D" ? [1, 1] : [[0, 0], [0, 0]] }, { name: "data_format", default: null }] }),
+  signature: (cls) => ({ params: [{ name: "cropping", default: cls === "Cropping1D" ? [1, 1] : cls === "Cropping2D" ? [[0, 0], [0, 0]] : [[1, 1], [1, 1], [1, 1]] }, { name: "data_format", default: null }] }),
   inferShape: ({ layer, inputs }) => {
-    const n = layer.kerasClass === "Cropping1D" ? 1 : 2;
+    const n = Number(/([123])D/.exec(layer.kerasClass)![1]);
     const shape = inputs[0]!;
     if (shape.length !== n + 2) return shapeError(`${layer.kerasClass} expects a rank-${n + 2} input, got rank ${shape.length}`);
     const crops = pairs(layer.config.cropping, n, "cropping");
@@ -229,10 +229,33 @@ export const croppingRule: LayerRule = {
     return { inputs: [cf], outputs: [cf] };
   },
   lower: ({ layer }) => {
-    const n = layer.kerasClass === "Cropping1D" ? 1 : 2;
+    const n = Number(/([123])D/.exec(layer.kerasClass)![1]);
     const crops = pairs(layer.config.cropping, n, "cropping");
     const all: PyExpr = { k: "slice", start: null, stop: null, step: null };
     const items: PyExpr[] = [all, all, ...crops.map(([a, b]): PyExpr => ({ k: "slice", start: a ? lit(a) : null, stop: b ? lit(-b) : null, step: null }))];
     return { ok: true, lowering: { forward: { k: "subscript", obj: input(), index: { k: "tuple", items } }, weights: [], constants: [] } };
+  },
+};
+
+export const zeroPadding3dRule: LayerRule = {
+  name: "zero_padding3d",
+  kerasClasses: ["ZeroPadding3D"],
+  summary: "`nn.ZeroPad3d((left, right, top, bottom, front, back))` on the channels-first tensor",
+  signature: () => ({ params: [{ name: "padding", default: 1 }, { name: "data_format", default: null }] }),
+  inferShape: ({ layer, inputs }) => {
+    const shape = inputs[0]!;
+    if (shape.length !== 5) return shapeError(`ZeroPadding3D expects a rank-5 input, got rank ${shape.length}`);
+    const pads = pairs(layer.config.padding, 3, "padding");
+    const out = [...shape];
+    spatialAxes(layer, 3).forEach((axis, i) => (out[axis] = shape[axis] === null ? null : shape[axis]! + pads[i]![0] + pads[i]![1]));
+    return shapeOk(out);
+  },
+  layout: ({ layer }) => ({ inputs: [channelsFirst(5, channelAxis(layer))], outputs: [channelsFirst(5, channelAxis(layer))] }),
+  lower: ({ layer }) => {
+    const pads = pairs(layer.config.padding, 3, "padding");
+    // nn.ZeroPad3d takes the last dim first.
+    const order = [...pads].reverse().flat();
+    const same = order.every((p) => p === order[0]);
+    return { ok: true, lowering: { module: { ctor: "nn.ZeroPad3d", args: [same ? lit(order[0]!) : tuple(order)], kwargs: [] }, forward: callModule(input()), weights: [], constants: [] } };
   },
 };

@@ -1,4 +1,4 @@
-// UpSampling1D and UpSampling2D. Keras repeats values (nearest) exactly as an integer nearest upsample
+// UpSampling1D, UpSampling2D and UpSampling3D. Keras repeats values (nearest) exactly as an integer nearest upsample
 // does; its bilinear resize uses half-pixel centres, which is PyTorch's `align_corners=False`.
 import { channelsFirst, torchDim } from "../ir/layout.js";
 import type { LayerRule } from "./types.js";
@@ -51,5 +51,27 @@ export const upSampling2dRule: LayerRule = {
     const kwargs: [string, ReturnType<typeof lit>][] = [["scale_factor", scale], ["mode", lit(mode)]];
     if (mode === "bilinear") kwargs.push(["align_corners", lit(false)]);
     return { ok: true, lowering: { module: { ctor: "nn.Upsample", args: [], kwargs }, forward: callModule(input()), weights: [], constants: [] } };
+  },
+};
+
+export const upSampling3dRule: LayerRule = {
+  name: "up_sampling3d",
+  kerasClasses: ["UpSampling3D"],
+  summary: "`nn.Upsample(scale_factor, mode='nearest')` on the channels-first volume (Keras repeats values)",
+  signature: () => ({ params: [{ name: "size", default: [2, 2, 2] }, { name: "data_format", default: null }] }),
+  inferShape: ({ layer, inputs }) => {
+    const shape = inputs[0]!;
+    if (shape.length !== 5) return shapeError(`UpSampling3D expects a rank-5 input, got rank ${shape.length}`);
+    const size = tupleN(layer, "size", 3);
+    const first = channelAxis(layer) === 1 ? 2 : 1;
+    const out = [...shape];
+    size.forEach((s, i) => (out[first + i] = shape[first + i] === null ? null : shape[first + i]! * s));
+    return shapeOk(out);
+  },
+  layout: ({ layer }) => ({ inputs: [channelsFirst(5, channelAxis(layer))], outputs: [channelsFirst(5, channelAxis(layer))] }),
+  lower: ({ layer }) => {
+    const size = tupleN(layer, "size", 3);
+    const scale = size.every((s) => s === size[0]) ? floatLit(size[0]!) : { k: "tuple" as const, items: size.map((s) => floatLit(s)) };
+    return { ok: true, lowering: { module: { ctor: "nn.Upsample", args: [], kwargs: [["scale_factor", scale], ["mode", lit("nearest")]] }, forward: callModule(input()), weights: [], constants: [] } };
   },
 };
