@@ -129,3 +129,50 @@ export const elementwiseMergeRule: LayerRule = {
     return { ok: true, lowering: { forward, weights: [], constants: [] } };
   },
 };
+
+/** Dot's `axes` for two inputs of these ranks, non-negative. */
+function dotAxes(value: unknown, ranks: [number, number]): [number, number] {
+  const pair = typeof value === "number" ? [value, value] : Array.isArray(value) && value.length === 2 ? value : null;
+  if (!pair || !pair.every((a) => typeof a === "number")) throw new ConfigError("`axes` must be an int or a pair of ints");
+  const [a, b] = (pair as number[]).map((ax, i) => (ax < 0 ? ax + ranks[i]! : ax));
+  if (a! <= 0 || b! <= 0 || a! >= ranks[0] || b! >= ranks[1]) throw new ConfigError(`\`axes\` ${JSON.stringify(value)} must name non-batch axes`);
+  return [a!, b!];
+}
+
+/** The einsum equation of Keras' batch_dot: the batch axis shared, `axes` contracted. */
+function dotEquation(ranks: [number, number], [a, b]: [number, number]): { equation: string; rank: number } {
+  const letters = "ijklmnopqr";
+  let next = 0;
+  const x = Array.from({ length: ranks[0] }, (_, i) => (i === 0 ? "b" : letters[next++]!));
+  const y = Array.from({ length: ranks[1] }, (_, i) => (i === 0 ? "b" : i === b ? x[a]! : letters[next++]!));
+  const out = ["b", ...x.filter((_, i) => i !== 0 && i !== a), ...y.filter((_, i) => i !== 0 && i !== b)];
+  return { equation: `${x.join("")},${y.join("")}->${out.join("")}`, rank: out.length };
+}
+
+export const dotRule: LayerRule = {
+  name: "dot",
+  kerasClasses: ["Dot"],
+  summary: "`torch.einsum` over the contracted axes (Keras' batch dot); `normalize` L2-normalizes first",
+  signature: () => ({ params: [{ name: "axes", default: null }, { name: "normalize", default: false }] }),
+  inferShape: ({ layer, inputs }) => {
+    if (inputs.length !== 2) return shapeError("Dot needs exactly 2 inputs");
+    const [x, y] = inputs as [Shape, Shape];
+    const axes = dotAxes(layer.config.axes, [x.length, y.length]);
+    if (x[axes[0]] !== null && y[axes[1]] !== null && x[axes[0]] !== y[axes[1]]) return shapeError(`Dot: axis sizes ${x[axes[0]]} and ${y[axes[1]]} differ`);
+    const out = [x[0] ?? null, ...x.filter((_, i) => i !== 0 && i !== axes[0]), ...y.filter((_, i) => i !== 0 && i !== axes[1])];
+    // Keras keeps a (batch, 1) result for two vectors.
+    return shapeOk(out.length === 1 ? [out[0]!, 1] : out);
+  },
+  // The contraction is written for Keras' axis order.
+  layout: ({ inputShapes, outputShapes }) => ({ inputs: inputShapes.map((s) => identity(s.length)), outputs: [identity(outputShapes[0]!.length)] }),
+  lower: ({ layer, inputShapes }) => {
+    const ranks: [number, number] = [inputShapes[0]!.length, inputShapes[1]!.length];
+    const axes = dotAxes(layer.config.axes, ranks);
+    const normalize = layer.config.normalize === true;
+    const operand = (i: number, axis: number): PyExpr => (normalize ? call("F.normalize", [input(i)], [["dim", lit(axis === ranks[i]! - 1 ? -1 : axis)]]) : input(i));
+    const { equation, rank } = dotEquation(ranks, axes);
+    let forward = call("torch.einsum", [lit(equation), operand(0, axes[0]), operand(1, axes[1])]);
+    if (rank === 1) forward = { k: "call", fn: { k: "attr", obj: forward, name: "unsqueeze" }, args: [lit(1)] };
+    return { ok: true, lowering: { forward, weights: [], constants: [] } };
+  },
+};

@@ -8,7 +8,7 @@ import { depthwiseConvRule, separableConvRule } from "./depthwise.js";
 import { dropoutRule, identityRule, inputRule, rescalingRule } from "./core.js";
 import { denseRule } from "./dense.js";
 import { alphaDropoutRule, augmentationRule, gaussianDropoutRule, gaussianNoiseRule, spatialDropoutRule } from "./noise.js";
-import { arithmeticMergeRule, concatenateRule, elementwiseMergeRule } from "./merging.js";
+import { arithmeticMergeRule, concatenateRule, dotRule, elementwiseMergeRule } from "./merging.js";
 import { batchNormRule, groupNormRule, layerNormRule, unitNormRule } from "./normalization.js";
 import { globalPoolingRule, poolingRule } from "./pooling.js";
 import { croppingRule, flattenRule, permuteRule, repeatVectorRule, reshapeRule, zeroPadding1dRule, zeroPadding2dRule, zeroPadding3dRule } from "./reshaping.js";
@@ -33,6 +33,7 @@ export const RULES: readonly LayerRule[] = [
   arithmeticMergeRule,
   concatenateRule,
   elementwiseMergeRule,
+  dotRule,
   identityRule,
   rescalingRule,
   layerNormRule,
