@@ -90,10 +90,11 @@ export function weightsFileView(models: TorchModel[], primary: string, module: s
 
 /** Rows grouped by legacy layer, layers in Keras' `model.layers` order (the order fallback relies on it). */
 function sortedRows(model: TorchModel): TensorMapping[] {
+  const position = new Map(model.layerOrder.map((path, i) => [path, i] as [string, number]));
   const layerOrder = new Map<string, number>();
   for (const row of model.tensors) {
     const top = row.keras3Path.split("/").slice(0, 2).join("/");
-    if (!layerOrder.has(row.legacyLayer)) layerOrder.set(row.legacyLayer, model.layerOrder.indexOf(top));
+    if (!layerOrder.has(row.legacyLayer)) layerOrder.set(row.legacyLayer, position.get(top) ?? -1);
   }
   return [...model.tensors].sort(
     (a, b) => layerOrder.get(a.legacyLayer)! - layerOrder.get(b.legacyLayer)! || a.legacyIndex - b.legacyIndex,

@@ -119,6 +119,9 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
   nodes.forEach((node, i) => node.inputs.forEach((t) => lastUse.set(t, i)));
   model.outputs.forEach((t) => lastUse.set(t, Infinity));
 
+  /** The last use of any value each variable name has held (inputs included). */
+  const busyUntil = new Map<string, number>();
+  for (const [t, name] of varOf) busyUntil.set(name, Math.max(busyUntil.get(name) ?? -1, lastUse.get(t) ?? -1));
   const statements: ForwardStatement[] = [];
   const tensors: TensorMapping[] = [];
   const constants: ConstantMapping[] = [];
@@ -228,7 +231,7 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
 
     // Name the result `x` while `x` holds nothing still needed, so a chain reads `x = ...(x)`; a branch
     // beside it (a residual block) runs in `y`; values that live longer are named after their layer.
-    const free = (name: string) => ![...varOf.entries()].some(([tensor, held]) => held === name && (lastUse.get(tensor) ?? -1) > index);
+    const free = (name: string) => (busyUntil.get(name) ?? -1) <= index;
     const targets = node.outputs.map((t, i) => {
       // Several outputs read better under their layers' names: `return (price, category)`.
       const namedOutput = model.outputs.length > 1 && model.outputs.includes(t);
@@ -243,6 +246,8 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
           : undefined;
       const name = chain ?? variables.claim(pythonIdentifier(nodeName(program, node)));
       varOf.set(t, name);
+      // A name is free again once every value it held has had its last use.
+      busyUntil.set(name, Math.max(busyUntil.get(name) ?? -1, lastUse.get(t) ?? -1));
       return name;
     });
     calledNames(value, calls);
