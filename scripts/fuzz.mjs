@@ -687,6 +687,7 @@ async function main(argv) {
   const started = Date.now();
   const dropSnapshot = snapshotCli();
   process.on("exit", dropSnapshot);
+  for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130)); // --summary has the batches done so far
   const sources = o.sample ? sampleSources(o.out) : loadSources();
   const known = new Map(loadReproducers(o.out).map((r) => [r.sidecar.signature, r.file]));
   const byInvariant = {};
