@@ -269,7 +269,15 @@ export class GraphBuilder {
   traceSubclass: ((modelId: number, inputs: number[], range: SourceRange) => void) | null = null;
 
   applyModel(modelId: number, inputs: number[], range: SourceRange): number[] {
-    if (this.isSubclass(modelId) && !this.program.models.get(modelId)!.subclass!.forward) this.traceSubclass?.(modelId, inputs, range);
+    if (this.isSubclass(modelId) && !this.program.models.get(modelId)!.subclass!.forward) {
+      this.traceSubclass?.(modelId, inputs, range);
+      if (!this.program.models.get(modelId)!.subclass!.forward) {
+        // Its `call` could not be translated (already reported): nothing downstream can be.
+        const node = this.newNode({ kind: "model", modelId }, inputs, [[]], range, "float32");
+        node.poisoned = true;
+        return node.outputs;
+      }
+    }
     const model = this.ensureBuilt(modelId, inputs.map((t) => this.tensor(t).shape));
     const op: NodeOp = { kind: "model", modelId };
     if (!model) {

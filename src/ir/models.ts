@@ -8,6 +8,9 @@ export function classOrder(program: Program): number[] {
   const visit = (modelId: number) => {
     if (seen.has(modelId)) return;
     seen.add(modelId);
+    // A subclass instance whose `call` could not be translated has no class; its callers raise.
+    const model = program.models.get(modelId)!;
+    if (model.kind === "subclass" && !model.subclass?.forward) return;
     for (const nodeId of program.models.get(modelId)!.nodes) {
       const op = program.nodes.get(nodeId)!.op;
       if (op.kind === "model") visit(op.modelId);

@@ -22,7 +22,8 @@ class Model(nn.Module):
         self.zero_padding3d = nn.ZeroPad3d(1)  # model.py:8
         self.up_sampling3d = nn.Upsample(scale_factor=(2.0, 1.0, 2.0), mode="nearest")  # model.py:9
         self.zero_padding3d_1 = nn.ZeroPad3d((1, 2, 1, 0, 0, 1))  # model.py:11
-        self.conv3d_1 = nn.Conv3d(3, 2, kernel_size=3)  # model.py:12
+        self.spatial_dropout3d = nn.Dropout3d(0.3)  # model.py:12
+        self.conv3d_1 = nn.Conv3d(3, 2, kernel_size=3)  # model.py:13
 
     def forward(self, x):
         x = self.conv3d(x)  # model.py:7
@@ -30,6 +31,7 @@ class Model(nn.Module):
         x = self.up_sampling3d(x)  # model.py:9
         x = x[:, :, 1:, :-1, 2:-1]  # model.py:10
         x = self.zero_padding3d_1(x)  # model.py:11
-        x = self.conv3d_1(x)  # model.py:12
-        x = x.mean(dim=(2, 3, 4))  # model.py:13
+        x = self.spatial_dropout3d(x)  # model.py:12
+        x = self.conv3d_1(x)  # model.py:13
+        x = x.mean(dim=(2, 3, 4))  # model.py:14
         return x
