@@ -49,7 +49,18 @@ import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNTIME = os.path.join(REPO, "templates", "weights_runtime.py")
-FIXTURES = "/work/shared/fixtures/keras-files"
+
+
+def _fixtures_dir():
+    """shared/fixtures/keras-files beside the repository (where CI puts it), else the workplace copy."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for candidate in (os.path.join(os.path.dirname(here), "shared", "fixtures", "keras-files"), "/work/shared/fixtures/keras-files"):
+        if os.path.isdir(candidate):
+            return candidate
+    return "/work/shared/fixtures/keras-files"
+
+
+FIXTURES = _fixtures_dir()
 SEED = 20240611
 CASE_TIMEOUT = 60  # seconds; a hang is a failure, never a blocked suite
 

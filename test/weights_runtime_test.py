@@ -34,6 +34,15 @@ TMP = tempfile.mkdtemp(prefix="k2t_weights_test_")
 PASSED, FAILED = [], []
 
 
+def _fixtures_dir():
+    """shared/fixtures/keras-files beside the repository (where CI puts it), else the workplace copy."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for candidate in (os.path.join(os.path.dirname(here), "shared", "fixtures", "keras-files"), "/work/shared/fixtures/keras-files"):
+        if os.path.isdir(candidate):
+            return candidate
+    return "/work/shared/fixtures/keras-files"
+
+
 def check(name, fn):
     try:
         fn()
@@ -491,7 +500,7 @@ def main():
 
     def real_windows_keras_zip():
         # Real TF 2.15 file with backslash paths and metrics/optimizer groups.
-        fixture = "/work/shared/fixtures/keras-files/tf2.15_conv1d_bn.keras"
+        fixture = os.path.join(_fixtures_dir(), "tf2.15_conv1d_bn.keras")
         if not os.path.exists(fixture):
             return
         rows, n = [], 0
@@ -519,7 +528,7 @@ def main():
     def real_keras2_weights_only():
         # Real Keras 2.1.5 save_weights file: names conv2d_1/dense_1/dense_2 and `:0`
         # suffixes, while a fresh Keras 3 session names the layers conv2d/dense/dense_1.
-        fixture = "/work/shared/fixtures/keras-files/k2.1.5_cnn_weights_only.h5"
+        fixture = os.path.join(_fixtures_dir(), "k2.1.5_cnn_weights_only.h5")
         if not os.path.exists(fixture):
             return
         rows = [
