@@ -1,12 +1,15 @@
 // Unit tests of the frontend through the library API: `compile(text, { path, entry, resolver })`.
 // They check what a user sees: manifest models, the generated module text and located diagnostics.
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compile, type CompileOptions, type CompileResult, type ManifestModel } from "../src/compile.js";
 import type { ModuleResolver } from "../src/frontend/evaluate.js";
 import { SourceFile } from "../src/frontend/parse.js";
 import type { Diagnostic } from "../src/ir/types.js";
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const run = (text: string, options: Partial<CompileOptions> = {}): CompileResult => compile(text, { path: "model.py", ...options });
 
 /** Python source from indented template text: strips the common indentation and the leading newline. */
@@ -859,6 +862,14 @@ describe("subclassed models: what is not translated is reported and raises", () 
     expect(r.diagnostics.find((d) => d.code === "training-only")?.message).toMatch(/`Net` defines `train_step`/);
     expect(moduleText(r)).not.toMatch(/train_step/);
     expect(moduleText(r)).toMatch(/return self\.d\(x\)/);
+  });
+});
+
+describe("subclassed models: classes", () => {
+  it("instances of one class that translate alike share one class, even with constructor parameters", () => {
+    const text = moduleText(run(readFileSync(join(ROOT, "golden", "subclass_block_loop", "src", "model.py"), "utf8")));
+    expect(text.match(/^class MLPBlock/gm)).toEqual(["class MLPBlock"]);
+    expect(text).toMatch(/nn\.ModuleList\(\[MLPBlock\(\), MLPBlock\(\), MLPBlock\(\)\]\)/);
   });
 });
 

@@ -199,6 +199,7 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
   const init: Stmt[] = [{ s: "expr", value: { k: "call", fn: attr(call("super", []), "__init__"), args: [] } }];
   // `__init__`'s parameters stay, with the values this instance was built with as defaults. The
   // class was compiled for exactly those values (sizes derived from them are constants), so any
+  // (The message names the Keras class, so that instances that translate alike still share one class.)
   // other value raises instead of building a different model silently.
   const initParams = (sub.initArgs ?? []).filter((a) => a.value !== undefined && a.name !== "name");
   const defaults = initParams.map((a) => a.value!);
@@ -209,7 +210,7 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
     init.push({
       s: "if",
       condition: { k: "compare", op: "!=", left: one ? names[0]! : { k: "tuple", items: names }, right: one ? defaults[0]! : { k: "tuple", items: defaults } },
-      then: [{ s: "raise", message: `${className} was compiled from the Keras source for ${shown}; run keras2torch convert again for other values` }],
+      then: [{ s: "raise", message: `${sub.className} was compiled from the Keras source for ${shown}; run keras2torch convert again for other values` }],
       otherwise: [],
     });
   }

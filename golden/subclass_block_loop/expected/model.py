@@ -30,50 +30,6 @@ class MLPBlock(nn.Module):
         return x + self.fc2(F.relu(self.fc1(x)))  # model.py:16
 
 
-class MLPBlock2(nn.Module):
-    """Keras `MLPBlock2` (a `keras.layers.Layer` subclass) from `model.py`.
-
-    Input:
-        x: (N, 16) float32, in Keras' axis order
-    Returns:
-        output: (N, 16) float32, in Keras' axis order
-    """
-
-    def __init__(self, units=16):
-        super().__init__()
-        if units != 16:
-            raise NotImplementedError(
-                "MLPBlock2 was compiled from the Keras source for units=16; run keras2torch convert again for other values"
-            )
-        self.fc1 = nn.Linear(16, 32)  # model.py:11
-        self.fc2 = nn.Linear(32, 16)  # model.py:13
-
-    def forward(self, x):
-        return x + self.fc2(F.relu(self.fc1(x)))  # model.py:16
-
-
-class MLPBlock3(nn.Module):
-    """Keras `MLPBlock3` (a `keras.layers.Layer` subclass) from `model.py`.
-
-    Input:
-        x: (N, 16) float32, in Keras' axis order
-    Returns:
-        output: (N, 16) float32, in Keras' axis order
-    """
-
-    def __init__(self, units=16):
-        super().__init__()
-        if units != 16:
-            raise NotImplementedError(
-                "MLPBlock3 was compiled from the Keras source for units=16; run keras2torch convert again for other values"
-            )
-        self.fc1 = nn.Linear(16, 32)  # model.py:11
-        self.fc2 = nn.Linear(32, 16)  # model.py:13
-
-    def forward(self, x):
-        return x + self.fc2(F.relu(self.fc1(x)))  # model.py:16
-
-
 class DeepMLP(nn.Module):
     """Keras `DeepMLP` (a `keras.Model` subclass) from `model.py`.
 
@@ -90,7 +46,7 @@ class DeepMLP(nn.Module):
                 "DeepMLP was compiled from the Keras source for width=16, depth=3, num_classes=4; run keras2torch convert again for other values"
             )
         self.stem = nn.Linear(10, 16)  # model.py:22
-        self.blocks = nn.ModuleList([MLPBlock(), MLPBlock2(), MLPBlock3()])  # model.py:23
+        self.blocks = nn.ModuleList([MLPBlock(), MLPBlock(), MLPBlock()])  # model.py:23
         self.head = nn.Linear(16, 4)  # model.py:24
 
     def forward(self, x):

@@ -4,7 +4,7 @@
 
 KERAS_FILE: a Keras 3 `.keras`, a `.weights.h5` or a legacy `.h5` file (recognised by content).
 OUTPUT: `.safetensors`, `.pt` or `.pth`; load it with `Class().load_state_dict(..., strict=True)`.
-Models: `MLPBlock`, `MLPBlock2`, `MLPBlock3`, `DeepMLP`; the default is `DeepMLP`.
+Models: `MLPBlock`, `DeepMLP`; the default is `DeepMLP`.
 Needs numpy, h5py and torch (and safetensors for `.safetensors`); never TensorFlow or Keras.
 """
 
@@ -23,26 +23,6 @@ MODELS = {  # noqa: E501 (one row per tensor, kept on one line)
             ("fc2.weight", "fc2/vars/0", "dense_2", 0, (32, 16), (("transpose", (1, 0)),)),
             ("fc1.bias", "fc1/vars/1", "dense_1", 1, (32,), ()),
             ("fc2.bias", "fc2/vars/1", "dense_2", 1, (16,), ()),
-        ],
-        "constants": [
-        ],
-    },
-    "MLPBlock2": {
-        "tensors": [
-            ("fc1.weight", "fc1/vars/0", "dense_3", 0, (16, 32), (("transpose", (1, 0)),)),
-            ("fc2.weight", "fc2/vars/0", "dense_4", 0, (32, 16), (("transpose", (1, 0)),)),
-            ("fc1.bias", "fc1/vars/1", "dense_3", 1, (32,), ()),
-            ("fc2.bias", "fc2/vars/1", "dense_4", 1, (16,), ()),
-        ],
-        "constants": [
-        ],
-    },
-    "MLPBlock3": {
-        "tensors": [
-            ("fc1.weight", "fc1/vars/0", "dense_5", 0, (16, 32), (("transpose", (1, 0)),)),
-            ("fc2.weight", "fc2/vars/0", "dense_6", 0, (32, 16), (("transpose", (1, 0)),)),
-            ("fc1.bias", "fc1/vars/1", "dense_5", 1, (32,), ()),
-            ("fc2.bias", "fc2/vars/1", "dense_6", 1, (16,), ()),
         ],
         "constants": [
         ],

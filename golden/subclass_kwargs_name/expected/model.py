@@ -45,7 +45,7 @@ class DenseStack2(nn.Module):
         super().__init__()
         if (sizes, activation) != ((8,), "sigmoid"):
             raise NotImplementedError(
-                'DenseStack2 was compiled from the Keras source for sizes=(8,), activation="sigmoid"; run keras2torch convert again for other values'
+                'DenseStack was compiled from the Keras source for sizes=(8,), activation="sigmoid"; run keras2torch convert again for other values'
             )
         self.denses = nn.ModuleList([nn.Linear(12, 8)])  # model.py:9
 

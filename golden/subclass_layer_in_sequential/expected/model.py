@@ -61,7 +61,7 @@ class ConvBNReLU2(nn.Module):
         super().__init__()
         if (filters, kernel_size) != (12, 1):
             raise NotImplementedError(
-                "ConvBNReLU2 was compiled from the Keras source for filters=12, kernel_size=1; run keras2torch convert again for other values"
+                "ConvBNReLU was compiled from the Keras source for filters=12, kernel_size=1; run keras2torch convert again for other values"
             )
         self.conv = nn.Conv2d(8, 12, kernel_size=1, bias=False)  # model.py:18
         self.bn = nn.BatchNorm2d(12, eps=0.001, momentum=0.01)  # model.py:19

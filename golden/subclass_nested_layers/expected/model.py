@@ -43,7 +43,7 @@ class ConvUnit2(nn.Module):
         super().__init__()
         if filters != 8:
             raise NotImplementedError(
-                "ConvUnit2 was compiled from the Keras source for filters=8; run keras2torch convert again for other values"
+                "ConvUnit was compiled from the Keras source for filters=8; run keras2torch convert again for other values"
             )
         self.conv = nn.Conv1d(8, 8, kernel_size=3, padding=1)  # model.py:9
         self.norm = nn.BatchNorm1d(8, eps=0.001, momentum=0.01)  # model.py:10
@@ -90,7 +90,7 @@ class ConvUnit3(nn.Module):
         super().__init__()
         if filters != 16:
             raise NotImplementedError(
-                "ConvUnit3 was compiled from the Keras source for filters=16; run keras2torch convert again for other values"
+                "ConvUnit was compiled from the Keras source for filters=16; run keras2torch convert again for other values"
             )
         self.conv = nn.Conv1d(8, 16, kernel_size=3, padding=1)  # model.py:9
         self.norm = nn.BatchNorm1d(16, eps=0.001, momentum=0.01)  # model.py:10
@@ -112,7 +112,7 @@ class ConvUnit4(nn.Module):
         super().__init__()
         if filters != 16:
             raise NotImplementedError(
-                "ConvUnit4 was compiled from the Keras source for filters=16; run keras2torch convert again for other values"
+                "ConvUnit was compiled from the Keras source for filters=16; run keras2torch convert again for other values"
             )
         self.conv = nn.Conv1d(16, 16, kernel_size=3, padding=1)  # model.py:9
         self.norm = nn.BatchNorm1d(16, eps=0.001, momentum=0.01)  # model.py:10
@@ -134,7 +134,7 @@ class EncoderStage2(nn.Module):
         super().__init__()
         if filters != 16:
             raise NotImplementedError(
-                "EncoderStage2 was compiled from the Keras source for filters=16; run keras2torch convert again for other values"
+                "EncoderStage was compiled from the Keras source for filters=16; run keras2torch convert again for other values"
             )
         self.unit_a = ConvUnit3()  # model.py:20
         self.unit_b = ConvUnit4()  # model.py:21

@@ -48,7 +48,7 @@ class ResidualBlock2(nn.Module):
         super().__init__()
         if (filters, strides) != (16, 2):
             raise NotImplementedError(
-                "ResidualBlock2 was compiled from the Keras source for filters=16, strides=2; run keras2torch convert again for other values"
+                "ResidualBlock was compiled from the Keras source for filters=16, strides=2; run keras2torch convert again for other values"
             )
         self.conv1 = nn.Conv2d(8, 16, kernel_size=3, stride=2, bias=False)  # model.py:9
         self.bn1 = nn.BatchNorm2d(16, eps=0.001, momentum=0.01)  # model.py:10

@@ -44,7 +44,7 @@ class GatedDense2(nn.Module):
         super().__init__()
         if (units, activation) != (8, "tanh"):
             raise NotImplementedError(
-                'GatedDense2 was compiled from the Keras source for units=8, activation="tanh"; run keras2torch convert again for other values'
+                'GatedDense was compiled from the Keras source for units=8, activation="tanh"; run keras2torch convert again for other values'
             )
         self.value = nn.Linear(16, 8)  # model.py:14
         self.gate = nn.Linear(16, 8)  # model.py:15

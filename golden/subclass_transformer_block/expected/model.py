@@ -70,30 +70,6 @@ class LayerNorm(nn.Module):
         return (x - mean) / torch.sqrt(var + 1e-06) * self.gamma + self.beta  # model.py:26
 
 
-class LayerNorm2(nn.Module):
-    """Keras `LayerNorm2` (a `keras.layers.Layer` subclass) from `model.py`.
-
-    Input:
-        x: (N, 6, 16) float32, in Keras' axis order
-    Returns:
-        output: (N, 6, 16) float32, in Keras' axis order
-    """
-
-    def __init__(self, epsilon=1e-06):
-        super().__init__()
-        if epsilon != 1e-06:
-            raise NotImplementedError(
-                "LayerNorm2 was compiled from the Keras source for epsilon=0.000001; run keras2torch convert again for other values"
-            )
-        self.gamma = nn.Parameter(torch.ones((16,)))  # model.py:20
-        self.beta = nn.Parameter(torch.zeros((16,)))  # model.py:21
-
-    def forward(self, x):
-        mean = x.mean(dim=-1, keepdim=True)  # model.py:24
-        var = torch.square(x - mean).mean(dim=-1, keepdim=True)  # model.py:25
-        return (x - mean) / torch.sqrt(var + 1e-06) * self.gamma + self.beta  # model.py:26
-
-
 class TransformerBlock(nn.Module):
     """Keras `TransformerBlock` (a `keras.layers.Layer` subclass) from `model.py`.
 
@@ -113,7 +89,7 @@ class TransformerBlock(nn.Module):
         self.ffn_1 = nn.Linear(16, 32)  # model.py:59
         self.ffn_2 = nn.Linear(32, 16)  # model.py:60
         self.norm1 = LayerNorm()  # model.py:61
-        self.norm2 = LayerNorm2()  # model.py:62
+        self.norm2 = LayerNorm()  # model.py:62
         self.drop1 = nn.Dropout(0.1)  # model.py:63
         self.drop2 = nn.Dropout(0.1)  # model.py:64
 

@@ -4,7 +4,7 @@
 
 KERAS_FILE: a Keras 3 `.keras`, a `.weights.h5` or a legacy `.h5` file (recognised by content).
 OUTPUT: `.safetensors`, `.pt` or `.pth`; load it with `Class().load_state_dict(..., strict=True)`.
-Models: `SelfAttention`, `LayerNorm`, `LayerNorm2`, `TransformerBlock`, `Model`; the default is `Model`.
+Models: `SelfAttention`, `LayerNorm`, `TransformerBlock`, `Model`; the default is `Model`.
 Needs numpy, h5py and torch (and safetensors for `.safetensors`); never TensorFlow or Keras.
 """
 
@@ -32,14 +32,6 @@ MODELS = {  # noqa: E501 (one row per tensor, kept on one line)
         ],
     },
     "LayerNorm": {
-        "tensors": [
-            ("gamma", "vars/0", "top_level_model_weights", 0, (16,), ()),
-            ("beta", "vars/1", "top_level_model_weights", 1, (16,), ()),
-        ],
-        "constants": [
-        ],
-    },
-    "LayerNorm2": {
         "tensors": [
             ("gamma", "vars/0", "top_level_model_weights", 0, (16,), ()),
             ("beta", "vars/1", "top_level_model_weights", 1, (16,), ()),
