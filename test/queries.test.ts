@@ -8,7 +8,7 @@ const parse = (text: string) => new SourceFile("q.py", text).tree.rootNode;
 describe("grammars/python-queries.scm", () => {
   it("compiles against the pinned tree-sitter-python", () => {
     const query = pythonQueries();
-    const names = new Set(query.captures(parse("def f(a, b=1):\n    g(a)\n    a = 2\n")).map((c) => c.name));
+    const names = new Set(query.captures(parse("def f(a, b=1):\n    g(a)\n    a = 2\n").native).map((c) => c.name));
     expect([...names].sort()).toEqual(["builder", "builder.name", "builder.parameters", "effect.callee", "effect.target", "parameter.required"]);
   });
 

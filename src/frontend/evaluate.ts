@@ -1,6 +1,6 @@
 // The static evaluator: walks the tree-sitter syntax tree and evaluates the model-building subset
 // of Python on constants and symbolic Keras objects. It never executes the input.
-import type Parser from "tree-sitter";
+import type { SyntaxNode } from "./syntax.js";
 import type { ConfigValue, SourceRange } from "../ir/types.js";
 import { EvalError, iterate, makeBuiltins, mathFunction, numberOf, unknown } from "./builtins.js";
 import type { Checkpoint, GraphBuilder } from "./graph.js";
@@ -31,7 +31,7 @@ import {
   type PyValue,
 } from "./values.js";
 
-type Node = Parser.SyntaxNode;
+type Node = SyntaxNode;
 
 export class ReturnSignal {
   constructor(readonly value: PyValue) {}

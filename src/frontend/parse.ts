@@ -2,6 +2,7 @@
 import Parser from "tree-sitter";
 import Python from "tree-sitter-python";
 import type { Diagnostic, SourceRange } from "../ir/types.js";
+import { SyntaxForest, type SyntaxNode } from "./syntax.js";
 import { MAX_BRACKET_DEPTH, MAX_INDENT_DEPTH, MAX_SOURCE_LENGTH, MAX_SYNTAX_DEPTH } from "./values.js";
 
 let parser: Parser | null = null;
@@ -24,7 +25,8 @@ const COMMENT_RUN = 64;
 
 /** A parsed file with what diagnostics need: positions in 1-based lines and code-point columns. */
 export class SourceFile {
-  readonly tree: Parser.Tree;
+  /** The syntax tree, behind a memoising view (see syntax.ts). */
+  readonly tree: SyntaxForest;
   /** The file's text with `\r\n` and lone `\r` line endings read as `\n` (offsets unchanged). */
   readonly text: string;
   private readonly lineStarts: number[];
@@ -52,15 +54,19 @@ export class SourceFile {
     if (scan.problem) {
       // Refused before tree-sitter sees it: input this deep can abort the parser (an assertion kills the process).
       this.limit = resourceLimit(this.rangeAt(scan.problem.index), scan.problem.message);
-      this.tree = parse("");
+      this.tree = new SyntaxForest(parse(""), "");
       return;
     }
-    let tree = parse(scan.blanked.length ? blank(this.text, scan.blanked) : this.text);
+    let parsedText = scan.blanked.length ? blank(this.text, scan.blanked) : this.text;
+    let tree = parse(parsedText);
     // A blanked "comment" inside a string the scanner misread: parse the text as it is.
-    if (scan.blanked.length && scan.blanked.some(([start]) => insideString(tree.rootNode.descendantForIndex(start)))) tree = parse(this.text);
-    this.tree = tree;
+    if (scan.blanked.length && scan.blanked.some(([start]) => insideString(tree.rootNode.descendantForIndex(start)))) {
+      parsedText = this.text;
+      tree = parse(parsedText);
+    }
+    this.tree = new SyntaxForest(tree, parsedText);
     const deep = deepestNode(tree);
-    if (deep) this.limit = resourceLimit(this.range(deep), `the syntax is nested more than ${MAX_SYNTAX_DEPTH} levels deep (MAX_SYNTAX_DEPTH)`);
+    if (deep) this.limit = resourceLimit(this.range(this.tree.wrap(deep)), `the syntax is nested more than ${MAX_SYNTAX_DEPTH} levels deep (MAX_SYNTAX_DEPTH)`);
   }
 
   /** `index` is a UTF-16 offset, as tree-sitter reports for JS strings. */
@@ -77,7 +83,7 @@ export class SourceFile {
     return { line: lo + 1, column };
   }
 
-  range(node: Parser.SyntaxNode): SourceRange {
+  range(node: SyntaxNode): SourceRange {
     const start = this.position(node.startIndex);
     const end = this.position(node.endIndex);
     return { file: this.path, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
@@ -100,7 +106,7 @@ export class SourceFile {
     if (this.limit) return [this.limit];
     const found: Diagnostic[] = [];
     // Iterative: a deep tree must not overflow the stack.
-    const stack: Parser.SyntaxNode[] = [this.tree.rootNode];
+    const stack: SyntaxNode[] = [this.tree.rootNode];
     while (stack.length) {
       const node = stack.pop()!;
       if (node.isMissing) {

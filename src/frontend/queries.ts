@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Parser from "tree-sitter";
 import Python from "tree-sitter-python";
+import type { SyntaxNode } from "./syntax.js";
 
 const QUERY_FILE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "grammars", "python-queries.scm");
 
@@ -15,21 +16,22 @@ export function pythonQueries(): Parser.Query {
   return compiled;
 }
 
-function captures(node: Parser.SyntaxNode, prefix: string): Parser.QueryCapture[] {
+function captures(node: SyntaxNode, prefix: string): { name: string; node: SyntaxNode }[] {
   return pythonQueries()
-    .captures(node)
-    .filter((c) => c.name.startsWith(prefix));
+    .captures(node.native)
+    .filter((c) => c.name.startsWith(prefix))
+    .map((c) => ({ name: c.name, node: node.forest.wrap(c.node) }));
 }
 
 export interface BuilderCandidate {
   name: string;
-  node: Parser.SyntaxNode;
+  node: SyntaxNode;
   /** Every parameter has a default (or is `*args`/`**kwargs`): callable with no arguments. */
   allDefaults: boolean;
 }
 
 /** Module-level functions, in source order. */
-export function moduleFunctions(root: Parser.SyntaxNode): BuilderCandidate[] {
+export function moduleFunctions(root: SyntaxNode): BuilderCandidate[] {
   const found = captures(root, "builder");
   return found
     .filter((c) => c.name === "builder")
@@ -41,7 +43,7 @@ export function moduleFunctions(root: Parser.SyntaxNode): BuilderCandidate[] {
 }
 
 /** Callees and assignment targets inside a statement (what it could do to a model if it ran). */
-export function effects(statement: Parser.SyntaxNode): { callees: Parser.SyntaxNode[]; targets: Parser.SyntaxNode[] } {
+export function effects(statement: SyntaxNode): { callees: SyntaxNode[]; targets: SyntaxNode[] } {
   const found = captures(statement, "effect");
   return {
     callees: found.filter((c) => c.name === "effect.callee").map((c) => c.node),

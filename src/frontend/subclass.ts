@@ -2,7 +2,7 @@
 // Instances are evaluated statically like everything else: `__init__` and `build` run in the
 // evaluator and record the instance's attributes and variables; the first call of the instance on
 // tensors translates `call` (src/frontend/translate.ts), keeping the author's statements.
-import type Parser from "tree-sitter";
+import type { SyntaxNode } from "./syntax.js";
 import type { AddedWeight, AttributeValue, ConfigValue, DType, LayerRef, ModelDef, PyExpr, SourceRange } from "../ir/types.js";
 import { EvalError, iterate, numberOf, unknown } from "./builtins.js";
 import type { Evaluator } from "./evaluate.js";
@@ -115,7 +115,7 @@ export class SubclassSupport {
   }
 
   /** Training-only and serialization methods are named once per class, never translated. */
-  noteClass(stmt: Parser.SyntaxNode, name: string, namespace: Scope): void {
+  noteClass(stmt: SyntaxNode, name: string, namespace: Scope): void {
     const training = TRAINING_ONLY_METHODS.filter((m) => namespace.own(m)?.t === "function");
     if (namespace.own("metrics")?.t === "function") training.push("metrics");
     if (training.length) {

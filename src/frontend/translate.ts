@@ -8,7 +8,7 @@
 // once layouts are known. Control flow on static values is decided here (an `if` on a constructor
 // flag keeps its taken branch, a `for` over a list of blocks becomes a `loop` that lowering keeps or
 // unrolls); an `if` on `training` keeps both branches, joined by `merge` nodes.
-import type Parser from "tree-sitter";
+import type { SyntaxNode } from "./syntax.js";
 import type { OutputStructure, PyExpr, SourceLoc, SourceRange, Stmt, TracedMethod } from "../ir/types.js";
 import { EvalError, iterate, unknown } from "./builtins.js";
 import { BreakSignal, ContinueSignal, RaiseSignal, ReturnSignal, type Evaluator, type Recorded } from "./evaluate.js";
@@ -17,7 +17,7 @@ import { Scope } from "./scope.js";
 import type { InstanceState, SubclassSupport } from "./subclass.js";
 import { NONE, py, truthy, typeName, type CallArgs, type PyValue } from "./values.js";
 
-type Node = Parser.SyntaxNode;
+type Node = SyntaxNode;
 type Instance = Extract<PyValue, { t: "model" }>;
 type FunctionValue = Extract<PyValue, { t: "function" }>;
 

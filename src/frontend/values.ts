@@ -1,5 +1,5 @@
 // Values of the static Python evaluator. Nothing here runs user code: every value is data.
-import type Parser from "tree-sitter";
+import type { SyntaxNode } from "./syntax.js";
 import type { PyExpr, SourceRange } from "../ir/types.js";
 import type { SourceFile } from "./parse.js";
 import type { Scope } from "./scope.js";
@@ -14,7 +14,7 @@ export type PyValue =
   | { t: "list"; items: PyValue[] }
   | { t: "dict"; entries: Map<string, [PyValue, PyValue]> }
   /** A user function; parameter defaults are evaluated once, where it is defined, as Python does. */
-  | { t: "function"; name: string; node: Parser.SyntaxNode; closure: Scope; source: SourceFile; defaults: Map<string, PyValue> }
+  | { t: "function"; name: string; node: SyntaxNode; closure: Scope; source: SourceFile; defaults: Map<string, PyValue> }
   | { t: "builtin"; name: string; call: BuiltinCall }
   /** A dotted name reached through imports: a module or a symbol in it (LibCST's qualified names). */
   | { t: "qname"; path: string }
@@ -25,7 +25,7 @@ export type PyValue =
   | { t: "model"; id: number }
   | { t: "bound"; self: PyValue; name: string }
   /** A class of the input set. `keras` names its Keras base when it subclasses `keras.Model` or `keras.layers.Layer`. */
-  | { t: "class"; name: string; node: Parser.SyntaxNode; namespace: Scope; bases: PyValue[]; keras: "Model" | "Layer" | null; source: SourceFile }
+  | { t: "class"; name: string; node: SyntaxNode; namespace: Scope; bases: PyValue[]; keras: "Model" | "Layer" | null; source: SourceFile }
   /** `super()` inside a method of `cls`, bound to `self`. */
   | { t: "super"; self: PyValue; cls: Extract<PyValue, { t: "class" }> }
   /**
