@@ -6,24 +6,10 @@ import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { hostile } from "../scripts/hostile-files.mjs";
 import { CHILD_OVERHEAD_MB, FILE_HEAP_MB, FILE_YOUNG_HEAP_MB } from "../dist/cli/limits.js";
 
 const root = new URL("..", import.meta.url).pathname;
-const head = "import keras\nfrom keras import layers\n";
-const model = "model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(2)])\n";
-const hostile = {
-  "huge_string.py": `${head}s = 'a' * 10**12\n${model}`,
-  "huge_list.py": `${head}x = [0] * 10**12\n${model}`,
-  "doubling.py": `${head}x = [1]\nfor _ in range(60):\n    x = x + x\n${model}`,
-  "nested_lists.py": `${head}x = [[0] * 90000 for _ in range(10**6)]\n${model}`,
-  "endless.py": `${head}n = 0\nwhile True:\n    n = n + 1\n${model}`,
-  "recursion.py": `${head}def f(n):\n    return f(n + 1) + f(n + 2)\nf(0)\n${model}`,
-  "deep_parens.py": `${head}x = ${"(".repeat(20000)}1${")".repeat(20000)}\n${model}`,
-  "long_sum.py": `${head}x = ${Array.from({ length: 200000 }, (_, i) => i).join(" + ")}\n${model}`,
-  "big_int.py": `${head}x = 2 ** 10 ** 10\ny = 1 << 10**9\n${model}`,
-  "five_mb.py": `${head}${"# a long comment line of a generated file, repeated\n".repeat(95000)}${model}`,
-};
-
 const work = mkdtempSync(join(tmpdir(), "keras2torch-memory-"));
 const input = join(work, "in");
 mkdirSync(input);

@@ -3,11 +3,13 @@
 // inputs still compile. Speed is measured by bench/size.mjs, not here: the generous timeouts only say
 // "it finishes".
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile, type CompileOptions, type CompileResult } from "../src/compile.js";
 import type { Diagnostic } from "../src/ir/types.js";
+// @ts-expect-error: a plain .mjs module shared with bench/memory.mjs
+import { hostile } from "../scripts/hostile-files.mjs";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..");
 const TIMEOUT = 60_000;
@@ -139,7 +141,7 @@ describe("parser limits", () => {
     const defs = Array.from({ length: 600 }, (_, i) => `${" ".repeat(i + 1)}def f():`).join("\n");
     // The built compiler (`npx tsc -p tsconfig.json` first), as the CLI runs it.
     const script = `import { compile } from ${JSON.stringify(path.join(REPO_ROOT, "dist/compile.js"))};
-      import { readFileSync } from "node:fs";
+      import { readdirSync, readFileSync } from "node:fs";
       const r = compile(readFileSync(0, "utf8"), { path: "model.py" });
       console.log(JSON.stringify(r.diagnostics.map((d) => d.code)));`;
     const input = `x = [\n${defs}\n]\n`;
@@ -204,4 +206,16 @@ describe("the API never throws", () => {
     expect(r.diagnostics).toMatchObject([{ code: "internal-error", severity: "error", range: { file: "model.py", line: 1 } }]);
     expect(r.files).toEqual([]);
   });
+});
+
+describe("the API on the fuzz reproducers and the bench's hostile files", () => {
+  const dir = path.join(REPO_ROOT, "test", "fuzz-cases");
+  const reproducers = readdirSync(dir)
+    .filter((f) => f.endsWith(".py"))
+    .map((f) => [f, readFileSync(path.join(dir, f), "utf8")]);
+  it.each([...reproducers, ...Object.entries(hostile as Record<string, string>)])("%s: diagnostics, no internal error, no exception", (file, text) => {
+    const r = compile(text, { path: file });
+    expect(r.diagnostics.filter((d) => d.code === "internal-error")).toEqual([]);
+    expect(r.diagnostics.length + r.models.length).toBeGreaterThan(0);
+  }, TIMEOUT);
 });
