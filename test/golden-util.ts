@@ -48,6 +48,8 @@ export interface CaseSpec {
   tolerance?: number;
   reference_prelude?: string;
   keras3_source?: string;
+  /** Real Keras runs the model compiled with XLA (channels-first ops TF's CPU kernels lack). */
+  reference_xla?: boolean;
   seed?: number;
 }
 

@@ -12,7 +12,7 @@ For each case folder ``<golden>/<case>/`` holding a ``case.json`` (all of them, 
 3. evaluates ``entry`` in the module's globals to get the model (building it on the inputs if needed);
 4. gives every variable in ``model.weights`` a seeded random value (BatchNorm statistics included);
 5. saves ``keras/model.keras``, ``keras/model.weights.h5`` and the legacy ``keras/model.h5``;
-6. runs ``model(inputs, training=False)`` on seeded inputs and writes ``reference.json`` plus raw
+6. runs ``model(inputs, training=False)`` (compiled with XLA when ``reference_xla`` is set) on seeded inputs and writes ``reference.json`` plus raw
    little-endian ``.bin`` files for the inputs and outputs, all under ``<work>/<case>/``.
 
 A failing case is recorded in its reference.json (``"ok": false``, ``"error"``, ``"traceback"``) and the
@@ -356,7 +356,12 @@ def run_case(golden: Path, work: Path, case_name: str) -> dict:
         record["files"] = save_all_formats(model, kdir)
         phase("save")
 
-        result = model(x, training=False)
+        if spec.get("reference_xla"):
+            # TF's CPU kernels lack some channels-first convolutions (strided NCHW Conv2D); XLA has them.
+            import tensorflow as tf
+            result = tf.function(lambda inputs: model(inputs, training=False), jit_compile=True)(x)
+        else:
+            result = model(x, training=False)
         phase("run")
         structure, outputs = flatten_outputs(model, result)
 

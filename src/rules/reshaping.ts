@@ -1,7 +1,7 @@
 // Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D/2D, Cropping1D/2D.
 // Flatten over an NCHW tensor orders features differently from Keras' NHWC; instead of permuting the
 // data, the output is marked `flat` and the consuming Dense permutes its kernel rows.
-import { channelsFirst, identity, isIdentity, torchShape } from "../ir/layout.js";
+import { channelsFirst, identity, inversePerm, torchShape } from "../ir/layout.js";
 import type { PyExpr } from "../ir/types.js";
 import type { LayerRule } from "./types.js";
 import { ConfigError, callModule, channelAxis, input, isStatic, lit, method, num, product, shapeError, shapeOk, tuple } from "./util.js";
@@ -16,20 +16,23 @@ export const flattenRule: LayerRule = {
     return shapeOk([inputs[0]![0]!, isStatic(inner) ? product(inner) : null]);
   },
   layout: ({ layer, inputShapes, inputLayouts }) => {
-    if (channelAxis(layer) !== -1) throw new ConfigError("Flatten with data_format='channels_first' is not supported yet");
     const shape = inputShapes[0]!;
     const layout = inputLayouts[0]!;
     if (shape.length <= 2 || layout.kind === "flat") return { inputs: [null], outputs: [layout.kind === "flat" ? layout : identity(2)] };
-    if (isIdentity(layout)) return { inputs: [null], outputs: [identity(2)] };
-    const inner = shape.slice(1);
-    if (!isStatic(inner)) return { inputs: [identity(shape.length)], outputs: [identity(2)] };
-    return {
-      inputs: [null],
-      outputs: [{ kind: "flat", inner, innerPerm: layout.perm.slice(1).map((p) => p - 1) }],
-    };
+    // Keras flattens a channels_first tensor in channels_last order: it moves axis 1 last first.
+    const order = channelAxis(layer) === 1 ? channelsLastOrder(shape.length) : Array.from({ length: shape.length }, (_, i) => i);
+    const fromOrder = inversePerm(order);
+    const innerPerm = layout.perm.slice(1).map((axis) => fromOrder[axis]! - 1);
+    if (innerPerm.every((p, i) => p === i)) return { inputs: [null], outputs: [identity(2)] };
+    const inner = order.slice(1).map((axis) => shape[axis]!);
+    if (!isStatic(inner)) return { inputs: [{ kind: "perm", perm: order }], outputs: [identity(2)] };
+    return { inputs: [null], outputs: [{ kind: "flat", inner, innerPerm }] };
   },
   lower: () => ({ ok: true, lowering: { forward: method(input(), "flatten", [lit(1)]), weights: [], constants: [] } }),
 };
+
+/** The axes of a channels-first tensor in channels-last order: batch, the spatial axes, then axis 1. */
+const channelsLastOrder = (rank: number): number[] => [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
 
 export const reshapeRule: LayerRule = {
   name: "reshape",
