@@ -389,7 +389,14 @@ const creationCases: OpCase[] = [
 ];
 
 const activationCases: OpCase[] = [
-  ...ACTIVATION_OPS.flatMap((r) => r.qualifiedNames.map((op) => ({ op, pos: [X] }))),
+  ...ACTIVATION_OPS.flatMap((r) => r.qualifiedNames.map((op) => (r.name === "threshold" ? { op, pos: [X, f(0.1), f(-0.5)] } : { op, pos: [X] }))),
+  { op: "keras.ops.celu", pos: [X], kw: { alpha: f(0.5) } },
+  { op: "keras.activations.hard_shrink", pos: [X], kw: { threshold: f(0.2) } },
+  { op: "keras.ops.squareplus", pos: [X], kw: { b: f(2) } },
+  { op: "keras.ops.glu", pos: [t([2, 4, 4, 6])], layouts: { x: NCHW }, torch: "F.glu(x, dim=1)" },
+  { op: "keras.activations.glu", pos: [X4], kw: { axis: 1 }, layouts: { x: NCHW } },
+  { op: "keras.ops.sparsemax", pos: [X4], layouts: { x: NCHW }, torch: "sparsemax(x, dim=1)" },
+  { op: "keras.ops.sparsemax", pos: [X], kw: { axis: 1 } },
   { op: "keras.activations.relu", pos: [X], kw: { negative_slope: f(0.1), max_value: f(1), threshold: f(0.2) } },
   { op: "keras.activations.relu", pos: [X], kw: { max_value: f(6) }, torch: "F.relu6(x)" },
   { op: "keras.backend.relu", pos: [X], kw: { alpha: f(0.1) }, torch: "F.leaky_relu(x, negative_slope=0.1)" },

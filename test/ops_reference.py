@@ -259,12 +259,15 @@ class K2:
         return tf.nn.softmax(x, axis)
 
 
-def keras_relu_helper():
-    """The generated module's `keras_relu` helper, loaded from its template."""
-    scope = {"F": F, "torch": torch}
-    with open(os.path.join(ROOT, "templates", "helpers", "keras_relu.py")) as f:
-        exec(f.read(), scope)
-    return scope["keras_relu"]
+def generated_helpers():
+    """The functions a generated module defines (`keras_relu`, `sparsemax`...), loaded from their templates."""
+    scope = {"F": F, "torch": torch, "nn": nn}
+    folder = os.path.join(ROOT, "templates", "helpers")
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".py"):
+            with open(os.path.join(folder, name)) as f:
+                exec(f.read(), scope)
+    return {k: v for k, v in scope.items() if k not in ("F", "torch", "nn", "__builtins__")}
 
 
 def generate(spec, rng):
@@ -365,11 +368,11 @@ def kind(dtype):
     return {"b": "bool", "i": "int", "u": "int", "f": "float"}.get(k, k)
 
 
-def run_case(index, case, keras_relu):
+def run_case(index, case, helpers):
     rng = np.random.default_rng(1000 + index)
     floats = set(case.get("floats", []))
     ref_env = {"tf": tf, "keras": keras, "np": np, "operator": operator, "K2": K2}
-    torch_env = {"torch": torch, "F": F, "nn": nn, "keras_relu": keras_relu}
+    torch_env = {"torch": torch, "F": F, "nn": nn, **helpers}
     for name, value in case.get("values", {}).items():
         ref_env[name] = decode_value(name, value, floats)
     for spec in case["tensors"]:
@@ -423,11 +426,11 @@ def run_case(index, case, keras_relu):
 
 def main():
     cases = json.load(sys.stdin)
-    keras_relu = keras_relu_helper()
+    helpers = generated_helpers()
     results = []
     for index, case in enumerate(cases):
         try:
-            error = run_case(index, case, keras_relu)
+            error = run_case(index, case, helpers)
         except Exception:
             error = traceback.format_exc(limit=3)
         results.append({"id": case["id"], "ok": error is None, **({"error": error} if error else {})})

@@ -858,9 +858,11 @@ describe("lower", () => {
       expect(py(lower(layer("Reshape", { target_shape: [-1, 2] }), [[null, null, 4]]).forward)).toBe("x.reshape(x.size(0), -1, 2)");
       const plan = rule("Reshape").layout({ layer: layer("Reshape", { target_shape: [12] }), inputShapes: [[null, 2, 2, 3]], inputLayouts: [NHWC], outputShapes: [[null, 12]] });
       expect(plan).toEqual({ inputs: [identity(4)], outputs: [identity(2)] });
-      expect(() => rule("Flatten").layout({ layer: layer("Flatten", { data_format: "channels_first" }), inputShapes: [[null, 2, 2, 3]], inputLayouts: [NHWC], outputShapes: [[null, 12]] })).toThrow(
-        ConfigError,
-      );
+      // channels_first: Keras flattens (N, C, H, W) in (N, H, W, C) order; a torch NCHW tensor is then a flat layout.
+      const channelsFirstFlatten = (inputLayout: Layout) =>
+        rule("Flatten").layout({ layer: layer("Flatten", { data_format: "channels_first" }), inputShapes: [[null, 2, 2, 3]], inputLayouts: [inputLayout], outputShapes: [[null, 12]] });
+      expect(channelsFirstFlatten(identity(4))).toEqual({ inputs: [null], outputs: [{ kind: "flat", inner: [2, 3, 2], innerPerm: [2, 0, 1] }] });
+      expect(channelsFirstFlatten({ kind: "perm", perm: [0, 2, 3, 1] })).toEqual({ inputs: [null], outputs: [identity(2)] });
     });
 
     it("ZeroPadding2D orders the pads (left, right, top, bottom)", () => {

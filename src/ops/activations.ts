@@ -40,14 +40,24 @@ function activationOp(def: ActivationDef): OpRule {
     spellings: def.spellings,
     inferShape: (a) => {
       const t = a.tensor("x");
-      return shapes([t.shape], [floatResult(t.dtype)]);
+      if (def.activation !== "glu") return shapes([t.shape], [floatResult(t.dtype)]);
+      // glu halves its axis (keras.ops.glu's output spec; the Activation layer keeps the shape).
+      const axis = a.has("axis") ? a.value("axis") : -1;
+      if (typeof axis !== "number") fail(`${a.qualifiedName} over several axes is not supported yet`);
+      const shape = [...t.shape];
+      const at = axis < 0 ? axis + shape.length : axis;
+      const size = shape[at];
+      if (size !== null && size !== undefined && size % 2 !== 0) fail(`${a.qualifiedName}: axis size ${size} must be divisible by 2`);
+      if (size !== null && size !== undefined) shape[at] = size / 2;
+      return shapes([shape], [floatResult(t.dtype)]);
     },
     layout: (a, ctx) => {
       const t = a.tensor("x");
       const layout = ctx.layouts[a.param("x")] as Layout;
       const rank = t.shape.length;
       // Softmax over a flattened NCHW tensor is only order-free over all its features.
-      if ((def.activation === "softmax" || def.activation === "log_softmax") && layout.kind === "flat") {
+      if (def.activation === "glu" && layout.kind === "flat") return { inputs: { [a.param("x")]: identity(rank) }, outputs: [identity(rank)] };
+      if ((def.activation === "softmax" || def.activation === "log_softmax" || def.activation === "sparsemax") && layout.kind === "flat") {
         const axis = spec(a).args.axis ?? -1;
         if (!(rank === 2 && (axis === -1 || axis === 1))) return { inputs: { [a.param("x")]: identity(rank) }, outputs: [identity(rank)] };
         return { inputs: { [a.param("x")]: null }, outputs: [layout] };
@@ -229,6 +239,32 @@ export const mishOp = activationOp({ activation: "mish", spellings: spellings({ 
 
 export const exponentialOp = activationOp({ activation: "exponential", spellings: spellings({ activations: ["exponential"] }) });
 
+/** Keras 3's newer activations: the same function in keras.activations and keras.ops. */
+const kerasActivation = (activation: string, extra: ParamDef[] = [], summary?: string): OpRule =>
+  activationOp({
+    activation,
+    summary,
+    spellings: spellings({ activations: [activation], ops: [activation], extra }),
+    args: extra.map((p) => p.role),
+  });
+
+export const celuOp = kerasActivation("celu", [P.value("alpha", 1.0)]);
+export const gluOp = kerasActivation("glu", [P.value("axis", -1)], "`F.glu` (its axis in Keras order: a flattened channels-first tensor is reordered first)");
+export const hardShrinkOp = kerasActivation("hard_shrink", [P.value("threshold", 0.5)], "`F.hardshrink`");
+export const hardTanhOp = kerasActivation("hard_tanh", [], "`F.hardtanh`");
+export const logSigmoidOp = activationOp({
+  activation: "log_sigmoid",
+  summary: "`F.logsigmoid`",
+  spellings: spellings({ activations: ["log_sigmoid"], ops: ["log_sigmoid"], math: ["log_sigmoid"], nn: [x] }),
+});
+export const softShrinkOp = kerasActivation("soft_shrink", [P.value("threshold", 0.5)], "`F.softshrink`");
+export const sparsePlusOp = kerasActivation("sparse_plus", [], "two `torch.where`s: 0, `(x + 1)² / 4`, `x`");
+export const sparseSigmoidOp = kerasActivation("sparse_sigmoid", [], "`((x + 1) / 2).clamp(0, 1)`");
+export const squareplusOp = kerasActivation("squareplus", [P.value("b", 4)], "`(x + sqrt(x² + b)) / 2`");
+export const tanhShrinkOp = kerasActivation("tanh_shrink", [], "`F.tanhshrink`");
+export const thresholdOp = kerasActivation("threshold", [P.required("threshold"), P.required("default_value")], "`F.threshold`");
+export const sparsemaxOp = kerasActivation("sparsemax", [P.value("axis", -1)], "the generated `sparsemax` helper (sort, cumulative sum, threshold)");
+
 export const ACTIVATION_OPS: readonly OpRule[] = [
   linearOp,
   reluOp,
@@ -248,4 +284,16 @@ export const ACTIVATION_OPS: readonly OpRule[] = [
   leakyReluOp,
   mishOp,
   exponentialOp,
+  celuOp,
+  gluOp,
+  hardShrinkOp,
+  hardTanhOp,
+  logSigmoidOp,
+  softShrinkOp,
+  sparsePlusOp,
+  sparseSigmoidOp,
+  squareplusOp,
+  tanhShrinkOp,
+  thresholdOp,
+  sparsemaxOp,
 ];

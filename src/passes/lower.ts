@@ -14,6 +14,7 @@ import type {
   TorchSubmodule,
   TorchValue,
 } from "../ir/types.js";
+import { HELPERS } from "../ir/types.js";
 import { classOrder, isFrozen } from "../ir/models.js";
 import { calledNames } from "../ir/expr.js";
 import type { Lowering } from "../rules/types.js";
@@ -95,7 +96,8 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
 
   // Variables: inputs are named after their Keras names (`x` for a single auto-named input).
   // Chain names are handed out by liveness below, never by name.
-  const variables = new UniqueNames(new Set(["self", "F", "nn", "torch", ...CHAIN_NAMES]));
+  // The generated file's own functions are globals of `forward` too: a local must not shadow one.
+  const variables = new UniqueNames(new Set(["self", "F", "nn", "torch", ...HELPERS, ...CHAIN_NAMES]));
   const varOf = new Map<number, string>();
   const inputs: TorchValue[] = model.inputs.map((t, i) => {
     const tensor = program.tensors.get(t)!;

@@ -1,6 +1,6 @@
 // Activation functions and the parameter-free activation layers: Activation, ReLU, LeakyReLU, Softmax.
 // Semantics follow Keras 3.15.1 (keras/src/activations/activations.py, keras/src/layers/activations/).
-import { torchDim } from "../ir/layout.js";
+import { identity, torchDim } from "../ir/layout.js";
 import type { Layout, PyExpr } from "../ir/types.js";
 import type { LayerRule, LowerResult } from "./types.js";
 import { ConfigError, call, callModule, floatLit, input, lit, num, optNum, shapeOk } from "./util.js";
@@ -10,7 +10,7 @@ export const ACTIVATIONS = [
   "linear", "relu", "relu6", "elu", "selu", "gelu", "sigmoid", "hard_sigmoid", "silu", "swish", "tanh",
   "softmax", "log_softmax", "softplus", "softsign", "leaky_relu", "hard_silu", "hard_swish", "mish", "exponential",
   "celu", "glu", "hard_shrink", "hard_tanh", "log_sigmoid", "soft_shrink", "sparse_plus", "sparse_sigmoid", "squareplus",
-  "tanh_shrink",
+  "tanh_shrink", "sparsemax",
 ] as const;
 
 export interface ActivationSpec {
@@ -32,7 +32,12 @@ export const ACTIVATION_ARGS: Record<string, string[]> = {
   hard_shrink: ["threshold"],
   soft_shrink: ["threshold"],
   squareplus: ["b"],
+  sparsemax: ["axis"],
+  threshold: ["threshold", "default_value"],
 };
+
+/** Activations whose result depends on the order of the features along their axis (glu halves it). */
+export const orderDependent = (spec: ActivationSpec): boolean => spec.name === "glu";
 
 /** Parse a config value (`'relu'`, `null`, `{name, ...arguments}`) into an activation spec. */
 export function activationSpec(value: unknown): ActivationSpec {
@@ -154,6 +159,16 @@ export function applyActivation(x: PyExpr, spec: ActivationSpec, layout: Layout,
       const root = call("torch.sqrt", [{ k: "binop", op: "+", left: call("torch.square", [x]), right: floatLit(b) }]);
       return { k: "binop", op: "/", left: { k: "binop", op: "+", left: x, right: root }, right: floatLit(2) };
     }
+    case "threshold":
+      // Keras' threshold(x, threshold, default_value): x above the threshold, else the default value.
+      return F("threshold", [["threshold", floatLit(numberArg(spec, "threshold", 0)!)], ["value", floatLit(numberArg(spec, "default_value", 0)!)]]);
+    case "sparsemax": {
+      // No PyTorch function: the generated file defines `sparsemax` (templates/helpers/sparsemax.py).
+      const axis = spec.args.axis ?? -1;
+      if (typeof axis !== "number") throw new ConfigError("sparsemax over several axes is not supported");
+      const dim = softmaxDim(axis, layout, rank);
+      return call("sparsemax", [x], dim === -1 ? [] : [["dim", lit(dim)]]);
+    }
     case "softplus":
       return F("softplus");
     case "softsign":
@@ -174,7 +189,7 @@ export function applyActivation(x: PyExpr, spec: ActivationSpec, layout: Layout,
 
 function softmaxDim(axis: number, layout: Layout, rank: number): number {
   if (layout.kind === "flat") {
-    // Over all features of a flattened tensor the order does not matter.
+    // Over all features of a flattened tensor the order does not matter (layouts keep glu off flat tensors).
     if (rank === 2 && (axis === -1 || axis === 1)) return -1;
     throw new ConfigError("softmax over a flattened channels-first tensor");
   }
@@ -198,7 +213,12 @@ export const activationRule: LayerRule = {
   kerasClasses: ["Activation"],
   summary: "functional `F.*`/`torch.*` call in `forward`",
   signature: () => ({ params: [{ name: "activation", default: null }] }),
-  ...elementwise,
+  inferShape: elementwise.inferShape,
+  // glu halves its axis, so a flattened channels-first tensor is put back in Keras order first.
+  layout: ({ layer, inputLayouts, inputShapes }) =>
+    inputLayouts[0]!.kind === "flat" && orderDependent(activationSpec(layer.config.activation))
+      ? { inputs: [identity(inputShapes[0]!.length)], outputs: [identity(inputShapes[0]!.length)] }
+      : elementwise.layout({ inputLayouts }),
   lower: ({ layer, inputLayouts, inputShapes }) => {
     const spec = activationSpec(layer.config.activation);
     return functional(applyActivation(input(), spec, inputLayouts[0]!, inputShapes[0]!.length));

@@ -1,8 +1,8 @@
 // Core layers with little computation of their own: InputLayer, Dropout, Identity, Rescaling.
-import { identity } from "../ir/layout.js";
+import { identity, torchDim } from "../ir/layout.js";
+import type { Layout, PyExpr } from "../ir/types.js";
 import type { LayerRule } from "./types.js";
-import { ConfigError, callModule, floatLit, input, lit, num, shapeOk } from "./util.js";
-import type { PyExpr } from "../ir/types.js";
+import { ConfigError, callModule, floatLit, input, lit, method, num, shapeOk } from "./util.js";
 
 /**
  * Inputs are graph boundaries, built by the frontend (`keras.Input`, `InputLayer`, `input_shape=`).
@@ -63,24 +63,50 @@ export const identityRule: LayerRule = {
   lower: () => ({ ok: true, lowering: { forward: input(), weights: [], constants: [] } }),
 };
 
-/** Rescaling's `scale` and `offset`: numbers (per-channel lists are not supported yet). */
-function scalar(value: unknown, key: string): number {
+/** Rescaling's `scale` or `offset`: a number, or per-channel values along the last Keras axis. */
+function factor(value: unknown, key: string): number | number[] {
   if (typeof value === "number") return value;
-  throw new ConfigError(`Rescaling with a non-scalar \`${key}\` is not supported yet`);
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "number")) return value.length === 1 ? (value[0] as number) : (value as number[]);
+  throw new ConfigError(`Rescaling's \`${key}\` must be a number or a list of numbers, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * `x.new_tensor([...])` (on the input's device and dtype), shaped so that it broadcasts along the torch dim
+ * that holds the last Keras axis, as Keras broadcasts it along the channels.
+ */
+function perChannel(values: number[], channels: number | null, layout: Layout, rank: number): PyExpr {
+  if (channels !== null && channels !== values.length) throw new ConfigError(`Rescaling has ${values.length} values for ${channels} channels`);
+  const tensor: PyExpr = { k: "call", fn: { k: "attr", obj: input(), name: "new_tensor" }, args: [{ k: "list", items: values.map((v) => floatLit(v)) }] };
+  const dim = layout.kind === "perm" ? torchDim(layout, -1, rank) : rank - 1;
+  if (dim === rank - 1) return tensor;
+  return method(tensor, "view", [lit(values.length), ...new Array<PyExpr>(rank - 1 - dim).fill(lit(1))]);
 }
 
 export const rescalingRule: LayerRule = {
   name: "rescaling",
   kerasClasses: ["Rescaling"],
-  summary: "`x * scale + offset`, in whatever layout the input is",
+  summary: "`x * scale + offset` in whatever layout the input is; per-channel lists broadcast along the channel dim",
   signature: () => ({ params: [{ name: "scale", default: null }, { name: "offset", default: 0 }] }),
-  inferShape: ({ inputs }) => shapeOk(inputs[0]!),
-  layout: ({ inputLayouts }) => ({ inputs: [null], outputs: [inputLayouts[0]!] }),
-  lower: ({ layer }) => {
-    const scale = scalar(layer.config.scale, "scale");
-    const offset = scalar(layer.config.offset, "offset");
-    let forward: PyExpr = scale === 1 ? input() : { k: "binop", op: "*", left: input(), right: floatLit(scale) };
-    if (offset !== 0) forward = { k: "binop", op: offset < 0 ? "-" : "+", left: forward, right: floatLit(Math.abs(offset)) };
+  inferShape: ({ layer, inputs }) => {
+    factor(layer.config.scale, "scale");
+    factor(layer.config.offset, "offset");
+    return shapeOk(inputs[0]!);
+  },
+  // Per-channel values cannot follow a flattened channels-first tensor's feature order.
+  layout: ({ layer, inputLayouts, inputShapes }) => {
+    const perChannelValues = Array.isArray(factor(layer.config.scale, "scale")) || Array.isArray(factor(layer.config.offset, "offset"));
+    if (perChannelValues && inputLayouts[0]!.kind === "flat") return { inputs: [identity(inputShapes[0]!.length)], outputs: [identity(inputShapes[0]!.length)] };
+    return { inputs: [null], outputs: [inputLayouts[0]!] };
+  },
+  lower: ({ layer, inputLayouts, inputShapes }) => {
+    const shape = inputShapes[0]!;
+    const channels = shape[shape.length - 1] ?? null;
+    const term = (value: number | number[]): PyExpr => (typeof value === "number" ? floatLit(value) : perChannel(value, channels, inputLayouts[0]!, shape.length));
+    const scale = factor(layer.config.scale, "scale");
+    const offset = factor(layer.config.offset, "offset");
+    let forward: PyExpr = scale === 1 ? input() : { k: "binop", op: "*", left: input(), right: term(scale) };
+    if (typeof offset !== "number") forward = { k: "binop", op: "+", left: forward, right: term(offset) };
+    else if (offset !== 0) forward = { k: "binop", op: offset < 0 ? "-" : "+", left: forward, right: floatLit(Math.abs(offset)) };
     return { ok: true, lowering: { forward, weights: [], constants: [] } };
   },
 };

@@ -4,7 +4,8 @@
 // Keras stores gamma (if scale), beta (if center), moving_mean, moving_variance, in that order.
 import { channelsFirst, identity, isIdentity, normalizeAxis, torchDim } from "../ir/layout.js";
 import type { ConstantEntry, Layout, PyExpr, WeightEntry } from "../ir/types.js";
-import type { LayerRule } from "./types.js";
+import type { LayerDef } from "../ir/types.js";
+import type { LayerRule, LowerResult } from "./types.js";
 import { ConfigError, bool, call, callModule, input, lit, num, self, shapeError, shapeOk } from "./util.js";
 
 /** PyTorch's momentum weighs the new batch, Keras' the running value. Round off float noise. */
@@ -139,17 +140,19 @@ export const layerNormRule: LayerRule = {
     const axes = normAxes(layer.config.axis, rank);
     const layout = inputLayouts[0]!;
     if ((isIdentity(layout) && trailing(axes, rank)) || channelsFirstChannel(axes, layout, rank)) return { inputs: [null], outputs: [layout] };
+    // The rms_scaling helper reduces over any dims in Keras order.
+    if (bool(layer, "rms_scaling") && isIdentity(layout)) return { inputs: [null], outputs: [layout] };
     // Other axes are normalized in Keras' order (a correct permute beats a wrong answer).
     return { inputs: [identity(rank)], outputs: [identity(rank)] };
   },
   lower: ({ layer, inputShapes, inputLayouts }) => {
-    if (bool(layer, "rms_scaling")) throw new ConfigError("`rms_scaling=True` (deprecated in Keras 3) is not supported yet");
     const shape = inputShapes[0]!;
     const rank = shape.length;
     const axes = normAxes(layer.config.axis, rank);
     const normalized = axes.map((a) => shape[a]);
     if (normalized.some((d) => d === null)) throw new ConfigError("the normalized axes must have known sizes");
     const dims = normalized as number[];
+    if (bool(layer, "rms_scaling")) return rmsScaling(layer, dims, axes.map((a) => torchDim(inputLayouts[0]!, a, rank)));
     const center = bool(layer, "center");
     const scale = bool(layer, "scale");
     const { weights, constants, frozen } = affineWeights(dims, scale, center);
@@ -168,6 +171,23 @@ export const layerNormRule: LayerRule = {
     return { ok: true, lowering: { module: { ctor: "nn.LayerNorm", args: [size], kwargs }, forward, weights, constants, frozen } };
   },
 };
+
+/**
+ * Keras 3's deprecated `rms_scaling=True`: `x * rsqrt(var + eps) * gamma`. It divides by the variance, not
+ * the mean square, so it is neither nn.RMSNorm nor nn.LayerNorm; `nn.LayerNorm(bias=False)` holds gamma
+ * and eps, and the `keras_rms_scaling` helper computes it. It always has gamma and never beta.
+ */
+function rmsScaling(layer: LayerDef, dims: number[], torchDims: number[]): LowerResult {
+  const { weights, constants, frozen } = affineWeights(dims, true, false);
+  const kwargs: [string, PyExpr][] = [];
+  const eps = num(layer, "epsilon");
+  if (eps !== 1e-5) kwargs.push(["eps", lit(eps)]);
+  kwargs.push(["bias", lit(false)]);
+  const size: PyExpr = dims.length === 1 ? lit(dims[0]!) : { k: "tuple", items: dims.map((d) => lit(d)) };
+  const reduced: PyExpr = torchDims.length === 1 ? lit(torchDims[0]!) : { k: "tuple", items: torchDims.map((d) => lit(d)) };
+  const forward = call("keras_rms_scaling", [input(), self, reduced]);
+  return { ok: true, lowering: { module: { ctor: "nn.LayerNorm", args: [size], kwargs }, forward, weights, constants, frozen } };
+}
 
 export const groupNormRule: LayerRule = {
   name: "group_normalization",
