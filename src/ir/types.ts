@@ -323,7 +323,7 @@ export interface ModuleCtor {
 // The PyTorch plan of one model: what the templates lay out.
 
 /** Functions the generated module defines itself (templates/helpers/<name>.py), when its code calls them. */
-export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU", "sparsemax", "keras_rms_scaling"] as const;
+export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU", "sparsemax", "keras_rms_scaling", "adaptive_pool", "channels_first_rms_norm"] as const;
 export type HelperName = (typeof HELPERS)[number];
 
 /** What each helper's source calls, so that the module imports exactly what it uses. */
@@ -335,6 +335,8 @@ export const HELPER_CALLS: Record<HelperName, string[]> = {
   KerasPReLU: ["torch.zeros", "F.relu"],
   sparsemax: ["torch.sort", "torch.arange", "torch.where", "torch.zeros_like"],
   keras_rms_scaling: ["torch.rsqrt"],
+  adaptive_pool: ["torch.cat"],
+  channels_first_rms_norm: ["torch.rsqrt"],
 };
 
 export interface TorchSubmodule {

@@ -63,6 +63,21 @@ export const identityRule: LayerRule = {
   lower: () => ({ ok: true, lowering: { forward: input(), weights: [], constants: [] } }),
 };
 
+/** ActivityRegularization adds a loss in training and passes its input through. */
+export const activityRegularizationRule: LayerRule = {
+  name: "activity_regularization",
+  kerasClasses: ["ActivityRegularization"],
+  summary: "the input itself (its L1/L2 penalty is a training loss, left to the training code)",
+  signature: () => ({ params: [{ name: "l1", default: 0 }, { name: "l2", default: 0 }] }),
+  inferShape: ({ inputs }) => shapeOk(inputs[0]!),
+  layout: ({ inputLayouts }) => ({ inputs: [null], outputs: [inputLayouts[0]!] }),
+  lower: ({ layer }) => {
+    const penalised = num(layer, "l1") !== 0 || num(layer, "l2") !== 0;
+    const warning = penalised ? "ActivityRegularization's L1/L2 activity penalty is a training loss; add it to the PyTorch loss if you train this module" : undefined;
+    return { ok: true, lowering: { forward: input(), weights: [], constants: [], ...(warning ? { warning } : {}) } };
+  },
+};
+
 /** Rescaling's `scale` or `offset`: a number, or per-channel values along the last Keras axis. */
 function factor(value: unknown, key: string): number | number[] {
   if (typeof value === "number") return value;

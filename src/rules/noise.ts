@@ -5,7 +5,7 @@
 import { channelsFirst } from "../ir/layout.js";
 import type { PyExpr } from "../ir/types.js";
 import type { LayerRule } from "./types.js";
-import { ConfigError, call, callModule, floatLit, input, lit, num, shapeError, shapeOk } from "./util.js";
+import { ConfigError, call, callModule, channelAxis, floatLit, input, lit, num, shapeError, shapeOk } from "./util.js";
 
 const TRAINING: PyExpr = { k: "attr", obj: { k: "name", name: "self" }, name: "training" };
 /** `expr if self.training else x` */
@@ -81,13 +81,34 @@ export const alphaDropoutRule: LayerRule = {
 
 /** Keras' constructor arguments of each augmentation layer (all of them change only training). */
 const AUGMENTATIONS: Record<string, string[]> = {
-  RandomFlip: ["mode", "seed"],
+  RandomFlip: ["mode", "seed", "data_format"],
   RandomRotation: ["factor", "fill_mode", "interpolation", "seed", "fill_value", "value_range", "data_format"],
   RandomZoom: ["height_factor", "width_factor", "fill_mode", "interpolation", "seed", "fill_value", "data_format"],
   RandomTranslation: ["height_factor", "width_factor", "fill_mode", "interpolation", "seed", "fill_value", "data_format"],
   RandomContrast: ["factor", "seed", "value_range"],
   RandomBrightness: ["factor", "value_range", "seed"],
+  RandomColorDegeneration: ["factor", "value_range", "data_format", "seed"],
+  RandomColorJitter: ["value_range", "brightness_factor", "contrast_factor", "saturation_factor", "hue_factor", "seed", "data_format"],
+  RandomElasticTransform: ["factor", "scale", "interpolation", "fill_mode", "fill_value", "value_range", "seed", "data_format"],
+  RandomErasing: ["factor", "scale", "fill_value", "value_range", "seed", "data_format"],
+  RandomGaussianBlur: ["factor", "kernel_size", "sigma", "value_range", "data_format", "seed"],
+  RandomGrayscale: ["factor", "data_format", "seed"],
+  RandomHue: ["factor", "value_range", "data_format", "seed"],
+  RandomInvert: ["factor", "value_range", "seed", "data_format"],
+  RandomPerspective: ["factor", "scale", "interpolation", "fill_value", "seed", "data_format"],
+  RandomPosterization: ["factor", "value_range", "data_format", "seed"],
+  RandomSaturation: ["factor", "value_range", "data_format", "seed"],
+  RandomSharpness: ["factor", "value_range", "data_format", "seed"],
+  RandomShear: ["x_factor", "y_factor", "interpolation", "fill_mode", "fill_value", "data_format", "seed"],
+  Solarization: ["addition_factor", "threshold_factor", "value_range", "seed"],
+  AugMix: ["value_range", "num_chains", "chain_depth", "factor", "alpha", "all_ops", "interpolation", "seed", "data_format"],
+  CutMix: ["factor", "seed", "data_format"],
+  MixUp: ["alpha", "data_format", "seed"],
+  RandAugment: ["value_range", "num_ops", "factor", "interpolation", "seed", "data_format"],
 };
+
+const LEFT_OUT_IN_TRAINING =
+  "random augmentation is the identity at inference, as in Keras; in training the generated module does not augment (do it in the data pipeline, e.g. with torchvision.transforms.v2)";
 
 export const augmentationRule: LayerRule = {
   name: "augmentation",
@@ -101,7 +122,37 @@ export const augmentationRule: LayerRule = {
       forward: input(),
       weights: [],
       constants: [],
-      warning: "random augmentation is the identity at inference, as in Keras; in training the generated module does not augment (do it in the data pipeline, e.g. with torchvision.transforms.v2)",
+      warning: LEFT_OUT_IN_TRAINING,
     },
   }),
+};
+
+/**
+ * RandomCrop: Keras 3 declares the cropped shape, yet at inference returns the image uncropped (Keras 2
+ * cropped the centre). The module does what Keras 3 does; a smaller crop gets a warning saying so.
+ */
+export const randomCropRule: LayerRule = {
+  name: "random_crop",
+  kerasClasses: ["RandomCrop"],
+  summary: "the identity, as Keras 3 at inference (which still declares the cropped shape); in training the crop is left out",
+  signature: () => ({ params: ["height", "width", "seed", "data_format"].map((name) => ({ name, default: null })) }),
+  inferShape: ({ layer, inputs }) => {
+    const shape = inputs[0]!;
+    if (shape.length !== 4) return shapeError(`RandomCrop takes a batch of images (rank 4), got rank ${shape.length}`);
+    const [h, w] = channelAxis(layer) === 1 ? [2, 3] : [1, 2];
+    const out = [...shape];
+    out[h] = num(layer, "height");
+    out[w] = num(layer, "width");
+    return shapeOk(out);
+  },
+  layout: ({ inputLayouts }) => ({ inputs: [null], outputs: [inputLayouts[0]!] }),
+  lower: ({ layer, inputShapes }) => {
+    const [h, w] = channelAxis(layer) === 1 ? [2, 3] : [1, 2];
+    const shape = inputShapes[0]!;
+    const crops = shape[h] !== num(layer, "height") || shape[w] !== num(layer, "width");
+    const warning = crops
+      ? `Keras 3 declares RandomCrop's output as ${num(layer, "height")}x${num(layer, "width")} but returns the input uncropped at inference, and so does the generated module; layers after it see the full image. ${LEFT_OUT_IN_TRAINING}`
+      : LEFT_OUT_IN_TRAINING;
+    return { ok: true, lowering: { forward: input(), weights: [], constants: [], warning } };
+  },
 };

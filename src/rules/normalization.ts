@@ -189,6 +189,35 @@ function rmsScaling(layer: LayerDef, dims: number[], torchDims: number[]): Lower
   return { ok: true, lowering: { module: { ctor: "nn.LayerNorm", args: [size], kwargs }, forward, weights, constants, frozen } };
 }
 
+/** Keras 3's RMSNormalization: `x * rsqrt(mean(x²) + eps) * scale`, which is exactly nn.RMSNorm. */
+export const rmsNormRule: LayerRule = {
+  name: "rms_normalization",
+  kerasClasses: ["RMSNormalization"],
+  summary: "`nn.RMSNorm` over the trailing axes; over the channel axis of a channels-first tensor, the `channels_first_rms_norm` helper (no permute)",
+  signature: () => ({ params: [{ name: "axis", default: -1 }, { name: "epsilon", default: 1e-6 }] }),
+  inferShape: ({ layer, inputs }) => {
+    normAxes(layer.config.axis, inputs[0]!.length);
+    return shapeOk(inputs[0]!);
+  },
+  layout: ({ layer, inputShapes, inputLayouts }) => {
+    const rank = inputShapes[0]!.length;
+    const axes = normAxes(layer.config.axis, rank);
+    if ((isIdentity(inputLayouts[0]!) && trailing(axes, rank)) || channelsFirstChannel(axes, inputLayouts[0]!, rank)) return { inputs: [null], outputs: [inputLayouts[0]!] };
+    return { inputs: [identity(rank)], outputs: [identity(rank)] };
+  },
+  lower: ({ layer, inputShapes, inputLayouts }) => {
+    const shape = inputShapes[0]!;
+    const axes = normAxes(layer.config.axis, shape.length);
+    if (!trailing(axes, shape.length)) throw new ConfigError("RMSNormalization over axes that are not the last ones is not supported yet");
+    const dims = axes.map((a) => shape[a]);
+    if (dims.some((d) => d === null)) throw new ConfigError("the normalized axes must have known sizes");
+    const size: PyExpr = dims.length === 1 ? lit(dims[0]!) : { k: "tuple", items: dims.map((d) => lit(d!)) };
+    const weights: WeightEntry[] = [{ kerasIndex: 0, kerasName: "scale", kerasShape: dims as number[], param: "weight", transforms: [] }];
+    const forward = channelsFirstChannel(axes, inputLayouts[0]!, shape.length) ? call("channels_first_rms_norm", [input(), self]) : callModule(input());
+    return { ok: true, lowering: { module: { ctor: "nn.RMSNorm", args: [size], kwargs: [["eps", lit(num(layer, "epsilon"))]] }, forward, weights, constants: [] } };
+  },
+};
+
 export const groupNormRule: LayerRule = {
   name: "group_normalization",
   kerasClasses: ["GroupNormalization"],

@@ -155,3 +155,45 @@ export const globalPoolingRule: LayerRule = {
     return { ok: true, lowering: { forward: method(input(), max ? "amax" : "mean", [], kwargs), weights: [], constants: [] } };
   },
 };
+
+const ADAPTIVE_POOLS: Record<string, { n: number; max: boolean }> = {
+  AdaptiveAveragePooling1D: { n: 1, max: false },
+  AdaptiveAveragePooling2D: { n: 2, max: false },
+  AdaptiveAveragePooling3D: { n: 3, max: false },
+  AdaptiveMaxPooling1D: { n: 1, max: true },
+  AdaptiveMaxPooling2D: { n: 2, max: true },
+  AdaptiveMaxPooling3D: { n: 3, max: true },
+};
+
+/**
+ * Keras 3's adaptive pooling: output bin `i` of a length-L axis covers [floor(i·L/out), ceil((i+1)·L/out)),
+ * the same bins as PyTorch's nn.AdaptiveAvgPool*d / nn.AdaptiveMaxPool*d.
+ */
+export const adaptivePoolingRule: LayerRule = {
+  name: "adaptive_pooling",
+  kerasClasses: Object.keys(ADAPTIVE_POOLS),
+  summary: "`nn.AdaptiveAvgPool1d/2d`; max and 3D pooling with the `adaptive_pool` helper (slices, which ONNX export supports); the same bins as Keras",
+  signature: () => ({ params: [{ name: "output_size", default: null }, { name: "data_format", default: null }] }),
+  inferShape: ({ layer, inputs }) => {
+    const { n } = ADAPTIVE_POOLS[layer.kerasClass]!;
+    const shape = inputs[0]!;
+    if (shape.length !== n + 2) return shapeError(`${layer.kerasClass} expects a rank-${n + 2} input, got rank ${shape.length}`);
+    const size = tupleN(layer, "output_size", n);
+    if (size.some((s) => s <= 0)) return shapeError("`output_size` must be positive");
+    const spatial = spatialAxes(shape.length, channelAxis(layer));
+    if (spatial.some((axis) => shape[axis] === null)) throw new ConfigError("adaptive pooling needs the spatial sizes to be known (Keras requires them too)");
+    return shapeOk(shape.map((d, axis) => (spatial.includes(axis) ? size[spatial.indexOf(axis)]! : d)));
+  },
+  layout: ({ layer, inputShapes }) => {
+    const cf = channelsFirst(inputShapes[0]!.length, channelAxis(layer));
+    return { inputs: [cf], outputs: [cf] };
+  },
+  lower: ({ layer }) => {
+    const { n, max } = ADAPTIVE_POOLS[layer.kerasClass]!;
+    const size = tupleN(layer, "output_size", n);
+    // torch.onnx cannot export adaptive max pooling, nor 3D adaptive average pooling: those use a helper
+    // made of slices; the others are PyTorch's modules.
+    if (max || n === 3) return { ok: true, lowering: { forward: call("adaptive_pool", [input(), tuple(size), lit(max ? "max" : "mean")]), weights: [], constants: [] } };
+    return module(`nn.AdaptiveAvgPool${n}d`, size, [], callModule(input()));
+  },
+};

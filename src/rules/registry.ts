@@ -5,12 +5,12 @@ import { activationRule, eluRule, leakyReluRule, preluRule, reluRule, softmaxRul
 import { convTransposeRule } from "./conv_transpose.js";
 import { convRule } from "./convolution.js";
 import { depthwiseConvRule, separableConvRule } from "./depthwise.js";
-import { dropoutRule, identityRule, inputRule, rescalingRule } from "./core.js";
+import { activityRegularizationRule, dropoutRule, identityRule, inputRule, rescalingRule } from "./core.js";
 import { denseRule } from "./dense.js";
-import { alphaDropoutRule, augmentationRule, gaussianDropoutRule, gaussianNoiseRule, spatialDropoutRule } from "./noise.js";
+import { alphaDropoutRule, augmentationRule, gaussianDropoutRule, gaussianNoiseRule, randomCropRule, spatialDropoutRule } from "./noise.js";
 import { arithmeticMergeRule, concatenateRule, dotRule, elementwiseMergeRule } from "./merging.js";
-import { batchNormRule, groupNormRule, layerNormRule, unitNormRule } from "./normalization.js";
-import { globalPoolingRule, poolingRule } from "./pooling.js";
+import { batchNormRule, groupNormRule, layerNormRule, rmsNormRule, unitNormRule } from "./normalization.js";
+import { adaptivePoolingRule, globalPoolingRule, poolingRule } from "./pooling.js";
 import { croppingRule, flattenRule, permuteRule, repeatVectorRule, reshapeRule, zeroPadding1dRule, zeroPadding2dRule, zeroPadding3dRule } from "./reshaping.js";
 import { upSampling1dRule, upSampling2dRule, upSampling3dRule } from "./resizing.js";
 import type { LayerRule } from "./types.js";
@@ -28,6 +28,7 @@ export const RULES: readonly LayerRule[] = [
   convRule,
   poolingRule,
   globalPoolingRule,
+  adaptivePoolingRule,
   batchNormRule,
   zeroPadding2dRule,
   arithmeticMergeRule,
@@ -36,7 +37,9 @@ export const RULES: readonly LayerRule[] = [
   dotRule,
   identityRule,
   rescalingRule,
+  activityRegularizationRule,
   layerNormRule,
+  rmsNormRule,
   groupNormRule,
   unitNormRule,
   repeatVectorRule,
@@ -57,6 +60,7 @@ export const RULES: readonly LayerRule[] = [
   gaussianDropoutRule,
   alphaDropoutRule,
   augmentationRule,
+  randomCropRule,
 ];
 
 /** Keras aliases that name the same class. */
