@@ -411,7 +411,13 @@ export class Evaluator {
 
   /** `a = b = value`: tree-sitter nests the assignments to the right. */
   private chainedValue(node: Node, scope: Scope, where: "main" | "module" | "function"): PyValue {
-    const right = node.childForFieldName("right")!;
+    const right = node.childForFieldName("right");
+    if (!right) {
+      // `x = y: T`, which tree-sitter accepts and Python refuses.
+      const range = this.range(node);
+      this.graph.report("error", "syntax-error", "an annotated name cannot be the value of an assignment; fix the Python syntax error", range);
+      return unknown("a syntax error", range);
+    }
     const value = right.type === "assignment" ? this.chainedValue(right, scope, where) : this.eval(right, scope);
     this.assign(node.childForFieldName("left")!, value, scope, where);
     return value;

@@ -394,8 +394,10 @@ export class CallTranslator {
       targets.push(this.targetExpr(left, records, context));
       // `a = b = value`
       while (value.type === "assignment") {
+        const next = value.childForFieldName("right");
+        if (!next) break; // `a = b: T`, a syntax error the evaluator has reported
         targets.push(this.targetExpr(value.childForFieldName("left")!, records, context));
-        value = value.childForFieldName("right")!;
+        value = next;
       }
       const rendered = this.exprOf(value, records, context);
       // `a = b = value`: the first target takes the value, the others copy it.

@@ -1,0 +1,1 @@
+x = l:ayers.Conv2DTranspose(4, 4, strides=2, padding="same", activation="relu")(x)
