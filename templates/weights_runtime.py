@@ -736,6 +736,19 @@ def _apply_transforms(array, transforms):
             if int(np.prod(shape)) != array.size:
                 raise ValueError(f"reshape to {shape} does not fit shape {array.shape}")
             array = array.reshape(shape)
+        elif op == "index":
+            # One row of a stacked variable: GRU's (2, 3u) bias holds the input and the recurrent bias.
+            index = int(t[1])
+            if array.ndim == 0 or not 0 <= index < array.shape[0]:
+                raise ValueError(f"index {index} does not fit shape {array.shape}")
+            array = array[index]
+        elif op == "reorder_blocks":
+            # Gate order: cut the first axis into equal blocks and reorder them (Keras z,r,h → PyTorch r,z,n).
+            order = tuple(t[1])
+            if array.shape[0] % len(order) != 0:
+                raise ValueError(f"{len(order)} blocks do not divide shape {array.shape}")
+            blocks = np.split(array, len(order), axis=0)
+            array = np.concatenate([blocks[i] for i in order], axis=0)
         else:
             raise ValueError(f"unknown transform {op!r}")
     return array
@@ -746,7 +759,7 @@ def _describe_transforms(transforms):
         return "-"
     parts = []
     for t in transforms:
-        parts.append(t[0] + "(" + ", ".join(str(tuple(a)) for a in t[1:]) + ")")
+        parts.append(t[0] + "(" + ", ".join(str(tuple(a)) if isinstance(a, (list, tuple)) else str(a) for a in t[1:]) + ")")
     return " then ".join(parts)
 
 

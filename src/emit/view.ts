@@ -102,13 +102,20 @@ function sortedRows(model: TorchModel): TensorMapping[] {
 }
 
 function tensorRow(row: TensorMapping): string {
-  const transforms = row.transforms.map((t) =>
-    t.op === "transpose"
-      ? `("transpose", ${pyLiteral(t.axes)})`
-      : t.op === "reshape"
-        ? `("reshape", ${pyLiteral(t.shape)})`
-        : `("permute_rows", ${pyLiteral(t.shape)}, ${pyLiteral(t.axes)})`,
-  );
+  const transforms = row.transforms.map((t) => {
+    switch (t.op) {
+      case "transpose":
+        return `("transpose", ${pyLiteral(t.axes)})`;
+      case "reshape":
+        return `("reshape", ${pyLiteral(t.shape)})`;
+      case "permute_rows":
+        return `("permute_rows", ${pyLiteral(t.shape)}, ${pyLiteral(t.axes)})`;
+      case "index":
+        return `("index", ${t.index})`;
+      case "reorder_blocks":
+        return `("reorder_blocks", ${pyLiteral(t.order)})`;
+    }
+  });
   const transformList = `(${transforms.join(", ")}${transforms.length === 1 ? "," : ""})`;
   return `(${[JSON.stringify(row.key), JSON.stringify(row.keras3Path), JSON.stringify(row.legacyLayer), row.legacyIndex, pyLiteral(row.kerasShape), transformList].join(", ")})`;
 }

@@ -215,11 +215,11 @@ export class GraphBuilder {
     return tensor;
   }
 
-  private newNode(op: NodeOp, inputs: number[], outputShapes: Shape[], range: SourceRange, dtype: DType): GraphNode {
+  private newNode(op: NodeOp, inputs: number[], outputShapes: Shape[], range: SourceRange, dtype: DType, dtypes?: DType[]): GraphNode {
     const node: GraphNode = { id: this.nextId++, op, inputs, outputs: [], range };
     this.program.nodes.set(node.id, node);
     this.traces[this.traces.length - 1]?.push(node.id);
-    node.outputs = outputShapes.map((s, i) => this.newTensor(s, dtype, node.id, i).id);
+    node.outputs = outputShapes.map((s, i) => this.newTensor(s, dtypes?.[i] ?? dtype, node.id, i).id);
     if (inputs.some((t) => this.isPoisoned(t))) node.poisoned = true;
     return node;
   }
@@ -258,7 +258,7 @@ export class GraphBuilder {
       node.poisoned = true;
       return node.outputs;
     }
-    return this.newNode(op, inputs, result.shapes, range, dtype).outputs;
+    return this.newNode(op, inputs, result.shapes, range, dtype, result.dtypes).outputs;
   }
 
   /** Call a whole model on tensors (a model used as a layer). */

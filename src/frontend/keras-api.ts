@@ -232,6 +232,12 @@ export class KerasApi {
     switch (value.t) {
       case "none":
         return null;
+      case "layer": {
+        // A layer argument (Bidirectional's `layer`) is recorded serialized, as Keras saves it.
+        const inner = this.graph.program.layers.get(value.id)!;
+        if (inner.poisoned) return undefined;
+        return { class_name: inner.kerasClass, name: inner.name, config: inner.config };
+      }
       case "bool":
       case "int":
       case "float":
@@ -294,6 +300,15 @@ export class KerasApi {
     }
     const layer = this.graph.program.layers.get(obj.id)!;
     if (layer.kerasClass === "InputLayer") throw new EvalError("an InputLayer cannot be called", call.range);
+    // A recurrent layer's `initial_state` tensors follow its input, as Keras passes them.
+    const states = call.kwargs.get("initial_state");
+    if (states && states.t !== "none") {
+      const stateTensors = this.tensorList(states, call.kwargRanges.get("initial_state") ?? call.range);
+      if (!stateTensors) return states.t === "unknown" ? states : unknown(`\`initial_state\` must be tensors, got ${typeName(states)}`, call.range);
+      flat.push(...stateTensors);
+    }
+    const mask = call.kwargs.get("mask");
+    if (mask && mask.t !== "none") return unknown("`mask=` on a layer call is not supported yet (masks are not translated)", call.kwargRanges.get("mask") ?? call.range);
     return this.tensors(this.graph.applyLayer(layer, flat, call.range));
   }
 

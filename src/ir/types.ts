@@ -291,7 +291,11 @@ export type WeightTransform =
   | { op: "transpose"; axes: number[] }
   | { op: "permute_rows"; shape: number[]; axes: number[] }
   /** numpy's row-major reshape (a depthwise kernel's `(in, multiplier)` axes become PyTorch's one). */
-  | { op: "reshape"; shape: number[] };
+  | { op: "reshape"; shape: number[] }
+  /** `array[index]` on the first axis: one row of a stacked variable (GRU's `(2, 3u)` bias). */
+  | { op: "index"; index: number }
+  /** Cuts the first axis into `order.length` equal blocks and puts them in this order (gate orders). */
+  | { op: "reorder_blocks"; order: number[] };
 
 export interface WeightEntry {
   /** Position among the layer's own Keras variables (`vars/<i>`). */
@@ -303,6 +307,12 @@ export interface WeightEntry {
   transforms: WeightTransform[];
   /** Keras' non-trainable variables (BatchNorm statistics) come after the trainable ones in legacy files. */
   trainable?: false;
+  /**
+   * Where the variable sits under the layer's Keras 3 path when not at `vars/<kerasIndex>`: a recurrent
+   * layer's are its cell's (`cell/vars/0`), a Bidirectional's its wrapped layers' (`forward_layer/cell/vars/0`).
+   * `kerasIndex` still orders the variable among the layer's legacy weights.
+   */
+  keras3Subpath?: string;
 }
 
 export interface ConstantEntry {
@@ -406,7 +416,8 @@ export interface ClassIR {
 }
 
 export type ForwardStatement =
-  | { kind: "assign"; targets: string[]; value: PyExpr; file: string; line: number }
+  /** `pattern`, when set, is the assignment's target list (`output, (h, c)`), else `targets` are names. */
+  | { kind: "assign"; targets: string[]; value: PyExpr; file: string; line: number; pattern?: PyExpr[] }
   | { kind: "raise"; message: string; file: string; line: number };
 
 export interface TorchValue {

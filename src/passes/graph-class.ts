@@ -32,7 +32,7 @@ export function graphClass(plan: {
   const forward: Stmt[] = plan.statements.map((st): Stmt =>
     st.kind === "raise"
       ? { s: "raise", message: st.message, loc: { file: st.file, line: st.line } }
-      : { s: "assign", targets: st.targets.map(name), value: st.value, loc: { file: st.file, line: st.line } },
+      : { s: "assign", targets: st.pattern ?? st.targets.map(name), value: st.value, loc: { file: st.file, line: st.line } },
   );
   // A forward that raises has nothing to return.
   if (!plan.statements.some((st) => st.kind === "raise")) forward.push({ s: "return", value: plan.returns });

@@ -35,6 +35,7 @@ export function lowerLayerNode(
     const result = rule.lower({
       layer,
       inputShapes: node.inputs.map(shapeOf),
+      inputDtypes: node.inputs.map((t) => program.tensors.get(t)!.dtype),
       outputShapes: node.outputs.map(shapeOf),
       inputLayouts: layout.nodeInputs.get(node.id)!,
       outputLayouts: node.outputs.map((t) => layout.tensors.get(t)!),

@@ -242,7 +242,7 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
       for (const w of lowering.weights) {
         tensors.push({
           key: `${key}.${w.param}`,
-          keras3Path: `${path}/vars/${w.kerasIndex}`,
+          keras3Path: `${path}/${w.keras3Subpath ?? `vars/${w.kerasIndex}`}`,
           legacyLayer,
           legacyIndex: legacyLayer === layer.name ? legacyWeightOrder(lowering.weights, w) : -1,
           kerasShape: w.kerasShape,

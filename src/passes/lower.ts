@@ -16,7 +16,7 @@ import type {
 } from "../ir/types.js";
 import { HELPERS } from "../ir/types.js";
 import { classOrder, isFrozen } from "../ir/models.js";
-import { calledNames } from "../ir/expr.js";
+import { calledNames, mapExpr } from "../ir/expr.js";
 import type { Lowering } from "../rules/types.js";
 import { kerasLayerPaths, legacyWeightOrder } from "../weights/paths.js";
 import type { ModelLayout } from "./layout.js";
@@ -217,7 +217,7 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
           for (const w of lowering.weights) {
             tensors.push({
               key: `${attr}.${w.param}`,
-              keras3Path: `${path}/vars/${w.kerasIndex}`,
+              keras3Path: `${path}/${w.keras3Subpath ?? `vars/${w.kerasIndex}`}`,
               legacyLayer: layer.name,
               legacyIndex: legacyWeightOrder(lowering.weights, w),
               kerasShape: w.kerasShape,
@@ -228,7 +228,21 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
           for (const c of lowering.constants) constants.push({ key: `${attr}.${c.param}`, shape: c.shape, dtype: c.dtype, value: c.value });
         }
       }
-      value = substitute(lowering.forward, inputExprs, attr ? { k: "attr", obj: { k: "name", name: "self" }, name: attr } : null);
+      const moduleExpr: PyExpr | null = attr ? { k: "attr", obj: { k: "name", name: "self" }, name: attr } : null;
+      // The rule's own statements first (`output, (h, c) = self.lstm(x)`), its `$` locals given fresh names.
+      const locals = new Map<string, string>();
+      const local = (e: PyExpr): PyExpr =>
+        mapExpr(substitute(e, inputExprs, moduleExpr), (n) => {
+          if (n.k !== "name" || !n.name.startsWith("$")) return undefined;
+          if (!locals.has(n.name)) locals.set(n.name, variables.claim(n.name.slice(1)));
+          return { k: "name", name: locals.get(n.name)! };
+        });
+      for (const step of lowering.steps ?? []) {
+        const value = local(step.value);
+        calledNames(value, calls);
+        statements.push({ kind: "assign", targets: [], pattern: step.targets.map(local), value, file: node.range.file, line: node.range.line });
+      }
+      value = local(lowering.forward);
     }
 
     // Name the result `x` while `x` holds nothing still needed, so a chain reads `x = ...(x)`; a branch

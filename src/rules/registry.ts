@@ -5,6 +5,8 @@ import { activationRule, eluRule, leakyReluRule, preluRule, reluRule, softmaxRul
 import { convTransposeRule } from "./conv_transpose.js";
 import { convRule } from "./convolution.js";
 import { depthwiseConvRule, separableConvRule } from "./depthwise.js";
+import { embeddingRule } from "./embedding.js";
+import { bidirectionalRule, recurrentRule } from "./recurrent.js";
 import { activityRegularizationRule, dropoutRule, identityRule, inputRule, rescalingRule } from "./core.js";
 import { denseRule } from "./dense.js";
 import { alphaDropoutRule, augmentationRule, gaussianDropoutRule, gaussianNoiseRule, randomCropRule, spatialDropoutRule } from "./noise.js";
@@ -18,6 +20,9 @@ import type { LayerRule } from "./types.js";
 export const RULES: readonly LayerRule[] = [
   inputRule,
   denseRule,
+  embeddingRule,
+  recurrentRule,
+  bidirectionalRule,
   activationRule,
   reluRule,
   leakyReluRule,
@@ -76,6 +81,7 @@ export const CLASS_ALIASES: Record<string, string> = {
   Convolution1D: "Conv1D",
   Convolution2D: "Conv2D",
   Convolution3D: "Conv3D",
+  Convolution1DTranspose: "Conv1DTranspose",
   Convolution2DTranspose: "Conv2DTranspose",
   Convolution3DTranspose: "Conv3DTranspose",
   Deconvolution2D: "Conv2DTranspose",

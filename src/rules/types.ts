@@ -3,6 +3,7 @@
 import type {
   ConfigValue,
   ConstantEntry,
+  DType,
   Layout,
   LayerDef,
   ModuleCtor,
@@ -28,7 +29,8 @@ export interface ShapeContext {
   inputs: Shape[];
 }
 
-export type ShapeResult = { ok: true; shapes: Shape[] } | { ok: false; message: string };
+/** `dtypes`: the outputs' dtypes when they are not the first input's (an Embedding takes indices). */
+export type ShapeResult = { ok: true; shapes: Shape[]; dtypes?: DType[] } | { ok: false; message: string };
 
 export interface LayoutContext {
   layer: LayerDef;
@@ -46,6 +48,8 @@ export interface LayoutPlan {
 export interface LowerContext {
   layer: LayerDef;
   inputShapes: Shape[];
+  /** The inputs' dtypes (an Embedding casts float indices); absent in some unit tests. */
+  inputDtypes?: DType[];
   outputShapes: Shape[];
   /** Layouts after the layout pass (conversions already applied). */
   inputLayouts: Layout[];
@@ -62,6 +66,12 @@ export interface Lowering {
   frozen?: string[];
   /** Something the reviewer must know about the translation (an augmentation left out in training). */
   warning?: string;
+  /**
+   * Statements that run before `forward`, for a module that returns a structure (`nn.LSTM`'s
+   * `output, (h_n, c_n)`). Names that start with `$` are the rule's locals; the pass gives each a fresh
+   * name (`$h` becomes `h`, or `h_2`). `forward` may use them.
+   */
+  steps?: { targets: PyExpr[]; value: PyExpr }[];
 }
 
 export type LowerResult = { ok: true; lowering: Lowering } | { ok: false; message: string };

@@ -41,7 +41,9 @@ export function kerasLayerPaths(program: Program, model: ModelDef): Map<string, 
 export function legacyWeightOrder(weights: WeightEntry[], weight: WeightEntry): number {
   const nonTrainable = (w: WeightEntry) => w.trainable === false;
   const ordered = [...weights].sort((a, b) => Number(nonTrainable(a)) - Number(nonTrainable(b)) || a.kerasIndex - b.kerasIndex);
-  return ordered.indexOf(weight);
+  // One Keras variable may feed several tensors (GRU's bias): count each variable once.
+  const variables = [...new Set(ordered.map((w) => w.kerasIndex))];
+  return variables.indexOf(weight.kerasIndex);
 }
 
 /**

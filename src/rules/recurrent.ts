@@ -1,0 +1,320 @@
+// LSTM, GRU and SimpleRNN → nn.LSTM / nn.GRU / nn.RNN (batch_first), and Bidirectional around them →
+// the same module with `bidirectional=True`. Keras 3.15.1 semantics (keras/src/layers/rnn/).
+//
+// Weights: Keras keeps a layer's variables in its cell (`cell/vars/0..2`: kernel, recurrent_kernel, bias).
+// - LSTM: gates i,f,c,o in both; `kernel.T` → weight_ih, `recurrent_kernel.T` → weight_hh, the one bias →
+//   bias_ih, and bias_hh is a frozen zero (Keras has a single bias).
+// - GRU (reset_after=True): Keras' gates z,r,h are PyTorch's r,z,n, so rows are reordered (1, 0, 2); the
+//   `(2, 3u)` bias holds the input bias (→ bias_ih) and the recurrent one (→ bias_hh).
+// - SimpleRNN: like LSTM with one gate.
+import type { LayerDef, PyExpr, Shape, WeightEntry, ConstantEntry, ConfigValue } from "../ir/types.js";
+import { identity } from "../ir/layout.js";
+import type { LayerRule, LowerResult, Lowering } from "./types.js";
+import { ConfigError, call, input, lit, method, name, shapeError, shapeOk } from "./util.js";
+
+type Kind = "LSTM" | "GRU" | "SimpleRNN";
+
+const GATES: Record<Kind, number> = { LSTM: 4, GRU: 3, SimpleRNN: 1 };
+const TORCH: Record<Kind, string> = { LSTM: "nn.LSTM", GRU: "nn.GRU", SimpleRNN: "nn.RNN" };
+const STATES: Record<Kind, number> = { LSTM: 2, GRU: 1, SimpleRNN: 1 };
+
+/** Keras' constructor parameters (Keras 3.15.1 order), plus Keras 2's `time_major`. */
+const COMMON = [
+  "units",
+  "activation",
+  "recurrent_activation",
+  "use_bias",
+  "kernel_initializer",
+  "recurrent_initializer",
+  "bias_initializer",
+  "unit_forget_bias",
+  "kernel_regularizer",
+  "recurrent_regularizer",
+  "bias_regularizer",
+  "activity_regularizer",
+  "kernel_constraint",
+  "recurrent_constraint",
+  "bias_constraint",
+  "dropout",
+  "recurrent_dropout",
+  "seed",
+  "return_sequences",
+  "return_state",
+  "go_backwards",
+  "stateful",
+  "unroll",
+  "reset_after",
+  "use_cudnn",
+  "time_major",
+  "implementation",
+];
+const DEFAULTS: Record<string, ConfigValue> = {
+  activation: "tanh",
+  recurrent_activation: "sigmoid",
+  use_bias: true,
+  dropout: 0,
+  recurrent_dropout: 0,
+  return_sequences: false,
+  return_state: false,
+  go_backwards: false,
+  stateful: false,
+  unroll: false,
+  reset_after: true,
+  time_major: false,
+};
+const PARAMS: Record<Kind, string[]> = {
+  LSTM: COMMON.filter((p) => p !== "reset_after"),
+  GRU: COMMON.filter((p) => p !== "unit_forget_bias"),
+  SimpleRNN: COMMON.filter((p) => !["recurrent_activation", "unit_forget_bias", "reset_after"].includes(p)),
+};
+
+/** The settings of one recurrent layer that the translation depends on, checked. */
+interface Recurrence {
+  kind: Kind;
+  units: number;
+  useBias: boolean;
+  returnSequences: boolean;
+  returnState: boolean;
+  goBackwards: boolean;
+  /** nn.RNN's `nonlinearity` (SimpleRNN with relu). */
+  nonlinearity: "tanh" | "relu";
+  warning?: string;
+}
+
+const activationName = (v: ConfigValue): string => (v === null || v === undefined ? "linear" : typeof v === "string" ? v : String((v as { name?: unknown }).name));
+
+function recurrence(layer: Pick<LayerDef, "kerasClass" | "config" | "name">): Recurrence {
+  const kind = layer.kerasClass as Kind;
+  if (!(kind in GATES)) throw new ConfigError(`${layer.kerasClass} is not a recurrent layer keras2torch translates`);
+  const config = layer.config;
+  const get = (key: string): ConfigValue => config[key] ?? DEFAULTS[key] ?? null;
+  const units = get("units");
+  if (typeof units !== "number" || !Number.isInteger(units) || units <= 0) throw new ConfigError("`units` must be a positive integer");
+  if (get("stateful") === true) throw new ConfigError("`stateful=True` keeps state between batches, which a PyTorch module does not; pass the state explicitly with `initial_state` instead");
+  if (get("time_major") === true) throw new ConfigError("`time_major=True` (Keras 2) is not supported; transpose the input to batch-major");
+  const activation = activationName(get("activation"));
+  const recurrent = kind === "SimpleRNN" ? "sigmoid" : activationName(get("recurrent_activation"));
+  let nonlinearity: "tanh" | "relu" = "tanh";
+  if (kind === "SimpleRNN" && activation === "relu") nonlinearity = "relu";
+  else if (activation !== "tanh" || recurrent !== "sigmoid") {
+    throw new ConfigError(
+      `${kind} with activation='${activation}'${kind === "SimpleRNN" ? "" : ` and recurrent_activation='${recurrent}'`} needs a generated cell (${TORCH[kind]} has only ${kind === "SimpleRNN" ? "tanh and relu" : "tanh and sigmoid"}), which is not supported yet`,
+    );
+  }
+  if (kind === "GRU" && get("reset_after") === false) throw new ConfigError("GRU with `reset_after=False` applies the reset gate before the recurrent kernel, which nn.GRU cannot; it needs a generated cell, which is not supported yet");
+  const dropout = [get("dropout"), get("recurrent_dropout")].some((v) => typeof v === "number" && v > 0);
+  return {
+    kind,
+    units,
+    useBias: get("use_bias") !== false,
+    returnSequences: get("return_sequences") === true,
+    returnState: get("return_state") === true,
+    goBackwards: get("go_backwards") === true,
+    nonlinearity,
+    warning: dropout ? "`dropout`/`recurrent_dropout` only act in training, where nn.LSTM/nn.GRU cannot apply Keras' per-step masks; the generated module does not drop (it is exact at inference)" : undefined,
+  };
+}
+
+/** A (N, T, F) input and the shapes a recurrent layer with these settings returns. */
+function recurrentShapes(r: Recurrence, shape: Shape, directions: number, merge: string | null): Shape[] {
+  const [batch, steps] = [shape[0]!, shape[1]!];
+  const width = merge === "concat" ? directions * r.units : r.units;
+  const output: Shape = r.returnSequences ? [batch, steps, width] : [batch, width];
+  const outputs: Shape[] = merge === null && directions === 2 ? [output, output] : [output];
+  if (r.returnState) for (let i = 0; i < directions * STATES[r.kind]; i++) outputs.push([batch, r.units]);
+  return outputs;
+}
+
+/** The Keras variables of one direction onto PyTorch's parameter names (`suffix` is `_reverse` or ""). */
+function cellWeights(r: Recurrence, features: number, suffix: string, subpath: string, first: number): { weights: WeightEntry[]; constants: ConstantEntry[]; frozen: string[] } {
+  const gates = GATES[r.kind] * r.units;
+  const reorder = r.kind === "GRU" ? [{ op: "reorder_blocks" as const, order: [1, 0, 2] }] : [];
+  const weights: WeightEntry[] = [
+    { kerasIndex: first, kerasName: "kernel", kerasShape: [features, gates], param: `weight_ih_l0${suffix}`, transforms: [{ op: "transpose", axes: [1, 0] }, ...reorder], keras3Subpath: `${subpath}cell/vars/0` },
+    { kerasIndex: first + 1, kerasName: "recurrent_kernel", kerasShape: [r.units, gates], param: `weight_hh_l0${suffix}`, transforms: [{ op: "transpose", axes: [1, 0] }, ...reorder], keras3Subpath: `${subpath}cell/vars/1` },
+  ];
+  const constants: ConstantEntry[] = [];
+  const frozen: string[] = [];
+  if (r.useBias) {
+    const biasPath = `${subpath}cell/vars/2`;
+    if (r.kind === "GRU") {
+      weights.push(
+        { kerasIndex: first + 2, kerasName: "bias", kerasShape: [2, gates], param: `bias_ih_l0${suffix}`, transforms: [{ op: "index", index: 0 }, ...reorder], keras3Subpath: biasPath },
+        { kerasIndex: first + 2, kerasName: "bias", kerasShape: [2, gates], param: `bias_hh_l0${suffix}`, transforms: [{ op: "index", index: 1 }, ...reorder], keras3Subpath: biasPath },
+      );
+    } else {
+      weights.push({ kerasIndex: first + 2, kerasName: "bias", kerasShape: [gates], param: `bias_ih_l0${suffix}`, transforms: [], keras3Subpath: biasPath });
+      // Keras has one bias; PyTorch adds a second, held at zero.
+      constants.push({ param: `bias_hh_l0${suffix}`, shape: [gates], dtype: "float32", value: 0 });
+      frozen.push(`bias_hh_l0${suffix}`);
+    }
+  }
+  return { weights, constants, frozen };
+}
+
+function moduleCtor(r: Recurrence, features: number, bidirectional: boolean): Lowering["module"] {
+  const kwargs: [string, PyExpr][] = [["batch_first", lit(true)]];
+  if (r.kind === "SimpleRNN" && r.nonlinearity === "relu") kwargs.push(["nonlinearity", lit("relu")]);
+  if (!r.useBias) kwargs.push(["bias", lit(false)]);
+  if (bidirectional) kwargs.push(["bidirectional", lit(true)]);
+  return { ctor: TORCH[r.kind], args: [lit(features), lit(r.units)], kwargs };
+}
+
+const at = (obj: PyExpr, index: PyExpr): PyExpr => ({ k: "subscript", obj, index });
+const int = (i: number): PyExpr => lit(i);
+/** `t[:, -1]` (the last step) and `t[:, 0]` (the first). */
+const step = (t: PyExpr, i: number): PyExpr => at(t, { k: "tuple", items: [{ k: "slice", start: null, stop: null, step: null }, int(i)] });
+
+/** Keras' initial states (N, units) as PyTorch's (directions, N, units): `h0.unsqueeze(0)` or a stack. */
+function initialState(states: PyExpr[], kind: Kind, directions: number): PyExpr {
+  const perDirection = STATES[kind];
+  const stacked = (which: number): PyExpr => {
+    const items = Array.from({ length: directions }, (_, d) => states[d * perDirection + which]!);
+    return items.length === 1 ? method(items[0]!, "unsqueeze", [int(0)]) : call("torch.stack", [{ k: "list", items }]);
+  };
+  if (perDirection === 1) return stacked(0);
+  return { k: "tuple", items: [stacked(0), stacked(1)] };
+}
+
+/** Lowers one module call: `self.lstm(x)` with the states, and picks Keras' outputs out of the result. */
+function lowerRecurrent(r: Recurrence, features: number, stateInputs: number, merge: string | null, directions: number, extra: Pick<Lowering, "weights" | "constants" | "frozen">): LowerResult {
+  const expected = directions * STATES[r.kind];
+  if (stateInputs !== 0 && stateInputs !== expected) throw new ConfigError(`\`initial_state\` must hold ${expected} tensor(s), got ${stateInputs}`);
+  const sequence = r.goBackwards ? method(input(), "flip", [int(1)]) : input();
+  const args: PyExpr[] = [sequence];
+  if (stateInputs) args.push(initialState(Array.from({ length: stateInputs }, (_, i) => input(i + 1)), r.kind, directions));
+  const run = call({ k: "module" }, args);
+  const outputName = name("$output");
+  const h = name("$h");
+  const c = name("$c");
+  const stateTarget: PyExpr = r.kind === "LSTM" ? { k: "tuple", items: [h, c] } : h;
+  const needsStates = r.returnState || (!r.returnSequences && directions === 2);
+  const steps: Lowering["steps"] = [];
+  if (needsStates) steps.push({ targets: [outputName, stateTarget], value: run });
+
+  // The final output of each direction: the last step of the forward pass, and the backward pass's state.
+  const sequenceOut: PyExpr = needsStates ? outputName : at(run, int(0));
+  let outputs: PyExpr[];
+  if (directions === 1) {
+    outputs = [r.returnSequences ? sequenceOut : needsStates ? at(h, int(0)) : step(sequenceOut, -1)];
+  } else {
+    let forward: PyExpr;
+    let backward: PyExpr;
+    if (r.returnSequences) {
+      if (merge === "concat") {
+        forward = backward = sequenceOut;
+      } else {
+        steps.push({ targets: [name("$forward"), name("$backward")], value: method(sequenceOut, "chunk", [int(2)], [["dim", int(-1)]]) });
+        forward = name("$forward");
+        backward = name("$backward");
+      }
+    } else {
+      forward = at(h, int(0));
+      backward = at(h, int(1));
+    }
+    const merged = (): PyExpr[] => {
+      switch (merge) {
+        case "concat":
+          return [r.returnSequences ? sequenceOut : call("torch.cat", [{ k: "list", items: [forward, backward] }], [["dim", int(-1)]])];
+        case "sum":
+          return [{ k: "binop", op: "+", left: forward, right: backward }];
+        case "mul":
+          return [{ k: "binop", op: "*", left: forward, right: backward }];
+        case "ave":
+          return [{ k: "binop", op: "/", left: { k: "binop", op: "+", left: forward, right: backward }, right: { k: "float", value: 2 } }];
+        case null:
+          return [forward, backward];
+        default:
+          throw new ConfigError(`\`merge_mode\` must be 'concat', 'sum', 'mul', 'ave' or None, got ${JSON.stringify(merge)}`);
+      }
+    };
+    outputs = merged();
+  }
+  if (r.returnState) {
+    for (let d = 0; d < directions; d++) {
+      outputs.push(at(h, int(d)));
+      if (r.kind === "LSTM") outputs.push(at(c, int(d)));
+    }
+  }
+  const forward: PyExpr = outputs.length === 1 ? outputs[0]! : { k: "tuple", items: outputs };
+  const module = moduleCtor(r, features, directions === 2);
+  return { ok: true, lowering: { module, forward, steps, ...extra, warning: r.warning } };
+}
+
+function sequenceShape(shape: Shape, what: string): void {
+  if (shape.length !== 3) throw new ConfigError(`${what} expects a (batch, timesteps, features) input, got rank ${shape.length}`);
+  if (shape[2] === null) throw new ConfigError(`${what} needs the feature size of its input to be known`);
+}
+
+export const recurrentRule: LayerRule = {
+  name: "recurrent",
+  kerasClasses: ["LSTM", "GRU", "SimpleRNN"],
+  summary: "`nn.LSTM`/`nn.GRU`/`nn.RNN` (batch_first); `return_sequences`, `return_state`, `go_backwards` and `initial_state`; LSTM's single bias onto `bias_ih`, GRU's gates reordered",
+  signature: (cls) => ({ params: PARAMS[cls as Kind].map((p) => ({ name: p, default: DEFAULTS[p] ?? null })) }),
+  inferShape: ({ layer, inputs }) => {
+    const r = recurrence(layer);
+    const shape = inputs[0]!;
+    if (shape.length !== 3) return shapeError(`expects a (batch, timesteps, features) input, got rank ${shape.length}`);
+    return shapeOk(...recurrentShapes(r, shape, 1, "concat"));
+  },
+  layout: ({ inputShapes, outputShapes }) => ({ inputs: inputShapes.map((s) => identity(s.length)), outputs: outputShapes.map((s) => identity(s.length)) }),
+  lower: ({ layer, inputShapes }) => {
+    const r = recurrence(layer);
+    sequenceShape(inputShapes[0]!, layer.kerasClass);
+    const features = inputShapes[0]![2]!;
+    return lowerRecurrent(r, features, inputShapes.length - 1, "concat", 1, cellWeights(r, features, "", "", 0));
+  },
+};
+
+/** A serialized inner layer (`{class_name, config}`), as the frontend records a layer argument. */
+function innerLayer(value: ConfigValue, key: string): Pick<LayerDef, "kerasClass" | "config" | "name"> {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || typeof value.class_name !== "string") throw new ConfigError(`\`${key}\` must be a recurrent layer`);
+  const config = (value.config ?? {}) as Record<string, ConfigValue>;
+  return { kerasClass: value.class_name, config, name: String(value.name ?? config.name ?? key) };
+}
+
+/** The forward and backward settings, which nn.LSTM(bidirectional=True) needs to be alike. */
+function directionsOf(layer: LayerDef): { forward: Recurrence; merge: string | null } {
+  const inner = innerLayer(layer.config.layer ?? null, "layer");
+  const forward = recurrence(inner);
+  if (forward.goBackwards) throw new ConfigError("Bidirectional around a layer with `go_backwards=True` is not supported");
+  if (layer.config.backward_layer !== null && layer.config.backward_layer !== undefined) {
+    const backward = recurrence(innerLayer(layer.config.backward_layer, "backward_layer"));
+    const alike = backward.kind === forward.kind && backward.units === forward.units && backward.useBias === forward.useBias && backward.nonlinearity === forward.nonlinearity;
+    if (!alike || !backward.goBackwards || backward.returnSequences !== forward.returnSequences || backward.returnState !== forward.returnState) {
+      throw new ConfigError("`backward_layer` must be the same kind of layer as `layer`, with the same units, `return_sequences` and `return_state`, and `go_backwards=True`");
+    }
+  }
+  const merge = layer.config.merge_mode === undefined ? "concat" : (layer.config.merge_mode as string | null);
+  return { forward, merge };
+}
+
+export const bidirectionalRule: LayerRule = {
+  name: "bidirectional",
+  kerasClasses: ["Bidirectional"],
+  summary: "one `nn.LSTM`/`nn.GRU`/`nn.RNN` with `bidirectional=True`; every `merge_mode` (concat, sum, mul, ave, None) and `backward_layer`",
+  signature: () => ({
+    params: [
+      { name: "layer", default: null },
+      { name: "merge_mode", default: "concat" },
+      { name: "weights", default: null },
+      { name: "backward_layer", default: null },
+    ],
+  }),
+  inferShape: ({ layer, inputs }) => {
+    const { forward, merge } = directionsOf(layer);
+    const shape = inputs[0]!;
+    if (shape.length !== 3) return shapeError(`expects a (batch, timesteps, features) input, got rank ${shape.length}`);
+    return shapeOk(...recurrentShapes(forward, shape, 2, merge));
+  },
+  layout: ({ inputShapes, outputShapes }) => ({ inputs: inputShapes.map((s) => identity(s.length)), outputs: outputShapes.map((s) => identity(s.length)) }),
+  lower: ({ layer, inputShapes }) => {
+    const { forward, merge } = directionsOf(layer);
+    sequenceShape(inputShapes[0]!, "Bidirectional");
+    const features = inputShapes[0]![2]!;
+    const ahead = cellWeights(forward, features, "", "forward_layer/", 0);
+    const back = cellWeights(forward, features, "_reverse", "backward_layer/", forward.useBias ? 3 : 2);
+    const extra = { weights: [...ahead.weights, ...back.weights], constants: [...ahead.constants, ...back.constants], frozen: [...ahead.frozen, ...back.frozen] };
+    return lowerRecurrent(forward, features, inputShapes.length - 1, merge, 2, extra);
+  },
+};
