@@ -137,6 +137,8 @@ export class Evaluator {
     return scope;
   }
 
+  private budgetReported = false;
+
   /** Runs `work`; if the evaluation budget runs out, reports it once and gives up on the rest. */
   guardBudget<T>(work: () => T, otherwise?: T): T | undefined {
     try {
@@ -149,6 +151,9 @@ export class Evaluator {
         return otherwise;
       }
       if (!(signal instanceof BudgetExceeded)) throw signal;
+      // Work after the budget ran out (building a root model) stops at once, without a second report.
+      if (this.budgetReported) return otherwise;
+      this.budgetReported = true;
       this.graph.report(
         "error",
         "unknown-value",

@@ -31,10 +31,12 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
   const evaluator = new Evaluator(graph, source, resolver);
   evaluator.skipMainGuard = options.entry !== undefined;
   const scope = evaluator.runMain();
-  const finalize = () => evaluator.subclasses.finalize();
+  const finalize = () => evaluator.guardBudget(() => evaluator.subclasses.finalize());
 
   const roots = new Map<number, RootModel>();
-  const addRoot = (modelId: number, name: string | null): RootModel | null => {
+  // Building a root can run code (a subclass's `call`), under the same evaluation budget.
+  const addRoot = (modelId: number, name: string | null): RootModel | null => evaluator.guardBudget(() => buildRoot(modelId, name), null) ?? null;
+  const buildRoot = (modelId: number, name: string | null): RootModel | null => {
     // A model the file never builds takes --input-shape, as if the file had built it on that input.
     const unbuilt = graph.program.models.get(modelId);
     if (options.inputShapes?.length && unbuilt?.kind === "subclass" && !unbuilt.subclass!.forward) {
