@@ -19,6 +19,9 @@ import type {
   TensorDef,
 } from "../ir/types.js";
 import { ruleFor } from "../rules/registry.js";
+import { keepsMask, maskUsage } from "../rules/masking.js";
+import { applyOp, opFor } from "./ops.js";
+import type { CallArgs } from "./values.js";
 import { ConfigError } from "../rules/util.js";
 import { isFrozen } from "../ir/models.js";
 
@@ -234,7 +237,38 @@ export class GraphBuilder {
   }
 
   /** Call a layer on tensors. Returns the output tensor ids (poisoned ones on failure). */
-  applyLayer(layer: LayerDef, inputs: number[], range: SourceRange): number[] {
+  applyLayer(layer: LayerDef, inputs: number[], range: SourceRange, tensorArguments = 1): number[] {
+    const mask = this.tensor(inputs[0]!).mask;
+    let usage = mask === undefined ? "none" : maskUsage(layer);
+    // Keras 3 fills in `mask` only for a call with one tensor argument: with `initial_state` the layer
+    // runs unmasked (its output still carries the first input's mask).
+    if (usage === "consumes" && tensorArguments > 1) usage = "passes";
+    if (usage === "unsupported") {
+      this.report("error", "unsupported-argument", `${layer.kerasClass} \`${layer.name}\` gets a Keras mask (from Embedding(mask_zero=True)), which keras2torch does not translate for this layer yet; without it the numbers would differ`, range);
+      const node = this.newNode({ kind: "layer", layerId: layer.id }, inputs, [[]], range, "float32");
+      node.poisoned = true;
+      return node.outputs;
+    }
+    const outputs = this.applyLayerTo(layer, usage === "consumes" ? [...inputs, mask!] : inputs, range, usage === "consumes");
+    // The masks Keras attaches to the outputs: made by Embedding, passed on by the layers that support masking.
+    if (layer.kerasClass === "Embedding" && layer.config.mask_zero === true && !this.isPoisoned(outputs[0]!)) {
+      this.tensor(outputs[0]!).mask = this.notEqualZero(inputs[0]!, range);
+    } else if (mask !== undefined && keepsMask(layer)) {
+      this.tensor(outputs[0]!).mask = mask;
+    }
+    return outputs;
+  }
+
+  /** `indices != 0`, the mask of Embedding(mask_zero=True), as an operation of the graph. */
+  private notEqualZero(tensorId: number, range: SourceRange): number {
+    const { rule, qualifiedName } = opFor("operator.ne")!;
+    const call: CallArgs = { args: [{ t: "tensor", id: tensorId }, { t: "int", v: 0 }], kwargs: new Map(), argRanges: [range, range], kwargRanges: new Map(), range };
+    const outcome = applyOp(this, rule, qualifiedName, call);
+    if (!outcome.ok || outcome.value.t !== "tensor") throw new Error(`the mask op failed: ${outcome.ok ? "no tensor" : outcome.message}`);
+    return outcome.value.id;
+  }
+
+  private applyLayerTo(layer: LayerDef, inputs: number[], range: SourceRange, masked: boolean): number[] {
     const dtype = this.tensor(inputs[0]!).dtype;
     const op: NodeOp = { kind: "layer", layerId: layer.id };
     const rule = ruleFor(layer.kerasClass);
@@ -247,7 +281,7 @@ export class GraphBuilder {
     const shapes = inputs.map((t) => this.tensor(t).shape);
     let result;
     try {
-      result = rule.inferShape({ layer, inputs: shapes });
+      result = rule.inferShape({ layer, inputs: shapes, masked });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       result = { ok: false as const, message: error.message };
@@ -258,7 +292,9 @@ export class GraphBuilder {
       node.poisoned = true;
       return node.outputs;
     }
-    return this.newNode(op, inputs, result.shapes, range, dtype, result.dtypes).outputs;
+    const node = this.newNode(op, inputs, result.shapes, range, dtype, result.dtypes);
+    if (masked) node.masked = true;
+    return node.outputs;
   }
 
   /** Call a whole model on tensors (a model used as a layer). */

@@ -302,14 +302,16 @@ export class KerasApi {
     if (layer.kerasClass === "InputLayer") throw new EvalError("an InputLayer cannot be called", call.range);
     // A recurrent layer's `initial_state` tensors follow its input, as Keras passes them.
     const states = call.kwargs.get("initial_state");
+    let tensorArguments = 1;
     if (states && states.t !== "none") {
+      tensorArguments = 2;
       const stateTensors = this.tensorList(states, call.kwargRanges.get("initial_state") ?? call.range);
       if (!stateTensors) return states.t === "unknown" ? states : unknown(`\`initial_state\` must be tensors, got ${typeName(states)}`, call.range);
       flat.push(...stateTensors);
     }
     const mask = call.kwargs.get("mask");
     if (mask && mask.t !== "none") return unknown("`mask=` on a layer call is not supported yet (masks are not translated)", call.kwargRanges.get("mask") ?? call.range);
-    return this.tensors(this.graph.applyLayer(layer, flat, call.range));
+    return this.tensors(this.graph.applyLayer(layer, flat, call.range, tensorArguments));
   }
 
   private tensors(ids: number[]): PyValue {

@@ -80,6 +80,8 @@ export interface TensorDef {
   inputName?: string;
   /** Set when the tensor is a variable made by `add_weight` on a subclass instance. */
   weightOf?: { modelId: number; index: number };
+  /** The Keras mask attached to this tensor (a bool (batch, timesteps) tensor), as Embedding(mask_zero=True) makes. */
+  mask?: number;
 }
 
 export type NodeOp =
@@ -114,6 +116,8 @@ export interface GraphNode {
   poisoned?: boolean;
   /** A node of an earlier build of a Sequential, replaced when layers were added or popped. */
   superseded?: boolean;
+  /** The layer consumes a Keras mask: the last input is the mask tensor. */
+  masked?: boolean;
 }
 
 /** How a model's outputs are structured in Python. */
@@ -333,7 +337,7 @@ export interface ModuleCtor {
 // The PyTorch plan of one model: what the templates lay out.
 
 /** Functions the generated module defines itself (templates/helpers/<name>.py), when its code calls them. */
-export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU", "sparsemax", "keras_rms_scaling", "adaptive_pool", "channels_first_rms_norm"] as const;
+export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU", "sparsemax", "keras_rms_scaling", "adaptive_pool", "channels_first_rms_norm", "masked_recurrence"] as const;
 export type HelperName = (typeof HELPERS)[number];
 
 /** What each helper's source calls, so that the module imports exactly what it uses. */
@@ -347,6 +351,7 @@ export const HELPER_CALLS: Record<HelperName, string[]> = {
   keras_rms_scaling: ["torch.rsqrt"],
   adaptive_pool: ["torch.cat"],
   channels_first_rms_norm: ["torch.rsqrt"],
+  masked_recurrence: ["torch.where", "torch.stack", "torch.zeros_like"],
 };
 
 export interface TorchSubmodule {

@@ -34,6 +34,7 @@ export function lowerLayerNode(
   try {
     const result = rule.lower({
       layer,
+      masked: node.masked,
       inputShapes: node.inputs.map(shapeOf),
       inputDtypes: node.inputs.map((t) => program.tensors.get(t)!.dtype),
       outputShapes: node.outputs.map(shapeOf),

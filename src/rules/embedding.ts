@@ -1,8 +1,9 @@
 // Embedding → nn.Embedding. Keras casts the indices to int32 (a float input is truncated toward zero,
-// as `.long()` does); its `embeddings` variable is PyTorch's `weight` as it is.
+// as `.long()` does); its `embeddings` variable is PyTorch's `weight` as it is. `mask_zero=True` adds
+// the mask `indices != 0` to the graph (see masking.ts), which the layers that consume it read.
 import { identity } from "../ir/layout.js";
 import type { LayerRule } from "./types.js";
-import { ConfigError, bool, callModule, input, lit, method, num } from "./util.js";
+import { ConfigError, callModule, input, lit, method, num } from "./util.js";
 
 export const embeddingRule: LayerRule = {
   name: "embedding",
@@ -30,7 +31,6 @@ export const embeddingRule: LayerRule = {
   },
   layout: ({ inputShapes }) => ({ inputs: [identity(inputShapes[0]!.length)], outputs: [identity(inputShapes[0]!.length + 1)] }),
   lower: ({ layer, inputDtypes }) => {
-    if (bool(layer, "mask_zero")) throw new ConfigError("`mask_zero=True` makes a mask that Keras passes to the layers after it; masks are not supported yet");
     if (layer.config.lora_rank !== null && layer.config.lora_rank !== undefined) throw new ConfigError("`lora_rank` (LoRA) is not supported yet");
     const dtype = inputDtypes?.[0];
     const indices = dtype === "int64" || dtype === "int32" ? input() : method(input(), "long", []);

@@ -1,7 +1,7 @@
 // Pooling: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D and the global poolings, channels-first.
 // Keras 'same' max pooling pads with -inf; 'same' average pooling leaves padded cells out of the mean.
-import { channelsFirst, identity, torchDim } from "../ir/layout.js";
-import type { LayerDef, PyExpr, Shape } from "../ir/types.js";
+import { channelsFirst, identity, isIdentity, torchDim } from "../ir/layout.js";
+import type { LayerDef, Layout, PyExpr, Shape } from "../ir/types.js";
 import { intOrTuple, spatialAxes } from "./convolution.js";
 import { fPadOrder, isSymmetric, sameOutput, samePads, validOutput, type Pads } from "./padding.js";
 import type { LayerRule, LowerResult } from "./types.js";
@@ -139,22 +139,38 @@ export const globalPoolingRule: LayerRule = {
   },
   // A reduction over the spatial axes works in any axis order: reduce the tensor where it is
   // (channels-first after a conv, Keras' order after a Dense), never permute it first.
-  layout: ({ layer, inputShapes, inputLayouts }) => {
+  layout: ({ layer, inputShapes, inputLayouts, masked }) => {
     const keepdims = bool(layer, "keepdims");
     const given = inputLayouts[0]!;
+    // The mask is (batch, timesteps): a masked mean reads the input in Keras' order.
+    if (masked) return { inputs: [identity(3), identity(2)], outputs: [keepdims ? identity(3) : identity(2)] };
     if (given.kind === "perm") return { inputs: [null], outputs: [keepdims ? given : identity(2)] };
     const cf = channelsFirst(inputShapes[0]!.length, channelAxis(layer));
     return { inputs: [cf], outputs: [keepdims ? cf : identity(2)] };
   },
-  lower: ({ layer, inputLayouts, inputShapes }) => {
+  lower: ({ layer, inputLayouts, inputShapes, masked }) => {
     const { max } = GLOBAL_POOLS[layer.kerasClass]!;
     const rank = inputShapes[0]!.length;
+    if (masked) return maskedMean(layer, inputLayouts[0]!, rank);
     const dims = spatialAxes(rank, channelAxis(layer)).map((axis) => torchDim(inputLayouts[0]!, axis, rank));
     const kwargs: [string, PyExpr][] = [["dim", dims.length === 1 ? lit(dims[0]!) : tuple(dims)]];
     if (bool(layer, "keepdims")) kwargs.push(["keepdim", lit(true)]);
     return { ok: true, lowering: { forward: method(input(), max ? "amax" : "mean", [], kwargs), weights: [], constants: [] } };
   },
 };
+
+/**
+ * GlobalAveragePooling1D with a mask (Keras' masked mean): the sum over the unmasked steps divided by
+ * their count. Written out in `forward` so the reviewer sees the mask used.
+ */
+function maskedMean(layer: LayerDef, layout: Layout, rank: number): LowerResult {
+  if (rank !== 3 || !isIdentity(layout)) throw new ConfigError("a masked GlobalAveragePooling1D needs a (batch, timesteps, features) input in Keras' order");
+  const weights = method(method(input(1), "unsqueeze", [lit(-1)]), "to", [{ k: "attr", obj: input(), name: "dtype" }]);
+  const keepdim: [string, PyExpr][] = bool(layer, "keepdims") ? [["keepdim", lit(true)]] : [];
+  const total = method({ k: "binop", op: "*", left: input(), right: weights }, "sum", [], [["dim", lit(1)], ...keepdim]);
+  const count = method(weights, "sum", [], [["dim", lit(1)], ...keepdim]);
+  return { ok: true, lowering: { forward: { k: "binop", op: "/", left: total, right: count }, weights: [], constants: [] } };
+}
 
 const ADAPTIVE_POOLS: Record<string, { n: number; max: boolean }> = {
   AdaptiveAveragePooling1D: { n: 1, max: false },

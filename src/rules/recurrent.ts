@@ -177,13 +177,24 @@ function initialState(states: PyExpr[], kind: Kind, directions: number): PyExpr 
 }
 
 /** Lowers one module call: `self.lstm(x)` with the states, and picks Keras' outputs out of the result. */
-function lowerRecurrent(r: Recurrence, features: number, stateInputs: number, merge: string | null, directions: number, extra: Pick<Lowering, "weights" | "constants" | "frozen">): LowerResult {
+function lowerRecurrent(
+  r: Recurrence,
+  features: number,
+  stateInputs: number,
+  merge: string | null,
+  directions: number,
+  extra: Pick<Lowering, "weights" | "constants" | "frozen">,
+  mask: PyExpr | null = null,
+): LowerResult {
   const expected = directions * STATES[r.kind];
   if (stateInputs !== 0 && stateInputs !== expected) throw new ConfigError(`\`initial_state\` must hold ${expected} tensor(s), got ${stateInputs}`);
-  const sequence = r.goBackwards ? method(input(), "flip", [int(1)]) : input();
-  const args: PyExpr[] = [sequence];
-  if (stateInputs) args.push(initialState(Array.from({ length: stateInputs }, (_, i) => input(i + 1)), r.kind, directions));
-  const run = call({ k: "module" }, args);
+  const backwards = (t: PyExpr): PyExpr => (r.goBackwards ? method(t, "flip", [int(1)]) : t);
+  const args: PyExpr[] = [backwards(input())];
+  const state = stateInputs ? initialState(Array.from({ length: stateInputs }, (_, i) => input(i + 1)), r.kind, directions) : null;
+  // A masked sequence runs step by step (masked steps carry the state on); the module call otherwise.
+  const run = mask
+    ? call("masked_recurrence", [{ k: "module" }, ...args, backwards(mask), ...(state ? [state] : [])])
+    : call({ k: "module" }, state ? [...args, state] : args);
   const outputName = name("$output");
   const h = name("$h");
   const c = name("$c");
@@ -258,11 +269,13 @@ export const recurrentRule: LayerRule = {
     return shapeOk(...recurrentShapes(r, shape, 1, "concat"));
   },
   layout: ({ inputShapes, outputShapes }) => ({ inputs: inputShapes.map((s) => identity(s.length)), outputs: outputShapes.map((s) => identity(s.length)) }),
-  lower: ({ layer, inputShapes }) => {
+  lower: ({ layer, inputShapes, masked }) => {
     const r = recurrence(layer);
     sequenceShape(inputShapes[0]!, layer.kerasClass);
     const features = inputShapes[0]![2]!;
-    return lowerRecurrent(r, features, inputShapes.length - 1, "concat", 1, cellWeights(r, features, "", "", 0));
+    const mask = masked ? input(inputShapes.length - 1) : null;
+    const states = inputShapes.length - 1 - (masked ? 1 : 0);
+    return lowerRecurrent(r, features, states, "concat", 1, cellWeights(r, features, "", "", 0), mask);
   },
 };
 

@@ -26,6 +26,8 @@ export interface LayerSignature {
 
 export interface ShapeContext {
   layer: LayerDef;
+  /** Keras passes this call a mask: it is the last input, a bool (batch, timesteps) tensor. */
+  masked?: boolean;
   inputs: Shape[];
 }
 
@@ -34,6 +36,8 @@ export type ShapeResult = { ok: true; shapes: Shape[]; dtypes?: DType[] } | { ok
 
 export interface LayoutContext {
   layer: LayerDef;
+  /** Keras passes this call a mask: it is the last input, a bool (batch, timesteps) tensor. */
+  masked?: boolean;
   inputShapes: Shape[];
   inputLayouts: Layout[];
   outputShapes: Shape[];
@@ -47,6 +51,8 @@ export interface LayoutPlan {
 
 export interface LowerContext {
   layer: LayerDef;
+  /** Keras passes this call a mask: it is the last input, a bool (batch, timesteps) tensor. */
+  masked?: boolean;
   inputShapes: Shape[];
   /** The inputs' dtypes (an Embedding casts float indices); absent in some unit tests. */
   inputDtypes?: DType[];
