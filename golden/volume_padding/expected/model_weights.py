@@ -14,7 +14,9 @@ PRIMARY = "Model"
 #   tensors:   (state_dict key, Keras 3 path, legacy layer, legacy index, Keras shape, transforms)
 #   constants: (state_dict key, shape, dtype, fill value) for tensors Keras does not have
 # Transforms apply in order: ("transpose", axes) is numpy.transpose; ("permute_rows", shape, axes)
-# reorders the first axis from Keras' channels-last flatten order to PyTorch's channels-first one.
+# reorders the first axis from Keras' channels-last flatten order to PyTorch's channels-first one;
+# ("reshape", shape) is numpy's row-major reshape; ("index", i) takes row i of a stacked variable (GRU's
+# two biases); ("reorder_blocks", order) cuts the first axis into equal blocks and reorders them (gates).
 # fmt: off
 MODELS = {  # noqa: E501 (one row per tensor, kept on one line)
     "Model": {
