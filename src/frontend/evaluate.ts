@@ -121,6 +121,38 @@ export class Evaluator {
     this.keras = new KerasApi(graph);
     this.subclasses = new SubclassSupport(this, graph);
     this.builtins.set("super", { t: "builtin", name: "super", call: (call) => this.subclasses.superObject(call) });
+    graph.applyLambda = (layer, inputs, range) => this.applyLambda(layer.id, inputs, range);
+  }
+
+  /** A Lambda layer called on tensors: its function runs on them, so the graph gets the ops of its body. */
+  private applyLambda(layerId: number, inputs: number[], range: SourceRange): number[] | null {
+    const { fn, arguments: extra } = this.graph.lambdaFunctions.get(layerId)!;
+    const tensors: PyValue[] = inputs.map((id) => ({ t: "tensor", id }));
+    const kwargs = new Map<string, PyValue>();
+    const kwargRanges = new Map<string, SourceRange>();
+    if (extra?.t === "dict") {
+      for (const [key, value] of extra.entries.values()) {
+        if (key.t === "str") {
+          kwargs.set(key.v, value);
+          kwargRanges.set(key.v, range);
+        }
+      }
+    }
+    const call: CallArgs = { args: [tensors.length === 1 ? tensors[0]! : py.list(tensors)], kwargs, argRanges: [range], kwargRanges, range };
+    let result: PyValue;
+    try {
+      result = this.callValue(fn, call);
+    } catch (error) {
+      if (!(error instanceof EvalError)) throw error;
+      this.graph.report("error", "unsupported-construct", `the Lambda's function cannot be translated: ${error.message}`, error.range ?? range);
+      return null;
+    }
+    const outputs = result.t === "tensor" ? [result.id] : (result.t === "list" || result.t === "tuple") && result.items.every((v) => v.t === "tensor") ? result.items.map((v) => (v as { id: number }).id) : null;
+    if (!outputs) {
+      this.keras.reportUnknown(result, "the Lambda's result", range);
+      return null;
+    }
+    return outputs;
   }
 
   range(node: Node): SourceRange {
@@ -843,8 +875,14 @@ export class Evaluator {
         if (t === null) return isUnknown(c) ? c : unknown("undecidable condition", this.range(condition!));
         return this.eval(t ? body! : orelse!, scope);
       }
-      case "lambda":
-        return unknown("lambdas are not evaluated statically", this.range(node));
+      case "lambda": {
+        // A function value like a `def`'s; calling it evaluates its body expression.
+        const defaults = new Map<string, PyValue>();
+        for (const param of node.childForFieldName("parameters")?.namedChildren ?? []) {
+          if (param.type === "default_parameter") defaults.set(param.childForFieldName("name")!.text, this.safeEval(param.childForFieldName("value")!, scope));
+        }
+        return { t: "function", name: "<lambda>", node, closure: scope, source: this.currentFile, defaults };
+      }
       case "keyword_argument":
       case "list_splat":
       case "dictionary_splat":
@@ -1152,7 +1190,7 @@ export class Evaluator {
     if (info) info.calls++;
     if (this.depth >= MAX_CALL_DEPTH) throw new EvalError("recursion too deep to evaluate statically", call.range);
     const local = new Scope(fn.closure);
-    const params = fn.node.childForFieldName("parameters")!.namedChildren;
+    const params = fn.node.childForFieldName("parameters")?.namedChildren ?? [];
     const positional = [...call.args];
     const kwargs = new Map(call.kwargs);
     const previousFile = this.currentFile;
@@ -1194,6 +1232,16 @@ export class Evaluator {
     }
     if (positional.length) throw new EvalError(`${fn.name}() got too many positional arguments`, call.range);
     if (kwargs.size) throw new EvalError(`${fn.name}() got an unexpected keyword argument \`${[...kwargs.keys()][0]}\``, call.range);
+    if (fn.node.type === "lambda") {
+      this.depth++;
+      this.currentFile = fn.source;
+      try {
+        return this.eval(fn.node.childForFieldName("body")!, local);
+      } finally {
+        this.depth--;
+        this.currentFile = previousFile;
+      }
+    }
     if (this.functionHook) {
       const hooked = this.functionHook(fn, local);
       if (hooked) return hooked;

@@ -21,7 +21,7 @@ import type {
 import { ruleFor } from "../rules/registry.js";
 import { keepsMask, maskUsage } from "../rules/masking.js";
 import { applyOp, opFor } from "./ops.js";
-import type { CallArgs } from "./values.js";
+import type { CallArgs, PyValue } from "./values.js";
 import { ConfigError } from "../rules/util.js";
 import { isFrozen } from "../ir/models.js";
 
@@ -194,7 +194,8 @@ export class GraphBuilder {
       range,
     };
     this.program.layers.set(layer.id, layer);
-    if (!ruleFor(kerasClass)) {
+    // A Lambda has no rule: calling it evaluates its function (applyLambda).
+    if (!ruleFor(kerasClass) && kerasClass !== "Lambda") {
       layer.poisoned = true;
       this.report(
         "error",
@@ -237,7 +238,18 @@ export class GraphBuilder {
   }
 
   /** Call a layer on tensors. Returns the output tensor ids (poisoned ones on failure). */
+  /** Lambda layers' functions (see KerasApi.lambdaLayer), and the evaluator's hook that calls one on tensors. */
+  readonly lambdaFunctions = new Map<number, { fn: PyValue; arguments: PyValue | null }>();
+  applyLambda: ((layer: LayerDef, inputs: number[], range: SourceRange) => number[] | null) | null = null;
+
   applyLayer(layer: LayerDef, inputs: number[], range: SourceRange, tensorArguments = 1): number[] {
+    if (layer.kerasClass === "Lambda" && this.lambdaFunctions.has(layer.id) && !inputs.some((t) => this.isPoisoned(t) || this.tensor(t).mask !== undefined)) {
+      const outputs = this.applyLambda?.(layer, inputs, range);
+      if (outputs) return outputs;
+      const node = this.newNode({ kind: "layer", layerId: layer.id }, inputs, [[]], range, "float32");
+      node.poisoned = true;
+      return node.outputs;
+    }
     const mask = this.tensor(inputs[0]!).mask;
     let usage = mask === undefined ? "none" : maskUsage(layer);
     // Keras 3 fills in `mask` only for a call with one tensor argument: with `initial_state` the layer

@@ -142,6 +142,7 @@ export class KerasApi {
   // Layers -----------------------------------------------------------------------------------
 
   private constructLayer(cls: string, call: CallArgs): PyValue {
+    if (cls === "Lambda") return this.lambdaLayer(call);
     const rule = ruleFor(cls);
     const params = rule?.signature(cls).params ?? [];
     const config: Record<string, ConfigValue> = {};
@@ -214,6 +215,19 @@ export class KerasApi {
       if (shape) this.layerInputSpecs.set(layer.id, { shape, dtype: this.dtypeOf(inputSpec.dtype) });
       else this.failedInputSpecs.add(layer.id);
     }
+    return { t: "layer", id: layer.id };
+  }
+
+  /**
+   * `layers.Lambda(fn, arguments={...})`: a layer whose computation is the function. Calling it evaluates
+   * `fn` on the tensors (graph.applyLambda), so its body becomes the ops it is made of.
+   */
+  private lambdaLayer(call: CallArgs): PyValue {
+    const fn = call.args[0] ?? call.kwargs.get("function");
+    if (!fn) throw new EvalError("Lambda needs a function", call.range);
+    const name = call.kwargs.get("name");
+    const layer = this.graph.createLayer("Lambda", {}, {}, name?.t === "str" ? name.v : null, call.range);
+    this.graph.lambdaFunctions.set(layer.id, { fn, arguments: call.kwargs.get("arguments") ?? null });
     return { t: "layer", id: layer.id };
   }
 
