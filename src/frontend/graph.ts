@@ -242,7 +242,7 @@ export class GraphBuilder {
   readonly lambdaFunctions = new Map<number, { fn: PyValue; arguments: PyValue | null }>();
   applyLambda: ((layer: LayerDef, inputs: number[], range: SourceRange) => number[] | null) | null = null;
 
-  applyLayer(layer: LayerDef, inputs: number[], range: SourceRange, tensorArguments = 1): number[] {
+  applyLayer(layer: LayerDef, inputs: number[], range: SourceRange, tensorArguments = 1, callArgs?: Record<string, ConfigValue>): number[] {
     if (layer.kerasClass === "Lambda" && this.lambdaFunctions.has(layer.id) && !inputs.some((t) => this.isPoisoned(t) || this.tensor(t).mask !== undefined)) {
       const outputs = this.applyLambda?.(layer, inputs, range);
       if (outputs) return outputs;
@@ -261,7 +261,7 @@ export class GraphBuilder {
       node.poisoned = true;
       return node.outputs;
     }
-    const outputs = this.applyLayerTo(layer, usage === "consumes" ? [...inputs, mask!] : inputs, range, usage === "consumes");
+    const outputs = this.applyLayerTo(layer, usage === "consumes" ? [...inputs, mask!] : inputs, range, usage === "consumes", callArgs);
     // The masks Keras attaches to the outputs: made by Embedding, passed on by the layers that support masking.
     if (layer.kerasClass === "Embedding" && layer.config.mask_zero === true && !this.isPoisoned(outputs[0]!)) {
       this.tensor(outputs[0]!).mask = this.notEqualZero(inputs[0]!, range);
@@ -280,7 +280,7 @@ export class GraphBuilder {
     return outcome.value.id;
   }
 
-  private applyLayerTo(layer: LayerDef, inputs: number[], range: SourceRange, masked: boolean): number[] {
+  private applyLayerTo(layer: LayerDef, inputs: number[], range: SourceRange, masked: boolean, callArgs?: Record<string, ConfigValue>): number[] {
     const dtype = this.tensor(inputs[0]!).dtype;
     const op: NodeOp = { kind: "layer", layerId: layer.id };
     const rule = ruleFor(layer.kerasClass);
@@ -293,7 +293,7 @@ export class GraphBuilder {
     const shapes = inputs.map((t) => this.tensor(t).shape);
     let result;
     try {
-      result = rule.inferShape({ layer, inputs: shapes, masked });
+      result = rule.inferShape({ layer, inputs: shapes, masked, call: callArgs });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       result = { ok: false as const, message: error.message };
@@ -306,6 +306,7 @@ export class GraphBuilder {
     }
     const node = this.newNode(op, inputs, result.shapes, range, dtype, result.dtypes);
     if (masked) node.masked = true;
+    if (callArgs) node.call = callArgs;
     return node.outputs;
   }
 

@@ -1,6 +1,7 @@
 // The Keras API as the evaluator sees it: constructors and calls of layers, Input, Model and
 // Sequential, and attributes of symbolic tensors and models. Everything maps onto the GraphBuilder.
-import type { ConfigValue, DType, OutputStructure, Shape, SourceRange } from "../ir/types.js";
+import type { ConfigValue, DType, LayerDef, OutputStructure, Shape, SourceRange } from "../ir/types.js";
+import type { LayerRule } from "../rules/types.js";
 import { ruleFor } from "../rules/registry.js";
 import { EvalError, iterate, numberOf, unknown } from "./builtins.js";
 import type { GraphBuilder, SequentialDraft } from "./graph.js";
@@ -303,7 +304,8 @@ export class KerasApi {
   }
 
   callObject(obj: Extract<PyValue, { t: "layer" | "model" }>, call: CallArgs): PyValue {
-    const target = call.args[0] ?? call.kwargs.get("inputs");
+    // The first input by keyword: `inputs=`, or an attention layer's `query=`.
+    const target = call.args[0] ?? call.kwargs.get("inputs") ?? call.kwargs.get("query");
     if (!target) throw new EvalError("a layer must be called on a tensor", call.range);
     const flat = this.tensorList(target, call.range);
     if (!flat) return target.t === "unknown" ? target : unknown(`cannot call a layer on ${typeName(target)}`, call.range);
@@ -314,6 +316,8 @@ export class KerasApi {
     }
     const layer = this.graph.program.layers.get(obj.id)!;
     if (layer.kerasClass === "InputLayer") throw new EvalError("an InputLayer cannot be called", call.range);
+    const callParams = ruleFor(layer.kerasClass)?.callParams;
+    if (callParams && !layer.poisoned) return this.callWithParams(layer, callParams, flat, call);
     // A recurrent layer's `initial_state` tensors follow its input, as Keras passes them.
     const states = call.kwargs.get("initial_state");
     let tensorArguments = 1;
@@ -326,6 +330,43 @@ export class KerasApi {
     const mask = call.kwargs.get("mask");
     if (mask && mask.t !== "none") return unknown("`mask=` on a layer call is not supported yet (masks are not translated)", call.kwargRanges.get("mask") ?? call.range);
     return this.tensors(this.graph.applyLayer(layer, flat, call.range, tensorArguments));
+  }
+
+  /** A call of a layer with `callParams`: its extra tensors become inputs, its values the node's `call`. */
+  private callWithParams(layer: LayerDef, params: NonNullable<LayerRule["callParams"]>, first: number[], call: CallArgs): PyValue {
+    const inputs = [...first];
+    const record: Record<string, ConfigValue> = {};
+    const positional = call.args.slice(1);
+    const positionalRanges = call.argRanges.slice(1);
+    const kwargs = new Map(call.kwargs);
+    for (const key of ["inputs", "query", "training"]) kwargs.delete(key);
+    for (const param of params) {
+      let value = positional.shift();
+      let range = positionalRanges.shift() ?? call.range;
+      if (value === undefined && kwargs.has(param.name)) {
+        value = kwargs.get(param.name);
+        range = call.kwargRanges.get(param.name) ?? call.range;
+        kwargs.delete(param.name);
+      }
+      if (param.kind === "tensor") {
+        const given = value !== undefined && value.t !== "none";
+        record[param.name] = given;
+        if (!given) continue;
+        if (value!.t !== "tensor") return value!.t === "unknown" ? value! : unknown(`\`${param.name}\` of ${layer.kerasClass} must be a tensor, got ${typeName(value!)}`, range);
+        inputs.push(value!.id);
+      } else {
+        const converted = value === undefined ? (param.default ?? null) : this.toConfig(value, param.name, range);
+        if (converted === undefined) return unknown(`\`${param.name}\` of ${layer.kerasClass} must be a constant`, range);
+        record[param.name] = converted;
+      }
+    }
+    if (positional.length) return unknown(`${layer.kerasClass} takes at most ${params.length + 1} positional arguments`, positionalRanges[0] ?? call.range);
+    if (kwargs.size) {
+      const key = [...kwargs.keys()][0]!;
+      this.graph.report("error", "unsupported-argument", `${layer.kerasClass} \`${layer.name}\`: the call argument \`${key}\` is not supported`, call.kwargRanges.get(key) ?? call.range);
+      return unknown(`an unsupported call argument \`${key}\``, call.range);
+    }
+    return this.tensors(this.graph.applyLayer(layer, inputs, call.range, inputs.length, record));
   }
 
   private tensors(ids: number[]): PyValue {

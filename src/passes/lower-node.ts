@@ -35,6 +35,7 @@ export function lowerLayerNode(
     const result = rule.lower({
       layer,
       masked: node.masked,
+      call: node.call,
       inputShapes: node.inputs.map(shapeOf),
       inputDtypes: node.inputs.map((t) => program.tensors.get(t)!.dtype),
       outputShapes: node.outputs.map(shapeOf),

@@ -5,6 +5,7 @@ import { activationRule, eluRule, leakyReluRule, preluRule, reluRule, softmaxRul
 import { convTransposeRule } from "./conv_transpose.js";
 import { convRule } from "./convolution.js";
 import { depthwiseConvRule, separableConvRule } from "./depthwise.js";
+import { multiHeadAttentionRule } from "./attention.js";
 import { embeddingRule } from "./embedding.js";
 import { bidirectionalRule, recurrentRule } from "./recurrent.js";
 import { activityRegularizationRule, dropoutRule, identityRule, inputRule, rescalingRule } from "./core.js";
@@ -23,6 +24,7 @@ export const RULES: readonly LayerRule[] = [
   embeddingRule,
   recurrentRule,
   bidirectionalRule,
+  multiHeadAttentionRule,
   activationRule,
   reluRule,
   leakyReluRule,

@@ -26,6 +26,8 @@ export interface LayerSignature {
 
 export interface ShapeContext {
   layer: LayerDef;
+  /** The call's own arguments, for rules that declare `callParams`: values, and which tensors were given. */
+  call?: Record<string, ConfigValue>;
   /** Keras passes this call a mask: it is the last input, a bool (batch, timesteps) tensor. */
   masked?: boolean;
   inputs: Shape[];
@@ -36,6 +38,8 @@ export type ShapeResult = { ok: true; shapes: Shape[]; dtypes?: DType[] } | { ok
 
 export interface LayoutContext {
   layer: LayerDef;
+  /** The call's own arguments, for rules that declare `callParams`: values, and which tensors were given. */
+  call?: Record<string, ConfigValue>;
   /** Keras passes this call a mask: it is the last input, a bool (batch, timesteps) tensor. */
   masked?: boolean;
   inputShapes: Shape[];
@@ -51,6 +55,8 @@ export interface LayoutPlan {
 
 export interface LowerContext {
   layer: LayerDef;
+  /** The call's own arguments, for rules that declare `callParams`: values, and which tensors were given. */
+  call?: Record<string, ConfigValue>;
   /** Keras passes this call a mask: it is the last input, a bool (batch, timesteps) tensor. */
   masked?: boolean;
   inputShapes: Shape[];
@@ -92,4 +98,10 @@ export interface LayerRule {
   inferShape(ctx: ShapeContext): ShapeResult;
   layout(ctx: LayoutContext): LayoutPlan;
   lower(ctx: LowerContext): LowerResult;
+  /**
+   * The layer's `call` parameters beyond its first input, when it takes more (MultiHeadAttention's
+   * `value`, `key`, `attention_mask`, `use_causal_mask`). Tensors given become inputs in this order, and
+   * `call[name]` says whether each was given; values are in `call[name]`.
+   */
+  callParams?: { name: string; kind: "tensor" | "value"; default?: ConfigValue }[];
 }

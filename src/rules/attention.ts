@@ -1,0 +1,142 @@
+// MultiHeadAttention → the generated KerasMultiHeadAttention module (templates/helpers): Keras'
+// EinsumDense kernels become nn.Linear weights. Keras 3.15.1, keras/src/layers/attention/.
+//
+// Weights: `query_dense`, `key_dense`, `value_dense` hold a (features, heads, dim) kernel and a (heads, dim)
+// bias, `output_dense` a (heads, value_dim, output) kernel and an (output,) bias (Keras 2 called them
+// query, key, value and attention_output). Each kernel is reshaped to 2-D and transposed.
+import { identity } from "../ir/layout.js";
+import type { PyExpr, WeightEntry } from "../ir/types.js";
+import type { LayerRule } from "./types.js";
+import { ConfigError, call, input, lit, num, shapeOk } from "./util.js";
+
+/** Keras' (features, heads, dim) kernel as nn.Linear's (heads·dim, features) weight, and its bias. */
+function projection(attr: string, keras3: string, first: number, features: number, heads: number, dim: number, bias: boolean): WeightEntry[] {
+  const rows: WeightEntry[] = [
+    {
+      kerasIndex: first,
+      kerasName: "kernel",
+      kerasShape: [features, heads, dim],
+      param: `${attr}.weight`,
+      transforms: [{ op: "reshape", shape: [features, heads * dim] }, { op: "transpose", axes: [1, 0] }],
+      keras3Subpath: `${keras3}/vars/0`,
+    },
+  ];
+  if (bias) rows.push({ kerasIndex: first + 1, kerasName: "bias", kerasShape: [heads, dim], param: `${attr}.bias`, transforms: [{ op: "reshape", shape: [heads * dim] }], keras3Subpath: `${keras3}/vars/1` });
+  return rows;
+}
+
+export const multiHeadAttentionRule: LayerRule = {
+  name: "multi_head_attention",
+  kerasClasses: ["MultiHeadAttention"],
+  summary: "the generated `KerasMultiHeadAttention` (nn.Linear projections, Keras' scaling and -1e9 masking); `key`, `attention_mask`, `use_causal_mask`, `return_attention_scores`",
+  signature: () => ({
+    params: [
+      { name: "num_heads", default: null },
+      { name: "key_dim", default: null },
+      { name: "value_dim", default: null },
+      { name: "dropout", default: 0 },
+      { name: "use_bias", default: true },
+      { name: "output_shape", default: null },
+      { name: "attention_axes", default: null },
+      { name: "flash_attention", default: null },
+      { name: "kernel_initializer", default: "glorot_uniform" },
+      { name: "bias_initializer", default: "zeros" },
+      { name: "kernel_regularizer", default: null },
+      { name: "bias_regularizer", default: null },
+      { name: "activity_regularizer", default: null },
+      { name: "kernel_constraint", default: null },
+      { name: "bias_constraint", default: null },
+      { name: "seed", default: null },
+    ],
+  }),
+  callParams: [
+    { name: "value", kind: "tensor" },
+    { name: "key", kind: "tensor" },
+    { name: "query_mask", kind: "tensor" },
+    { name: "value_mask", kind: "tensor" },
+    { name: "key_mask", kind: "tensor" },
+    { name: "attention_mask", kind: "tensor" },
+    { name: "return_attention_scores", kind: "value", default: false },
+    { name: "use_causal_mask", kind: "value", default: false },
+  ],
+  inferShape: ({ layer, inputs, call }) => {
+    const geometry = attentionGeometry(layer.config, inputs, call ?? {});
+    const [query] = inputs;
+    const output = [query![0]!, query![1]!, geometry.output];
+    if (!call?.return_attention_scores) return shapeOk(output);
+    const value = inputs[1]!;
+    return shapeOk(output, [query![0]!, geometry.heads, query![1]!, value[1]!]);
+  },
+  layout: ({ inputShapes, outputShapes }) => ({ inputs: inputShapes.map((s) => identity(s.length)), outputs: outputShapes.map((s) => identity(s.length)) }),
+  lower: ({ layer, inputShapes, call: given }) => {
+    const c = given ?? {};
+    const g = attentionGeometry(layer.config, inputShapes, c);
+    const bias = layer.config.use_bias !== false;
+    // Keyword arguments: seven sizes in a row would not review well.
+    const args: PyExpr[] = [];
+    const kwargs: [string, PyExpr][] = [
+      ["num_heads", lit(g.heads)],
+      ["key_dim", lit(g.keyDim)],
+      ["value_dim", lit(g.valueDim)],
+      ["query_features", lit(g.queryFeatures)],
+      ["key_features", lit(g.keyFeatures)],
+      ["value_features", lit(g.valueFeatures)],
+      ["output_features", lit(g.output)],
+    ];
+    if (!bias) kwargs.push(["bias", lit(false)]);
+    const dropout = num(layer, "dropout");
+    if (dropout > 0) kwargs.push(["dropout", lit(dropout)]);
+    const weights = [
+      ...projection("query", "query_dense", 0, g.queryFeatures, g.heads, g.keyDim, bias),
+      ...projection("key", "key_dense", bias ? 2 : 1, g.keyFeatures, g.heads, g.keyDim, bias),
+      ...projection("value", "value_dense", bias ? 4 : 2, g.valueFeatures, g.heads, g.valueDim, bias),
+    ];
+    const out = bias ? 6 : 3;
+    weights.push({ kerasIndex: out, kerasName: "kernel", kerasShape: [g.heads, g.valueDim, g.output], param: "attention_output.weight", transforms: [{ op: "reshape", shape: [g.heads * g.valueDim, g.output] }, { op: "transpose", axes: [1, 0] }], keras3Subpath: "output_dense/vars/0" });
+    if (bias) weights.push({ kerasIndex: out + 1, kerasName: "bias", kerasShape: [g.output], param: "attention_output.bias", transforms: [], keras3Subpath: "output_dense/vars/1" });
+    // Inputs: query, value, then key and attention_mask when the call gave them.
+    let next = 2;
+    const callArgs: PyExpr[] = [input(0), input(1)];
+    const callKwargs: [string, PyExpr][] = [];
+    if (c.key) callKwargs.push(["key", input(next++)]);
+    if (c.attention_mask) callKwargs.push(["attention_mask", input(next++)]);
+    if (c.use_causal_mask) callKwargs.push(["use_causal_mask", lit(true)]);
+    if (c.return_attention_scores) callKwargs.push(["return_attention_scores", lit(true)]);
+    // Keras takes its explicit path (masked weights zeroed after the softmax) with dropout or scores.
+    if ((c.attention_mask || c.use_causal_mask) && (dropout > 0 || c.return_attention_scores)) callKwargs.push(["zero_masked", lit(true)]);
+    const forward = call({ k: "module" }, callArgs, callKwargs);
+    return { ok: true, lowering: { module: { ctor: "KerasMultiHeadAttention", args, kwargs }, forward, weights, constants: [] } };
+  },
+};
+
+interface Geometry {
+  heads: number;
+  keyDim: number;
+  valueDim: number;
+  queryFeatures: number;
+  keyFeatures: number;
+  valueFeatures: number;
+  output: number;
+}
+
+function attentionGeometry(config: Record<string, unknown>, inputs: (number | null)[][], call: Record<string, unknown>): Geometry {
+  if (!call.value) throw new ConfigError("MultiHeadAttention needs `value` (call it as `mha(query, value)`)");
+  for (const mask of ["query_mask", "value_mask", "key_mask"]) if (call[mask]) throw new ConfigError(`\`${mask}=\` is not supported yet; pass \`attention_mask\``);
+  if (config.attention_axes !== null && config.attention_axes !== undefined) throw new ConfigError("`attention_axes` is not supported yet (attention over the steps axis only)");
+  const heads = config.num_heads;
+  const keyDim = config.key_dim;
+  if (typeof heads !== "number" || heads <= 0 || typeof keyDim !== "number" || keyDim <= 0) throw new ConfigError("`num_heads` and `key_dim` must be positive integers");
+  const valueDim = typeof config.value_dim === "number" ? config.value_dim : keyDim;
+  const query = inputs[0]!;
+  const value = inputs[1]!;
+  const key = call.key ? inputs[2]! : value;
+  for (const [what, shape] of [["query", query], ["value", value], ["key", key]] as const) {
+    if (shape.length !== 3) throw new ConfigError(`MultiHeadAttention's ${what} must be (batch, steps, features), got rank ${shape.length}`);
+    if (shape[2] === null) throw new ConfigError(`MultiHeadAttention needs the feature size of its ${what}`);
+  }
+  const outputShape = config.output_shape;
+  const output = typeof outputShape === "number" ? outputShape : Array.isArray(outputShape) && outputShape.length === 1 && typeof outputShape[0] === "number" ? outputShape[0] : outputShape == null ? query[2]! : null;
+  if (output === null) throw new ConfigError("`output_shape` with more than one axis is not supported yet");
+  return { heads, keyDim, valueDim, queryFeatures: query[2]!, keyFeatures: key[2]!, valueFeatures: value[2]!, output };
+}
+
