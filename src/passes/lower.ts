@@ -211,8 +211,13 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
           attr = attrs.claim(pythonIdentifier(layer.name));
           moduleOf.set(`l${layer.id}`, attr);
           submodules.push({ attr, ctor: lowering.module, kerasName: layer.name, kerasClass: layer.kerasClass, file: layer.range.file, line: layer.range.line, frozen: lowering.frozen ?? [] });
-          // A helper class as the constructor (KerasPReLU) is emitted like a helper function.
+          // A helper class as the constructor (KerasPReLU) is emitted like a helper function; functions
+          // passed to it (KerasRNN's `activation=F.relu`) need their imports too.
           calls.add(lowering.module.ctor);
+          for (const arg of [...lowering.module.args, ...lowering.module.kwargs.map(([, v]) => v)]) {
+            calledNames(arg, calls);
+            if (arg.k === "name" && /^(F|torch)\./.test(arg.name)) calls.add(arg.name);
+          }
           const path = paths.get(`l${layer.id}`)!;
           for (const w of lowering.weights) {
             tensors.push({

@@ -9,6 +9,7 @@
 // - SimpleRNN: like LSTM with one gate.
 import type { LayerDef, PyExpr, Shape, WeightEntry, ConstantEntry, ConfigValue } from "../ir/types.js";
 import { identity } from "../ir/layout.js";
+import { activationSpec, applyActivation } from "./activations.js";
 import type { LayerRule, LowerResult, Lowering } from "./types.js";
 import { ConfigError, call, input, lit, method, name, shapeError, shapeOk } from "./util.js";
 
@@ -78,6 +79,11 @@ interface Recurrence {
   goBackwards: boolean;
   /** nn.RNN's `nonlinearity` (SimpleRNN with relu). */
   nonlinearity: "tanh" | "relu";
+  /**
+   * Set when PyTorch's module cannot compute the layer (other activations, GRU's reset_after=False): the
+   * generated KerasRNN runs Keras' formulas, with these activation functions.
+   */
+  generated?: { activation: PyExpr; recurrentActivation: PyExpr; resetAfter: boolean };
   warning?: string;
 }
 
@@ -95,13 +101,13 @@ function recurrence(layer: Pick<LayerDef, "kerasClass" | "config" | "name">): Re
   const activation = activationName(get("activation"));
   const recurrent = kind === "SimpleRNN" ? "sigmoid" : activationName(get("recurrent_activation"));
   let nonlinearity: "tanh" | "relu" = "tanh";
+  let generated: Recurrence["generated"];
+  const resetAfter = get("reset_after") !== false;
   if (kind === "SimpleRNN" && activation === "relu") nonlinearity = "relu";
-  else if (activation !== "tanh" || recurrent !== "sigmoid") {
-    throw new ConfigError(
-      `${kind} with activation='${activation}'${kind === "SimpleRNN" ? "" : ` and recurrent_activation='${recurrent}'`} needs a generated cell (${TORCH[kind]} has only ${kind === "SimpleRNN" ? "tanh and relu" : "tanh and sigmoid"}), which is not supported yet`,
-    );
+  else if (activation !== "tanh" || recurrent !== "sigmoid" || (kind === "GRU" && !resetAfter)) {
+    // nn.LSTM/nn.GRU have only tanh and sigmoid, and nn.GRU only reset_after=True: Keras' own formulas.
+    generated = { activation: activationFunction(activation, "activation"), recurrentActivation: activationFunction(recurrent, "recurrent_activation"), resetAfter };
   }
-  if (kind === "GRU" && get("reset_after") === false) throw new ConfigError("GRU with `reset_after=False` applies the reset gate before the recurrent kernel, which nn.GRU cannot; it needs a generated cell, which is not supported yet");
   const dropout = [get("dropout"), get("recurrent_dropout")].some((v) => typeof v === "number" && v > 0);
   return {
     kind,
@@ -111,8 +117,20 @@ function recurrence(layer: Pick<LayerDef, "kerasClass" | "config" | "name">): Re
     returnState: get("return_state") === true,
     goBackwards: get("go_backwards") === true,
     nonlinearity,
+    generated,
     warning: dropout ? "`dropout`/`recurrent_dropout` only act in training, where nn.LSTM/nn.GRU cannot apply Keras' per-step masks; the generated module does not drop (it is exact at inference)" : undefined,
   };
+}
+
+/**
+ * An activation as a function value for KerasRNN (`torch.tanh`, `F.relu`, `nn.Identity()`): only those
+ * that PyTorch has as a one-argument function.
+ */
+function activationFunction(activation: string, key: string): PyExpr {
+  const probe = applyActivation(name("__x__"), activationSpec(activation), identity(2), 2);
+  if (probe.k === "name") return call("nn.Identity", []);
+  if (probe.k === "call" && probe.args.length === 1 && probe.args[0]!.k === "name" && (probe.kwargs ?? []).length === 0) return probe.fn;
+  throw new ConfigError(`\`${key}='${activation}'\` in a recurrent layer is not supported yet (only activations PyTorch has as one-argument functions)`);
 }
 
 /** A (N, T, F) input and the shapes a recurrent layer with these settings returns. */
@@ -128,6 +146,16 @@ function recurrentShapes(r: Recurrence, shape: Shape, directions: number, merge:
 /** The Keras variables of one direction onto PyTorch's parameter names (`suffix` is `_reverse` or ""). */
 function cellWeights(r: Recurrence, features: number, suffix: string, subpath: string, first: number): { weights: WeightEntry[]; constants: ConstantEntry[]; frozen: string[] } {
   const gates = GATES[r.kind] * r.units;
+  if (r.generated) {
+    // KerasRNN keeps Keras' variables as they are.
+    const biasShape = r.kind === "GRU" && r.generated.resetAfter ? [2, gates] : [gates];
+    const rows: WeightEntry[] = [
+      { kerasIndex: first, kerasName: "kernel", kerasShape: [features, gates], param: "kernel", transforms: [], keras3Subpath: `${subpath}cell/vars/0` },
+      { kerasIndex: first + 1, kerasName: "recurrent_kernel", kerasShape: [r.units, gates], param: "recurrent_kernel", transforms: [], keras3Subpath: `${subpath}cell/vars/1` },
+    ];
+    if (r.useBias) rows.push({ kerasIndex: first + 2, kerasName: "bias", kerasShape: biasShape, param: "bias", transforms: [], keras3Subpath: `${subpath}cell/vars/2` });
+    return { weights: rows, constants: [], frozen: [] };
+  }
   const reorder = r.kind === "GRU" ? [{ op: "reorder_blocks" as const, order: [1, 0, 2] }] : [];
   const weights: WeightEntry[] = [
     { kerasIndex: first, kerasName: "kernel", kerasShape: [features, gates], param: `weight_ih_l0${suffix}`, transforms: [{ op: "transpose", axes: [1, 0] }, ...reorder], keras3Subpath: `${subpath}cell/vars/0` },
@@ -153,6 +181,17 @@ function cellWeights(r: Recurrence, features: number, suffix: string, subpath: s
 }
 
 function moduleCtor(r: Recurrence, features: number, bidirectional: boolean): Lowering["module"] {
+  if (r.generated) {
+    if (bidirectional) throw new ConfigError("Bidirectional around a layer that needs a generated cell (other activations, GRU's reset_after=False) is not supported yet");
+    const kwargs: [string, PyExpr][] = [];
+    const isDefault = (e: PyExpr, fn: string) => e.k === "name" && e.name === fn;
+    if (!isDefault(r.generated.activation, "torch.tanh")) kwargs.push(["activation", r.generated.activation]);
+    if (r.kind !== "SimpleRNN" && !isDefault(r.generated.recurrentActivation, "torch.sigmoid")) kwargs.push(["recurrent_activation", r.generated.recurrentActivation]);
+    if (!r.useBias) kwargs.push(["bias", lit(false)]);
+    if (r.kind === "GRU" && !r.generated.resetAfter) kwargs.push(["reset_after", lit(false)]);
+    const kind = { LSTM: "lstm", GRU: "gru", SimpleRNN: "rnn" }[r.kind];
+    return { ctor: "KerasRNN", args: [lit(kind), lit(features), lit(r.units)], kwargs };
+  }
   const kwargs: [string, PyExpr][] = [["batch_first", lit(true)]];
   if (r.kind === "SimpleRNN" && r.nonlinearity === "relu") kwargs.push(["nonlinearity", lit("relu")]);
   if (!r.useBias) kwargs.push(["bias", lit(false)]);
@@ -262,10 +301,13 @@ export const recurrentRule: LayerRule = {
   kerasClasses: ["LSTM", "GRU", "SimpleRNN"],
   summary: "`nn.LSTM`/`nn.GRU`/`nn.RNN` (batch_first); `return_sequences`, `return_state`, `go_backwards` and `initial_state`; LSTM's single bias onto `bias_ih`, GRU's gates reordered",
   signature: (cls) => ({ params: PARAMS[cls as Kind].map((p) => ({ name: p, default: DEFAULTS[p] ?? null })) }),
-  inferShape: ({ layer, inputs }) => {
+  inferShape: ({ layer, inputs, masked }) => {
     const r = recurrence(layer);
     const shape = inputs[0]!;
     if (shape.length !== 3) return shapeError(`expects a (batch, timesteps, features) input, got rank ${shape.length}`);
+    const states = inputs.slice(1, masked ? -1 : undefined);
+    const wrong = states.find((s) => s.length !== 2 || (s[1] !== null && s[1] !== r.units));
+    if (wrong) return shapeError(`each initial state must be (batch, ${r.units}), got ${JSON.stringify(wrong)}`);
     return shapeOk(...recurrentShapes(r, shape, 1, "concat"));
   },
   layout: ({ inputShapes, outputShapes }) => ({ inputs: inputShapes.map((s) => identity(s.length)), outputs: outputShapes.map((s) => identity(s.length)) }),
