@@ -12,7 +12,7 @@ def masked_recurrence(rnn, x, mask, state=None, zero_masked=False):
     """Keras' masked recurrence on a one-direction nn.LSTM/nn.GRU/nn.RNN: a step where `mask` is False keeps the previous state and output (zeros with `zero_masked`), wherever it sits in the sequence. Returns what the module returns."""
     if state is None:
         zeros = x.new_zeros(1, x.shape[0], rnn.hidden_size)
-        state = (zeros, zeros) if isinstance(rnn, nn.LSTM) else zeros
+        state = (zeros, zeros) if isinstance(rnn, nn.LSTM) or getattr(rnn, "kind", None) == "lstm" else zeros
     output = x.new_zeros(x.shape[0], rnn.hidden_size)
     outputs = []
     for t in range(x.shape[1]):
