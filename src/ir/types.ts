@@ -339,7 +339,7 @@ export interface ModuleCtor {
 // The PyTorch plan of one model: what the templates lay out.
 
 /** Functions the generated module defines itself (templates/helpers/<name>.py), when its code calls them. */
-export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU", "sparsemax", "keras_rms_scaling", "adaptive_pool", "channels_first_rms_norm", "masked_recurrence", "KerasMultiHeadAttention", "KerasRNN"] as const;
+export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU", "sparsemax", "keras_rms_scaling", "adaptive_pool", "channels_first_rms_norm", "masked_recurrence", "KerasMultiHeadAttention", "KerasRNN", "KerasAttention"] as const;
 export type HelperName = (typeof HELPERS)[number];
 
 /** What each helper's source calls, so that the module imports exactly what it uses. */
@@ -356,6 +356,7 @@ export const HELPER_CALLS: Record<HelperName, string[]> = {
   masked_recurrence: ["torch.where", "torch.stack", "torch.zeros_like"],
   KerasMultiHeadAttention: ["torch.ones"],
   KerasRNN: ["torch.zeros", "torch.stack", "torch.tanh", "torch.sigmoid"],
+  KerasAttention: ["torch.ones", "torch.tanh", "torch.where"],
 };
 
 export interface TorchSubmodule {

@@ -140,3 +140,55 @@ function attentionGeometry(config: Record<string, unknown>, inputs: (number | nu
   return { heads, keyDim, valueDim, queryFeatures: query[2]!, keyFeatures: key[2]!, valueFeatures: value[2]!, output };
 }
 
+
+/** Attention (`score_mode` dot or concat, `use_scale`) and AdditiveAttention, called on `[query, value(, key)]`. */
+export const dotAttentionRule: LayerRule = {
+  name: "attention",
+  kerasClasses: ["Attention", "AdditiveAttention"],
+  summary: "the generated `KerasAttention` (dot, concat and additive scores, Keras' -1e9 masking); `use_causal_mask`, `return_attention_scores`",
+  signature: (cls) => ({
+    params: [
+      { name: "use_scale", default: cls === "AdditiveAttention" },
+      ...(cls === "Attention" ? [{ name: "score_mode", default: "dot" }] : []),
+      { name: "dropout", default: 0 },
+      { name: "seed", default: null },
+    ],
+  }),
+  callParams: [
+    { name: "return_attention_scores", kind: "value", default: false },
+    { name: "use_causal_mask", kind: "value", default: false },
+  ],
+  inferShape: ({ layer, inputs, call }) => {
+    if (inputs.length < 2 || inputs.length > 3) return { ok: false, message: `${layer.kerasClass} is called on [query, value] or [query, value, key], got ${inputs.length} tensor(s)` };
+    const [query, value] = inputs as [(number | null)[], (number | null)[]];
+    if (query.length !== 3 || value.length !== 3) throw new ConfigError(`${layer.kerasClass} takes (batch, steps, features) tensors`);
+    const output = [query[0]!, query[1]!, value[2]!];
+    return call?.return_attention_scores ? shapeOk(output, [query[0]!, query[1]!, value[1]!]) : shapeOk(output);
+  },
+  layout: ({ inputShapes, outputShapes }) => ({ inputs: inputShapes.map((s) => identity(s.length)), outputs: outputShapes.map((s) => identity(s.length)) }),
+  lower: ({ layer, inputShapes, call: given }) => {
+    const c = given ?? {};
+    const mode = layer.kerasClass === "AdditiveAttention" ? "additive" : String(layer.config.score_mode ?? "dot");
+    if (!["dot", "concat", "additive"].includes(mode)) throw new ConfigError(`\`score_mode\` must be 'dot' or 'concat', got ${JSON.stringify(mode)}`);
+    const useScale = layer.config.use_scale === true;
+    const features = inputShapes[0]![2];
+    const kwargs: [string, PyExpr][] = [];
+    if (mode !== "dot") kwargs.push(["score_mode", lit(mode)]);
+    if (useScale) kwargs.push(["use_scale", lit(true)]);
+    if (useScale && mode === "additive") {
+      if (features === null || features === undefined) throw new ConfigError("AdditiveAttention needs the feature size of its query");
+      kwargs.push(["features", lit(features)]);
+    }
+    const dropout = num(layer, "dropout");
+    if (dropout > 0) kwargs.push(["dropout", lit(dropout)]);
+    const weights: WeightEntry[] = [];
+    if (useScale) weights.push({ kerasIndex: 0, kerasName: "scale", kerasShape: mode === "additive" ? [features!] : [], param: "scale", transforms: [] });
+    if (mode === "concat") weights.push({ kerasIndex: useScale ? 1 : 0, kerasName: "concat_score_weight", kerasShape: [], param: "concat_score_weight", transforms: [] });
+    const args: PyExpr[] = [input(0), input(1)];
+    const callKwargs: [string, PyExpr][] = [];
+    if (inputShapes.length === 3) callKwargs.push(["key", input(2)]);
+    if (c.use_causal_mask) callKwargs.push(["use_causal_mask", lit(true)]);
+    if (c.return_attention_scores) callKwargs.push(["return_attention_scores", lit(true)]);
+    return { ok: true, lowering: { module: { ctor: "KerasAttention", args: [], kwargs }, forward: call({ k: "module" }, args, callKwargs), weights, constants: [] } };
+  },
+};

@@ -5,7 +5,7 @@ import { activationRule, eluRule, leakyReluRule, preluRule, reluRule, softmaxRul
 import { convTransposeRule } from "./conv_transpose.js";
 import { convRule } from "./convolution.js";
 import { depthwiseConvRule, separableConvRule } from "./depthwise.js";
-import { multiHeadAttentionRule } from "./attention.js";
+import { dotAttentionRule, multiHeadAttentionRule } from "./attention.js";
 import { embeddingRule } from "./embedding.js";
 import { bidirectionalRule, recurrentRule } from "./recurrent.js";
 import { activityRegularizationRule, dropoutRule, identityRule, inputRule, rescalingRule } from "./core.js";
@@ -25,6 +25,7 @@ export const RULES: readonly LayerRule[] = [
   recurrentRule,
   bidirectionalRule,
   multiHeadAttentionRule,
+  dotAttentionRule,
   activationRule,
   reluRule,
   leakyReluRule,
