@@ -7,6 +7,7 @@ import { convRule } from "./convolution.js";
 import { depthwiseConvRule, separableConvRule } from "./depthwise.js";
 import { dotAttentionRule, multiHeadAttentionRule } from "./attention.js";
 import { embeddingRule } from "./embedding.js";
+import { setWrappedRuleLookup, timeDistributedRule } from "./wrappers.js";
 import { bidirectionalRule, recurrentRule } from "./recurrent.js";
 import { activityRegularizationRule, dropoutRule, identityRule, inputRule, rescalingRule } from "./core.js";
 import { denseRule } from "./dense.js";
@@ -26,6 +27,7 @@ export const RULES: readonly LayerRule[] = [
   bidirectionalRule,
   multiHeadAttentionRule,
   dotAttentionRule,
+  timeDistributedRule,
   activationRule,
   reluRule,
   leakyReluRule,
@@ -103,6 +105,7 @@ for (const rule of RULES) for (const cls of rule.kerasClasses) byClass.set(cls, 
 export function ruleFor(kerasClass: string): LayerRule | undefined {
   return byClass.get(kerasClass);
 }
+setWrappedRuleLookup(ruleFor);
 
 export function listRules(): { name: string; kerasClasses: string[]; summary: string }[] {
   return RULES.map((r) => ({ name: r.name, kerasClasses: [...r.kerasClasses], summary: r.summary }));
