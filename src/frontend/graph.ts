@@ -20,6 +20,7 @@ import type {
 } from "../ir/types.js";
 import { ruleFor } from "../rules/registry.js";
 import { keepsMask, maskUsage } from "../rules/masking.js";
+import { RECURRENT_CELLS } from "../rules/recurrent.js";
 import { applyOp, opFor } from "./ops.js";
 import type { CallArgs, PyValue } from "./values.js";
 import { ConfigError } from "../rules/util.js";
@@ -194,8 +195,9 @@ export class GraphBuilder {
       range,
     };
     this.program.layers.set(layer.id, layer);
-    // A Lambda has no rule: calling it evaluates its function (applyLambda).
-    if (!ruleFor(kerasClass) && kerasClass !== "Lambda") {
+    // A Lambda has no rule: calling it evaluates its function (applyLambda). A recurrent cell is data for
+    // the `RNN` layer that wraps it.
+    if (!ruleFor(kerasClass) && kerasClass !== "Lambda" && !RECURRENT_CELLS.includes(kerasClass)) {
       layer.poisoned = true;
       this.report(
         "error",

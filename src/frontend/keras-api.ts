@@ -3,6 +3,7 @@
 import type { ConfigValue, DType, LayerDef, OutputStructure, Shape, SourceRange } from "../ir/types.js";
 import type { LayerRule } from "../rules/types.js";
 import { ruleFor } from "../rules/registry.js";
+import { RECURRENT_CELLS, cellSignature } from "../rules/recurrent.js";
 import { EvalError, iterate, numberOf, unknown } from "./builtins.js";
 import type { GraphBuilder, SequentialDraft } from "./graph.js";
 import { isKerasPath, resolveKeras } from "./names.js";
@@ -145,7 +146,7 @@ export class KerasApi {
   private constructLayer(cls: string, call: CallArgs): PyValue {
     if (cls === "Lambda") return this.lambdaLayer(call);
     const rule = ruleFor(cls);
-    const params = rule?.signature(cls).params ?? [];
+    const params = rule?.signature(cls).params ?? (RECURRENT_CELLS.includes(cls) ? cellSignature(cls) : []);
     const config: Record<string, ConfigValue> = {};
     const argRanges: Record<string, SourceRange> = {};
     let broken = false;

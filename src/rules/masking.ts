@@ -5,7 +5,7 @@
 import type { LayerDef } from "../ir/types.js";
 
 /** Layers whose numbers depend on the mask, and that keras2torch translates with it. */
-const CONSUMERS = new Set(["LSTM", "GRU", "SimpleRNN", "GlobalAveragePooling1D"]);
+const CONSUMERS = new Set(["LSTM", "GRU", "SimpleRNN", "RNN", "GlobalAveragePooling1D"]);
 
 /** Keras layers that pass their input's mask on unchanged (`supports_masking = True`, default compute_mask). */
 const PASS_THROUGH = new Set([
@@ -52,7 +52,6 @@ const NOT_YET = new Set([
   "Lambda",
   "Normalization",
   "Masking",
-  "RNN",
   "Embedding",
 ]);
 
@@ -68,6 +67,6 @@ export function maskUsage(layer: Pick<LayerDef, "kerasClass">): "consumes" | "pa
 export function keepsMask(layer: Pick<LayerDef, "kerasClass" | "config">): boolean {
   if (PASS_THROUGH.has(layer.kerasClass)) return true;
   // A recurrent layer's sequence output keeps the mask; its last output and states do not.
-  if (["LSTM", "GRU", "SimpleRNN"].includes(layer.kerasClass)) return layer.config.return_sequences === true;
+  if (["LSTM", "GRU", "SimpleRNN", "RNN"].includes(layer.kerasClass)) return layer.config.return_sequences === true;
   return false;
 }

@@ -10,7 +10,7 @@
 import type { LayerDef, PyExpr, Shape, WeightEntry, ConstantEntry, ConfigValue } from "../ir/types.js";
 import { identity } from "../ir/layout.js";
 import { activationSpec, applyActivation } from "./activations.js";
-import type { LayerRule, LowerResult, Lowering } from "./types.js";
+import type { LayerRule, LowerResult, Lowering, ParamSpec } from "./types.js";
 import { ConfigError, call, input, lit, method, name, shapeError, shapeOk } from "./util.js";
 
 type Kind = "LSTM" | "GRU" | "SimpleRNN";
@@ -372,4 +372,37 @@ export const bidirectionalRule: LayerRule = {
     const extra = { weights: [...ahead.weights, ...back.weights], constants: [...ahead.constants, ...back.constants], frozen: [...ahead.frozen, ...back.frozen] };
     return lowerRecurrent(forward, features, inputShapes.length - 1, merge, 2, extra);
   },
+};
+
+const CELLS: Record<string, Kind> = { LSTMCell: "LSTM", GRUCell: "GRU", SimpleRNNCell: "SimpleRNN" };
+
+/** The classes that are only data for `keras.layers.RNN` (the frontend does not report them unsupported). */
+export const RECURRENT_CELLS = Object.keys(CELLS);
+
+/** A cell's constructor parameters: its layer's, without the options only the RNN layer has. */
+export function cellSignature(cls: string): ParamSpec[] {
+  const layerOnly = ["return_sequences", "return_state", "go_backwards", "stateful", "unroll", "use_cudnn", "time_major", "activity_regularizer"];
+  return PARAMS[CELLS[cls]!].filter((p) => !layerOnly.includes(p)).map((p) => ({ name: p, default: DEFAULTS[p] ?? null }));
+}
+
+/** `RNN(cell, ...)`: the layer the cell and the RNN's own options make (`RNN(LSTMCell(4))` is `LSTM(4)`). */
+function cellLayer(layer: LayerDef): Pick<LayerDef, "kerasClass" | "config" | "name"> {
+  const cell = layer.config.cell;
+  if (typeof cell !== "object" || cell === null || Array.isArray(cell) || typeof cell.class_name !== "string") throw new ConfigError("`RNN` needs a cell (LSTMCell, GRUCell or SimpleRNNCell)");
+  const kind = CELLS[cell.class_name];
+  if (!kind) throw new ConfigError(`\`RNN\` with a \`${cell.class_name}\` cell is not supported yet (LSTMCell, GRUCell and SimpleRNNCell are)`);
+  const own = Object.fromEntries(["return_sequences", "return_state", "go_backwards", "stateful", "unroll"].map((k) => [k, layer.config[k] ?? null]));
+  return { kerasClass: kind, name: layer.name, config: { ...((cell.config ?? {}) as Record<string, ConfigValue>), ...own } };
+}
+
+export const rnnRule: LayerRule = {
+  name: "rnn",
+  kerasClasses: ["RNN"],
+  summary: "`keras.layers.RNN` around LSTMCell, GRUCell or SimpleRNNCell: the same module as the matching layer",
+  signature: () => ({
+    params: ["cell", "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask"].map((name) => ({ name, default: DEFAULTS[name] ?? null })),
+  }),
+  inferShape: (ctx) => recurrentRule.inferShape({ ...ctx, layer: { ...ctx.layer, ...cellLayer(ctx.layer) } }),
+  layout: (ctx) => recurrentRule.layout({ ...ctx, layer: { ...ctx.layer, ...cellLayer(ctx.layer) } }),
+  lower: (ctx) => recurrentRule.lower({ ...ctx, layer: { ...ctx.layer, ...cellLayer(ctx.layer) } }),
 };

@@ -8,7 +8,7 @@ import { depthwiseConvRule, separableConvRule } from "./depthwise.js";
 import { dotAttentionRule, multiHeadAttentionRule } from "./attention.js";
 import { embeddingRule } from "./embedding.js";
 import { setWrappedRuleLookup, timeDistributedRule } from "./wrappers.js";
-import { bidirectionalRule, recurrentRule } from "./recurrent.js";
+import { bidirectionalRule, recurrentRule, rnnRule } from "./recurrent.js";
 import { activityRegularizationRule, dropoutRule, identityRule, inputRule, rescalingRule } from "./core.js";
 import { denseRule } from "./dense.js";
 import { alphaDropoutRule, augmentationRule, gaussianDropoutRule, gaussianNoiseRule, randomCropRule, spatialDropoutRule } from "./noise.js";
@@ -25,6 +25,7 @@ export const RULES: readonly LayerRule[] = [
   embeddingRule,
   recurrentRule,
   bidirectionalRule,
+  rnnRule,
   multiHeadAttentionRule,
   dotAttentionRule,
   timeDistributedRule,
