@@ -128,7 +128,7 @@ function compileFile(text: string, options: CompileOptions): CompileResult {
     ],
     diagnostics,
     models: manifestModels,
-    mapping: Object.fromEntries(ordered.map((m) => [m.className, m.tensors])),
+    mapping: Object.fromEntries(ordered.map((m) => [m.className, m.tensors.filter((row) => !row.unused)])),
     entryFound,
   };
 }

@@ -812,7 +812,7 @@ def convert(keras_file, model_name=None):
     tensors = list(spec.get("tensors", ()))
     constants = list(spec.get("constants", ()))
 
-    keys = [t[0] for t in tensors] + [c[0] for c in constants]
+    keys = [t[0] for t in tensors if t[0] is not None] + [c[0] for c in constants]
     dupes = sorted({k for k in keys if keys.count(k) > 1})
     if dupes:
         raise ConversionError(
@@ -856,6 +856,13 @@ def _convert(name, tensors, constants, wfile):
 
     for key, k3path, lname, lindex, kshape, transforms in tensors:
         kshape = tuple(kshape)
+        if key is None:
+            # A Keras variable the module does not need (Normalization's `count`): passed over.
+            if wfile.kind == "keras3":
+                consumed.add(_norm_path(k3path))
+            elif lname in layer_match:
+                consumed.add((layer_match[lname][0], lindex))
+            continue
         if wfile.kind == "keras3":
             source, strategy = k3path, "path"
             tensor = wfile.keras3.get(_norm_path(k3path))
@@ -959,7 +966,7 @@ def _convert(name, tensors, constants, wfile):
         )
 
     state_dict = collections.OrderedDict()
-    for key in [t[0] for t in tensors] + [c[0] for c in constants]:
+    for key in [t[0] for t in tensors if t[0] is not None] + [c[0] for c in constants]:
         v = values[key]
         state_dict[key] = v if isinstance(v, torch.Tensor) else _to_tensor(v)
     return state_dict, report

@@ -352,6 +352,12 @@ def run_case(golden: Path, work: Path, case_name: str) -> dict:
             model(x, training=False)  # subclassed models get their variables on the first call
 
         record["weights"] = randomize_weights(model, weight_rng)
+        # Layers that derive tensors from their variables (Normalization's broadcast mean) recompute
+        # them, as Keras does after loading weights.
+        for layer in model._flatten_layers():
+            finalize = getattr(layer, "finalize_state", None)
+            if callable(finalize) and layer.built:
+                finalize()
         phase("randomize")
         record["files"] = save_all_formats(model, kdir)
         phase("save")

@@ -117,7 +117,7 @@ function tensorRow(row: TensorMapping): string {
     }
   });
   const transformList = `(${transforms.join(", ")}${transforms.length === 1 ? "," : ""})`;
-  return `(${[JSON.stringify(row.key), JSON.stringify(row.keras3Path), JSON.stringify(row.legacyLayer), row.legacyIndex, pyLiteral(row.kerasShape), transformList].join(", ")})`;
+  return `(${[row.unused ? "None" : JSON.stringify(row.key), JSON.stringify(row.keras3Path), JSON.stringify(row.legacyLayer), row.legacyIndex, pyLiteral(row.kerasShape), transformList].join(", ")})`;
 }
 
 function constantRow(c: ConstantMapping): string {

@@ -319,6 +319,8 @@ export interface WeightEntry {
    * `kerasIndex` still orders the variable among the layer's legacy weights.
    */
   keras3Subpath?: string;
+  /** A Keras variable the module does not need (Normalization's `count`): read past, never an "unexpected" tensor. */
+  unused?: true;
 }
 
 export interface ConstantEntry {
@@ -339,7 +341,7 @@ export interface ModuleCtor {
 // The PyTorch plan of one model: what the templates lay out.
 
 /** Functions the generated module defines itself (templates/helpers/<name>.py), when its code calls them. */
-export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU", "sparsemax", "keras_rms_scaling", "adaptive_pool", "channels_first_rms_norm", "masked_recurrence", "KerasMultiHeadAttention", "KerasRNN", "KerasAttention"] as const;
+export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU", "sparsemax", "keras_rms_scaling", "adaptive_pool", "channels_first_rms_norm", "masked_recurrence", "KerasMultiHeadAttention", "KerasRNN", "KerasAttention", "KerasNormalization"] as const;
 export type HelperName = (typeof HELPERS)[number];
 
 /** What each helper's source calls, so that the module imports exactly what it uses. */
@@ -357,6 +359,7 @@ export const HELPER_CALLS: Record<HelperName, string[]> = {
   KerasMultiHeadAttention: ["torch.ones"],
   KerasRNN: ["torch.zeros", "torch.stack", "torch.tanh", "torch.sigmoid"],
   KerasAttention: ["torch.ones", "torch.tanh", "torch.where"],
+  KerasNormalization: ["torch.zeros", "torch.ones", "torch.tensor"],
 };
 
 export interface TorchSubmodule {
@@ -449,6 +452,8 @@ export interface TensorMapping {
   transforms: WeightTransform[];
   /** Keras lists trainable weights before non-trainable ones (BatchNorm statistics) in legacy files. */
   trainable: boolean;
+  /** The Keras variable is known and deliberately not loaded (the weights table writes its key as None). */
+  unused?: true;
 }
 
 export interface ConstantMapping {

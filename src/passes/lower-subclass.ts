@@ -247,6 +247,7 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
           legacyIndex: legacyLayer === layer.name ? legacyWeightOrder(lowering.weights, w) : -1,
           kerasShape: w.kerasShape,
           transforms: w.transforms,
+          ...(w.unused ? { unused: true as const } : {}),
           trainable: w.trainable !== false && !isFrozen(program, layer.id) && !frozenModel,
         });
       }

@@ -228,6 +228,7 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
               kerasShape: w.kerasShape,
               transforms: w.transforms,
               trainable: w.trainable !== false && !isFrozen(program, layer.id),
+              ...(w.unused ? { unused: true as const } : {}),
             });
           }
           for (const c of lowering.constants) constants.push({ key: `${attr}.${c.param}`, shape: c.shape, dtype: c.dtype, value: c.value });

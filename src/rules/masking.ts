@@ -23,6 +23,7 @@ const PASS_THROUGH = new Set([
   "ActivityRegularization",
   "Identity",
   "Rescaling",
+  "Normalization",
   "LayerNormalization",
   "BatchNormalization",
   "GroupNormalization",
@@ -50,7 +51,6 @@ const NOT_YET = new Set([
   "Minimum",
   "Dot",
   "Lambda",
-  "Normalization",
   "Masking",
   "Embedding",
 ]);

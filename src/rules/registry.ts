@@ -7,6 +7,7 @@ import { convRule } from "./convolution.js";
 import { depthwiseConvRule, separableConvRule } from "./depthwise.js";
 import { dotAttentionRule, multiHeadAttentionRule } from "./attention.js";
 import { embeddingRule } from "./embedding.js";
+import { normalizationRule } from "./preprocessing.js";
 import { setWrappedRuleLookup, timeDistributedRule } from "./wrappers.js";
 import { bidirectionalRule, recurrentRule, rnnRule } from "./recurrent.js";
 import { activityRegularizationRule, dropoutRule, identityRule, inputRule, rescalingRule } from "./core.js";
@@ -29,6 +30,7 @@ export const RULES: readonly LayerRule[] = [
   multiHeadAttentionRule,
   dotAttentionRule,
   timeDistributedRule,
+  normalizationRule,
   activationRule,
   reluRule,
   leakyReluRule,
