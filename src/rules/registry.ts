@@ -17,7 +17,7 @@ import { arithmeticMergeRule, concatenateRule, dotRule, elementwiseMergeRule } f
 import { batchNormRule, groupNormRule, layerNormRule, rmsNormRule, unitNormRule } from "./normalization.js";
 import { adaptivePoolingRule, globalPoolingRule, poolingRule } from "./pooling.js";
 import { croppingRule, flattenRule, permuteRule, repeatVectorRule, reshapeRule, zeroPadding1dRule, zeroPadding2dRule, zeroPadding3dRule } from "./reshaping.js";
-import { upSampling1dRule, upSampling2dRule, upSampling3dRule } from "./resizing.js";
+import { centerCropRule, resizingRule, upSampling1dRule, upSampling2dRule, upSampling3dRule } from "./resizing.js";
 import type { LayerRule } from "./types.js";
 
 export const RULES: readonly LayerRule[] = [
@@ -31,6 +31,8 @@ export const RULES: readonly LayerRule[] = [
   dotAttentionRule,
   timeDistributedRule,
   normalizationRule,
+  resizingRule,
+  centerCropRule,
   activationRule,
   reluRule,
   leakyReluRule,

@@ -75,3 +75,100 @@ export const upSampling3dRule: LayerRule = {
     return { ok: true, lowering: { module: { ctor: "nn.Upsample", args: [], kwargs: [["scale_factor", scale], ["mode", lit("nearest")]] }, forward: callModule(input()), weights: [], constants: [] } };
   },
 };
+
+/**
+ * Resizing: TensorFlow's resize samples at half-pixel centres without antialiasing, which is
+ * F.interpolate's bilinear with `align_corners=False` and its `nearest-exact`. Its bicubic (a = -0.5),
+ * area and lanczos kernels have no PyTorch equal and are refused.
+ */
+export const resizingRule: LayerRule = {
+  name: "resizing",
+  kerasClasses: ["Resizing"],
+  summary: "`F.interpolate(size=..., mode='bilinear' | 'nearest-exact')` (TensorFlow's half-pixel sampling); `crop_to_aspect_ratio` crops the centre first",
+  signature: () => ({
+    params: [
+      { name: "height", default: null },
+      { name: "width", default: null },
+      { name: "interpolation", default: "bilinear" },
+      { name: "crop_to_aspect_ratio", default: false },
+      { name: "pad_to_aspect_ratio", default: false },
+      { name: "fill_mode", default: "constant" },
+      { name: "fill_value", default: 0 },
+      { name: "antialias", default: false },
+      { name: "data_format", default: null },
+    ],
+  }),
+  inferShape: ({ layer, inputs }) => {
+    const shape = inputs[0]!;
+    if (shape.length !== 4) return shapeError(`Resizing takes a batch of images (rank 4), got rank ${shape.length}`);
+    const [h, w] = channelAxis(layer) === 1 ? [2, 3] : [1, 2];
+    const out = [...shape];
+    out[h] = num(layer, "height");
+    out[w] = num(layer, "width");
+    return shapeOk(out);
+  },
+  layout: ({ layer }) => {
+    const cf = channelsFirst(4, channelAxis(layer));
+    return { inputs: [cf], outputs: [cf] };
+  },
+  lower: ({ layer, inputShapes }) => {
+    const mode = str(layer, "interpolation");
+    const torchMode = { bilinear: "bilinear", nearest: "nearest-exact" }[mode];
+    if (!torchMode) throw new ConfigError(`Resizing with interpolation='${mode}' is not supported yet (PyTorch's kernel differs from TensorFlow's)`);
+    if (layer.config.antialias === true) throw new ConfigError("`antialias=True` is not supported yet");
+    if (layer.config.pad_to_aspect_ratio === true) throw new ConfigError("`pad_to_aspect_ratio=True` is not supported yet");
+    const [height, width] = [num(layer, "height"), num(layer, "width")];
+    let x = input();
+    if (layer.config.crop_to_aspect_ratio === true) {
+      // Keras crops the largest centred window of the target's aspect ratio, then resizes it.
+      const [hAxis, wAxis] = channelAxis(layer) === 1 ? [2, 3] : [1, 2];
+      const [ih, iw] = [inputShapes[0]![hAxis], inputShapes[0]![wAxis]];
+      if (ih === null || iw === null || ih === undefined || iw === undefined) throw new ConfigError("`crop_to_aspect_ratio` needs the image size to be known");
+      const cropH = Math.min(ih, Math.trunc((iw * height) / width));
+      const cropW = Math.min(iw, Math.trunc((ih * width) / height));
+      const top = Math.trunc((ih - cropH) / 2);
+      const left = Math.trunc((iw - cropW) / 2);
+      if (cropH !== ih || cropW !== iw) x = centreSlice(x, top, cropH, left, cropW);
+    }
+    const kwargs: [string, ReturnType<typeof lit>][] = [["size", { k: "tuple", items: [lit(height), lit(width)] }], ["mode", lit(torchMode)]];
+    if (torchMode === "bilinear") kwargs.push(["align_corners", lit(false)]);
+    return { ok: true, lowering: { forward: { k: "call", fn: { k: "name", name: "F.interpolate" }, args: [x], kwargs }, weights: [], constants: [] } };
+  },
+};
+
+/** `x[:, :, top:top + h, left:left + w]` on a channels-first image. */
+function centreSlice(x: ReturnType<typeof input>, top: number, h: number, left: number, w: number): ReturnType<typeof input> {
+  const all = { k: "slice" as const, start: null, stop: null, step: null };
+  const span = (start: number, size: number) => ({ k: "slice" as const, start: lit(start), stop: lit(start + size), step: null });
+  return { k: "subscript", obj: x, index: { k: "tuple", items: [all, all, span(top, h), span(left, w)] } };
+}
+
+/** CenterCrop: the centred window, in whatever layout the image is; a smaller image is resized by Keras (refused). */
+export const centerCropRule: LayerRule = {
+  name: "center_crop",
+  kerasClasses: ["CenterCrop"],
+  summary: "a centred slice `x[:, :, top:top + h, left:left + w]`",
+  signature: () => ({ params: [{ name: "height", default: null }, { name: "width", default: null }, { name: "data_format", default: null }] }),
+  inferShape: ({ layer, inputs }) => {
+    const shape = inputs[0]!;
+    if (shape.length !== 4) return shapeError(`CenterCrop takes a batch of images (rank 4), got rank ${shape.length}`);
+    const [h, w] = channelAxis(layer) === 1 ? [2, 3] : [1, 2];
+    const out = [...shape];
+    out[h] = num(layer, "height");
+    out[w] = num(layer, "width");
+    return shapeOk(out);
+  },
+  layout: ({ layer }) => {
+    const cf = channelsFirst(4, channelAxis(layer));
+    return { inputs: [cf], outputs: [cf] };
+  },
+  lower: ({ layer, inputShapes }) => {
+    const [hAxis, wAxis] = channelAxis(layer) === 1 ? [2, 3] : [1, 2];
+    const [ih, iw] = [inputShapes[0]![hAxis], inputShapes[0]![wAxis]];
+    const [height, width] = [num(layer, "height"), num(layer, "width")];
+    if (ih === null || iw === null || ih === undefined || iw === undefined) throw new ConfigError("CenterCrop needs the image size to be known");
+    if (ih < height || iw < width) throw new ConfigError(`the image (${ih}x${iw}) is smaller than the crop (${height}x${width}); Keras then resizes it, which is not supported yet`);
+    const forward = centreSlice(input(), Math.floor((ih - height) / 2), height, Math.floor((iw - width) / 2), width);
+    return { ok: true, lowering: { forward, weights: [], constants: [] } };
+  },
+};
