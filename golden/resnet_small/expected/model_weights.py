@@ -13,6 +13,7 @@ PRIMARY = "ResnetSmall"
 # The mapping, one row per tensor:
 #   tensors:   (state_dict key, Keras 3 path, legacy layer, legacy index, Keras shape, transforms)
 #   constants: (state_dict key, shape, dtype, fill value) for tensors Keras does not have
+# A tensor row whose key is None is a Keras variable the module does not need (passed over).
 # Transforms apply in order: ("transpose", axes) is numpy.transpose; ("permute_rows", shape, axes)
 # reorders the first axis from Keras' channels-last flatten order to PyTorch's channels-first one;
 # ("reshape", shape) is numpy's row-major reshape; ("index", i) takes row i of a stacked variable (GRU's
