@@ -5,7 +5,7 @@
 import { channelsFirst } from "../ir/layout.js";
 import type { PyExpr } from "../ir/types.js";
 import type { LayerRule } from "./types.js";
-import { ConfigError, call, callModule, channelAxis, floatLit, input, lit, num, shapeError, shapeOk } from "./util.js";
+import { ConfigError, call, callModule, floatLit, input, lit, num, shapeError, shapeOk, imageAxes, imageSizedShape } from "./util.js";
 
 const TRAINING: PyExpr = { k: "attr", obj: { k: "name", name: "self" }, name: "training" };
 /** `expr if self.training else x` */
@@ -136,18 +136,10 @@ export const randomCropRule: LayerRule = {
   kerasClasses: ["RandomCrop"],
   summary: "the identity, as Keras 3 at inference (which still declares the cropped shape); in training the crop is left out",
   signature: () => ({ params: ["height", "width", "seed", "data_format"].map((name) => ({ name, default: null })) }),
-  inferShape: ({ layer, inputs }) => {
-    const shape = inputs[0]!;
-    if (shape.length !== 4) return shapeError(`RandomCrop takes a batch of images (rank 4), got rank ${shape.length}`);
-    const [h, w] = channelAxis(layer) === 1 ? [2, 3] : [1, 2];
-    const out = [...shape];
-    out[h] = num(layer, "height");
-    out[w] = num(layer, "width");
-    return shapeOk(out);
-  },
+  inferShape: ({ layer, inputs }) => imageSizedShape(layer, inputs[0]!),
   layout: ({ inputLayouts }) => ({ inputs: [null], outputs: [inputLayouts[0]!] }),
   lower: ({ layer, inputShapes }) => {
-    const [h, w] = channelAxis(layer) === 1 ? [2, 3] : [1, 2];
+    const [h, w] = imageAxes(layer);
     const shape = inputShapes[0]!;
     const crops = shape[h] !== num(layer, "height") || shape[w] !== num(layer, "width");
     const warning = crops

@@ -2,7 +2,7 @@
 // does; its bilinear resize uses half-pixel centres, which is PyTorch's `align_corners=False`.
 import { channelsFirst, torchDim } from "../ir/layout.js";
 import type { LayerRule } from "./types.js";
-import { ConfigError, callModule, channelAxis, floatLit, input, lit, method, num, shapeError, shapeOk, str, tupleN } from "./util.js";
+import { ConfigError, callModule, channelAxis, floatLit, input, lit, method, num, shapeError, shapeOk, str, tupleN, imageAxes, imageSizedShape } from "./util.js";
 
 export const upSampling1dRule: LayerRule = {
   name: "up_sampling1d",
@@ -33,7 +33,7 @@ export const upSampling2dRule: LayerRule = {
     const shape = inputs[0]!;
     if (shape.length !== 4) return shapeError(`UpSampling2D expects a rank-4 input, got rank ${shape.length}`);
     const [sh, sw] = tupleN(layer, "size", 2);
-    const [h, w] = channelAxis(layer) === 1 ? [2, 3] : [1, 2];
+    const [h, w] = imageAxes(layer);
     const out = [...shape];
     out[h] = shape[h] === null ? null : shape[h]! * sh!;
     out[w] = shape[w] === null ? null : shape[w]! * sw!;
@@ -98,15 +98,7 @@ export const resizingRule: LayerRule = {
       { name: "data_format", default: null },
     ],
   }),
-  inferShape: ({ layer, inputs }) => {
-    const shape = inputs[0]!;
-    if (shape.length !== 4) return shapeError(`Resizing takes a batch of images (rank 4), got rank ${shape.length}`);
-    const [h, w] = channelAxis(layer) === 1 ? [2, 3] : [1, 2];
-    const out = [...shape];
-    out[h] = num(layer, "height");
-    out[w] = num(layer, "width");
-    return shapeOk(out);
-  },
+  inferShape: ({ layer, inputs }) => imageSizedShape(layer, inputs[0]!),
   layout: ({ layer }) => {
     const cf = channelsFirst(4, channelAxis(layer));
     return { inputs: [cf], outputs: [cf] };
@@ -121,7 +113,7 @@ export const resizingRule: LayerRule = {
     let x = input();
     if (layer.config.crop_to_aspect_ratio === true) {
       // Keras crops the largest centred window of the target's aspect ratio, then resizes it.
-      const [hAxis, wAxis] = channelAxis(layer) === 1 ? [2, 3] : [1, 2];
+      const [hAxis, wAxis] = imageAxes(layer);
       const [ih, iw] = [inputShapes[0]![hAxis], inputShapes[0]![wAxis]];
       if (ih === null || iw === null || ih === undefined || iw === undefined) throw new ConfigError("`crop_to_aspect_ratio` needs the image size to be known");
       const cropH = Math.min(ih, Math.trunc((iw * height) / width));
@@ -149,21 +141,13 @@ export const centerCropRule: LayerRule = {
   kerasClasses: ["CenterCrop"],
   summary: "a centred slice `x[:, :, top:top + h, left:left + w]`",
   signature: () => ({ params: [{ name: "height", default: null }, { name: "width", default: null }, { name: "data_format", default: null }] }),
-  inferShape: ({ layer, inputs }) => {
-    const shape = inputs[0]!;
-    if (shape.length !== 4) return shapeError(`CenterCrop takes a batch of images (rank 4), got rank ${shape.length}`);
-    const [h, w] = channelAxis(layer) === 1 ? [2, 3] : [1, 2];
-    const out = [...shape];
-    out[h] = num(layer, "height");
-    out[w] = num(layer, "width");
-    return shapeOk(out);
-  },
+  inferShape: ({ layer, inputs }) => imageSizedShape(layer, inputs[0]!),
   layout: ({ layer }) => {
     const cf = channelsFirst(4, channelAxis(layer));
     return { inputs: [cf], outputs: [cf] };
   },
   lower: ({ layer, inputShapes }) => {
-    const [hAxis, wAxis] = channelAxis(layer) === 1 ? [2, 3] : [1, 2];
+    const [hAxis, wAxis] = imageAxes(layer);
     const [ih, iw] = [inputShapes[0]![hAxis], inputShapes[0]![wAxis]];
     const [height, width] = [num(layer, "height"), num(layer, "width")];
     if (ih === null || iw === null || ih === undefined || iw === undefined) throw new ConfigError("CenterCrop needs the image size to be known");

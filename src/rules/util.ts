@@ -92,3 +92,16 @@ export function isStatic(shape: (number | null)[]): shape is number[] {
 export function fmtShape(shape: (number | null)[]): string {
   return `(${shape.map((d) => (d === null ? "None" : String(d))).join(", ")}${shape.length === 1 ? "," : ""})`;
 }
+
+/** The shape of a batch of images resized or cropped to the layer's `height` × `width` (Resizing, CenterCrop, RandomCrop). */
+export function imageSizedShape(layer: LayerDef, shape: Shape): ShapeResult {
+  if (shape.length !== 4) return shapeError(`${layer.kerasClass} takes a batch of images (rank 4), got rank ${shape.length}`);
+  const [h, w] = imageAxes(layer);
+  const out = [...shape];
+  out[h] = num(layer, "height");
+  out[w] = num(layer, "width");
+  return shapeOk(out);
+}
+
+/** The Keras axes of an image's height and width under the layer's `data_format`. */
+export const imageAxes = (layer: LayerDef): [number, number] => (channelAxis(layer) === 1 ? [2, 3] : [1, 2]);
