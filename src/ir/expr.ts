@@ -47,3 +47,14 @@ export function calledNames(expr: PyExpr, into: Set<string>): void {
     if (e.k === "call" && e.fn.k === "name") into.add(e.fn.name);
   });
 }
+
+/**
+ * Module-level names an expression uses: the functions it calls and dotted names passed as values
+ * (`activation=F.relu`), which need the same imports.
+ */
+export function referencedNames(expr: PyExpr, into: Set<string>): void {
+  visitExpr(expr, (e) => {
+    if (e.k === "call" && e.fn.k === "name") into.add(e.fn.name);
+    else if (e.k === "name" && e.name.includes(".")) into.add(e.name);
+  });
+}

@@ -16,7 +16,7 @@ import type {
 } from "../ir/types.js";
 import { HELPERS } from "../ir/types.js";
 import { classOrder, isFrozen } from "../ir/models.js";
-import { calledNames, mapExpr } from "../ir/expr.js";
+import { calledNames, mapExpr, referencedNames } from "../ir/expr.js";
 import type { Lowering } from "../rules/types.js";
 import { kerasLayerPaths, legacyWeightOrder } from "../weights/paths.js";
 import type { ModelLayout } from "./layout.js";
@@ -214,10 +214,7 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
           // A helper class as the constructor (KerasPReLU) is emitted like a helper function; functions
           // passed to it (KerasRNN's `activation=F.relu`) need their imports too.
           calls.add(lowering.module.ctor);
-          for (const arg of [...lowering.module.args, ...lowering.module.kwargs.map(([, v]) => v)]) {
-            calledNames(arg, calls);
-            if (arg.k === "name" && /^(F|torch)\./.test(arg.name)) calls.add(arg.name);
-          }
+          for (const arg of [...lowering.module.args, ...lowering.module.kwargs.map(([, v]) => v)]) referencedNames(arg, calls);
           const path = paths.get(`l${layer.id}`)!;
           for (const w of lowering.weights) {
             tensors.push({
