@@ -266,17 +266,22 @@ export class GraphBuilder {
     const outputs = this.applyLayerTo(layer, usage === "consumes" ? [...inputs, mask!] : inputs, range, usage === "consumes", callArgs);
     // The masks Keras attaches to the outputs: made by Embedding, passed on by the layers that support masking.
     if (layer.kerasClass === "Embedding" && layer.config.mask_zero === true && !this.isPoisoned(outputs[0]!)) {
-      this.tensor(outputs[0]!).mask = this.notEqualZero(inputs[0]!, range);
+      this.tensor(outputs[0]!).mask = this.maskOp("operator.ne", [{ t: "tensor", id: inputs[0]! }, { t: "int", v: 0 }], range);
+    } else if (layer.kerasClass === "Masking" && !this.isPoisoned(outputs[0]!)) {
+      // Masking: a step is kept when any of its features differs from `mask_value`.
+      const value = typeof layer.config.mask_value === "number" ? layer.config.mask_value : 0;
+      const differs = this.maskOp("operator.ne", [{ t: "tensor", id: inputs[0]! }, { t: "float", v: value }], range);
+      this.tensor(outputs[0]!).mask = this.maskOp("keras.ops.any", [{ t: "tensor", id: differs }, { t: "int", v: -1 }], range);
     } else if (mask !== undefined && keepsMask(layer)) {
       this.tensor(outputs[0]!).mask = mask;
     }
     return outputs;
   }
 
-  /** `indices != 0`, the mask of Embedding(mask_zero=True), as an operation of the graph. */
-  private notEqualZero(tensorId: number, range: SourceRange): number {
-    const { rule, qualifiedName } = opFor("operator.ne")!;
-    const call: CallArgs = { args: [{ t: "tensor", id: tensorId }, { t: "int", v: 0 }], kwargs: new Map(), argRanges: [range, range], kwargRanges: new Map(), range };
+  /** A mask computed as an operation of the graph (`indices != 0` for Embedding(mask_zero=True)). */
+  private maskOp(path: string, args: PyValue[], range: SourceRange): number {
+    const { rule, qualifiedName } = opFor(path)!;
+    const call: CallArgs = { args, kwargs: new Map(), argRanges: args.map(() => range), kwargRanges: new Map(), range };
     const outcome = applyOp(this, rule, qualifiedName, call);
     if (!outcome.ok || outcome.value.t !== "tensor") throw new Error(`the mask op failed: ${outcome.ok ? "no tensor" : outcome.message}`);
     return outcome.value.id;

@@ -4,7 +4,8 @@ const PYTHON_KEYWORDS = new Set([
   "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
   "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
   "pass", "raise", "return", "try", "while", "with", "yield", "match", "case", "input", "type", "id", "list", "dict",
-  "tuple", "len", "sum", "min", "max", "abs", "print", "range", "super", "object",
+  "tuple", "len", "sum", "min", "max", "abs", "print", "range", "super", "object", "any", "all", "map", "filter",
+  "iter", "next", "round", "pow",
 ]);
 
 /** A Keras name (`conv2d_1`, `block1/conv`, `dense-out`) as a Python identifier. */

@@ -63,6 +63,25 @@ export const identityRule: LayerRule = {
   lower: () => ({ ok: true, lowering: { forward: input(), weights: [], constants: [] } }),
 };
 
+/**
+ * Masking: steps whose features all equal `mask_value` become zeros, and the layer attaches the mask
+ * `(x != mask_value).any(-1)` (made by the frontend as graph operations, see masking.ts).
+ */
+export const maskingRule: LayerRule = {
+  name: "masking",
+  kerasClasses: ["Masking"],
+  summary: "`x * (x != mask_value).any(dim=-1, keepdim=True)`; the mask goes to the layers that consume it",
+  signature: () => ({ params: [{ name: "mask_value", default: 0 }] }),
+  inferShape: ({ inputs }) => shapeOk(inputs[0]!),
+  layout: ({ inputShapes }) => ({ inputs: [identity(inputShapes[0]!.length)], outputs: [identity(inputShapes[0]!.length)] }),
+  lower: ({ layer }) => {
+    const value = typeof layer.config.mask_value === "number" ? layer.config.mask_value : 0;
+    const kept = method({ k: "compare", op: "!=", left: input(), right: floatLit(value) }, "any", [], [["dim", lit(-1)], ["keepdim", lit(true)]]);
+    const forward: PyExpr = { k: "binop", op: "*", left: input(), right: method(kept, "to", [{ k: "attr", obj: input(), name: "dtype" }]) };
+    return { ok: true, lowering: { forward, weights: [], constants: [] } };
+  },
+};
+
 /** ActivityRegularization adds a loss in training and passes its input through. */
 export const activityRegularizationRule: LayerRule = {
   name: "activity_regularization",

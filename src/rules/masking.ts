@@ -51,7 +51,6 @@ const NOT_YET = new Set([
   "Minimum",
   "Dot",
   "Lambda",
-  "Masking",
   "Embedding",
 ]);
 

@@ -10,7 +10,7 @@ import { embeddingRule } from "./embedding.js";
 import { normalizationRule } from "./preprocessing.js";
 import { setWrappedRuleLookup, timeDistributedRule } from "./wrappers.js";
 import { bidirectionalRule, recurrentRule, rnnRule } from "./recurrent.js";
-import { activityRegularizationRule, dropoutRule, identityRule, inputRule, rescalingRule } from "./core.js";
+import { activityRegularizationRule, dropoutRule, maskingRule, identityRule, inputRule, rescalingRule } from "./core.js";
 import { denseRule } from "./dense.js";
 import { alphaDropoutRule, augmentationRule, gaussianDropoutRule, gaussianNoiseRule, randomCropRule, spatialDropoutRule } from "./noise.js";
 import { arithmeticMergeRule, concatenateRule, dotRule, elementwiseMergeRule } from "./merging.js";
@@ -53,6 +53,7 @@ export const RULES: readonly LayerRule[] = [
   identityRule,
   rescalingRule,
   activityRegularizationRule,
+  maskingRule,
   layerNormRule,
   rmsNormRule,
   groupNormRule,
