@@ -32,6 +32,14 @@ export function moduleFileView(
 ): ModuleFileView {
   const classes = models.map((m) => classText(m, source));
   const calls = new Set(models.flatMap((m) => m.calls));
+  // A helper may call another (MaskedBidirectional runs masked_recurrence): take them all.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const h of HELPERS) {
+      if (!calls.has(h)) continue;
+      for (const c of HELPER_CALLS[h]) if (!calls.has(c)) grew = calls.add(c) !== null;
+    }
+  }
   const used = HELPERS.filter((h) => calls.has(h));
   const helpers = used.map((h) => helperSources.get(h)!);
   // Import exactly what the code and its helpers use, so linters stay quiet.

@@ -5,7 +5,7 @@
 import type { LayerDef } from "../ir/types.js";
 
 /** Layers whose numbers depend on the mask, and that keras2torch translates with it. */
-const CONSUMERS = new Set(["LSTM", "GRU", "SimpleRNN", "RNN", "GlobalAveragePooling1D"]);
+const CONSUMERS = new Set(["LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "GlobalAveragePooling1D"]);
 
 /** Keras layers that pass their input's mask on unchanged (`supports_masking = True`, default compute_mask). */
 const PASS_THROUGH = new Set([
@@ -35,7 +35,6 @@ const PASS_THROUGH = new Set([
  * numbers (Softmax, attention, Bidirectional) or is merged (the merge layers), so it must not be dropped.
  */
 const NOT_YET = new Set([
-  "Bidirectional",
   "TimeDistributed",
   "Softmax",
   "MultiHeadAttention",
@@ -67,5 +66,9 @@ export function keepsMask(layer: Pick<LayerDef, "kerasClass" | "config">): boole
   if (PASS_THROUGH.has(layer.kerasClass)) return true;
   // A recurrent layer's sequence output keeps the mask; its last output and states do not.
   if (["LSTM", "GRU", "SimpleRNN", "RNN"].includes(layer.kerasClass)) return layer.config.return_sequences === true;
+  if (layer.kerasClass === "Bidirectional") {
+    const inner = layer.config.layer as { config?: Record<string, unknown> } | null;
+    return inner?.config?.return_sequences === true;
+  }
   return false;
 }

@@ -200,6 +200,8 @@ function moduleCtor(r: Recurrence, features: number, bidirectional: boolean): Lo
 }
 
 const at = (obj: PyExpr, index: PyExpr): PyExpr => ({ k: "subscript", obj, index });
+/** A constructor as an expression, to pass one module to another's constructor. */
+const ctorCall = (ctor: NonNullable<Lowering["module"]>): PyExpr => call(ctor.ctor, ctor.args, ctor.kwargs);
 const int = (i: number): PyExpr => lit(i);
 /** `t[:, -1]` (the last step) and `t[:, 0]` (the first). */
 const step = (t: PyExpr, i: number): PyExpr => at(t, { k: "tuple", items: [{ k: "slice", start: null, stop: null, step: null }, int(i)] });
@@ -231,9 +233,12 @@ function lowerRecurrent(
   const args: PyExpr[] = [backwards(input())];
   const state = stateInputs ? initialState(Array.from({ length: stateInputs }, (_, i) => input(i + 1)), r.kind, directions) : null;
   // A masked sequence runs step by step (masked steps carry the state on); the module call otherwise.
-  const run = mask
-    ? call("masked_recurrence", [{ k: "module" }, ...args, backwards(mask), ...(state ? [state] : [])])
-    : call({ k: "module" }, state ? [...args, state] : args);
+  // A masked Bidirectional is a MaskedBidirectional module, which takes the mask itself.
+  const run = !mask
+    ? call({ k: "module" }, state ? [...args, state] : args)
+    : directions === 2
+      ? call({ k: "module" }, [...args, mask, ...(state ? [state] : [])])
+      : call("masked_recurrence", [{ k: "module" }, ...args, backwards(mask), ...(state ? [state] : [])]);
   const outputName = name("$output");
   const h = name("$h");
   const c = name("$c");
@@ -287,7 +292,15 @@ function lowerRecurrent(
     }
   }
   const forward: PyExpr = outputs.length === 1 ? outputs[0]! : { k: "tuple", items: outputs };
-  const module = moduleCtor(r, features, directions === 2);
+  const module =
+    mask && directions === 2
+      ? {
+          // One module per direction, under Keras' names; Keras zeroes masked outputs when it returns sequences.
+          ctor: "MaskedBidirectional",
+          args: [ctorCall(moduleCtor(r, features, false)!), ctorCall(moduleCtor(r, features, false)!)],
+          kwargs: r.returnSequences ? ([["zero_masked", lit(true)]] as [string, PyExpr][]) : [],
+        }
+      : moduleCtor(r, features, directions === 2);
   return { ok: true, lowering: { module, forward, steps, ...extra, warning: r.warning } };
 }
 
@@ -363,14 +376,26 @@ export const bidirectionalRule: LayerRule = {
     return shapeOk(...recurrentShapes(forward, shape, 2, merge));
   },
   layout: ({ inputShapes, outputShapes }) => ({ inputs: inputShapes.map((s) => identity(s.length)), outputs: outputShapes.map((s) => identity(s.length)) }),
-  lower: ({ layer, inputShapes }) => {
+  lower: ({ layer, inputShapes, masked }) => {
     const { forward, merge } = directionsOf(layer);
     sequenceShape(inputShapes[0]!, "Bidirectional");
+    if (masked && forward.generated) throw new ConfigError("a masked Bidirectional around a layer that needs a generated cell is not supported yet");
     const features = inputShapes[0]![2]!;
     const ahead = cellWeights(forward, features, "", "forward_layer/", 0);
-    const back = cellWeights(forward, features, "_reverse", "backward_layer/", forward.useBias ? 3 : 2);
-    const extra = { weights: [...ahead.weights, ...back.weights], constants: [...ahead.constants, ...back.constants], frozen: [...ahead.frozen, ...back.frozen] };
-    return lowerRecurrent(forward, features, inputShapes.length - 1, merge, 2, extra);
+    const back = cellWeights(forward, features, masked ? "" : "_reverse", "backward_layer/", forward.useBias ? 3 : 2);
+    // Masked: two one-direction modules, `forward_layer.*` and `backward_layer.*`.
+    const under = (prefix: string, part: ReturnType<typeof cellWeights>) =>
+      masked
+        ? {
+            weights: part.weights.map((w) => ({ ...w, param: `${prefix}.${w.param}` })),
+            constants: part.constants.map((c) => ({ ...c, param: `${prefix}.${c.param}` })),
+            frozen: part.frozen.map((f) => `${prefix}.${f}`),
+          }
+        : part;
+    const [f, b] = [under("forward_layer", ahead), under("backward_layer", back)];
+    const extra = { weights: [...f.weights, ...b.weights], constants: [...f.constants, ...b.constants], frozen: [...f.frozen, ...b.frozen] };
+    const mask = masked ? input(inputShapes.length - 1) : null;
+    return lowerRecurrent(forward, features, inputShapes.length - 1 - (masked ? 1 : 0), merge, 2, extra, mask);
   },
 };
 
