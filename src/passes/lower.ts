@@ -263,7 +263,9 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
         i === 0 && !namedOutput
           ? CHAIN_NAMES.find((n) => free(n) && (n === "x" ? next : uses === 1 && (next || continuesY)))
           : undefined;
-      const name = chain ?? variables.claim(pythonIdentifier(nodeName(program, node)));
+      // An output of a multi-output layer that nothing reads is `_`, as hand-written unpacking would be.
+      const unused = node.outputs.length > 1 && uses === 0 && !model.outputs.includes(t);
+      const name = unused ? "_" : (chain ?? variables.claim(pythonIdentifier(nodeName(program, node))));
       varOf.set(t, name);
       // A name is free again once every value it held has had its last use.
       busyUntil.set(name, Math.max(busyUntil.get(name) ?? -1, lastUse.get(t) ?? -1));

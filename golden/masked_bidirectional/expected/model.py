@@ -107,7 +107,7 @@ class Model(nn.Module):
         output, (h, c) = self.bidirectional_2(bidirectional, x)  # model.py:10
         bidirectional_2 = torch.cat([h[0], h[1]], dim=-1)  # model.py:10
         output_2, (h_2, c_2) = self.bidirectional_3(bidirectional, x)  # model.py:11
-        bidirectional_3, bidirectional_3_2, bidirectional_3_3, bidirectional_3_4, bidirectional_3_5 = (
+        bidirectional_3, bidirectional_3_2, _, _, bidirectional_3_3 = (
             (h_2[0] + h_2[1]) / 2.0,
             h_2[0],
             c_2[0],
@@ -123,6 +123,6 @@ class Model(nn.Module):
             bidirectional_2,
             bidirectional_3,
             bidirectional_3_2,
-            bidirectional_3_5,
+            bidirectional_3_3,
             global_average_pooling1d,
         )
