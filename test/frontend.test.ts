@@ -1251,3 +1251,62 @@ describe("regressions", () => {
     expect(moduleText(r)).toMatch(/Dense `d` could not be configured statically/);
   });
 });
+
+describe("Keras masks", () => {
+  const header = `
+    import keras
+    from keras import layers
+
+    tokens = keras.Input(shape=(8,), dtype="int32")
+    x = layers.Embedding(10, 8, mask_zero=True)(tokens)
+  `;
+  const masked = (body: string) => run(py(header) + py(body));
+
+  it("refuses a layer whose numbers would depend on a mask it cannot translate, at the call", () => {
+    const r = masked(`
+      y = layers.Softmax()(x)
+      model = keras.Model(tokens, y)
+    `);
+    expect(errors(r)).toHaveLength(1);
+    expect(errors(r)[0]).toMatchObject({ code: "unsupported-argument", range: { line: 6 } });
+    expect(errors(r)[0]!.message).toContain("Softmax `softmax` gets a Keras mask");
+  });
+
+  it("gives MultiHeadAttention the query and value masks, and the layers after it none (Keras removes them)", () => {
+    const text = moduleText(masked(`
+      attended = layers.MultiHeadAttention(num_heads=2, key_dim=4)(x, x)
+      y = layers.GlobalAveragePooling1D()(layers.Add()([x, attended]))
+      model = keras.Model(tokens, y)
+    `));
+    expect(text.replace(/\s+/g, " ")).toContain("query_mask=embedding_mask, value_mask=embedding_mask");
+    // x lost its mask, so the Add has an unmasked input and the mean is plain.
+    expect(text).toMatch(/\.mean\(dim=1\)/);
+  });
+
+  it("reports a mask whose reader Keras may run before or after the MultiHeadAttention that removes it", () => {
+    const before = masked(`
+      pooled = layers.GlobalAveragePooling1D()(x)
+      attended = layers.MultiHeadAttention(num_heads=2, key_dim=4)(x, x)
+      model = keras.Model(tokens, [pooled, attended])
+    `);
+    expect(errors(before)).toHaveLength(1);
+    expect(errors(before)[0]).toMatchObject({ code: "unsupported-argument", range: { line: 7 } });
+    expect(errors(before)[0]!.message).toContain("removes the Keras mask of a tensor that `global_average_pooling1d` also reads");
+    const after = masked(`
+      attended = layers.MultiHeadAttention(num_heads=2, key_dim=4)(x, x)
+      pooled = layers.GlobalAveragePooling1D()(x)
+      model = keras.Model(tokens, [pooled, attended])
+    `);
+    expect(errors(after)).toHaveLength(1);
+    expect(errors(after)[0]).toMatchObject({ code: "unsupported-argument", range: { line: 7 } });
+    expect(errors(after)[0]!.message).toContain("depends on the order Keras runs them");
+  });
+
+  it("drops the mask at a layer that does not support masking, as Keras does", () => {
+    const text = moduleText(masked(`
+      y = layers.GlobalAveragePooling1D()(layers.Conv1D(4, 3, padding="same")(x))
+      model = keras.Model(tokens, y)
+    `));
+    expect(text).not.toContain("embedding_mask.unsqueeze");
+  });
+});

@@ -19,7 +19,7 @@ import type {
   TensorDef,
 } from "../ir/types.js";
 import { ruleFor } from "../rules/registry.js";
-import { keepsMask, maskUsage } from "../rules/masking.js";
+import { maskPlan, type OutputMask } from "../rules/masking.js";
 import { RECURRENT_CELLS } from "../rules/recurrent.js";
 import { applyOp, opFor } from "./ops.js";
 import type { CallArgs, PyValue } from "./values.js";
@@ -252,42 +252,130 @@ export class GraphBuilder {
       node.poisoned = true;
       return node.outputs;
     }
-    const mask = this.tensor(inputs[0]!).mask;
-    let usage = mask === undefined ? "none" : maskUsage(layer);
-    // Keras 3 fills in `mask` only for a call with one tensor argument: with `initial_state` the layer
-    // runs unmasked (its output still carries the first input's mask).
-    if (usage === "consumes" && tensorArguments > 1) usage = "passes";
-    if (usage === "unsupported") {
-      this.report("error", "unsupported-argument", `${layer.kerasClass} \`${layer.name}\` gets a Keras mask (from Embedding(mask_zero=True)), which keras2torch does not translate for this layer yet; without it the numbers would differ`, range);
+    const masks = inputs.map((t) => this.tensor(t).mask);
+    const plan = maskPlan(layer, masks.map((m) => m !== undefined), tensorArguments, callArgs);
+    const orderDependent = this.orderDependentMask(layer, inputs, plan, tensorArguments, callArgs);
+    if (orderDependent) {
+      this.report("error", "unsupported-argument", `${layer.kerasClass} \`${layer.name}\` reads the Keras mask of a tensor that ${orderDependent} also takes and removes the mask of; whether this layer sees the mask depends on the order Keras runs them, which keras2torch does not reproduce. Pass the mask explicitly (\`attention_mask=\`) instead of relying on the one Keras propagates`, range);
       const node = this.newNode({ kind: "layer", layerId: layer.id }, inputs, [[]], range, "float32");
       node.poisoned = true;
       return node.outputs;
     }
-    const outputs = this.applyLayerTo(layer, usage === "consumes" ? [...inputs, mask!] : inputs, range, usage === "consumes", callArgs);
-    // The masks Keras attaches to the outputs: made by Embedding, passed on by the layers that support masking.
-    if (layer.kerasClass === "Embedding" && layer.config.mask_zero === true && !this.isPoisoned(outputs[0]!)) {
-      this.tensor(outputs[0]!).mask = this.maskOp("operator.ne", [{ t: "tensor", id: inputs[0]! }, { t: "int", v: 0 }], range);
-    } else if (layer.kerasClass === "Masking" && !this.isPoisoned(outputs[0]!)) {
+    if ("unsupported" in plan) {
+      this.report("error", "unsupported-argument", `${layer.kerasClass} \`${layer.name}\` gets a Keras mask (from Embedding(mask_zero=True) or Masking), which keras2torch does not translate for ${plan.unsupported} yet; without it the numbers would differ`, range);
+      const node = this.newNode({ kind: "layer", layerId: layer.id }, inputs, [[]], range, "float32");
+      node.poisoned = true;
+      return node.outputs;
+    }
+    const read = masks.filter((_, i) => plan.reads[i] === true) as number[];
+    const outputs = this.applyLayerTo(layer, [...inputs, ...read], range, read.length > 0 ? plan.reads : undefined, callArgs);
+    if (this.isPoisoned(outputs[0]!)) return outputs;
+    const node = this.tensor(outputs[0]!).producer!;
+    masks.forEach((m, i) => {
+      if (m !== undefined && (plan.reads[i] || plan.output !== "none")) this.maskReaders.set(inputs[i]!, [...(this.maskReaders.get(inputs[i]!) ?? []), node]);
+    });
+    for (const t of inputs.slice(0, plan.clears ?? 0)) {
+      if (this.tensor(t).mask === undefined) continue;
+      this.tensor(t).mask = undefined;
+      this.maskCleared.set(t, { by: node, name: `${layer.kerasClass} \`${layer.name}\`` });
+      // A layer built earlier that read the mask sees it only if Keras runs it first.
+      const early = (this.maskReaders.get(t) ?? []).find((r) => r !== node && !this.dependsOn(inputs, r));
+      if (early !== undefined) {
+        const reader = this.program.nodes.get(early)!.op;
+        const what = reader.kind === "layer" ? `\`${this.program.layers.get(reader.layerId)!.name}\`` : "an earlier layer";
+        this.report("error", "unsupported-argument", `${layer.kerasClass} \`${layer.name}\` removes the Keras mask of a tensor that ${what} also reads the mask of; whether ${what} sees the mask depends on the order Keras runs them, which keras2torch does not reproduce. Pass the mask explicitly (\`attention_mask=\`) instead of relying on the one Keras propagates`, range);
+      }
+    }
+    // The masks Keras attaches to the outputs: made by Embedding and Masking, passed on or merged by the
+    // layers that support masking.
+    if (layer.kerasClass === "Embedding" && layer.config.mask_zero === true) {
+      this.tensor(outputs[0]!).mask = this.maskOp("operator.ne", [{ t: "tensor", id: inputs[0]! }, { t: "int", v: 0 }], range, `${layer.name}_mask`);
+    } else if (layer.kerasClass === "Masking") {
       // Masking: a step is kept when any of its features differs from `mask_value`.
       const value = typeof layer.config.mask_value === "number" ? layer.config.mask_value : 0;
-      const differs = this.maskOp("operator.ne", [{ t: "tensor", id: inputs[0]! }, { t: "float", v: value }], range);
-      this.tensor(outputs[0]!).mask = this.maskOp("keras.ops.any", [{ t: "tensor", id: differs }, { t: "int", v: -1 }], range);
-    } else if (mask !== undefined && keepsMask(layer)) {
-      this.tensor(outputs[0]!).mask = mask;
+      const differs = this.maskOp("operator.ne", [{ t: "tensor", id: inputs[0]! }, { t: "float", v: value }], range, "differs");
+      this.tensor(outputs[0]!).mask = this.maskOp("keras.ops.any", [{ t: "tensor", id: differs }, { t: "int", v: -1 }], range, `${layer.name}_mask`);
+    } else {
+      const mask = this.outputMask(layer, plan.output, inputs, masks, range);
+      if (mask !== undefined) this.tensor(outputs[0]!).mask = mask;
     }
     return outputs;
   }
 
+  /** Which layers' outputs used each tensor's mask, and the masks MultiHeadAttention removed (by which node). */
+  private readonly maskReaders = new Map<number, number[]>();
+  private readonly maskCleared = new Map<number, { by: number; name: string }>();
+
+  /**
+   * A layer that runs after a MultiHeadAttention (depends on its output) sees the masks it removed gone, as
+   * here. Otherwise Keras' run order decides: the layer named is returned when the mask would matter.
+   */
+  private orderDependentMask(layer: LayerDef, inputs: number[], plan: ReturnType<typeof maskPlan>, tensorArguments: number, callArgs?: Record<string, ConfigValue>): string | null {
+    for (const t of inputs) {
+      const cleared = this.maskCleared.get(t);
+      if (!cleared || this.dependsOn(inputs, cleared.by)) continue;
+      const restored = maskPlan(layer, inputs.map((u) => this.tensor(u).mask !== undefined || u === t), tensorArguments, callArgs);
+      if (JSON.stringify(restored) !== JSON.stringify(plan)) return cleared.name;
+    }
+    return null;
+  }
+
+  /** Whether any of the tensors is computed from the outputs of the node. */
+  private dependsOn(tensors: number[], nodeId: number): boolean {
+    const seen = new Set<number>();
+    const stack = tensors.map((t) => this.tensor(t).producer).filter((p): p is number => p !== null);
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (id === nodeId) return true;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      for (const t of this.program.nodes.get(id)?.inputs ?? []) {
+        const p = this.tensor(t).producer;
+        if (p !== null) stack.push(p);
+      }
+    }
+    return false;
+  }
+
+  /** The mask of a layer's first output, as Keras' compute_mask makes it. */
+  private outputMask(layer: LayerDef, how: OutputMask, inputs: number[], masks: (number | undefined)[], range: SourceRange): number | undefined {
+    switch (how) {
+      case "none":
+        return undefined;
+      case "first":
+        return masks[0];
+      case "or":
+        // The same mask ORed with itself is itself.
+        const distinct = [...new Set(masks)];
+        return distinct.slice(1).reduce((a, b) => this.maskOp("keras.ops.logical_or", [{ t: "tensor", id: a! }, { t: "tensor", id: b! }], range, `${layer.name}_mask`), distinct[0]);
+      case "concatenate": {
+        if (masks.every((m) => m === undefined)) return undefined;
+        const rank = this.tensor(inputs[0]!).shape.length;
+        const given = typeof layer.config.axis === "number" ? layer.config.axis : -1;
+        const axis = given < 0 ? given + rank : given;
+        // Along the features the masks are ORed, an unmasked input counting as all True: the result is
+        // all True (no mask) unless every input is masked.
+        if (axis === rank - 1) return masks.every((m) => m !== undefined) ? this.outputMask(layer, "or", inputs, masks, range) : undefined;
+        // Along another axis the masks are concatenated there; an unmasked input contributes True.
+        const allTrue = (t: number) => this.maskOp("keras.ops.any", [{ t: "tensor", id: this.maskOp("keras.ops.ones_like", [{ t: "tensor", id: t }, { t: "str", v: "bool" }], range, "ones") }, { t: "int", v: -1 }], range, "all_steps");
+        const parts = inputs.map((t, i) => masks[i] ?? allTrue(t));
+        return this.maskOp("keras.ops.concatenate", [{ t: "list", items: parts.map((id) => ({ t: "tensor" as const, id })) }, { t: "int", v: axis }], range, `${layer.name}_mask`);
+      }
+    }
+  }
+
   /** A mask computed as an operation of the graph (`indices != 0` for Embedding(mask_zero=True)). */
-  private maskOp(path: string, args: PyValue[], range: SourceRange): number {
+  private maskOp(path: string, args: PyValue[], range: SourceRange, name = "mask"): number {
     const { rule, qualifiedName } = opFor(path)!;
     const call: CallArgs = { args, kwargs: new Map(), argRanges: args.map(() => range), kwargRanges: new Map(), range };
     const outcome = applyOp(this, rule, qualifiedName, call);
     if (!outcome.ok || outcome.value.t !== "tensor") throw new Error(`the mask op failed: ${outcome.ok ? "no tensor" : outcome.message}`);
+    const producer = this.tensor(outcome.value.id).producer;
+    if (producer !== null) this.program.nodes.get(producer)!.name = name;
     return outcome.value.id;
   }
 
-  private applyLayerTo(layer: LayerDef, inputs: number[], range: SourceRange, masked: boolean, callArgs?: Record<string, ConfigValue>): number[] {
+  private applyLayerTo(layer: LayerDef, inputs: number[], range: SourceRange, masks: boolean[] | undefined, callArgs?: Record<string, ConfigValue>): number[] {
     const dtype = this.tensor(inputs[0]!).dtype;
     const op: NodeOp = { kind: "layer", layerId: layer.id };
     const rule = ruleFor(layer.kerasClass);
@@ -300,7 +388,7 @@ export class GraphBuilder {
     const shapes = inputs.map((t) => this.tensor(t).shape);
     let result;
     try {
-      result = rule.inferShape({ layer, inputs: shapes, masked, call: callArgs });
+      result = rule.inferShape({ layer, inputs: shapes, masks, call: callArgs });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       result = { ok: false as const, message: error.message };
@@ -312,7 +400,7 @@ export class GraphBuilder {
       return node.outputs;
     }
     const node = this.newNode(op, inputs, result.shapes, range, dtype, result.dtypes);
-    if (masked) node.masked = true;
+    if (masks) node.masks = masks;
     if (callArgs) node.call = callArgs;
     return node.outputs;
   }

@@ -116,8 +116,10 @@ export interface GraphNode {
   poisoned?: boolean;
   /** A node of an earlier build of a Sequential, replaced when layers were added or popped. */
   superseded?: boolean;
-  /** The layer consumes a Keras mask: the last input is the mask tensor. */
-  masked?: boolean;
+  /** What to call the value it computes when no layer names it (the masks Keras computes: `embedding_mask`). */
+  name?: string;
+  /** The Keras masks the layer reads: for each input, whether its mask follows the inputs (in order). */
+  masks?: boolean[];
   /** The static arguments of the layer call, for rules with `callParams`. */
   call?: Record<string, ConfigValue>;
 }
@@ -341,7 +343,7 @@ export interface ModuleCtor {
 // The PyTorch plan of one model: what the templates lay out.
 
 /** Functions the generated module defines itself (templates/helpers/<name>.py), when its code calls them. */
-export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU", "sparsemax", "keras_rms_scaling", "adaptive_pool", "channels_first_rms_norm", "masked_recurrence", "KerasMultiHeadAttention", "KerasRNN", "KerasAttention", "KerasNormalization", "MaskedBidirectional"] as const;
+export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU", "sparsemax", "keras_rms_scaling", "adaptive_pool", "channels_first_rms_norm", "masked_recurrence", "KerasMultiHeadAttention", "KerasRNN", "KerasAttention", "KerasNormalization", "MaskedBidirectional", "masked_merge"] as const;
 export type HelperName = (typeof HELPERS)[number];
 
 /** What each helper's source calls, so that the module imports exactly what it uses. */
@@ -361,6 +363,7 @@ export const HELPER_CALLS: Record<HelperName, string[]> = {
   KerasAttention: ["torch.ones", "torch.tanh", "torch.where"],
   KerasNormalization: ["torch.zeros", "torch.ones", "torch.tensor"],
   MaskedBidirectional: ["masked_recurrence", "torch.cat"],
+  masked_merge: ["torch.where", "torch.maximum", "torch.minimum"],
 };
 
 export interface TorchSubmodule {

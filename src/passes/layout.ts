@@ -108,7 +108,7 @@ function layoutModel(program: Program, model: ModelDef, cache: LayoutCache, io: 
       case "layer": {
         const layer = program.layers.get(node.op.layerId)!;
         try {
-          return ruleFor(layer.kerasClass)!.layout({ layer, inputShapes, inputLayouts, outputShapes, masked: node.masked, call: node.call });
+          return ruleFor(layer.kerasClass)!.layout({ layer, inputShapes, inputLayouts, outputShapes, masks: node.masks, call: node.call });
         } catch (error) {
           if (!(error instanceof ConfigError)) throw error;
           errors.set(node.id, error);

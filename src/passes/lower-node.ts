@@ -34,7 +34,7 @@ export function lowerLayerNode(
   try {
     const result = rule.lower({
       layer,
-      masked: node.masked,
+      masks: node.masks,
       call: node.call,
       inputShapes: node.inputs.map(shapeOf),
       inputDtypes: node.inputs.map((t) => program.tensors.get(t)!.dtype),

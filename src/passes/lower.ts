@@ -260,7 +260,7 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
       const next = firstUse.get(t) === index + 1 || (uses === 0 && index === nodes.length - 1);
       const continuesY = node.inputs.length > 0 && varOf.get(node.inputs[0]!) === "y";
       const chain =
-        i === 0 && !namedOutput
+        i === 0 && !namedOutput && !node.name
           ? CHAIN_NAMES.find((n) => free(n) && (n === "x" ? next : uses === 1 && (next || continuesY)))
           : undefined;
       // An output of a multi-output layer that nothing reads is `_`, as hand-written unpacking would be.
@@ -333,6 +333,7 @@ function orderLegacy(rows: TensorMapping[]): TensorMapping[] {
 }
 
 function nodeName(program: Program, node: GraphNode): string {
+  if (node.name) return node.name;
   switch (node.op.kind) {
     case "layer":
       return program.layers.get(node.op.layerId)!.name;

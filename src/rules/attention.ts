@@ -28,7 +28,7 @@ function projection(attr: string, keras3: string, first: number, features: numbe
 export const multiHeadAttentionRule: LayerRule = {
   name: "multi_head_attention",
   kerasClasses: ["MultiHeadAttention"],
-  summary: "the generated `KerasMultiHeadAttention` (nn.Linear projections, Keras' scaling and -1e9 masking); `key`, `attention_mask`, `use_causal_mask`, `return_attention_scores`",
+  summary: "the generated `KerasMultiHeadAttention` (nn.Linear projections, Keras' scaling and -1e9 masking); `key`, `attention_mask`, `use_causal_mask`, `return_attention_scores`, and the Keras masks of query, value and key",
   signature: () => ({
     params: [
       { name: "num_heads", default: null },
@@ -68,7 +68,7 @@ export const multiHeadAttentionRule: LayerRule = {
     return shapeOk(output, [query![0]!, geometry.heads, query![1]!, value[1]!]);
   },
   layout: ({ inputShapes, outputShapes }) => ({ inputs: inputShapes.map((s) => identity(s.length)), outputs: outputShapes.map((s) => identity(s.length)) }),
-  lower: ({ layer, inputShapes, call: given }) => {
+  lower: ({ layer, inputShapes, call: given, masks }) => {
     const c = given ?? {};
     const g = attentionGeometry(layer.config, inputShapes, c);
     const bias = layer.config.use_bias !== false;
@@ -94,16 +94,20 @@ export const multiHeadAttentionRule: LayerRule = {
     const out = bias ? 6 : 3;
     weights.push({ kerasIndex: out, kerasName: "kernel", kerasShape: [g.heads, g.valueDim, g.output], param: "attention_output.weight", transforms: [{ op: "reshape", shape: [g.heads * g.valueDim, g.output] }, { op: "transpose", axes: [1, 0] }], keras3Subpath: "output_dense/vars/0" });
     if (bias) weights.push({ kerasIndex: out + 1, kerasName: "bias", kerasShape: [g.output], param: "attention_output.bias", transforms: [], keras3Subpath: "output_dense/vars/1" });
-    // Inputs: query, value, then key and attention_mask when the call gave them.
+    // Inputs: query, value, then key and attention_mask when the call gave them, then the Keras masks of
+    // query, value and key that Keras passes as query_mask, value_mask and key_mask.
     let next = 2;
     const callArgs: PyExpr[] = [input(0), input(1)];
     const callKwargs: [string, PyExpr][] = [];
     if (c.key) callKwargs.push(["key", input(next++)]);
     if (c.attention_mask) callKwargs.push(["attention_mask", input(next++)]);
+    const keras = (masks ?? []).map((m, i) => (m ? ["query_mask", "value_mask", "key_mask"][i]! : null));
+    for (const name of keras) if (name) callKwargs.push([name, input(next++)]);
     if (c.use_causal_mask) callKwargs.push(["use_causal_mask", lit(true)]);
     if (c.return_attention_scores) callKwargs.push(["return_attention_scores", lit(true)]);
     // Keras takes its explicit path (masked weights zeroed after the softmax) with dropout or scores.
-    if ((c.attention_mask || c.use_causal_mask) && (dropout > 0 || c.return_attention_scores)) callKwargs.push(["zero_masked", lit(true)]);
+    const anyMask = c.attention_mask || c.use_causal_mask || keras.some((m) => m !== null);
+    if (anyMask && (dropout > 0 || c.return_attention_scores)) callKwargs.push(["zero_masked", lit(true)]);
     const forward = call({ k: "module" }, callArgs, callKwargs);
     return { ok: true, lowering: { module: { ctor: "KerasMultiHeadAttention", args, kwargs }, forward, weights, constants: [] } };
   },
@@ -145,7 +149,7 @@ function attentionGeometry(config: Record<string, unknown>, inputs: (number | nu
 export const dotAttentionRule: LayerRule = {
   name: "attention",
   kerasClasses: ["Attention", "AdditiveAttention"],
-  summary: "the generated `KerasAttention` (dot, concat and additive scores, Keras' -1e9 masking); `use_causal_mask`, `return_attention_scores`",
+  summary: "the generated `KerasAttention` (dot, concat and additive scores, Keras' -1e9 masking); `use_causal_mask`, `return_attention_scores`, and the Keras masks of query (zeroed outputs) and value",
   signature: (cls) => ({
     params: [
       { name: "use_scale", default: cls === "AdditiveAttention" },
@@ -158,7 +162,8 @@ export const dotAttentionRule: LayerRule = {
     { name: "return_attention_scores", kind: "value", default: false },
     { name: "use_causal_mask", kind: "value", default: false },
   ],
-  inferShape: ({ layer, inputs, call }) => {
+  inferShape: ({ layer, inputs: all, call, masks }) => {
+    const inputs = all.slice(0, all.length - (masks ?? []).filter(Boolean).length);
     if (inputs.length < 2 || inputs.length > 3) return { ok: false, message: `${layer.kerasClass} is called on [query, value] or [query, value, key], got ${inputs.length} tensor(s)` };
     const [query, value] = inputs as [(number | null)[], (number | null)[]];
     if (query.length !== 3 || value.length !== 3) throw new ConfigError(`${layer.kerasClass} takes (batch, steps, features) tensors`);
@@ -166,7 +171,7 @@ export const dotAttentionRule: LayerRule = {
     return call?.return_attention_scores ? shapeOk(output, [query[0]!, query[1]!, value[1]!]) : shapeOk(output);
   },
   layout: ({ inputShapes, outputShapes }) => ({ inputs: inputShapes.map((s) => identity(s.length)), outputs: outputShapes.map((s) => identity(s.length)) }),
-  lower: ({ layer, inputShapes, call: given }) => {
+  lower: ({ layer, inputShapes, call: given, masks }) => {
     const c = given ?? {};
     const mode = layer.kerasClass === "AdditiveAttention" ? "additive" : String(layer.config.score_mode ?? "dot");
     if (!["dot", "concat", "additive"].includes(mode)) throw new ConfigError(`\`score_mode\` must be 'dot' or 'concat', got ${JSON.stringify(mode)}`);
@@ -186,7 +191,13 @@ export const dotAttentionRule: LayerRule = {
     if (mode === "concat") weights.push({ kerasIndex: useScale ? 1 : 0, kerasName: "concat_score_weight", kerasShape: [], param: "concat_score_weight", transforms: [] });
     const args: PyExpr[] = [input(0), input(1)];
     const callKwargs: [string, PyExpr][] = [];
-    if (inputShapes.length === 3) callKwargs.push(["key", input(2)]);
+    // The inputs: query, value, maybe key; then the Keras masks of query and value, when they have them.
+    const flags = masks ?? [];
+    const tensors = inputShapes.length - flags.filter(Boolean).length;
+    if (tensors === 3) callKwargs.push(["key", input(2)]);
+    let next = tensors;
+    if (flags[0]) callKwargs.push(["query_mask", input(next++)]);
+    if (flags[1]) callKwargs.push(["value_mask", input(next++)]);
     if (c.use_causal_mask) callKwargs.push(["use_causal_mask", lit(true)]);
     if (c.return_attention_scores) callKwargs.push(["return_attention_scores", lit(true)]);
     return { ok: true, lowering: { module: { ctor: "KerasAttention", args: [], kwargs }, forward: call({ k: "module" }, args, callKwargs), weights, constants: [] } };

@@ -1,11 +1,20 @@
-// Keras masks (keras/src/layers/layer.py, Keras 3.15.1). Embedding(mask_zero=True) attaches a mask to its
-// output; a layer that supports masking passes the mask of its first input on (compute_mask returns it);
-// a layer that does not drops it, as Keras does (with a warning there). The layers that *use* the mask in
-// their computation get it as their last input (`LowerContext.masked`).
-import type { LayerDef } from "../ir/types.js";
+// Keras masks (keras/src/layers/layer.py, Keras 3.15.1). Embedding(mask_zero=True) and Masking attach a mask
+// to their output. Keras then hands masks to a layer's call: a call with one tensor argument gets that
+// argument's mask(s) as `mask`; a call with several gets each tensor's mask as `<argument>_mask` when the
+// call takes such a parameter (MultiHeadAttention's query_mask, value_mask, key_mask). A layer that supports
+// masking sets `compute_mask(inputs, previous_mask)` on its outputs; one that does not drops the mask.
+//
+// The layers whose numbers depend on a mask get the masks they read as extra inputs, after their own, in
+// input order (`LowerContext.masks` says whose). The mask of a layer's output is computed in the graph.
+import type { ConfigValue, LayerDef } from "../ir/types.js";
 
-/** Layers whose numbers depend on the mask, and that keras2torch translates with it. */
-const CONSUMERS = new Set(["LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "GlobalAveragePooling1D"]);
+type Layer = Pick<LayerDef, "kerasClass" | "config">;
+
+/** Layers whose numbers depend on the mask of their first input (their call has one tensor argument). */
+const READS_FIRST = new Set(["LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "GlobalAveragePooling1D"]);
+
+/** Layers whose numbers depend on the masks of several inputs: the attention layers. */
+const READS_EACH = new Set(["MultiHeadAttention", "Attention", "AdditiveAttention"]);
 
 /** Keras layers that pass their input's mask on unchanged (`supports_masking = True`, default compute_mask). */
 const PASS_THROUGH = new Set([
@@ -30,45 +39,76 @@ const PASS_THROUGH = new Set([
   "UnitNormalization",
 ]);
 
-/**
- * Keras layers that support masking in a way keras2torch does not translate yet: the mask changes their
- * numbers (Softmax, attention, Bidirectional) or is merged (the merge layers), so it must not be dropped.
- */
-const NOT_YET = new Set([
-  "TimeDistributed",
-  "Softmax",
-  "MultiHeadAttention",
-  "GroupedQueryAttention",
-  "Attention",
-  "AdditiveAttention",
-  "Concatenate",
-  "Add",
-  "Subtract",
-  "Multiply",
-  "Average",
-  "Maximum",
-  "Minimum",
-  "Dot",
-  "Lambda",
-  "Embedding",
-]);
+/** Merges whose output mask is the OR of their inputs' masks (None when one input has none); the numbers ignore them. */
+const OR_MERGES = new Set(["Add", "Subtract", "Average"]);
 
-/** What a layer does with a mask on its first input. */
-export function maskUsage(layer: Pick<LayerDef, "kerasClass">): "consumes" | "passes" | "drops" | "unsupported" {
-  if (CONSUMERS.has(layer.kerasClass)) return "consumes";
-  if (PASS_THROUGH.has(layer.kerasClass)) return "passes";
-  if (NOT_YET.has(layer.kerasClass)) return "unsupported";
-  return "drops";
+/** Merges whose numbers depend on their inputs' masks too (a masked step is 1, or taken from the other side). */
+const MASKED_MERGES = new Set(["Multiply", "Maximum", "Minimum"]);
+
+/**
+ * Keras layers that use a mask in a way keras2torch does not translate yet: the mask changes their numbers
+ * (Softmax, a Lambda that takes `mask`), so it must not be dropped.
+ */
+const NOT_YET = new Set(["Softmax", "GroupedQueryAttention", "Lambda"]);
+
+/** How a layer's first output gets its mask: none, its first input's, the OR of all, or Concatenate's. */
+export type OutputMask = "none" | "first" | "or" | "concatenate";
+
+export interface MaskPlan {
+  /** For each tensor input: whether the layer reads its mask (the masks follow the inputs, in order). */
+  reads: boolean[];
+  output: OutputMask;
+  /**
+   * How many of the inputs lose their masks after the call: MultiHeadAttention removes the masks of its
+   * query, value and key tensors (`backend.set_keras_mask(query, None)`), so later layers that read the
+   * same tensors see none.
+   */
+  clears?: number;
 }
 
-/** Whether the layer's first output carries its input's mask on. */
-export function keepsMask(layer: Pick<LayerDef, "kerasClass" | "config">): boolean {
-  if (PASS_THROUGH.has(layer.kerasClass)) return true;
-  // A recurrent layer's sequence output keeps the mask; its last output and states do not.
-  if (["LSTM", "GRU", "SimpleRNN", "RNN"].includes(layer.kerasClass)) return layer.config.return_sequences === true;
+/**
+ * What a layer does with the masks of its inputs (`masks[i]`: whether input i has one), or why keras2torch
+ * cannot translate it. `tensorArguments`: how many tensor arguments the call had (`mha(q, v)`: 2;
+ * `Attention()([q, v])`: 1).
+ */
+export function maskPlan(layer: Layer, masks: boolean[], tensorArguments: number, call: Record<string, ConfigValue> | undefined): MaskPlan | { unsupported: string } {
+  const none = masks.map(() => false);
+  if (!masks.some(Boolean)) return { reads: none, output: "none" };
+  const cls = layer.kerasClass;
+  if (READS_FIRST.has(cls)) {
+    // Keras 3 fills in `mask` only for a call with one tensor argument: with `initial_state` the layer runs
+    // unmasked (its sequence output still carries the first input's mask).
+    const reads = tensorArguments > 1 ? none : masks.map((m, i) => m && i === 0);
+    return { reads, output: sequenceOutputKeepsMask(layer) ? "first" : "none" };
+  }
+  if (READS_EACH.has(cls)) {
+    // MultiHeadAttention(query, value, key=, attention_mask=): the masks of query, value and key.
+    // Attention([query, value, key]): the query's and the value's; the key's is not used.
+    const read = cls === "MultiHeadAttention" ? (call?.key ? 3 : 2) : 2;
+    const reads = masks.map((m, i) => m && i < read);
+    return cls === "MultiHeadAttention" ? { reads, output: "first", clears: read } : { reads, output: "first" };
+  }
+  if (PASS_THROUGH.has(cls)) return { reads: none, output: "first" };
+  if (MASKED_MERGES.has(cls)) return { reads: masks, output: masks.every(Boolean) ? "or" : "none" };
+  if (OR_MERGES.has(cls)) return { reads: none, output: masks.every(Boolean) ? "or" : "none" };
+  if (cls === "Concatenate") return { reads: none, output: "concatenate" };
+  if (cls === "TimeDistributed") {
+    // The wrapped layer gets the mask only when its call takes one; the output keeps the input's mask.
+    const inner = layer.config.layer as { class_name?: unknown } | null;
+    const innerClass = typeof inner?.class_name === "string" ? inner.class_name : "";
+    if (READS_FIRST.has(innerClass) || READS_EACH.has(innerClass) || NOT_YET.has(innerClass)) return { unsupported: `TimeDistributed around ${innerClass}` };
+    return { reads: none, output: "first" };
+  }
+  if (NOT_YET.has(cls)) return { unsupported: cls };
+  return { reads: none, output: "none" };
+}
+
+/** A recurrent layer's sequence output keeps the mask; its last output and states do not. */
+function sequenceOutputKeepsMask(layer: Layer): boolean {
+  if (layer.kerasClass === "GlobalAveragePooling1D") return false;
   if (layer.kerasClass === "Bidirectional") {
     const inner = layer.config.layer as { config?: Record<string, unknown> } | null;
     return inner?.config?.return_sequences === true;
   }
-  return false;
+  return layer.config.return_sequences === true;
 }

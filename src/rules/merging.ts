@@ -42,18 +42,39 @@ export function sharedLayout({ inputShapes, inputLayouts }: Pick<LayoutContext, 
 
 const OPERATORS: Record<string, "+" | "-" | "*"> = { Add: "+", Subtract: "-", Multiply: "*" };
 
+/**
+ * Multiply, Maximum and Minimum read their inputs' Keras masks (keras/src/layers/merging): the generated
+ * `masked_merge` does what they do. The masks follow the inputs; everything stays in Keras' axis order,
+ * where the (batch, steps) masks broadcast.
+ */
+function maskedMerge(op: string, inputCount: number, masks: boolean[]): PyExpr {
+  let next = inputCount;
+  const maskArgs: PyExpr[] = Array.from({ length: inputCount }, (_, i) => (masks[i] ? input(next++) : lit(null)));
+  return call("masked_merge", [lit(op), { k: "list", items: Array.from({ length: inputCount }, (_, i) => input(i)) }, { k: "list", items: maskArgs }]);
+}
+
+const tensorCount = (shapes: Shape[], masks: boolean[] | undefined) => shapes.length - (masks ?? []).filter(Boolean).length;
+
+/** A masked merge runs in Keras' axis order, where its masks broadcast. */
+function mergeLayout(ctx: LayoutContext): LayoutPlan {
+  if (!ctx.masks?.some(Boolean)) return sharedLayout(ctx);
+  return { inputs: ctx.inputShapes.map((s) => identity(s.length)), outputs: [identity(ctx.outputShapes[0]!.length)] };
+}
+
 export const arithmeticMergeRule: LayerRule = {
   name: "arithmetic_merge",
   kerasClasses: Object.keys(OPERATORS),
-  summary: "Python operators `a + b`, `a - b`, `a * b`",
+  summary: "Python operators `a + b`, `a - b`, `a * b`; a Multiply of masked inputs is the generated `masked_merge`, as Keras takes a masked step as 1",
   signature: () => ({ params: [] }),
-  inferShape: ({ layer, inputs }) => {
+  inferShape: ({ layer, inputs: all, masks }) => {
+    const inputs = all.slice(0, tensorCount(all, masks));
     if (inputs.length < 2) return shapeError(`${layer.kerasClass} needs at least 2 inputs`);
     if (layer.kerasClass === "Subtract" && inputs.length !== 2) return shapeError("Subtract needs exactly 2 inputs");
     return broadcastShapes(inputs);
   },
-  layout: sharedLayout,
-  lower: ({ layer, inputShapes }) => {
+  layout: mergeLayout,
+  lower: ({ layer, inputShapes, masks }) => {
+    if (masks?.some(Boolean)) return { ok: true, lowering: { forward: maskedMerge("multiply", tensorCount(inputShapes, masks), masks), weights: [], constants: [] } };
     const op = OPERATORS[layer.kerasClass]!;
     let forward: PyExpr = input(0);
     for (let i = 1; i < inputShapes.length; i++) forward = { k: "binop", op, left: forward, right: input(i) };
@@ -110,14 +131,16 @@ const REDUCERS: Record<string, string> = { Maximum: "torch.maximum", Minimum: "t
 export const elementwiseMergeRule: LayerRule = {
   name: "elementwise_merge",
   kerasClasses: ["Average", "Maximum", "Minimum"],
-  summary: "`(a + b) / 2`, `torch.maximum(a, b)`, `torch.minimum(a, b)` (chained for more inputs)",
+  summary: "`(a + b) / 2`, `torch.maximum(a, b)`, `torch.minimum(a, b)` (chained for more inputs); Maximum and Minimum of masked inputs are the generated `masked_merge`",
   signature: () => ({ params: [] }),
-  inferShape: ({ layer, inputs }) => {
+  inferShape: ({ layer, inputs: all, masks }) => {
+    const inputs = all.slice(0, tensorCount(all, masks));
     if (inputs.length < 2) return shapeError(`${layer.kerasClass} needs at least 2 inputs`);
     return broadcastShapes(inputs);
   },
-  layout: sharedLayout,
-  lower: ({ layer, inputShapes }) => {
+  layout: mergeLayout,
+  lower: ({ layer, inputShapes, masks }) => {
+    if (masks?.some(Boolean)) return { ok: true, lowering: { forward: maskedMerge(layer.kerasClass.toLowerCase(), tensorCount(inputShapes, masks), masks), weights: [], constants: [] } };
     const n = inputShapes.length;
     let forward: PyExpr = input(0);
     if (layer.kerasClass === "Average") {

@@ -139,7 +139,8 @@ export const globalPoolingRule: LayerRule = {
   },
   // A reduction over the spatial axes works in any axis order: reduce the tensor where it is
   // (channels-first after a conv, Keras' order after a Dense), never permute it first.
-  layout: ({ layer, inputShapes, inputLayouts, masked }) => {
+  layout: ({ layer, inputShapes, inputLayouts, masks }) => {
+    const masked = masks?.[0] === true;
     const keepdims = bool(layer, "keepdims");
     const given = inputLayouts[0]!;
     // The mask is (batch, timesteps): a masked mean reads the input in Keras' order.
@@ -148,7 +149,8 @@ export const globalPoolingRule: LayerRule = {
     const cf = channelsFirst(inputShapes[0]!.length, channelAxis(layer));
     return { inputs: [cf], outputs: [keepdims ? cf : identity(2)] };
   },
-  lower: ({ layer, inputLayouts, inputShapes, masked }) => {
+  lower: ({ layer, inputLayouts, inputShapes, masks }) => {
+    const masked = masks?.[0] === true;
     const { max } = GLOBAL_POOLS[layer.kerasClass]!;
     const rank = inputShapes[0]!.length;
     if (masked) return maskedMean(layer, inputLayouts[0]!, rank);

@@ -314,7 +314,8 @@ export const recurrentRule: LayerRule = {
   kerasClasses: ["LSTM", "GRU", "SimpleRNN"],
   summary: "`nn.LSTM`/`nn.GRU`/`nn.RNN` (batch_first); `return_sequences`, `return_state`, `go_backwards` and `initial_state`; LSTM's single bias onto `bias_ih`, GRU's gates reordered",
   signature: (cls) => ({ params: PARAMS[cls as Kind].map((p) => ({ name: p, default: DEFAULTS[p] ?? null })) }),
-  inferShape: ({ layer, inputs, masked }) => {
+  inferShape: ({ layer, inputs, masks }) => {
+    const masked = masks?.[0] === true;
     const r = recurrence(layer);
     const shape = inputs[0]!;
     if (shape.length !== 3) return shapeError(`expects a (batch, timesteps, features) input, got rank ${shape.length}`);
@@ -324,7 +325,8 @@ export const recurrentRule: LayerRule = {
     return shapeOk(...recurrentShapes(r, shape, 1, "concat"));
   },
   layout: ({ inputShapes, outputShapes }) => ({ inputs: inputShapes.map((s) => identity(s.length)), outputs: outputShapes.map((s) => identity(s.length)) }),
-  lower: ({ layer, inputShapes, masked }) => {
+  lower: ({ layer, inputShapes, masks }) => {
+    const masked = masks?.[0] === true;
     const r = recurrence(layer);
     sequenceShape(inputShapes[0]!, layer.kerasClass);
     const features = inputShapes[0]![2]!;
@@ -376,7 +378,8 @@ export const bidirectionalRule: LayerRule = {
     return shapeOk(...recurrentShapes(forward, shape, 2, merge));
   },
   layout: ({ inputShapes, outputShapes }) => ({ inputs: inputShapes.map((s) => identity(s.length)), outputs: outputShapes.map((s) => identity(s.length)) }),
-  lower: ({ layer, inputShapes, masked }) => {
+  lower: ({ layer, inputShapes, masks }) => {
+    const masked = masks?.[0] === true;
     const { forward, merge } = directionsOf(layer);
     sequenceShape(inputShapes[0]!, "Bidirectional");
     if (masked && forward.generated) throw new ConfigError("a masked Bidirectional around a layer that needs a generated cell is not supported yet");

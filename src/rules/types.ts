@@ -28,8 +28,11 @@ export interface ShapeContext {
   layer: LayerDef;
   /** The call's own arguments, for rules that declare `callParams`: values, and which tensors were given. */
   call?: Record<string, ConfigValue>;
-  /** Keras passes this call a mask: it is the last input, a bool (batch, timesteps) tensor. */
-  masked?: boolean;
+  /**
+   * The Keras masks this call reads: for each tensor input, whether its mask follows the inputs. The
+   * masks come after every input, in input order, as bool (batch, timesteps) tensors.
+   */
+  masks?: boolean[];
   inputs: Shape[];
 }
 
@@ -40,8 +43,11 @@ export interface LayoutContext {
   layer: LayerDef;
   /** The call's own arguments, for rules that declare `callParams`: values, and which tensors were given. */
   call?: Record<string, ConfigValue>;
-  /** Keras passes this call a mask: it is the last input, a bool (batch, timesteps) tensor. */
-  masked?: boolean;
+  /**
+   * The Keras masks this call reads: for each tensor input, whether its mask follows the inputs. The
+   * masks come after every input, in input order, as bool (batch, timesteps) tensors.
+   */
+  masks?: boolean[];
   inputShapes: Shape[];
   inputLayouts: Layout[];
   outputShapes: Shape[];
@@ -57,8 +63,11 @@ export interface LowerContext {
   layer: LayerDef;
   /** The call's own arguments, for rules that declare `callParams`: values, and which tensors were given. */
   call?: Record<string, ConfigValue>;
-  /** Keras passes this call a mask: it is the last input, a bool (batch, timesteps) tensor. */
-  masked?: boolean;
+  /**
+   * The Keras masks this call reads: for each tensor input, whether its mask follows the inputs. The
+   * masks come after every input, in input order, as bool (batch, timesteps) tensors.
+   */
+  masks?: boolean[];
   inputShapes: Shape[];
   /** The inputs' dtypes (an Embedding casts float indices); absent in some unit tests. */
   inputDtypes?: DType[];

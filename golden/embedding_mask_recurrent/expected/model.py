@@ -62,18 +62,18 @@ class Model(nn.Module):
 
     def forward(self, tokens):
         embedding = self.embedding(tokens)  # model.py:8
-        not_equal = tokens != 0  # model.py:8
+        embedding_mask = tokens != 0  # model.py:8
         x = torch.tanh(self.dense(embedding))  # model.py:9
         x = self.dropout(x)  # model.py:10
-        lstm = masked_recurrence(self.lstm, x, not_equal)[0]  # model.py:11
-        output, (h, c) = masked_recurrence(self.lstm_1, lstm, not_equal)  # model.py:12
+        lstm = masked_recurrence(self.lstm, x, embedding_mask)[0]  # model.py:11
+        output, (h, c) = masked_recurrence(self.lstm_1, lstm, embedding_mask)  # model.py:12
         lstm_1, lstm_1_2, lstm_1_3 = (h[0], h[0], c[0])  # model.py:12
-        gru = masked_recurrence(self.gru, lstm.flip(1), not_equal.flip(1))[0][:, -1]  # model.py:13
-        simple_rnn = masked_recurrence(self.simple_rnn, x, not_equal)[0]  # model.py:14
+        gru = masked_recurrence(self.gru, lstm.flip(1), embedding_mask.flip(1))[0][:, -1]  # model.py:13
+        simple_rnn = masked_recurrence(self.simple_rnn, x, embedding_mask)[0]  # model.py:14
         lstm_2 = self.lstm_2(lstm, (lstm_1_2.unsqueeze(0), lstm_1_3.unsqueeze(0)))[0][:, -1]  # model.py:15
-        global_average_pooling1d = (lstm * not_equal.unsqueeze(-1).to(lstm.dtype)).sum(dim=1) / not_equal.unsqueeze(
-            -1
-        ).to(lstm.dtype).sum(dim=1)  # model.py:16
+        global_average_pooling1d = (lstm * embedding_mask.unsqueeze(-1).to(lstm.dtype)).sum(
+            dim=1
+        ) / embedding_mask.unsqueeze(-1).to(lstm.dtype).sum(dim=1)  # model.py:16
         x = self.conv1d(embedding.permute(0, 2, 1))  # model.py:17
         global_average_pooling1d_1 = x.mean(dim=2)  # model.py:17
         return (

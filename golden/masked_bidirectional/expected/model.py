@@ -100,13 +100,13 @@ class Model(nn.Module):
 
     def forward(self, tokens):
         embedding = self.embedding(tokens)  # model.py:7
-        x = tokens != 0  # model.py:7
-        bidirectional = self.bidirectional(embedding, x)[0]  # model.py:8
-        forward, backward = self.bidirectional_1(bidirectional, x)[0].chunk(2, dim=-1)  # model.py:9
+        embedding_mask = tokens != 0  # model.py:7
+        bidirectional = self.bidirectional(embedding, embedding_mask)[0]  # model.py:8
+        forward, backward = self.bidirectional_1(bidirectional, embedding_mask)[0].chunk(2, dim=-1)  # model.py:9
         bidirectional_1 = forward + backward  # model.py:9
-        output, (h, c) = self.bidirectional_2(bidirectional, x)  # model.py:10
+        output, (h, c) = self.bidirectional_2(bidirectional, embedding_mask)  # model.py:10
         bidirectional_2 = torch.cat([h[0], h[1]], dim=-1)  # model.py:10
-        output_2, (h_2, c_2) = self.bidirectional_3(bidirectional, x)  # model.py:11
+        output_2, (h_2, c_2) = self.bidirectional_3(bidirectional, embedding_mask)  # model.py:11
         bidirectional_3, bidirectional_3_2, _, _, bidirectional_3_3 = (
             (h_2[0] + h_2[1]) / 2.0,
             h_2[0],
@@ -114,9 +114,9 @@ class Model(nn.Module):
             h_2[1],
             c_2[1],
         )  # model.py:11
-        global_average_pooling1d = (bidirectional_1 * x.unsqueeze(-1).to(bidirectional_1.dtype)).sum(
+        global_average_pooling1d = (bidirectional_1 * embedding_mask.unsqueeze(-1).to(bidirectional_1.dtype)).sum(
             dim=1
-        ) / x.unsqueeze(-1).to(bidirectional_1.dtype).sum(dim=1)  # model.py:12
+        ) / embedding_mask.unsqueeze(-1).to(bidirectional_1.dtype).sum(dim=1)  # model.py:12
         return (
             bidirectional,
             bidirectional_1,

@@ -51,15 +51,15 @@ class Model(nn.Module):
     def forward(self, counts):
         x = counts.float()  # model.py:8
         masking = x * (x != 0.0).any(dim=-1, keepdim=True).to(x.dtype)  # model.py:9
-        y = x != 0.0  # model.py:9
-        any_ = y.any(dim=-1)  # model.py:9
-        lstm = masked_recurrence(self.lstm, masking, any_)[0]  # model.py:10
-        gru = masked_recurrence(self.gru, lstm, any_)[0][:, -1]  # model.py:11
-        global_average_pooling1d = (lstm * any_.unsqueeze(-1).to(lstm.dtype)).sum(dim=1) / any_.unsqueeze(-1).to(
-            lstm.dtype
-        ).sum(dim=1)  # model.py:12
+        differs = x != 0.0  # model.py:9
+        masking_mask = differs.any(dim=-1)  # model.py:9
+        lstm = masked_recurrence(self.lstm, masking, masking_mask)[0]  # model.py:10
+        gru = masked_recurrence(self.gru, lstm, masking_mask)[0][:, -1]  # model.py:11
+        global_average_pooling1d = (lstm * masking_mask.unsqueeze(-1).to(lstm.dtype)).sum(
+            dim=1
+        ) / masking_mask.unsqueeze(-1).to(lstm.dtype).sum(dim=1)  # model.py:12
         masking_1 = x * (x != 1.0).any(dim=-1, keepdim=True).to(x.dtype)  # model.py:13
-        x = x != 1.0  # model.py:13
-        x = x.any(dim=-1)  # model.py:13
-        simple_rnn = masked_recurrence(self.simple_rnn, masking_1, x)[0][:, -1]  # model.py:14
+        differs_2 = x != 1.0  # model.py:13
+        masking_1_mask = differs_2.any(dim=-1)  # model.py:13
+        simple_rnn = masked_recurrence(self.simple_rnn, masking_1, masking_1_mask)[0][:, -1]  # model.py:14
         return (masking, lstm, gru, global_average_pooling1d, simple_rnn)

@@ -128,6 +128,6 @@ class Model(nn.Module):
         simple_rnn = self.simple_rnn(series)[0]  # model.py:12
         simple_rnn_1 = self.simple_rnn_1(simple_rnn)[0][:, -1]  # model.py:13
         embedding = self.embedding(tokens)  # model.py:16
-        x = tokens != 0  # model.py:16
-        gru_2_2 = masked_recurrence(self.gru_2, embedding, x)[0][:, -1]  # model.py:17
+        embedding_mask = tokens != 0  # model.py:16
+        gru_2_2 = masked_recurrence(self.gru_2, embedding, embedding_mask)[0][:, -1]  # model.py:17
         return (lstm, lstm_1, gru, gru_2, gru_1, simple_rnn, simple_rnn_1, gru_2_2)

@@ -124,6 +124,6 @@ class Model(nn.Module):
         rnn_2 = self.rnn_2(rnn.flip(1))[0][:, -1]  # model.py:9
         rnn_3 = self.rnn_3(series)[0][:, -1]  # model.py:10
         embedding = self.embedding(tokens)  # model.py:13
-        x = tokens != 0  # model.py:13
-        rnn_4 = masked_recurrence(self.rnn_4, embedding, x)[0][:, -1]  # model.py:13
+        embedding_mask = tokens != 0  # model.py:13
+        rnn_4 = masked_recurrence(self.rnn_4, embedding, embedding_mask)[0][:, -1]  # model.py:13
         return (rnn, rnn_1, rnn_1_2, rnn_2, rnn_3, rnn_4)
