@@ -895,6 +895,14 @@ describe("lower", () => {
       expect(py(resize({}, [null, null, null, 3]).forward)).toBe('F.interpolate(x, size=(8, 8), mode="bilinear", align_corners=False)');
     });
 
+    it("Resizing and a resizing CenterCrop refuse integer images (Keras casts around the resize)", () => {
+      const lowerInt = (def: LayerDef) =>
+        rule(def.kerasClass).lower({ layer: def, inputShapes: [[null, 9, 12, 3]], inputDtypes: ["int32"], outputShapes: shapeOf(def, [null, 9, 12, 3]), inputLayouts: [NHWC], outputLayouts: [NHWC] });
+      expect(() => lowerInt(layer("Resizing", { height: 4, width: 4 }))).toThrow(/int32 image is not supported/);
+      expect(() => lowerInt(layer("CenterCrop", { height: 10, width: 8 }))).toThrow(ConfigError);
+      expect(lowerInt(layer("CenterCrop", { height: 4, width: 4 })).ok).toBe(true);
+    });
+
     it("CenterCrop slices, or crops to the aspect ratio and resizes an image smaller than the crop", () => {
       expect(py(lower(layer("CenterCrop", { height: 4, width: 6 }), [[null, 9, 12, 3]]).forward)).toBe("x[:, :, 2:6, 3:9]");
       expect(py(lower(layer("CenterCrop", { height: 10, width: 8 }), [[null, 9, 12, 3]]).forward)).toBe(

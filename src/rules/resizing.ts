@@ -1,7 +1,7 @@
 // UpSampling1D/2D/3D, Resizing and CenterCrop. Keras repeats values (nearest) exactly as an integer nearest
 // upsample does; everything else goes through tf.image.resize (Keras' TensorFlow backend), see tfResize.
 import { channelsFirst, torchDim } from "../ir/layout.js";
-import type { LayerDef, PyExpr, Shape } from "../ir/types.js";
+import type { DType, LayerDef, PyExpr, Shape } from "../ir/types.js";
 import type { LayerRule, Lowering } from "./types.js";
 import { ConfigError, call, callModule, channelAxis, floatLit, imageAxes, imageSizedShape, input, lit, method, num, shapeError, shapeOk, str, tuple, tupleN } from "./util.js";
 
@@ -107,6 +107,12 @@ export function tfResize(x: PyExpr, from: [number | null, number | null], to: [n
   return { module, forward: callModule(x), weights: [], constants: [] };
 }
 
+/** Integer images are refused: Keras' resize of them has its own casts (see `what`). */
+function floatImage(dtypes: DType[] | undefined, layer: string, what: string): void {
+  const dtype = dtypes?.[0];
+  if (dtype && !dtype.startsWith("float")) throw new ConfigError(`${layer} of a ${dtype} image is not supported yet (Keras ${what})`);
+}
+
 /** The static height and width of a channels-first image's Keras shape, when known. */
 function imageSize(layer: LayerDef, shape: Shape): [number | null, number | null] {
   const [hAxis, wAxis] = imageAxes(layer);
@@ -155,7 +161,8 @@ export const resizingRule: LayerRule = {
     const cf = channelsFirst(4, channelAxis(layer));
     return { inputs: [cf], outputs: [cf] };
   },
-  lower: ({ layer, inputShapes }) => {
+  lower: ({ layer, inputShapes, inputDtypes }) => {
+    floatImage(inputDtypes, "Resizing", "resizes in float32 and rounds back to the integer dtype");
     const method = str(layer, "interpolation");
     const target: [number, number] = [num(layer, "height"), num(layer, "width")];
     const crop = layer.config.crop_to_aspect_ratio === true;
@@ -219,11 +226,12 @@ export const centerCropRule: LayerRule = {
     const cf = channelsFirst(4, channelAxis(layer));
     return { inputs: [cf], outputs: [cf] };
   },
-  lower: ({ layer, inputShapes }) => {
+  lower: ({ layer, inputShapes, inputDtypes }) => {
     const [ih, iw] = imageSize(layer, inputShapes[0]!);
     const [height, width] = [num(layer, "height"), num(layer, "width")];
     if (ih === null || iw === null) throw new ConfigError("CenterCrop needs the image size to be known");
     if (ih < height || iw < width) {
+      floatImage(inputDtypes, "CenterCrop of an image smaller than the crop", "resizes it in float32");
       const cropped = aspectCrop(input(), [ih, iw], [height, width], false);
       return { ok: true, lowering: tfResize(cropped.x, cropped.size, [height, width], "bilinear", false, "CenterCrop") };
     }

@@ -132,6 +132,7 @@ class Model(nn.Module):
         resizing_14: (N, 3, 9, 12) float32, channels-first (Keras: (N, 9, 12, 3))
         resizing_15: (N, 3, 7, 7) float32, channels-first (Keras: (N, 7, 7, 3))
         resizing_16: (N, 3, 6, 5) float32, channels-first (Keras: (N, 6, 5, 3))
+        resizing_17: (N, 9, 5, 4) float32, in Keras' axis order
         center_crop: (N, 3, 10, 8) float32, channels-first (Keras: (N, 10, 8, 3))
         center_crop_1: (N, 3, 16, 16) float32, channels-first (Keras: (N, 16, 16, 3))
         center_crop_2: (N, 3, 4, 13) float32, channels-first (Keras: (N, 4, 13, 3))
@@ -158,13 +159,14 @@ class Model(nn.Module):
         self.resizing_13 = KerasResize((9, 22), (4, 10), "bicubic")  # model.py:22
         self.resizing_15 = KerasResize((9, 9), (7, 7), "bicubic")  # model.py:24
         self.resizing_16 = KerasResize((9, 7), (6, 5), "area")  # model.py:25
-        self.up_sampling2d = KerasResize((9, 12), (18, 36), "bicubic")  # model.py:29
-        self.up_sampling2d_1 = KerasResize((9, 12), (18, 24), "area")  # model.py:30
-        self.up_sampling2d_2 = KerasResize((9, 12), (27, 24), "lanczos3")  # model.py:31
-        self.up_sampling2d_3 = KerasResize((9, 12), (18, 24), "lanczos5")  # model.py:32
-        self.conv2d = nn.Conv2d(3, 2, kernel_size=3)  # model.py:34
-        self.conv2d_1 = nn.Conv2d(3, 2, kernel_size=3)  # model.py:34
-        self.conv2d_2 = nn.Conv2d(3, 2, kernel_size=3)  # model.py:34
+        self.resizing_17 = KerasResize((12, 3), (5, 4), "bicubic")  # model.py:27
+        self.up_sampling2d = KerasResize((9, 12), (18, 36), "bicubic")  # model.py:31
+        self.up_sampling2d_1 = KerasResize((9, 12), (18, 24), "area")  # model.py:32
+        self.up_sampling2d_2 = KerasResize((9, 12), (27, 24), "lanczos3")  # model.py:33
+        self.up_sampling2d_3 = KerasResize((9, 12), (18, 24), "lanczos5")  # model.py:34
+        self.conv2d = nn.Conv2d(3, 2, kernel_size=3)  # model.py:36
+        self.conv2d_1 = nn.Conv2d(3, 2, kernel_size=3)  # model.py:36
+        self.conv2d_2 = nn.Conv2d(3, 2, kernel_size=3)  # model.py:36
 
     def forward(self, image):
         resizing = self.resizing(image)  # model.py:7
@@ -186,26 +188,27 @@ class Model(nn.Module):
         resizing_14 = F.interpolate(image, size=(9, 12), mode="bilinear", align_corners=False)  # model.py:23
         resizing_15 = self.resizing_15(image[:, :, 0:9, 1:10])  # model.py:24
         resizing_16 = self.resizing_16(image[:, :, 0:9, 2:9])  # model.py:25
+        resizing_17 = self.resizing_17(image.permute(0, 2, 3, 1))  # model.py:27
         center_crop = F.interpolate(
             image[:, :, 0:9, 2:9], size=(10, 8), mode="bilinear", align_corners=False
-        )  # model.py:26
+        )  # model.py:28
         center_crop_1 = F.interpolate(
             image[:, :, 0:9, 1:10], size=(16, 16), mode="bilinear", align_corners=False
-        )  # model.py:27
+        )  # model.py:29
         center_crop_2 = F.interpolate(
             image[:, :, 3:6, 0:12], size=(4, 13), mode="bilinear", align_corners=False
-        )  # model.py:28
-        up_sampling2d = self.up_sampling2d(image)  # model.py:29
-        up_sampling2d_1 = self.up_sampling2d_1(image)  # model.py:30
-        up_sampling2d_2 = self.up_sampling2d_2(image)  # model.py:31
-        up_sampling2d_3 = self.up_sampling2d_3(image)  # model.py:32
-        x = self.conv2d(resizing)  # model.py:34
-        global_average_pooling2d = x.mean(dim=(2, 3))  # model.py:34
-        x = self.conv2d_1(resizing_1)  # model.py:34
-        global_average_pooling2d_1 = x.mean(dim=(2, 3))  # model.py:34
-        x = self.conv2d_2(resizing_2)  # model.py:34
-        x = x.mean(dim=(2, 3))  # model.py:34
-        concatenate = torch.cat([global_average_pooling2d, global_average_pooling2d_1, x], dim=-1)  # model.py:35
+        )  # model.py:30
+        up_sampling2d = self.up_sampling2d(image)  # model.py:31
+        up_sampling2d_1 = self.up_sampling2d_1(image)  # model.py:32
+        up_sampling2d_2 = self.up_sampling2d_2(image)  # model.py:33
+        up_sampling2d_3 = self.up_sampling2d_3(image)  # model.py:34
+        x = self.conv2d(resizing)  # model.py:36
+        global_average_pooling2d = x.mean(dim=(2, 3))  # model.py:36
+        x = self.conv2d_1(resizing_1)  # model.py:36
+        global_average_pooling2d_1 = x.mean(dim=(2, 3))  # model.py:36
+        x = self.conv2d_2(resizing_2)  # model.py:36
+        x = x.mean(dim=(2, 3))  # model.py:36
+        concatenate = torch.cat([global_average_pooling2d, global_average_pooling2d_1, x], dim=-1)  # model.py:37
         return (
             resizing,
             resizing_1,
@@ -224,6 +227,7 @@ class Model(nn.Module):
             resizing_14,
             resizing_15,
             resizing_16,
+            resizing_17,
             center_crop,
             center_crop_1,
             center_crop_2,

@@ -23,6 +23,8 @@ outputs = [
     layers.Resizing(9, 12, pad_to_aspect_ratio=True)(image),
     layers.Resizing(7, 7, crop_to_aspect_ratio=True, interpolation="bicubic")(image),
     layers.Resizing(6, 5, crop_to_aspect_ratio=True, interpolation="area")(image),
+    # channels_first reads the (9, 12, 3) image as 9 channels of 12x3.
+    layers.Resizing(5, 4, interpolation="bicubic", data_format="channels_first")(image),
     layers.CenterCrop(10, 8)(image),
     layers.CenterCrop(16, 16)(image),
     layers.CenterCrop(4, 13)(image),
