@@ -106,6 +106,8 @@ function py(expr: PyExpr, inputCount = 1): string {
         return { ...e, fn: fill(e.fn), args: e.args.map(fill), kwargs: (e.kwargs ?? []).map(([k, v]) => [k, fill(v)] as [string, PyExpr]) };
       case "binop":
         return { ...e, left: fill(e.left), right: fill(e.right) };
+      case "subscript":
+        return { ...e, obj: fill(e.obj), index: fill(e.index) };
       case "unary":
         return { ...e, operand: fill(e.operand) };
       case "list":
@@ -869,6 +871,51 @@ describe("lower", () => {
       expect(ctor(lower(layer("ZeroPadding2D"), [[null, 8, 8, 3]]))).toBe("nn.ZeroPad2d(1)");
       expect(ctor(lower(layer("ZeroPadding2D", { padding: [1, 2] }), [[null, 8, 8, 3]]))).toBe("nn.ZeroPad2d((2, 2, 1, 1))");
       expect(ctor(lower(layer("ZeroPadding2D", { padding: [[1, 2], [3, 4]] }), [[null, 8, 8, 3]]))).toBe("nn.ZeroPad2d((3, 4, 1, 2))");
+    });
+
+    it("Resizing: F.interpolate where PyTorch's kernel is TensorFlow's, KerasResize otherwise", () => {
+      const resize = (config: Record<string, ConfigValue>, shape: Shape = [null, 9, 12, 3]) => lower(layer("Resizing", { height: 8, width: 8, ...config }), [shape]);
+      expect(py(resize({}).forward)).toBe('F.interpolate(x, size=(8, 8), mode="bilinear", align_corners=False)');
+      expect(py(resize({ interpolation: "nearest", antialias: true }).forward)).toBe('F.interpolate(x, size=(8, 8), mode="nearest-exact")');
+      expect(ctor(resize({ interpolation: "bicubic" }))).toBe('KerasResize((9, 12), (8, 8), "bicubic")');
+      expect(ctor(resize({ antialias: true }))).toBe('KerasResize((9, 12), (8, 8), "bilinear", antialias=True)');
+      // Area ignores antialias in TensorFlow.
+      expect(ctor(resize({ interpolation: "area", antialias: true }))).toBe('KerasResize((9, 12), (8, 8), "area")');
+      // A 9x12 image padded to a square gets floor(3 / 2) = 1 row on each side: 11x12.
+      const padded = resize({ pad_to_aspect_ratio: true, fill_value: 0.5, interpolation: "lanczos3" });
+      expect(py(padded.forward)).toBe("self.m(F.pad(x, (0, 0, 1, 1), value=0.5))");
+      expect(ctor(padded)).toBe('KerasResize((11, 12), (8, 8), "lanczos3")');
+      const cropped = resize({ crop_to_aspect_ratio: true, interpolation: "bicubic" });
+      expect(py(cropped.forward)).toBe("self.m(x[:, :, 0:9, 1:10])");
+      expect(ctor(cropped)).toBe('KerasResize((9, 9), (8, 8), "bicubic")');
+      expect(() => resize({ interpolation: "cubic" })).toThrow(ConfigError);
+      expect(() => resize({ crop_to_aspect_ratio: true, pad_to_aspect_ratio: true })).toThrow(ConfigError);
+      expect(() => resize({ pad_to_aspect_ratio: true, fill_mode: "reflect" })).toThrow(ConfigError);
+      expect(() => resize({ interpolation: "area" }, [null, null, null, 3])).toThrow(/needs the image size/);
+      expect(py(resize({}, [null, null, null, 3]).forward)).toBe('F.interpolate(x, size=(8, 8), mode="bilinear", align_corners=False)');
+    });
+
+    it("Resizing and a resizing CenterCrop refuse integer images (Keras casts around the resize)", () => {
+      const lowerInt = (def: LayerDef) =>
+        rule(def.kerasClass).lower({ layer: def, inputShapes: [[null, 9, 12, 3]], inputDtypes: ["int32"], outputShapes: shapeOf(def, [null, 9, 12, 3]), inputLayouts: [NHWC], outputLayouts: [NHWC] });
+      expect(() => lowerInt(layer("Resizing", { height: 4, width: 4 }))).toThrow(/int32 image is not supported/);
+      expect(() => lowerInt(layer("CenterCrop", { height: 10, width: 8 }))).toThrow(ConfigError);
+      expect(lowerInt(layer("CenterCrop", { height: 4, width: 4 })).ok).toBe(true);
+    });
+
+    it("CenterCrop slices, or crops to the aspect ratio and resizes an image smaller than the crop", () => {
+      expect(py(lower(layer("CenterCrop", { height: 4, width: 6 }), [[null, 9, 12, 3]]).forward)).toBe("x[:, :, 2:6, 3:9]");
+      expect(py(lower(layer("CenterCrop", { height: 10, width: 8 }), [[null, 9, 12, 3]]).forward)).toBe(
+        'F.interpolate(x[:, :, 0:9, 2:9], size=(10, 8), mode="bilinear", align_corners=False)',
+      );
+    });
+
+    it("UpSampling2D resizes with KerasResize for TensorFlow's other kernels", () => {
+      const up = (interpolation: string, shape: Shape = [null, 9, 12, 3]) => lower(layer("UpSampling2D", { size: [2, 3], interpolation }), [shape]);
+      expect(ctor(up("bilinear"))).toBe('nn.Upsample(scale_factor=(2.0, 3.0), mode="bilinear", align_corners=False)');
+      expect(ctor(up("lanczos5"))).toBe('KerasResize((9, 12), (18, 36), "lanczos5")');
+      expect(() => up("bicubic", [null, null, 12, 3])).toThrow(ConfigError);
+      expect(() => up("spline")).toThrow(ConfigError);
     });
 
     it("Concatenate remaps the axis to the PyTorch dim", () => {

@@ -3,21 +3,22 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
-import { HELPERS, type TorchModel } from "../ir/types.js";
+import type { TorchModel } from "../ir/types.js";
+import { helperCatalog, type Helper } from "./helpers.js";
 import { formatPython } from "./format.js";
 import { moduleFileView, weightsFileView } from "./view.js";
 
 const templatesDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "templates");
 const read = (name: string) => readFileSync(join(templatesDir, name), "utf8");
 
-let compiled: { module: HandlebarsTemplateDelegate; weights: HandlebarsTemplateDelegate; runtime: string; helpers: Map<string, string> } | null = null;
+let compiled: { module: HandlebarsTemplateDelegate; weights: HandlebarsTemplateDelegate; runtime: string; helpers: ReadonlyMap<string, Helper> } | null = null;
 
 function templates() {
   compiled ??= {
     module: Handlebars.compile(read("module.py.hbs"), { noEscape: true, strict: true }),
     weights: Handlebars.compile(read("weights.py.hbs"), { noEscape: true, strict: true }),
     runtime: read("weights_runtime.py"),
-    helpers: new Map(HELPERS.map((h) => [h, read(`helpers/${h}.py`).trimEnd()])),
+    helpers: helperCatalog(),
   };
   return compiled;
 }

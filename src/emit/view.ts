@@ -1,7 +1,8 @@
 // View models for the templates: every string the templates print is computed here, so the
 // templates only lay files out.
 import { torchShape } from "../ir/layout.js";
-import { HELPER_CALLS, HELPERS, type ConstantMapping, type Layout, type TensorMapping, type TorchModel, type TorchValue } from "../ir/types.js";
+import { type ConstantMapping, type Layout, type TensorMapping, type TorchModel, type TorchValue } from "../ir/types.js";
+import type { Helper } from "./helpers.js";
 import { printClass } from "./printer.js";
 import { pyFloat, pyLiteral } from "./render.js";
 
@@ -28,27 +29,26 @@ export function moduleFileView(
   models: TorchModel[],
   source: string,
   weightsScript: string,
-  helperSources: Map<string, string>,
+  helpers: ReadonlyMap<string, Helper>,
 ): ModuleFileView {
   const classes = models.map((m) => classText(m, source));
   const calls = new Set(models.flatMap((m) => m.calls));
   // A helper may call another (MaskedBidirectional runs masked_recurrence): take them all.
   for (let grew = true; grew; ) {
     grew = false;
-    for (const h of HELPERS) {
-      if (!calls.has(h)) continue;
-      for (const c of HELPER_CALLS[h]) if (!calls.has(c)) grew = calls.add(c) !== null;
+    for (const h of helpers.values()) {
+      if (!calls.has(h.name)) continue;
+      for (const c of h.calls) if (!calls.has(c)) grew = calls.add(c) !== null;
     }
   }
-  const used = HELPERS.filter((h) => calls.has(h));
-  const helpers = used.map((h) => helperSources.get(h)!);
+  const used = [...helpers.values()].filter((h) => calls.has(h.name));
   // Import exactly what the code and its helpers use, so linters stay quiet.
-  const everything = [...calls, ...used.flatMap((h) => HELPER_CALLS[h])];
+  const everything = [...calls, ...used.flatMap((h) => h.calls)];
   const imports: string[] = [];
   if (everything.some((c) => c.startsWith("torch."))) imports.push("import torch");
   if (everything.some((c) => c.startsWith("F."))) imports.push("import torch.nn.functional as F");
   imports.push("from torch import nn");
-  return { source, weightsScript, imports, helpers, classes };
+  return { source, weightsScript, imports, helpers: used.map((h) => h.source), classes };
 }
 
 function classText(model: TorchModel, source: string): string {

@@ -342,30 +342,6 @@ export interface ModuleCtor {
 // ---------------------------------------------------------------------------------------------
 // The PyTorch plan of one model: what the templates lay out.
 
-/** Functions the generated module defines itself (templates/helpers/<name>.py), when its code calls them. */
-export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU", "sparsemax", "keras_rms_scaling", "adaptive_pool", "channels_first_rms_norm", "masked_recurrence", "KerasMultiHeadAttention", "KerasRNN", "KerasAttention", "KerasNormalization", "MaskedBidirectional", "masked_merge"] as const;
-export type HelperName = (typeof HELPERS)[number];
-
-/** What each helper's source calls, so that the module imports exactly what it uses. */
-export const HELPER_CALLS: Record<HelperName, string[]> = {
-  keras_relu: ["F.relu"],
-  avg_pool_same: ["torch.ones_like", "F.avg_pool2d", "F.pad"],
-  pad_same: ["F.pad"],
-  channels_first_layer_norm: ["torch.rsqrt"],
-  KerasPReLU: ["torch.zeros", "F.relu"],
-  sparsemax: ["torch.sort", "torch.arange", "torch.where", "torch.zeros_like"],
-  keras_rms_scaling: ["torch.rsqrt"],
-  adaptive_pool: ["torch.cat"],
-  channels_first_rms_norm: ["torch.rsqrt"],
-  masked_recurrence: ["torch.where", "torch.stack", "torch.zeros_like"],
-  KerasMultiHeadAttention: ["torch.ones"],
-  KerasRNN: ["torch.zeros", "torch.stack", "torch.tanh", "torch.sigmoid"],
-  KerasAttention: ["torch.ones", "torch.tanh", "torch.where"],
-  KerasNormalization: ["torch.zeros", "torch.ones", "torch.tensor"],
-  MaskedBidirectional: ["masked_recurrence", "torch.cat"],
-  masked_merge: ["torch.where", "torch.maximum", "torch.minimum"],
-};
-
 export interface TorchSubmodule {
   attr: string;
   /** A PyTorch constructor, or a generated class for a nested model. */

@@ -14,7 +14,7 @@ import type {
   TorchSubmodule,
   TorchValue,
 } from "../ir/types.js";
-import { HELPERS } from "../ir/types.js";
+import { helperNames } from "../emit/helpers.js";
 import { classOrder, isFrozen } from "../ir/models.js";
 import { calledNames, mapExpr, referencedNames } from "../ir/expr.js";
 import type { Lowering } from "../rules/types.js";
@@ -97,7 +97,7 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
   // Variables: inputs are named after their Keras names (`x` for a single auto-named input).
   // Chain names are handed out by liveness below, never by name.
   // The generated file's own functions are globals of `forward` too: a local must not shadow one.
-  const variables = new UniqueNames(new Set(["self", "F", "nn", "torch", ...HELPERS, ...CHAIN_NAMES]));
+  const variables = new UniqueNames(new Set(["self", "F", "nn", "torch", ...helperNames(), ...CHAIN_NAMES]));
   const varOf = new Map<number, string>();
   const inputs: TorchValue[] = model.inputs.map((t, i) => {
     const tensor = program.tensors.get(t)!;

@@ -1,8 +1,9 @@
-// UpSampling1D, UpSampling2D and UpSampling3D. Keras repeats values (nearest) exactly as an integer nearest upsample
-// does; its bilinear resize uses half-pixel centres, which is PyTorch's `align_corners=False`.
+// UpSampling1D/2D/3D, Resizing and CenterCrop. Keras repeats values (nearest) exactly as an integer nearest
+// upsample does; everything else goes through tf.image.resize (Keras' TensorFlow backend), see tfResize.
 import { channelsFirst, torchDim } from "../ir/layout.js";
-import type { LayerRule } from "./types.js";
-import { ConfigError, callModule, channelAxis, floatLit, input, lit, method, num, shapeError, shapeOk, str, tupleN, imageAxes, imageSizedShape } from "./util.js";
+import type { DType, LayerDef, PyExpr, Shape } from "../ir/types.js";
+import type { LayerRule, Lowering } from "./types.js";
+import { ConfigError, call, callModule, channelAxis, floatLit, imageAxes, imageSizedShape, input, lit, method, num, shapeError, shapeOk, str, tuple, tupleN } from "./util.js";
 
 export const upSampling1dRule: LayerRule = {
   name: "up_sampling1d",
@@ -27,7 +28,7 @@ export const upSampling1dRule: LayerRule = {
 export const upSampling2dRule: LayerRule = {
   name: "up_sampling2d",
   kerasClasses: ["UpSampling2D"],
-  summary: "`nn.Upsample(scale_factor, mode='nearest' | 'bilinear')` (bilinear with `align_corners=False`, as Keras resizes)",
+  summary: "`nn.Upsample(scale_factor, mode='nearest' | 'bilinear')` (bilinear with `align_corners=False`, as Keras resizes); the other interpolations as the generated `KerasResize` (TensorFlow's kernels)",
   signature: () => ({ params: [{ name: "size", default: [2, 2] }, { name: "data_format", default: null }, { name: "interpolation", default: "nearest" }] }),
   inferShape: ({ layer, inputs }) => {
     const shape = inputs[0]!;
@@ -43,10 +44,15 @@ export const upSampling2dRule: LayerRule = {
     const cf = channelsFirst(4, channelAxis(layer));
     return { inputs: [cf], outputs: [cf] };
   },
-  lower: ({ layer }) => {
+  lower: ({ layer, inputShapes }) => {
     const [sh, sw] = tupleN(layer, "size", 2);
-    const mode = str(layer, "interpolation");
-    if (mode !== "nearest" && mode !== "bilinear") throw new ConfigError(`UpSampling2D with interpolation='${mode}' is not supported yet (PyTorch's kernels differ from TensorFlow's)`);
+    const mode = str(layer, "interpolation").toLowerCase();
+    if (mode !== "nearest" && mode !== "bilinear") {
+      // Keras resizes to (h * sh, w * sw) with ops.image.resize, which is tf.image.resize without antialias.
+      const [h, w] = imageSize(layer, inputShapes[0]!);
+      const to: [number, number] = [h === null ? 0 : h * sh!, w === null ? 0 : w * sw!];
+      return { ok: true, lowering: tfResize(input(), [h, w], to, mode, false, "UpSampling2D") };
+    }
     const scale = sh === sw ? floatLit(sh!) : { k: "tuple" as const, items: [floatLit(sh!), floatLit(sw!)] };
     const kwargs: [string, ReturnType<typeof lit>][] = [["scale_factor", scale], ["mode", lit(mode)]];
     if (mode === "bilinear") kwargs.push(["align_corners", lit(false)]);
@@ -76,15 +82,67 @@ export const upSampling3dRule: LayerRule = {
   },
 };
 
+/** Every method tf.image.resize knows; Keras 3's TensorFlow backend passes on all but gaussian and mitchellcubic. */
+const METHODS = ["bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic"];
+
 /**
- * Resizing: TensorFlow's resize samples at half-pixel centres without antialiasing, which is
- * F.interpolate's bilinear with `align_corners=False` and its `nearest-exact`. Its bicubic (a = -0.5),
- * area and lanczos kernels have no PyTorch equal and are refused.
+ * tf.image.resize of a channels-first image from `from` to `to`. Its bilinear without antialiasing and its
+ * nearest (which ignores `antialias`, as area does) sample at half-pixel centres, which is F.interpolate's
+ * bilinear with `align_corners=False` and its `nearest-exact`. The other kernels (bicubic with Keys
+ * a = -0.5 and renormalised edge taps, area's box average, ScaleAndTranslate's lanczos/gaussian/mitchell
+ * and every antialiased filter) have no PyTorch equal: the generated KerasResize applies TensorFlow's
+ * per-axis weight matrices, built once from the static sizes.
+ */
+export function tfResize(x: PyExpr, from: [number | null, number | null], to: [number, number], method: string, antialias: boolean, what: string): Lowering {
+  if (!METHODS.includes(method)) throw new ConfigError(`${what}: unknown interpolation '${method}' (TensorFlow resizes with ${METHODS.join(", ")})`);
+  if (method === "nearest" || (method === "bilinear" && !antialias)) {
+    const kwargs: [string, PyExpr][] = [["size", { k: "tuple", items: [lit(to[0]), lit(to[1])] }], ["mode", lit(method === "nearest" ? "nearest-exact" : "bilinear")]];
+    if (method === "bilinear") kwargs.push(["align_corners", lit(false)]);
+    return { forward: call("F.interpolate", [x], kwargs), weights: [], constants: [] };
+  }
+  const [h, w] = from;
+  if (h === null || w === null) throw new ConfigError(`${what} with interpolation='${method}'${antialias ? " and antialias" : ""} needs the image size to be known (its weights are built from it)`);
+  const kwargs: [string, PyExpr][] = method !== "area" && antialias ? [["antialias", lit(true)]] : [];
+  const module = { ctor: "KerasResize", args: [tuple([h, w]), tuple(to), lit(method)], kwargs };
+  return { module, forward: callModule(x), weights: [], constants: [] };
+}
+
+/** Integer images are refused: Keras' resize of them has its own casts (see `what`). */
+function floatImage(dtypes: DType[] | undefined, layer: string, what: string): void {
+  const dtype = dtypes?.[0];
+  if (dtype && !dtype.startsWith("float")) throw new ConfigError(`${layer} of a ${dtype} image is not supported yet (Keras ${what})`);
+}
+
+/** The static height and width of a channels-first image's Keras shape, when known. */
+function imageSize(layer: LayerDef, shape: Shape): [number | null, number | null] {
+  const [hAxis, wAxis] = imageAxes(layer);
+  return [shape[hAxis] ?? null, shape[wAxis] ?? null];
+}
+
+/**
+ * Keras' largest centred window of the target's aspect ratio (`crop_to_aspect_ratio`, and smart_resize
+ * for a CenterCrop larger than the image), at least one pixel; `float32` follows the TensorFlow
+ * backend, which divides in float32 (smart_resize divides static sizes in Python floats).
+ */
+function aspectCrop(x: PyExpr, size: [number, number], target: [number, number], float32: boolean): { x: PyExpr; size: [number, number] } {
+  const [ih, iw] = size;
+  const [height, width] = target;
+  const div = (a: number, b: number) => Math.trunc(float32 ? Math.fround(Math.fround(a) / b) : a / b);
+  const cropH = Math.max(Math.min(ih, div(iw * height, width)), 1);
+  const cropW = Math.max(Math.min(iw, div(ih * width, height)), 1);
+  if (cropH === ih && cropW === iw) return { x, size };
+  return { x: centreSlice(x, Math.trunc((ih - cropH) / 2), cropH, Math.trunc((iw - cropW) / 2), cropW), size: [cropH, cropW] };
+}
+
+/**
+ * Resizing: an optional centred crop or pad to the target's aspect ratio, then tf.image.resize (what
+ * Keras' TensorFlow backend calls) with the layer's interpolation and antialias.
  */
 export const resizingRule: LayerRule = {
   name: "resizing",
   kerasClasses: ["Resizing"],
-  summary: "`F.interpolate(size=..., mode='bilinear' | 'nearest-exact')` (TensorFlow's half-pixel sampling); `crop_to_aspect_ratio` crops the centre first",
+  summary:
+    "`F.interpolate(size=..., mode='bilinear' | 'nearest-exact')` (TensorFlow's half-pixel sampling); bicubic, area, lanczos3/5, gaussian, mitchellcubic and `antialias=True` as the generated `KerasResize` (TensorFlow's per-axis weights as two matrices); `crop_to_aspect_ratio` crops and `pad_to_aspect_ratio` pads (`F.pad` with `fill_value`) the centre first",
   signature: () => ({
     params: [
       { name: "height", default: null },
@@ -103,55 +161,80 @@ export const resizingRule: LayerRule = {
     const cf = channelsFirst(4, channelAxis(layer));
     return { inputs: [cf], outputs: [cf] };
   },
-  lower: ({ layer, inputShapes }) => {
-    const mode = str(layer, "interpolation");
-    const torchMode = { bilinear: "bilinear", nearest: "nearest-exact" }[mode];
-    if (!torchMode) throw new ConfigError(`Resizing with interpolation='${mode}' is not supported yet (PyTorch's kernel differs from TensorFlow's)`);
-    if (layer.config.antialias === true) throw new ConfigError("`antialias=True` is not supported yet");
-    if (layer.config.pad_to_aspect_ratio === true) throw new ConfigError("`pad_to_aspect_ratio=True` is not supported yet");
-    const [height, width] = [num(layer, "height"), num(layer, "width")];
+  lower: ({ layer, inputShapes, inputDtypes }) => {
+    floatImage(inputDtypes, "Resizing", "resizes in float32 and rounds back to the integer dtype");
+    const method = str(layer, "interpolation");
+    const target: [number, number] = [num(layer, "height"), num(layer, "width")];
+    const crop = layer.config.crop_to_aspect_ratio === true;
+    const pad = layer.config.pad_to_aspect_ratio === true;
+    if (crop && pad) throw new ConfigError("only one of `crop_to_aspect_ratio` and `pad_to_aspect_ratio` can be True (Keras refuses both)");
     let x = input();
-    if (layer.config.crop_to_aspect_ratio === true) {
-      // Keras crops the largest centred window of the target's aspect ratio, then resizes it.
-      const [hAxis, wAxis] = imageAxes(layer);
-      const [ih, iw] = [inputShapes[0]![hAxis], inputShapes[0]![wAxis]];
-      if (ih === null || iw === null || ih === undefined || iw === undefined) throw new ConfigError("`crop_to_aspect_ratio` needs the image size to be known");
-      const cropH = Math.min(ih, Math.trunc((iw * height) / width));
-      const cropW = Math.min(iw, Math.trunc((ih * width) / height));
-      const top = Math.trunc((ih - cropH) / 2);
-      const left = Math.trunc((iw - cropW) / 2);
-      if (cropH !== ih || cropW !== iw) x = centreSlice(x, top, cropH, left, cropW);
+    let size = imageSize(layer, inputShapes[0]!);
+    const known = (option: string): [number, number] => {
+      if (size[0] === null || size[1] === null) throw new ConfigError(`\`${option}\` needs the image size to be known`);
+      return [size[0], size[1]];
+    };
+    if (crop) ({ x, size } = aspectCrop(x, known("crop_to_aspect_ratio"), target, true));
+    if (pad) {
+      if (layer.config.fill_mode !== "constant") throw new ConfigError(`\`fill_mode='${String(layer.config.fill_mode)}'\`: Keras pads only with 'constant'`);
+      const fill = layer.config.fill_value;
+      if (typeof fill !== "number") throw new ConfigError("`fill_value` must be a number");
+      ({ x, size } = aspectPad(x, known("pad_to_aspect_ratio"), target, fill));
     }
-    const kwargs: [string, ReturnType<typeof lit>][] = [["size", { k: "tuple", items: [lit(height), lit(width)] }], ["mode", lit(torchMode)]];
-    if (torchMode === "bilinear") kwargs.push(["align_corners", lit(false)]);
-    return { ok: true, lowering: { forward: { k: "call", fn: { k: "name", name: "F.interpolate" }, args: [x], kwargs }, weights: [], constants: [] } };
+    return { ok: true, lowering: tfResize(x, size, target, method, layer.config.antialias === true, "Resizing") };
   },
 };
 
+/**
+ * `pad_to_aspect_ratio`: Keras' TensorFlow backend computes the padded size of the target's aspect ratio
+ * but then puts floor(extra / 2) rows (or columns) on EACH side, so an odd extra loses one: a 9x12 image
+ * padded for a square becomes 11x12, not 12x12. Only one axis is ever padded.
+ */
+function aspectPad(x: PyExpr, size: [number, number], target: [number, number], fill: number): { x: PyExpr; size: [number, number] } {
+  const [ih, iw] = size;
+  const [height, width] = target;
+  const padH = Math.max(ih, Math.trunc(Math.fround(Math.fround(iw * height) / width)));
+  const padW = Math.max(iw, Math.trunc(Math.fround(Math.fround(ih * width) / height)));
+  const top = Math.trunc((padH - ih) / 2);
+  const left = Math.trunc((padW - iw) / 2);
+  if (top > 0) return { x: fPad(x, [0, 0, top, top], fill), size: [ih + 2 * top, iw] };
+  if (left > 0) return { x: fPad(x, [left, left, 0, 0], fill), size: [ih, iw + 2 * left] };
+  return { x, size };
+}
+
+const fPad = (x: PyExpr, pads: number[], fill: number): PyExpr => call("F.pad", [x, tuple(pads)], fill === 0 ? [] : [["value", floatLit(fill)]]);
+
 /** `x[:, :, top:top + h, left:left + w]` on a channels-first image. */
-function centreSlice(x: ReturnType<typeof input>, top: number, h: number, left: number, w: number): ReturnType<typeof input> {
+function centreSlice(x: PyExpr, top: number, h: number, left: number, w: number): PyExpr {
   const all = { k: "slice" as const, start: null, stop: null, step: null };
   const span = (start: number, size: number) => ({ k: "slice" as const, start: lit(start), stop: lit(start + size), step: null });
   return { k: "subscript", obj: x, index: { k: "tuple", items: [all, all, span(top, h), span(left, w)] } };
 }
 
-/** CenterCrop: the centred window, in whatever layout the image is; a smaller image is resized by Keras (refused). */
+/**
+ * CenterCrop: the centred window, in whatever layout the image is. An image smaller than the crop on
+ * either axis goes through Keras' smart_resize instead: the largest centred window of the crop's aspect
+ * ratio, resized bilinearly to the crop's size.
+ */
 export const centerCropRule: LayerRule = {
   name: "center_crop",
   kerasClasses: ["CenterCrop"],
-  summary: "a centred slice `x[:, :, top:top + h, left:left + w]`",
+  summary: "a centred slice `x[:, :, top:top + h, left:left + w]`; an image smaller than the crop is cropped to its aspect ratio and resized bilinearly (`F.interpolate`), as Keras' smart_resize does",
   signature: () => ({ params: [{ name: "height", default: null }, { name: "width", default: null }, { name: "data_format", default: null }] }),
   inferShape: ({ layer, inputs }) => imageSizedShape(layer, inputs[0]!),
   layout: ({ layer }) => {
     const cf = channelsFirst(4, channelAxis(layer));
     return { inputs: [cf], outputs: [cf] };
   },
-  lower: ({ layer, inputShapes }) => {
-    const [hAxis, wAxis] = imageAxes(layer);
-    const [ih, iw] = [inputShapes[0]![hAxis], inputShapes[0]![wAxis]];
+  lower: ({ layer, inputShapes, inputDtypes }) => {
+    const [ih, iw] = imageSize(layer, inputShapes[0]!);
     const [height, width] = [num(layer, "height"), num(layer, "width")];
-    if (ih === null || iw === null || ih === undefined || iw === undefined) throw new ConfigError("CenterCrop needs the image size to be known");
-    if (ih < height || iw < width) throw new ConfigError(`the image (${ih}x${iw}) is smaller than the crop (${height}x${width}); Keras then resizes it, which is not supported yet`);
+    if (ih === null || iw === null) throw new ConfigError("CenterCrop needs the image size to be known");
+    if (ih < height || iw < width) {
+      floatImage(inputDtypes, "CenterCrop of an image smaller than the crop", "resizes it in float32");
+      const cropped = aspectCrop(input(), [ih, iw], [height, width], false);
+      return { ok: true, lowering: tfResize(cropped.x, cropped.size, [height, width], "bilinear", false, "CenterCrop") };
+    }
     const forward = centreSlice(input(), Math.floor((ih - height) / 2), height, Math.floor((iw - width) / 2), width);
     return { ok: true, lowering: { forward, weights: [], constants: [] } };
   },
