@@ -679,7 +679,7 @@ describe("what cannot be known is reported", () => {
     expect(find("unknown-value", 18)).toMatchObject({ severity: "warning" });
   });
 
-  it("an unsupported layer (ConvLSTM2D) is an unsupported-layer error and the forward raises at its line", () => {
+  it("an unsupported layer (Hashing) is an unsupported-layer error and the forward raises at its line", () => {
     const r = run(
       py(`
         import keras
@@ -687,17 +687,17 @@ describe("what cannot be known is reported", () => {
 
         inputs = keras.Input(shape=(16, 16, 3))
         x = layers.Conv2D(4, 3, name="conv")(inputs)
-        x = keras.layers.ConvLSTM2D(3, 3)(x)
+        x = keras.layers.Hashing(3, 3)(x)
         model = keras.Model(inputs, layers.Dense(2)(layers.Flatten()(x)))
       `),
     );
     const d = r.diagnostics.find((x) => x.code === "unsupported-layer");
     expect(d?.severity).toBe("error");
-    expect(d?.message).toMatch(/ConvLSTM2D/);
-    expect(at(d)).toEqual({ line: 6, column: 5, endLine: 6, endColumn: 34 });
+    expect(d?.message).toMatch(/Hashing/);
+    expect(at(d)).toEqual({ line: 6, column: 5, endLine: 6, endColumn: 31 });
     const text = moduleText(r);
     expect(text).toMatch(/self\.conv = nn\.Conv2d\(3, 4, kernel_size=3\)/);
-    expect(text).toMatch(/raise NotImplementedError\(\s*"[^"]*ConvLSTM2D[^"]*model\.py:6/);
+    expect(text).toMatch(/raise NotImplementedError\(\s*"[^"]*Hashing[^"]*model\.py:6/);
   });
 });
 
@@ -960,7 +960,7 @@ describe("regressions", () => {
 
 
         def up(x):
-            return layers.ConvLSTM2D(3, 3)(x)
+            return layers.Hashing(3, 3)(x)
 
 
         def conv(x):
@@ -977,7 +977,7 @@ describe("regressions", () => {
     const r = run(files["model.py"], { resolver: memoryResolver(files) });
     const text = moduleText(r);
     expect(text).toMatch(/self\.c = nn\.Conv2d\(3, 4, kernel_size=3\)  # blocks\.py:9/);
-    expect(text).toMatch(/raise NotImplementedError\(\s*"Keras layer `ConvLSTM2D` is not supported by keras2torch yet \(blocks\.py:5\)"/);
+    expect(text).toMatch(/raise NotImplementedError\(\s*"Keras layer `Hashing` is not supported by keras2torch yet \(blocks\.py:5\)"/);
   });
 
   it("takes a Sequential's input from a built model in first position", () => {

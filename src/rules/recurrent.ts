@@ -87,7 +87,7 @@ interface Recurrence {
   warning?: string;
 }
 
-const activationName = (v: ConfigValue): string => (v === null || v === undefined ? "linear" : typeof v === "string" ? v : String((v as { name?: unknown }).name));
+export const activationName = (v: ConfigValue): string => (v === null || v === undefined ? "linear" : typeof v === "string" ? v : String((v as { name?: unknown }).name));
 
 function recurrence(layer: Pick<LayerDef, "kerasClass" | "config" | "name">): Recurrence {
   const kind = layer.kerasClass as Kind;
@@ -126,7 +126,7 @@ function recurrence(layer: Pick<LayerDef, "kerasClass" | "config" | "name">): Re
  * An activation as a function value for KerasRNN (`torch.tanh`, `F.relu`, `nn.Identity()`): only those
  * that PyTorch has as a one-argument function.
  */
-function activationFunction(activation: string, key: string): PyExpr {
+export function activationFunction(activation: string, key: string): PyExpr {
   const probe = applyActivation(name("__x__"), activationSpec(activation), identity(2), 2);
   if (probe.k === "name") return call("nn.Identity", []);
   if (probe.k === "call" && probe.args.length === 1 && probe.args[0]!.k === "name" && (probe.kwargs ?? []).length === 0) return probe.fn;
