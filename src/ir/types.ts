@@ -341,7 +341,7 @@ export interface ModuleCtor {
 // The PyTorch plan of one model: what the templates lay out.
 
 /** Functions the generated module defines itself (templates/helpers/<name>.py), when its code calls them. */
-export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU", "sparsemax", "keras_rms_scaling", "adaptive_pool", "channels_first_rms_norm", "masked_recurrence", "KerasMultiHeadAttention", "KerasRNN", "KerasAttention", "KerasNormalization", "MaskedBidirectional", "KerasConvLSTM"] as const;
+export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU", "sparsemax", "keras_rms_scaling", "adaptive_pool", "channels_first_rms_norm", "masked_recurrence", "KerasMultiHeadAttention", "KerasRNN", "KerasAttention", "KerasNormalization", "MaskedBidirectional", "KerasConvLSTM", "KerasBidirectional"] as const;
 export type HelperName = (typeof HELPERS)[number];
 
 /** What each helper's source calls, so that the module imports exactly what it uses. */
@@ -362,6 +362,7 @@ export const HELPER_CALLS: Record<HelperName, string[]> = {
   KerasNormalization: ["torch.zeros", "torch.ones", "torch.tensor"],
   MaskedBidirectional: ["masked_recurrence", "torch.cat"],
   KerasConvLSTM: ["F.pad", "torch.stack", "torch.tanh", "torch.sigmoid"],
+  KerasBidirectional: ["torch.cat"],
 };
 
 export interface TorchSubmodule {
