@@ -1251,3 +1251,61 @@ describe("regressions", () => {
     expect(moduleText(r)).toMatch(/Dense `d` could not be configured statically/);
   });
 });
+
+describe("convolutional and stacked recurrent layers", () => {
+  it("refuses a masked sequence into ConvLSTM2D and stateful=True, at the layer", () => {
+    const r = run(
+      py(`
+        import keras
+        from keras import layers
+
+        frames = keras.Input(shape=(4, 6, 6, 3))
+        x = layers.Masking()(frames)
+        x = layers.ConvLSTM2D(2, 3)(x)
+        y = layers.ConvLSTM2D(2, 3, stateful=True)(frames)
+        model = keras.Model(frames, [x, y])
+      `),
+    );
+    const messages = errors(r).map((d) => [d.range?.line ?? (d as { line?: number }).line, d.message]);
+    expect(messages.some(([, m]) => /ConvLSTM2D `conv_lstm2d` gets a Keras mask/.test(String(m)))).toBe(true);
+    expect(messages.some(([, m]) => /stateful=True/.test(String(m)))).toBe(true);
+    expect(moduleText(r)).toMatch(/raise NotImplementedError/);
+  });
+
+  it("gives a stack's states nested as Keras does, and takes them back as initial_state", () => {
+    const r = run(
+      py(`
+        import keras
+        from keras import layers
+
+        series = keras.Input(shape=(5, 3))
+        out, (h, c), g = layers.RNN([layers.LSTMCell(4), layers.GRUCell(2)], return_state=True)(series)
+        again = layers.RNN([layers.LSTMCell(4), layers.GRUCell(2)])(series, initial_state=[[h, c], g])
+        model = keras.Model(series, [out, h, c, g, again])
+      `),
+    );
+    expect(errors(r)).toEqual([]);
+    expect(only(r).outputs.map((o) => o.keras_shape)).toEqual([[null, 2], [null, 4], [null, 4], [null, 2], [null, 2]]);
+    const text = moduleText(r);
+    expect(text).toMatch(/nn\.ModuleList\(\[nn\.LSTM\(3, 4, batch_first=True\), nn\.GRU\(4, 2, batch_first=True\)\]\)/);
+    expect(text).toMatch(/self\.rnn\[0\]\.bias_hh_l0\.requires_grad_\(False\)/);
+  });
+
+  it("refuses Bidirectional around stacked cells and a wrong number of initial states", () => {
+    const r = run(
+      py(`
+        import keras
+        from keras import layers
+
+        series = keras.Input(shape=(5, 3))
+        h = layers.Dense(4)(series[:, 0])
+        a = layers.Bidirectional(layers.RNN([layers.LSTMCell(4), layers.GRUCell(2)]))(series)
+        b = layers.RNN([layers.LSTMCell(4), layers.GRUCell(2)])(series, initial_state=[h, h])
+        model = keras.Model(series, [a, b])
+      `),
+    );
+    const messages = errors(r).map((d) => d.message).join("\n");
+    expect(messages).toMatch(/Bidirectional around an RNN of stacked cells is not supported yet/);
+    expect(messages).toMatch(/`initial_state` must hold 3 tensor\(s\)/);
+  });
+});

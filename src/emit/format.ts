@@ -1,6 +1,5 @@
 // Formatting of what we write: ruff's formatter (black style) for Python, prettier for JSON/Markdown.
 // Lines are 120 wide: every generated statement carries a `# file.py:LINE` comment.
-import { writeFileSync } from "node:fs";
 import { PositionEncoding, Workspace } from "@astral-sh/ruff-wasm-nodejs";
 import * as prettier from "prettier";
 
@@ -8,7 +7,7 @@ let workspace: Workspace | null = null;
 
 export function formatPython(source: string): string {
   workspace ??= new Workspace({ "line-length": 120 }, PositionEncoding.Utf16);
-  try { return workspace.format(source); } catch (e) { if (process.env.K2T_DUMP) writeFileSync(process.env.K2T_DUMP, source); throw e; }
+  return workspace.format(source);
 }
 
 export async function formatJson(value: unknown): Promise<string> {

@@ -92,7 +92,7 @@ const stepLayout = (s: ConvLSTM): Layout => (s.channelsFirst ? identity(s.n + 2)
 export const convLstmRule: LayerRule = {
   name: "conv_lstm",
   kerasClasses: ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"],
-  summary: "the generated `KerasConvLSTM`: an input `nn.Conv*d` (4 × filters, all steps at once) and a recurrent 'same' one per step, channels-first (N, T, C, ...); `return_sequences`, `return_state`, `go_backwards`, `initial_state`",
+  summary: "the generated `KerasConvLSTM`: an input `nn.Conv*d` (4 × filters) on all steps at once and a recurrent 'same' one per step, channels-first (N, T, C, ...)",
   signature: () => ({ params: PARAMS }),
   inferShape: ({ layer, inputs, masked }) => {
     const s = settings(layer);

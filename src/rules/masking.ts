@@ -51,6 +51,10 @@ const NOT_YET = new Set([
   "Dot",
   "Lambda",
   "Embedding",
+  // An RNN: the mask holds its state on masked steps.
+  "ConvLSTM1D",
+  "ConvLSTM2D",
+  "ConvLSTM3D",
 ]);
 
 /** What a layer does with a mask on its first input. */

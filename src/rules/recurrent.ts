@@ -371,7 +371,7 @@ function directionsOf(layer: LayerDef): { forward: Recurrence; merge: string | n
 export const bidirectionalRule: LayerRule = {
   name: "bidirectional",
   kerasClasses: ["Bidirectional"],
-  summary: "one `nn.LSTM`/`nn.GRU`/`nn.RNN` with `bidirectional=True`; every `merge_mode` (concat, sum, mul, ave, None) and `backward_layer`; around `RNN(cell)` too; a layer that needs a generated cell runs as two `KerasRNN` modules (`KerasBidirectional`)",
+  summary: "one `nn.LSTM`/`nn.GRU`/`nn.RNN`, `bidirectional=True`; every `merge_mode`, `backward_layer`, `RNN(cell)` inside; generated cells as two `KerasRNN` (`KerasBidirectional`)",
   signature: () => ({
     params: [
       { name: "layer", default: null },
@@ -532,7 +532,7 @@ function lowerStacked(layer: LayerDef, features: number, stateInputs: number, ma
 export const rnnRule: LayerRule = {
   name: "rnn",
   kerasClasses: ["RNN"],
-  summary: "`keras.layers.RNN` around LSTMCell, GRUCell or SimpleRNNCell: the same module as the matching layer; `StackedRNNCells` (or a list of cells): an `nn.ModuleList`, run cell after cell",
+  summary: "`keras.layers.RNN` around LSTMCell, GRUCell or SimpleRNNCell: the matching layer's module; `StackedRNNCells` (or a list of cells): an `nn.ModuleList`, cell after cell",
   signature: () => ({
     params: ["cell", "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask"].map((name) => ({ name, default: DEFAULTS[name] ?? null })),
   }),
