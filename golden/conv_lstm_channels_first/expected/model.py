@@ -52,7 +52,7 @@ class Model(nn.Module):
         conv_lstm2d_1: (N, 2, 3, 2) float32, in Keras' axis order
         conv_lstm2d_1: (N, 2, 3, 2) float32, in Keras' axis order
         conv_lstm2d_1: (N, 2, 3, 2) float32, in Keras' axis order
-        conv2d: (N, 3, 2, 1) float32, channels-first (Keras: (N, 2, 1, 3))
+        head: (N, 3, 2, 1) float32, channels-first (Keras: (N, 2, 1, 3))
     """
 
     def __init__(self):
@@ -63,12 +63,12 @@ class Model(nn.Module):
         self.conv_lstm2d_1 = KerasConvLSTM(
             nn.Conv2d(4, 8, kernel_size=3, stride=2), nn.Conv2d(2, 8, kernel_size=3, padding="same", bias=False)
         )  # model.py:8
-        self.conv2d = nn.Conv2d(2, 3, kernel_size=2)  # model.py:9
+        self.head = nn.Conv2d(2, 3, kernel_size=2)  # model.py:9
 
     def forward(self, frames):
         conv_lstm2d = self.conv_lstm2d(frames)[0]  # model.py:7
         _, (h, c) = self.conv_lstm2d_1(conv_lstm2d)  # model.py:8
         conv_lstm2d_1, conv_lstm2d_1_2, conv_lstm2d_1_3 = (h, h, c)  # model.py:8
         x = conv_lstm2d_1.permute(0, 2, 3, 1)  # model.py:9
-        conv2d = self.conv2d(x.permute(0, 3, 1, 2))  # model.py:9
-        return (conv_lstm2d, conv_lstm2d_1, conv_lstm2d_1_2, conv_lstm2d_1_3, conv2d)
+        head = self.head(x.permute(0, 3, 1, 2))  # model.py:9
+        return (conv_lstm2d, conv_lstm2d_1, conv_lstm2d_1_2, conv_lstm2d_1_3, head)

@@ -28,8 +28,8 @@ MODELS = {  # noqa: E501 (one row per tensor, kept on one line)
             ("conv_lstm2d_1.input_conv.weight", "layers/conv_lstm2d_1/cell/vars/0", "conv_lstm2d_1", 0, (3, 3, 4, 8), (("transpose", (3, 2, 0, 1)),)),
             ("conv_lstm2d_1.recurrent_conv.weight", "layers/conv_lstm2d_1/cell/vars/1", "conv_lstm2d_1", 1, (3, 3, 2, 8), (("transpose", (3, 2, 0, 1)),)),
             ("conv_lstm2d_1.input_conv.bias", "layers/conv_lstm2d_1/cell/vars/2", "conv_lstm2d_1", 2, (8,), ()),
-            ("conv2d.weight", "layers/conv2d/vars/0", "conv2d", 0, (2, 2, 2, 3), (("transpose", (3, 2, 0, 1)),)),
-            ("conv2d.bias", "layers/conv2d/vars/1", "conv2d", 1, (3,), ()),
+            ("head.weight", "layers/conv2d/vars/0", "head", 0, (2, 2, 2, 3), (("transpose", (3, 2, 0, 1)),)),
+            ("head.bias", "layers/conv2d/vars/1", "head", 1, (3,), ()),
         ],
         "constants": [
         ],
