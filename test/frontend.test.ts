@@ -679,7 +679,7 @@ describe("what cannot be known is reported", () => {
     expect(find("unknown-value", 18)).toMatchObject({ severity: "warning" });
   });
 
-  it("an unsupported layer (ConvLSTM2D) is an unsupported-layer error and the forward raises at its line", () => {
+  it("an unsupported layer (Hashing) is an unsupported-layer error and the forward raises at its line", () => {
     const r = run(
       py(`
         import keras
@@ -687,17 +687,17 @@ describe("what cannot be known is reported", () => {
 
         inputs = keras.Input(shape=(16, 16, 3))
         x = layers.Conv2D(4, 3, name="conv")(inputs)
-        x = keras.layers.ConvLSTM2D(3, 3)(x)
+        x = keras.layers.Hashing(3, 3)(x)
         model = keras.Model(inputs, layers.Dense(2)(layers.Flatten()(x)))
       `),
     );
     const d = r.diagnostics.find((x) => x.code === "unsupported-layer");
     expect(d?.severity).toBe("error");
-    expect(d?.message).toMatch(/ConvLSTM2D/);
-    expect(at(d)).toEqual({ line: 6, column: 5, endLine: 6, endColumn: 34 });
+    expect(d?.message).toMatch(/Hashing/);
+    expect(at(d)).toEqual({ line: 6, column: 5, endLine: 6, endColumn: 31 });
     const text = moduleText(r);
     expect(text).toMatch(/self\.conv = nn\.Conv2d\(3, 4, kernel_size=3\)/);
-    expect(text).toMatch(/raise NotImplementedError\(\s*"[^"]*ConvLSTM2D[^"]*model\.py:6/);
+    expect(text).toMatch(/raise NotImplementedError\(\s*"[^"]*Hashing[^"]*model\.py:6/);
   });
 });
 
@@ -960,7 +960,7 @@ describe("regressions", () => {
 
 
         def up(x):
-            return layers.ConvLSTM2D(3, 3)(x)
+            return layers.Hashing(3, 3)(x)
 
 
         def conv(x):
@@ -977,7 +977,7 @@ describe("regressions", () => {
     const r = run(files["model.py"], { resolver: memoryResolver(files) });
     const text = moduleText(r);
     expect(text).toMatch(/self\.c = nn\.Conv2d\(3, 4, kernel_size=3\)  # blocks\.py:9/);
-    expect(text).toMatch(/raise NotImplementedError\(\s*"Keras layer `ConvLSTM2D` is not supported by keras2torch yet \(blocks\.py:5\)"/);
+    expect(text).toMatch(/raise NotImplementedError\(\s*"Keras layer `Hashing` is not supported by keras2torch yet \(blocks\.py:5\)"/);
   });
 
   it("takes a Sequential's input from a built model in first position", () => {
@@ -1308,5 +1308,63 @@ describe("Keras masks", () => {
       model = keras.Model(tokens, y)
     `));
     expect(text).not.toContain("embedding_mask.unsqueeze");
+  });
+});
+
+describe("convolutional and stacked recurrent layers", () => {
+  it("refuses a masked sequence into ConvLSTM2D and stateful=True, at the layer", () => {
+    const r = run(
+      py(`
+        import keras
+        from keras import layers
+
+        frames = keras.Input(shape=(4, 6, 6, 3))
+        x = layers.Masking()(frames)
+        x = layers.ConvLSTM2D(2, 3)(x)
+        y = layers.ConvLSTM2D(2, 3, stateful=True)(frames)
+        model = keras.Model(frames, [x, y])
+      `),
+    );
+    const messages = errors(r).map((d) => [d.range?.line ?? (d as { line?: number }).line, d.message]);
+    expect(messages.some(([, m]) => /ConvLSTM2D `conv_lstm2d` gets a Keras mask/.test(String(m)))).toBe(true);
+    expect(messages.some(([, m]) => /stateful=True/.test(String(m)))).toBe(true);
+    expect(moduleText(r)).toMatch(/raise NotImplementedError/);
+  });
+
+  it("gives a stack's states nested as Keras does, and takes them back as initial_state", () => {
+    const r = run(
+      py(`
+        import keras
+        from keras import layers
+
+        series = keras.Input(shape=(5, 3))
+        out, (h, c), g = layers.RNN([layers.LSTMCell(4), layers.GRUCell(2)], return_state=True)(series)
+        again = layers.RNN([layers.LSTMCell(4), layers.GRUCell(2)])(series, initial_state=[[h, c], g])
+        model = keras.Model(series, [out, h, c, g, again])
+      `),
+    );
+    expect(errors(r)).toEqual([]);
+    expect(only(r).outputs.map((o) => o.keras_shape)).toEqual([[null, 2], [null, 4], [null, 4], [null, 2], [null, 2]]);
+    const text = moduleText(r);
+    expect(text).toMatch(/nn\.ModuleList\(\[nn\.LSTM\(3, 4, batch_first=True\), nn\.GRU\(4, 2, batch_first=True\)\]\)/);
+    expect(text).toMatch(/self\.rnn\[0\]\.bias_hh_l0\.requires_grad_\(False\)/);
+  });
+
+  it("refuses Bidirectional around stacked cells and a wrong number of initial states", () => {
+    const r = run(
+      py(`
+        import keras
+        from keras import layers
+
+        series = keras.Input(shape=(5, 3))
+        h = layers.Dense(4)(series[:, 0])
+        a = layers.Bidirectional(layers.RNN([layers.LSTMCell(4), layers.GRUCell(2)]))(series)
+        b = layers.RNN([layers.LSTMCell(4), layers.GRUCell(2)])(series, initial_state=[h, h])
+        model = keras.Model(series, [a, b])
+      `),
+    );
+    const messages = errors(r).map((d) => d.message).join("\n");
+    expect(messages).toMatch(/Bidirectional around an RNN of stacked cells is not supported yet/);
+    expect(messages).toMatch(/`initial_state` must hold 3 tensor\(s\)/);
   });
 });

@@ -330,7 +330,26 @@ export class KerasApi {
     }
     const mask = call.kwargs.get("mask");
     if (mask && mask.t !== "none") return unknown("`mask=` on a layer call is not supported yet (masks are not translated)", call.kwargRanges.get("mask") ?? call.range);
-    return this.tensors(this.graph.applyLayer(layer, flat, call.range, tensorArguments));
+    const outputs = this.graph.applyLayer(layer, flat, call.range, tensorArguments);
+    return this.grouped(outputs, layer);
+  }
+
+  /** The outputs as Keras nests them (`output, [h, c], h2`), else flat. */
+  private grouped(ids: number[], layer: LayerDef): PyValue {
+    let groups: number[] | null = null;
+    try {
+      groups = layer.poisoned ? null : (ruleFor(layer.kerasClass)?.outputGroups?.(layer) ?? null);
+    } catch {
+      groups = null; // a bad config is reported where the layer is lowered
+    }
+    if (!groups || groups.reduce((a, b) => a + b, 0) !== ids.length || ids.length === 1) return this.tensors(ids);
+    let next = 0;
+    return py.list(
+      groups.map((size) => {
+        const group = ids.slice(next, (next += size)).map((id): PyValue => ({ t: "tensor", id }));
+        return size === 1 ? group[0]! : py.list(group);
+      }),
+    );
   }
 
   /** A call of a layer with `callParams`: its extra tensors become inputs, its values the node's `call`. */

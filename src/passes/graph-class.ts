@@ -12,9 +12,12 @@ export function ctorExpr(ctor: ModuleCtor | { nestedClass: string }): PyExpr {
 
 /** `self.attr.param.requires_grad_(False)`: a stand-in for a Keras tensor that does not exist. */
 export function freezeStmts(attr: string, frozen: string[]): Stmt[] {
+  // A number in the path indexes an nn.ModuleList: `self.rnn[0].bias_hh_l0`.
+  const path = (param: string): PyExpr =>
+    param.split(".").reduce<PyExpr>((obj, part) => (/^\d+$/.test(part) ? { k: "subscript", obj, index: { k: "lit", value: Number(part) } } : { k: "attr", obj, name: part }), self(attr));
   return frozen.map((param) => ({
     s: "expr",
-    value: { k: "call", fn: { k: "attr", obj: { k: "attr", obj: self(attr), name: param }, name: "requires_grad_" }, args: [{ k: "lit", value: false }] },
+    value: { k: "call", fn: { k: "attr", obj: path(param), name: "requires_grad_" }, args: [{ k: "lit", value: false }] },
     note: "Keras has no such tensor: it stays a constant",
   }));
 }

@@ -47,9 +47,9 @@ const MASKED_MERGES = new Set(["Multiply", "Maximum", "Minimum"]);
 
 /**
  * Keras layers that use a mask in a way keras2torch does not translate yet: the mask changes their numbers
- * (Softmax, a Lambda that takes `mask`), so it must not be dropped.
+ * (Softmax, a Lambda that takes `mask`, ConvLSTM whose state holds on masked steps), so it must not be dropped.
  */
-const NOT_YET = new Set(["Softmax", "GroupedQueryAttention", "Lambda"]);
+const NOT_YET = new Set(["Softmax", "GroupedQueryAttention", "Lambda", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]);
 
 /** How a layer's first output gets its mask: none, its first input's, the OR of all, or Concatenate's. */
 export type OutputMask = "none" | "first" | "or" | "concatenate";

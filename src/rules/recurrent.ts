@@ -77,6 +77,8 @@ interface Recurrence {
   returnSequences: boolean;
   returnState: boolean;
   goBackwards: boolean;
+  /** `RNN(zero_output_for_mask=True)`: masked steps output zeros instead of the previous output. */
+  zeroMasked: boolean;
   /** nn.RNN's `nonlinearity` (SimpleRNN with relu). */
   nonlinearity: "tanh" | "relu";
   /**
@@ -87,7 +89,7 @@ interface Recurrence {
   warning?: string;
 }
 
-const activationName = (v: ConfigValue): string => (v === null || v === undefined ? "linear" : typeof v === "string" ? v : String((v as { name?: unknown }).name));
+export const activationName = (v: ConfigValue): string => (v === null || v === undefined ? "linear" : typeof v === "string" ? v : String((v as { name?: unknown }).name));
 
 function recurrence(layer: Pick<LayerDef, "kerasClass" | "config" | "name">): Recurrence {
   const kind = layer.kerasClass as Kind;
@@ -116,6 +118,7 @@ function recurrence(layer: Pick<LayerDef, "kerasClass" | "config" | "name">): Re
     returnSequences: get("return_sequences") === true,
     returnState: get("return_state") === true,
     goBackwards: get("go_backwards") === true,
+    zeroMasked: config.zero_output_for_mask === true,
     nonlinearity,
     generated,
     warning: dropout ? "`dropout`/`recurrent_dropout` only act in training, where nn.LSTM/nn.GRU cannot apply Keras' per-step masks; the generated module does not drop (it is exact at inference)" : undefined,
@@ -126,7 +129,7 @@ function recurrence(layer: Pick<LayerDef, "kerasClass" | "config" | "name">): Re
  * An activation as a function value for KerasRNN (`torch.tanh`, `F.relu`, `nn.Identity()`): only those
  * that PyTorch has as a one-argument function.
  */
-function activationFunction(activation: string, key: string): PyExpr {
+export function activationFunction(activation: string, key: string): PyExpr {
   const probe = applyActivation(name("__x__"), activationSpec(activation), identity(2), 2);
   if (probe.k === "name") return call("nn.Identity", []);
   if (probe.k === "call" && probe.args.length === 1 && probe.args[0]!.k === "name" && (probe.kwargs ?? []).length === 0) return probe.fn;
@@ -143,28 +146,28 @@ function recurrentShapes(r: Recurrence, shape: Shape, directions: number, merge:
   return outputs;
 }
 
-/** The Keras variables of one direction onto PyTorch's parameter names (`suffix` is `_reverse` or ""). */
+/** The Keras variables of one direction onto PyTorch's parameter names (`suffix` is `_reverse` or ""); `subpath` is the cell's (`cell/`). */
 function cellWeights(r: Recurrence, features: number, suffix: string, subpath: string, first: number): { weights: WeightEntry[]; constants: ConstantEntry[]; frozen: string[] } {
   const gates = GATES[r.kind] * r.units;
   if (r.generated) {
     // KerasRNN keeps Keras' variables as they are.
     const biasShape = r.kind === "GRU" && r.generated.resetAfter ? [2, gates] : [gates];
     const rows: WeightEntry[] = [
-      { kerasIndex: first, kerasName: "kernel", kerasShape: [features, gates], param: "kernel", transforms: [], keras3Subpath: `${subpath}cell/vars/0` },
-      { kerasIndex: first + 1, kerasName: "recurrent_kernel", kerasShape: [r.units, gates], param: "recurrent_kernel", transforms: [], keras3Subpath: `${subpath}cell/vars/1` },
+      { kerasIndex: first, kerasName: "kernel", kerasShape: [features, gates], param: "kernel", transforms: [], keras3Subpath: `${subpath}vars/0` },
+      { kerasIndex: first + 1, kerasName: "recurrent_kernel", kerasShape: [r.units, gates], param: "recurrent_kernel", transforms: [], keras3Subpath: `${subpath}vars/1` },
     ];
-    if (r.useBias) rows.push({ kerasIndex: first + 2, kerasName: "bias", kerasShape: biasShape, param: "bias", transforms: [], keras3Subpath: `${subpath}cell/vars/2` });
+    if (r.useBias) rows.push({ kerasIndex: first + 2, kerasName: "bias", kerasShape: biasShape, param: "bias", transforms: [], keras3Subpath: `${subpath}vars/2` });
     return { weights: rows, constants: [], frozen: [] };
   }
   const reorder = r.kind === "GRU" ? [{ op: "reorder_blocks" as const, order: [1, 0, 2] }] : [];
   const weights: WeightEntry[] = [
-    { kerasIndex: first, kerasName: "kernel", kerasShape: [features, gates], param: `weight_ih_l0${suffix}`, transforms: [{ op: "transpose", axes: [1, 0] }, ...reorder], keras3Subpath: `${subpath}cell/vars/0` },
-    { kerasIndex: first + 1, kerasName: "recurrent_kernel", kerasShape: [r.units, gates], param: `weight_hh_l0${suffix}`, transforms: [{ op: "transpose", axes: [1, 0] }, ...reorder], keras3Subpath: `${subpath}cell/vars/1` },
+    { kerasIndex: first, kerasName: "kernel", kerasShape: [features, gates], param: `weight_ih_l0${suffix}`, transforms: [{ op: "transpose", axes: [1, 0] }, ...reorder], keras3Subpath: `${subpath}vars/0` },
+    { kerasIndex: first + 1, kerasName: "recurrent_kernel", kerasShape: [r.units, gates], param: `weight_hh_l0${suffix}`, transforms: [{ op: "transpose", axes: [1, 0] }, ...reorder], keras3Subpath: `${subpath}vars/1` },
   ];
   const constants: ConstantEntry[] = [];
   const frozen: string[] = [];
   if (r.useBias) {
-    const biasPath = `${subpath}cell/vars/2`;
+    const biasPath = `${subpath}vars/2`;
     if (r.kind === "GRU") {
       weights.push(
         { kerasIndex: first + 2, kerasName: "bias", kerasShape: [2, gates], param: `bias_ih_l0${suffix}`, transforms: [{ op: "index", index: 0 }, ...reorder], keras3Subpath: biasPath },
@@ -182,7 +185,7 @@ function cellWeights(r: Recurrence, features: number, suffix: string, subpath: s
 
 function moduleCtor(r: Recurrence, features: number, bidirectional: boolean): Lowering["module"] {
   if (r.generated) {
-    if (bidirectional) throw new ConfigError("Bidirectional around a layer that needs a generated cell (other activations, GRU's reset_after=False) is not supported yet");
+    if (bidirectional) return { ctor: "KerasBidirectional", args: [ctorCall(moduleCtor(r, features, false)!), ctorCall(moduleCtor(r, features, false)!)], kwargs: [] };
     const kwargs: [string, PyExpr][] = [];
     const isDefault = (e: PyExpr, fn: string) => e.k === "name" && e.name === fn;
     if (!isDefault(r.generated.activation, "torch.tanh")) kwargs.push(["activation", r.generated.activation]);
@@ -238,7 +241,7 @@ function lowerRecurrent(
     ? call({ k: "module" }, state ? [...args, state] : args)
     : directions === 2
       ? call({ k: "module" }, [...args, mask, ...(state ? [state] : [])])
-      : call("masked_recurrence", [{ k: "module" }, ...args, backwards(mask), ...(state ? [state] : [])]);
+      : call("masked_recurrence", [{ k: "module" }, ...args, backwards(mask), ...(state ? [state] : [])], r.zeroMasked ? [["zero_masked", lit(true)]] : []);
   const outputName = name("$output");
   const h = name("$h");
   const c = name("$c");
@@ -251,7 +254,9 @@ function lowerRecurrent(
   const sequenceOut: PyExpr = needsStates ? outputName : at(run, int(0));
   let outputs: PyExpr[];
   if (directions === 1) {
-    outputs = [r.returnSequences ? sequenceOut : needsStates ? at(h, int(0)) : step(sequenceOut, -1)];
+    // With zero_output_for_mask the last output is zero when the last step is masked, unlike the state.
+    const lastFromState = needsStates && !(mask && r.zeroMasked);
+    outputs = [r.returnSequences ? sequenceOut : lastFromState ? at(h, int(0)) : step(sequenceOut, -1)];
   } else {
     let forward: PyExpr;
     let backward: PyExpr;
@@ -332,7 +337,7 @@ export const recurrentRule: LayerRule = {
     const features = inputShapes[0]![2]!;
     const mask = masked ? input(inputShapes.length - 1) : null;
     const states = inputShapes.length - 1 - (masked ? 1 : 0);
-    return lowerRecurrent(r, features, states, "concat", 1, cellWeights(r, features, "", "", 0), mask);
+    return lowerRecurrent(r, features, states, "concat", 1, cellWeights(r, features, "", "cell/", 0), mask);
   },
 };
 
@@ -345,12 +350,18 @@ function innerLayer(value: ConfigValue, key: string): Pick<LayerDef, "kerasClass
 
 /** The forward and backward settings, which nn.LSTM(bidirectional=True) needs to be alike. */
 function directionsOf(layer: LayerDef): { forward: Recurrence; merge: string | null } {
-  const inner = innerLayer(layer.config.layer ?? null, "layer");
-  const forward = recurrence(inner);
+  // `RNN(cell)` is the layer its cell makes.
+  const resolve = (l: CellLayer): CellLayer => (l.kerasClass === "RNN" ? singleCell(l, "Bidirectional") : l);
+  const forward = recurrence(resolve(innerLayer(layer.config.layer ?? null, "layer")));
   if (forward.goBackwards) throw new ConfigError("Bidirectional around a layer with `go_backwards=True` is not supported");
   if (layer.config.backward_layer !== null && layer.config.backward_layer !== undefined) {
-    const backward = recurrence(innerLayer(layer.config.backward_layer, "backward_layer"));
-    const alike = backward.kind === forward.kind && backward.units === forward.units && backward.useBias === forward.useBias && backward.nonlinearity === forward.nonlinearity;
+    const backward = recurrence(resolve(innerLayer(layer.config.backward_layer, "backward_layer")));
+    const alike =
+      backward.kind === forward.kind &&
+      backward.units === forward.units &&
+      backward.useBias === forward.useBias &&
+      backward.nonlinearity === forward.nonlinearity &&
+      JSON.stringify(backward.generated) === JSON.stringify(forward.generated);
     if (!alike || !backward.goBackwards || backward.returnSequences !== forward.returnSequences || backward.returnState !== forward.returnState) {
       throw new ConfigError("`backward_layer` must be the same kind of layer as `layer`, with the same units, `return_sequences` and `return_state`, and `go_backwards=True`");
     }
@@ -362,7 +373,7 @@ function directionsOf(layer: LayerDef): { forward: Recurrence; merge: string | n
 export const bidirectionalRule: LayerRule = {
   name: "bidirectional",
   kerasClasses: ["Bidirectional"],
-  summary: "one `nn.LSTM`/`nn.GRU`/`nn.RNN` with `bidirectional=True`; every `merge_mode` (concat, sum, mul, ave, None) and `backward_layer`",
+  summary: "one `nn.LSTM`/`nn.GRU`/`nn.RNN`, `bidirectional=True`; every `merge_mode`, `backward_layer`, `RNN(cell)` inside; generated cells as two `KerasRNN` (`KerasBidirectional`)",
   signature: () => ({
     params: [
       { name: "layer", default: null },
@@ -382,13 +393,13 @@ export const bidirectionalRule: LayerRule = {
     const masked = masks?.[0] === true;
     const { forward, merge } = directionsOf(layer);
     sequenceShape(inputShapes[0]!, "Bidirectional");
-    if (masked && forward.generated) throw new ConfigError("a masked Bidirectional around a layer that needs a generated cell is not supported yet");
     const features = inputShapes[0]![2]!;
-    const ahead = cellWeights(forward, features, "", "forward_layer/", 0);
-    const back = cellWeights(forward, features, masked ? "" : "_reverse", "backward_layer/", forward.useBias ? 3 : 2);
-    // Masked: two one-direction modules, `forward_layer.*` and `backward_layer.*`.
+    const ahead = cellWeights(forward, features, "", "forward_layer/cell/", 0);
+    // Masked, or with a generated cell: two one-direction modules, `forward_layer.*` and `backward_layer.*`.
+    const separate = masked || forward.generated !== undefined;
+    const back = cellWeights(forward, features, separate ? "" : "_reverse", "backward_layer/cell/", forward.useBias ? 3 : 2);
     const under = (prefix: string, part: ReturnType<typeof cellWeights>) =>
-      masked
+      separate
         ? {
             weights: part.weights.map((w) => ({ ...w, param: `${prefix}.${w.param}` })),
             constants: part.constants.map((c) => ({ ...c, param: `${prefix}.${c.param}` })),
@@ -403,34 +414,155 @@ export const bidirectionalRule: LayerRule = {
 };
 
 const CELLS: Record<string, Kind> = { LSTMCell: "LSTM", GRUCell: "GRU", SimpleRNNCell: "SimpleRNN" };
+/** Keras 3's snake-case names of the cells, which name a stack's entries in saved files (`cell/cells/gru_cell_1`). */
+const CELL_SNAKE: Record<Kind, string> = { LSTM: "lstm_cell", GRU: "gru_cell", SimpleRNN: "simple_rnn_cell" };
 
 /** The classes that are only data for `keras.layers.RNN` (the frontend does not report them unsupported). */
-export const RECURRENT_CELLS = Object.keys(CELLS);
+export const RECURRENT_CELLS = [...Object.keys(CELLS), "StackedRNNCells"];
 
 /** A cell's constructor parameters: its layer's, without the options only the RNN layer has. */
 export function cellSignature(cls: string): ParamSpec[] {
+  if (cls === "StackedRNNCells") return [{ name: "cells", default: null }];
   const layerOnly = ["return_sequences", "return_state", "go_backwards", "stateful", "unroll", "use_cudnn", "time_major", "activity_regularizer"];
   return PARAMS[CELLS[cls]!].filter((p) => !layerOnly.includes(p)).map((p) => ({ name: p, default: DEFAULTS[p] ?? null }));
 }
 
-/** `RNN(cell, ...)`: the layer the cell and the RNN's own options make (`RNN(LSTMCell(4))` is `LSTM(4)`). */
-function cellLayer(layer: LayerDef): Pick<LayerDef, "kerasClass" | "config" | "name"> {
-  const cell = layer.config.cell;
-  if (typeof cell !== "object" || cell === null || Array.isArray(cell) || typeof cell.class_name !== "string") throw new ConfigError("`RNN` needs a cell (LSTMCell, GRUCell or SimpleRNNCell)");
-  const kind = CELLS[cell.class_name];
-  if (!kind) throw new ConfigError(`\`RNN\` with a \`${cell.class_name}\` cell is not supported yet (LSTMCell, GRUCell and SimpleRNNCell are)`);
-  const own = Object.fromEntries(["return_sequences", "return_state", "go_backwards", "stateful", "unroll"].map((k) => [k, layer.config[k] ?? null]));
-  return { kerasClass: kind, name: layer.name, config: { ...((cell.config ?? {}) as Record<string, ConfigValue>), ...own } };
+type CellLayer = Pick<LayerDef, "kerasClass" | "config" | "name">;
+
+/**
+ * `RNN(cell, ...)`: the layer each cell and the RNN's own options make (`RNN(LSTMCell(4))` is `LSTM(4)`).
+ * A stack (`RNN(StackedRNNCells([...]))`, or Keras' shorthand `RNN([cell, cell])`) gives one per cell.
+ */
+function rnnCells(layer: Pick<LayerDef, "config" | "name">): { cells: CellLayer[]; stacked: boolean } {
+  let cell: ConfigValue = layer.config.cell ?? null;
+  let stacked = Array.isArray(cell);
+  if (typeof cell === "object" && cell !== null && !Array.isArray(cell) && cell.class_name === "StackedRNNCells") {
+    cell = ((cell.config ?? {}) as Record<string, ConfigValue>).cells ?? null;
+    stacked = true;
+    if (!Array.isArray(cell)) throw new ConfigError("`StackedRNNCells` needs a list of cells");
+  }
+  const items = Array.isArray(cell) ? cell : [cell];
+  if (items.length === 0) throw new ConfigError("`RNN` needs at least one cell");
+  const own = Object.fromEntries(["return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask"].map((k) => [k, layer.config[k] ?? null]));
+  const cells = items.map((item) => {
+    if (typeof item !== "object" || item === null || Array.isArray(item) || typeof item.class_name !== "string") throw new ConfigError("`RNN` needs a cell (LSTMCell, GRUCell or SimpleRNNCell)");
+    const kind = CELLS[item.class_name];
+    if (!kind) throw new ConfigError(`\`RNN\` with a \`${item.class_name}\` cell is not supported yet (LSTMCell, GRUCell, SimpleRNNCell and StackedRNNCells of them are)`);
+    return { kerasClass: kind, name: layer.name, config: { ...((item.config ?? {}) as Record<string, ConfigValue>), ...own } };
+  });
+  return { cells, stacked };
+}
+
+/** A single cell's layer (a stack is refused where it cannot go). */
+function singleCell(layer: Pick<LayerDef, "config" | "name">, where: string): CellLayer {
+  const { cells, stacked } = rnnCells(layer);
+  if (stacked) throw new ConfigError(`${where} around an RNN of stacked cells is not supported yet`);
+  return cells[0]!;
+}
+
+/** A stack's cells with the input size each one reads: the sequence's features, then the previous cell's units. */
+function stackOf(layer: LayerDef, features: number | null): { r: Recurrence; features: number | null }[] {
+  const rs = rnnCells(layer).cells.map(recurrence);
+  return rs.map((r, i) => ({ r, features: i === 0 ? features : rs[i - 1]!.units }));
+}
+
+/** `RNN(StackedRNNCells([...]))`: what Keras returns: the last cell's outputs, then every cell's states. */
+function stackedShapes(layer: LayerDef, shape: Shape): Shape[] {
+  const stack = stackOf(layer, shape[2] ?? null);
+  const last = stack[stack.length - 1]!.r;
+  const [batch, steps] = [shape[0]!, shape[1]!];
+  const outputs: Shape[] = [last.returnSequences ? [batch, steps, last.units] : [batch, last.units]];
+  if (last.returnState) for (const { r } of stack) for (let i = 0; i < STATES[r.kind]; i++) outputs.push([batch, r.units]);
+  return outputs;
+}
+
+/**
+ * A stack runs cell by cell, each over the whole sequence the previous one returned: the same as Keras'
+ * step-by-step stacking, masks included (a masked step keeps every cell's state). One `nn.ModuleList`
+ * holds the cells' modules; their weights are under `cell/cells/<snake name>` in Keras 3 files.
+ */
+function lowerStacked(layer: LayerDef, features: number, stateInputs: number, mask: PyExpr | null): LowerResult {
+  const stack = stackOf(layer, features);
+  const last = stack[stack.length - 1]!.r;
+  const expected = stack.reduce((n, { r }) => n + STATES[r.kind], 0);
+  if (stateInputs !== 0 && stateInputs !== expected) throw new ConfigError(`\`initial_state\` must hold ${expected} tensor(s) (each cell's states in order), got ${stateInputs}`);
+  const counts = new Map<string, number>();
+  const weights: WeightEntry[] = [];
+  const constants: ConstantEntry[] = [];
+  const frozen: string[] = [];
+  const steps: NonNullable<Lowering["steps"]> = [];
+  const stateOutputs: PyExpr[] = [];
+  const backwards = (t: PyExpr): PyExpr => (last.goBackwards ? method(t, "flip", [int(1)]) : t);
+  let sequence = backwards(input());
+  let nextState = 1;
+  let forward: PyExpr | null = null;
+  stack.forEach(({ r, features: width }, i) => {
+    const snake = CELL_SNAKE[r.kind];
+    const seen = counts.get(snake) ?? 0;
+    counts.set(snake, seen + 1);
+    const part = cellWeights(r, width!, "", `cell/cells/${seen ? `${snake}_${seen}` : snake}/`, weights.length ? Math.max(...weights.map((w) => w.kerasIndex)) + 1 : 0);
+    weights.push(...part.weights.map((w) => ({ ...w, param: `${i}.${w.param}` })));
+    constants.push(...part.constants.map((c) => ({ ...c, param: `${i}.${c.param}` })));
+    frozen.push(...part.frozen.map((f) => `${i}.${f}`));
+
+    const module: PyExpr = { k: "subscript", obj: { k: "module" }, index: int(i) };
+    const given = stateInputs ? Array.from({ length: STATES[r.kind] }, () => input(nextState++)) : [];
+    const state = given.length ? initialState(given, r.kind, 1) : null;
+    const isLast = i === stack.length - 1;
+    const zero: [string, PyExpr][] = isLast && r.zeroMasked ? [["zero_masked", lit(true)]] : [];
+    const run = mask ? call("masked_recurrence", [module, sequence, backwards(mask), ...(state ? [state] : [])], zero) : call(module, state ? [sequence, state] : [sequence]);
+    if (isLast && !last.returnState) {
+      forward = last.returnSequences ? at(run, int(0)) : step(at(run, int(0)), -1);
+      return;
+    }
+    const n = i + 1;
+    const out = name(isLast && !last.returnSequences && !(mask && r.zeroMasked) ? "_" : `$out${n}`);
+    const h = name(last.returnState ? `$h${n}` : "_");
+    const stateTarget: PyExpr = r.kind === "LSTM" && last.returnState ? { k: "tuple", items: [h, name(`$c${n}`)] } : h;
+    steps.push({ targets: [out, stateTarget], value: run });
+    if (last.returnState) stateOutputs.push(at(h, int(0)), ...(r.kind === "LSTM" ? [at(name(`$c${n}`), int(0))] : []));
+    sequence = out;
+    if (isLast) {
+      const output = last.returnSequences ? out : mask && r.zeroMasked ? step(out, -1) : at(h, int(0));
+      forward = { k: "tuple", items: [output, ...stateOutputs] };
+    }
+  });
+  const module = { ctor: "nn.ModuleList", args: [{ k: "list" as const, items: stack.map(({ r, features: width }) => ctorCall(moduleCtor(r, width!, false)!)) }], kwargs: [] };
+  const warning = stack.map(({ r }) => r.warning).find((w) => w);
+  return { ok: true, lowering: { module, forward: forward!, steps, weights, constants, frozen, warning } };
 }
 
 export const rnnRule: LayerRule = {
   name: "rnn",
   kerasClasses: ["RNN"],
-  summary: "`keras.layers.RNN` around LSTMCell, GRUCell or SimpleRNNCell: the same module as the matching layer",
+  summary: "`keras.layers.RNN` around LSTMCell, GRUCell or SimpleRNNCell: the matching layer's module; `StackedRNNCells` (or a list of cells): an `nn.ModuleList`, cell after cell",
   signature: () => ({
     params: ["cell", "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask"].map((name) => ({ name, default: DEFAULTS[name] ?? null })),
   }),
-  inferShape: (ctx) => recurrentRule.inferShape({ ...ctx, layer: { ...ctx.layer, ...cellLayer(ctx.layer) } }),
-  layout: (ctx) => recurrentRule.layout({ ...ctx, layer: { ...ctx.layer, ...cellLayer(ctx.layer) } }),
-  lower: (ctx) => recurrentRule.lower({ ...ctx, layer: { ...ctx.layer, ...cellLayer(ctx.layer) } }),
+  inferShape: (ctx) => {
+    const { cells, stacked } = rnnCells(ctx.layer);
+    if (!stacked) return recurrentRule.inferShape({ ...ctx, layer: { ...ctx.layer, ...cells[0]! } });
+    const shape = ctx.inputs[0]!;
+    if (shape.length !== 3) return shapeError(`expects a (batch, timesteps, features) input, got rank ${shape.length}`);
+    const outputs = stackedShapes(ctx.layer, shape);
+    const states = ctx.inputs.slice(1, ctx.masks?.[0] ? -1 : undefined);
+    const wanted = stackedShapes({ ...ctx.layer, config: { ...ctx.layer.config, return_state: true } }, shape).slice(1);
+    if (states.length && states.length !== wanted.length) return shapeError(`\`initial_state\` must hold ${wanted.length} tensor(s) (each cell's states in order), got ${states.length}`);
+    const wrong = states.findIndex((st, i) => st.length !== 2 || (st[1] !== null && st[1] !== wanted[i]![1]));
+    if (wrong >= 0) return shapeError(`initial state ${wrong} must be (batch, ${wanted[wrong]![1]}), got ${JSON.stringify(states[wrong])}`);
+    return shapeOk(...outputs);
+  },
+  layout: ({ inputShapes, outputShapes }) => ({ inputs: inputShapes.map((s) => identity(s.length)), outputs: outputShapes.map((s) => identity(s.length)) }),
+  lower: (ctx) => {
+    const { cells, stacked } = rnnCells(ctx.layer);
+    if (!stacked) return recurrentRule.lower({ ...ctx, layer: { ...ctx.layer, ...cells[0]! } });
+    sequenceShape(ctx.inputShapes[0]!, "RNN");
+    const mask = ctx.masks?.[0] ? input(ctx.inputShapes.length - 1) : null;
+    return lowerStacked(ctx.layer, ctx.inputShapes[0]![2]!, ctx.inputShapes.length - 1 - (ctx.masks?.[0] ? 1 : 0), mask);
+  },
+  outputGroups: (layer) => {
+    const { cells, stacked } = rnnCells(layer);
+    if (!stacked || layer.config.return_state !== true) return null;
+    return [1, ...cells.map((c) => STATES[c.kerasClass as Kind])];
+  },
 };

@@ -4,6 +4,7 @@
 import { activationRule, eluRule, leakyReluRule, preluRule, reluRule, softmaxRule } from "./activations.js";
 import { convTransposeRule } from "./conv_transpose.js";
 import { convRule } from "./convolution.js";
+import { convLstmRule } from "./conv_lstm.js";
 import { depthwiseConvRule, separableConvRule } from "./depthwise.js";
 import { dotAttentionRule, multiHeadAttentionRule } from "./attention.js";
 import { embeddingRule } from "./embedding.js";
@@ -27,6 +28,7 @@ export const RULES: readonly LayerRule[] = [
   recurrentRule,
   bidirectionalRule,
   rnnRule,
+  convLstmRule,
   multiHeadAttentionRule,
   dotAttentionRule,
   timeDistributedRule,

@@ -113,4 +113,10 @@ export interface LayerRule {
    * `call[name]` says whether each was given; values are in `call[name]`.
    */
   callParams?: { name: string; kind: "tensor" | "value"; default?: ConfigValue }[];
+  /**
+   * How the call's outputs nest, when Keras returns more than a flat tuple: the size of each group in
+   * order, a group of 1 a tensor and a larger one a list (an RNN over StackedRNNCells returns
+   * `output, [h, c], h2`). Null or absent: flat.
+   */
+  outputGroups?(layer: LayerDef): number[] | null;
 }
