@@ -29,6 +29,10 @@ export const DIAGNOSTIC_CODES = [
   "unsupported-input",
   "dynamic-padding",
   "training-only",
+  "string-boundary",
+  "string-preprocessing",
+  "vocabulary-not-static",
+  "integer-hashing",
   "resource-limit",
   "internal-error",
 ] as const;
@@ -47,7 +51,8 @@ export type Shape = (number | null)[];
 /** Static values that can sit in a layer's config. */
 export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [key: string]: ConfigValue };
 
-export type DType = "float32" | "float64" | "float16" | "int32" | "int64" | "bool";
+/** `string`: a Keras string tensor (`Input(dtype="string")`), which has no PyTorch type: see passes/string-boundary.ts. */
+export type DType = "float32" | "float64" | "float16" | "int32" | "int64" | "bool" | "string";
 
 export interface LayerDef {
   id: number;
@@ -229,6 +234,22 @@ export interface Program {
   diagnostics: Diagnostic[];
   /** Code that could have changed the models but could not be evaluated: every forward raises first. */
   incomplete: { range: SourceRange; message: string }[];
+  /** String inputs whose first layer the string-boundary pass took out of the module (set after the frontend). */
+  boundaries?: StringBoundary[];
+}
+
+/**
+ * A model input that Keras gives strings: the module starts after the string layer that reads it
+ * (StringLookup, TextVectorization, Hashing, IntegerLookup) and takes that layer's output instead.
+ */
+export interface StringBoundary {
+  modelId: number;
+  /** The tensor that is now the model's input: the layer's output. */
+  tensorId: number;
+  /** The Keras Input the user's pipeline feeds strings to. */
+  inputName: string;
+  kerasInputShape: Shape;
+  layerId: number;
 }
 
 export interface RootModel {
@@ -341,7 +362,7 @@ export interface ModuleCtor {
 // The PyTorch plan of one model: what the templates lay out.
 
 /** Functions the generated module defines itself (templates/helpers/<name>.py), when its code calls them. */
-export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU", "sparsemax", "keras_rms_scaling", "adaptive_pool", "channels_first_rms_norm", "masked_recurrence", "KerasMultiHeadAttention", "KerasRNN", "KerasAttention", "KerasNormalization", "MaskedBidirectional"] as const;
+export const HELPERS = ["keras_relu", "avg_pool_same", "pad_same", "channels_first_layer_norm", "KerasPReLU", "sparsemax", "keras_rms_scaling", "adaptive_pool", "channels_first_rms_norm", "masked_recurrence", "KerasMultiHeadAttention", "KerasRNN", "KerasAttention", "KerasNormalization", "MaskedBidirectional", "encode_categorical", "KerasIntegerLookup"] as const;
 export type HelperName = (typeof HELPERS)[number];
 
 /** What each helper's source calls, so that the module imports exactly what it uses. */
@@ -361,6 +382,8 @@ export const HELPER_CALLS: Record<HelperName, string[]> = {
   KerasAttention: ["torch.ones", "torch.tanh", "torch.where"],
   KerasNormalization: ["torch.zeros", "torch.ones", "torch.tensor"],
   MaskedBidirectional: ["masked_recurrence", "torch.cat"],
+  encode_categorical: ["torch.arange"],
+  KerasIntegerLookup: ["torch.tensor", "torch.where", "torch.full_like", "torch.remainder", "encode_categorical"],
 };
 
 export interface TorchSubmodule {
@@ -441,6 +464,8 @@ export interface TorchValue {
   kerasShape: Shape;
   layout: Layout;
   dtype: DType;
+  /** For an input at the string boundary: the layer whose output it is, and what Keras takes. */
+  boundary?: { layer: string; kerasClass: string; kerasInputShape: Shape };
 }
 
 /** One row of the weights table: a Keras variable moved into a `state_dict` entry. */

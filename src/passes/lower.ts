@@ -105,7 +105,13 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
     const auto = /^input_layer(_\d+)?$/.test(kerasName);
     const variable = model.inputs.length === 1 && auto ? "x" : variables.claim(pythonIdentifier(kerasName));
     varOf.set(t, variable);
-    return { variable, kerasName, kerasShape: tensor.shape, layout: layout.inputs[i]!, dtype: tensor.dtype };
+    const value: TorchValue = { variable, kerasName, kerasShape: tensor.shape, layout: layout.inputs[i]!, dtype: tensor.dtype };
+    const boundary = program.boundaries?.find((b) => b.modelId === model.id && b.tensorId === t);
+    if (boundary) {
+      const layer = program.layers.get(boundary.layerId)!;
+      value.boundary = { layer: layer.name, kerasClass: layer.kerasClass, kerasInputShape: boundary.kerasInputShape };
+    }
+    return value;
   });
 
   const consumers = new Map<number, number>();
@@ -130,6 +136,7 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
   const calls = new Set<string>();
   const kerasClasses = new Set<string>();
   if (model.inputs.length) kerasClasses.add("InputLayer");
+  for (const input of inputs) if (input.boundary) kerasClasses.add(input.boundary.kerasClass);
   const paths = kerasLayerPaths(program, model);
   let stopped = false;
   const skipped = program.incomplete[0];
