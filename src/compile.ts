@@ -191,6 +191,8 @@ function vocabularyFile(program: Program, models: { modelId: number; className: 
         output_shape: input.kerasShape,
         settings: boundaryRecipe(layer),
         vocabulary: vocab ? vocab.full : null,
+        // An adapted layer's vocabulary is in the saved .keras file: the weights script extracts it.
+        ...(!vocab && layer.kerasClass !== "Hashing" && input.boundary ? { saved_asset: `assets/${input.boundary.kerasPath}/vocabulary.txt` } : {}),
       };
     }
   }

@@ -224,6 +224,16 @@ function checkVocabulary(w: string, outDir: string, ref: ReferenceJson, model: M
       problems.push(`vocabulary: ${mi.boundary.vocabulary} has no entry for ${model.class}.${mi.name}`);
       continue;
     }
+    // An adapted layer's vocabulary comes from the .keras file, through the weights script.
+    if (entry.vocabulary === null && "saved_asset" in entry) {
+      const extracted = readJsonIfExists<{ models: Record<string, Record<string, { vocabulary: string[] }>> }>(path.join(w, "torch", "keras_vocab.json"));
+      const list = extracted?.models[model.class]?.[mi.name]?.vocabulary;
+      if (!list) {
+        problems.push(`vocabulary: the weights script wrote no vocabulary of ${model.class}.${mi.name} from the .keras file (torch/keras_vocab.json)`);
+        continue;
+      }
+      entry.vocabulary = list;
+    }
     const strings = (readJsonIfExists<unknown[]>(path.join(w, ri.strings_file)) ?? []).flat(Infinity) as string[];
     const mapped = indicesFromVocabulary(entry, strings);
     if (!mapped) continue;

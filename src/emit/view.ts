@@ -22,6 +22,8 @@ export interface WeightsFileView {
   primary: string;
   primaryLiteral: string;
   models: { nameLiteral: string; tensors: string[]; constants: string[] }[];
+  /** `"Class": [rows]` for models with inputs after an adapted string layer (see `write_vocabularies`). */
+  vocabularies: string[];
 }
 
 export function moduleFileView(
@@ -97,6 +99,14 @@ export function weightsFileView(models: TorchModel[], primary: string, module: s
       tensors: sortedRows(m).map(tensorRow),
       constants: m.constants.map(constantRow),
     })),
+    vocabularies: models.flatMap((m) => {
+      const rows = m.inputs.flatMap((v) =>
+        v.boundary && !v.boundary.literalVocabulary && v.boundary.kerasClass !== "Hashing"
+          ? [`(${[v.kerasName, v.boundary.layer, v.boundary.kerasClass, `assets/${v.boundary.kerasPath}/vocabulary.txt`].map((x) => JSON.stringify(x)).join(", ")})`]
+          : [],
+      );
+      return rows.length ? [`${JSON.stringify(m.className)}: [${rows.join(", ")}]`] : [];
+    }),
   };
 }
 

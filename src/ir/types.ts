@@ -465,7 +465,15 @@ export interface TorchValue {
   layout: Layout;
   dtype: DType;
   /** For an input at the string boundary: the layer whose output it is, and what Keras takes. */
-  boundary?: { layer: string; kerasClass: string; kerasInputShape: Shape };
+  boundary?: {
+    layer: string;
+    kerasClass: string;
+    kerasInputShape: Shape;
+    /** The layer's Keras 3 path (`layers/string_lookup`): an adapted vocabulary is the .keras file's `assets/<path>/vocabulary.txt`. */
+    kerasPath: string;
+    /** The source gives the vocabulary (`vocabulary=[...]`); otherwise only a saved .keras file holds it. */
+    literalVocabulary: boolean;
+  };
 }
 
 /** One row of the weights table: a Keras variable moved into a `state_dict` entry. */

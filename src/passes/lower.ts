@@ -106,11 +106,6 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
     const variable = model.inputs.length === 1 && auto ? "x" : variables.claim(pythonIdentifier(kerasName));
     varOf.set(t, variable);
     const value: TorchValue = { variable, kerasName, kerasShape: tensor.shape, layout: layout.inputs[i]!, dtype: tensor.dtype };
-    const boundary = program.boundaries?.find((b) => b.modelId === model.id && b.tensorId === t);
-    if (boundary) {
-      const layer = program.layers.get(boundary.layerId)!;
-      value.boundary = { layer: layer.name, kerasClass: layer.kerasClass, kerasInputShape: boundary.kerasInputShape };
-    }
     return value;
   });
 
@@ -136,8 +131,15 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
   const calls = new Set<string>();
   const kerasClasses = new Set<string>();
   if (model.inputs.length) kerasClasses.add("InputLayer");
-  for (const input of inputs) if (input.boundary) kerasClasses.add(input.boundary.kerasClass);
   const paths = kerasLayerPaths(program, model);
+  model.inputs.forEach((t, i) => {
+    const boundary = program.boundaries?.find((b) => b.modelId === model.id && b.tensorId === t);
+    if (!boundary) return;
+    const layer = program.layers.get(boundary.layerId)!;
+    const literalVocabulary = layer.kerasClass !== "Hashing" && Array.isArray(layer.config.vocabulary);
+    inputs[i]!.boundary = { layer: layer.name, kerasClass: layer.kerasClass, kerasInputShape: boundary.kerasInputShape, kerasPath: paths.get(`l${layer.id}`) ?? `layers/${layer.name}`, literalVocabulary };
+    kerasClasses.add(layer.kerasClass);
+  });
   let stopped = false;
   const skipped = program.incomplete[0];
   if (skipped) {
