@@ -24,6 +24,8 @@ export interface LookupVocabulary {
   tokenStart: number;
   /** `get_vocabulary()`: index i's token, mask and OOV tokens included. */
   full: (Token | null)[];
+  /** The source's list starts with the mask and OOV tokens (then `idf_weights` covers them too). */
+  withSpecial: boolean;
 }
 
 const MODES = ["int", "one_hot", "multi_hot", "count", "tf_idf"];
@@ -63,7 +65,7 @@ export function lookupVocabulary(layer: LayerDef): LookupVocabulary | null {
   if (new Set(tokens).size !== tokens.length) throw new ConfigError("`vocabulary` repeats a token");
   if (mask !== null && tokens.includes(mask as Token)) throw new ConfigError("`vocabulary` holds the mask token past the start");
   const full: (Token | null)[] = [...new Array<Token | null>(oovStart).fill(mask as Token | null), ...new Array<Token | null>(numOov).fill(oov as Token | null), ...tokens];
-  return { tokens, oovStart, tokenStart, full };
+  return { tokens, oovStart, tokenStart, full, withSpecial };
 }
 
 /** The width of a lookup's one_hot / multi_hot / count output: the vocabulary size, or `max_tokens` padded. */
@@ -130,11 +132,29 @@ export const categoryEncodingRule: LayerRule = {
   },
 };
 
+/**
+ * TF-IDF weights as Keras' set_vocabulary pads them: the mean weight in front for the mask and OOV
+ * indices (unless the vocabulary listed them), zeros behind up to `max_tokens` with `pad_to_max_tokens`.
+ */
+function idfWeights(layer: LayerDef, vocab: LookupVocabulary, depth: number): number[] {
+  const given = layer.config.idf_weights;
+  if (!Array.isArray(given) || !given.every((v) => typeof v === "number")) {
+    throw new ConfigError("`output_mode='tf_idf'` needs `idf_weights=[...]` in the source, one number per vocabulary entry", "vocabulary-not-static");
+  }
+  const weights = given as number[];
+  const listed = vocab.withSpecial ? vocab.full.length : vocab.tokens.length;
+  if (weights.length !== listed) throw new ConfigError(`\`idf_weights\` has ${weights.length} values for a vocabulary of ${listed}`);
+  const mean = weights.reduce((a, b) => a + b, 0) / weights.length;
+  const front = vocab.withSpecial ? [] : new Array<number>(vocab.tokenStart).fill(mean);
+  const padded = [...front, ...weights];
+  return [...padded, ...new Array<number>(Math.max(0, depth - padded.length)).fill(0)];
+}
+
 export const integerLookupRule: LayerRule = {
   name: "integer_lookup",
   kerasClasses: ["IntegerLookup"],
   summary:
-    "the generated `KerasIntegerLookup` on integer tokens, with the source's `vocabulary=` (mask and OOV indices, floormod OOV buckets, `invert`, `int`/`one_hot`/`multi_hot`/`count`); on a string `Input`, the string boundary",
+    "the generated `KerasIntegerLookup` on integer tokens, with the source's `vocabulary=` (mask and OOV indices, floormod OOV buckets, `invert`, `int`/`one_hot`/`multi_hot`/`count`/`tf_idf` with the source's `idf_weights=`); on a string `Input`, the string boundary",
   signature: () => ({ params: lookupParams(false) }),
   inferShape: ({ layer, inputs }) => {
     const mode = outputMode(layer);
@@ -152,7 +172,6 @@ export const integerLookupRule: LayerRule = {
       );
     }
     const mode = outputMode(layer);
-    if (mode === "tf_idf") throw new ConfigError("`output_mode='tf_idf'` is not supported yet");
     if (layer.config.sparse === true) throw new ConfigError("`sparse=True` has no dense PyTorch equivalent");
     const numOov = num(layer, "num_oov_indices");
     if (numOov > 1 && layer.config.oov_method === "farmhash") throw new ConfigError("`oov_method='farmhash'` hashes the tokens' decimal strings with FarmHash64, which keras2torch does not reproduce", "integer-hashing");
@@ -163,12 +182,20 @@ export const integerLookupRule: LayerRule = {
     if (mask !== null) kwargs.push(["mask_token", lit(mask as number)]);
     const invert = layer.config.invert === true;
     if (invert) kwargs.push(["oov_token", lit((layer.config.oov_token ?? -1) as number)], ["invert", lit(true)]);
-    if (mode !== "int") kwargs.push(["output_mode", lit(mode)], ["depth", lit(depthOf(layer, vocab))]);
+    const depth = depthOf(layer, vocab)!;
+    if (mode !== "int") kwargs.push(["output_mode", lit(mode)], ["depth", lit(depth)]);
+    if (mode === "tf_idf") kwargs.push(["idf_weights", { k: "list", items: idfWeights(layer, vocab, depth).map((v) => ({ k: "float", value: v }) as PyExpr) }]);
     const args: PyExpr[] = [{ k: "list", items: vocab.tokens.map((t) => lit(t)) }, lit(vocab.tokenStart), lit(vocab.oovStart)];
     const squeeze = mode === "one_hot" && shape.length > 1 && shape[shape.length - 1] === 1;
     return {
       ok: true,
-      lowering: { module: { ctor: "KerasIntegerLookup", args, kwargs }, forward: callModule(squeeze ? method(input(), "squeeze", [lit(-1)]) : input()), weights: [], constants: [] },
+      lowering: {
+        module: { ctor: "KerasIntegerLookup", args, kwargs },
+        forward: callModule(squeeze ? method(input(), "squeeze", [lit(-1)]) : input()),
+        // Keras 3 files save the padded TF-IDF weights too; the module has them from the source.
+        weights: mode === "tf_idf" ? [{ kerasIndex: 0, kerasName: "idf_weights", kerasShape: [depth], param: "idf_weights", transforms: [], trainable: false, keras3Subpath: "vars/idf_weights", unused: true }] : [],
+        constants: [],
+      },
     };
   },
 };

@@ -24,8 +24,9 @@ class KerasIntegerLookup(nn.Module):
     """Keras' IntegerLookup on integer tokens. A vocabulary token's index is its position plus
     `token_start` (index 0 is the mask token's when there is one, then the OOV indices); an OOV token
     gets `oov_start`, or with several OOV indices `oov_start + token % num_oov_indices` (Keras' floormod),
-    or -1 with none (Keras raises there). `invert` maps indices back to tokens. The vocabulary is a
-    constant of the architecture, not part of the state."""
+    or -1 with none (Keras raises there). `invert` maps indices back to tokens; `tf_idf` weighs the counts
+    with `idf_weights`. The vocabulary and weights are constants of the architecture, not part of the
+    state."""
 
     def __init__(
         self,
@@ -38,6 +39,7 @@ class KerasIntegerLookup(nn.Module):
         invert=False,
         output_mode="int",
         depth=None,
+        idf_weights=None,
     ):
         super().__init__()
         self.register_buffer("vocabulary", torch.tensor(vocabulary, dtype=torch.int64), persistent=False)
@@ -49,6 +51,8 @@ class KerasIntegerLookup(nn.Module):
         self.invert = invert
         self.output_mode = output_mode
         self.depth = depth
+        if idf_weights is not None:
+            self.register_buffer("idf_weights", torch.tensor(idf_weights, dtype=torch.float32), persistent=False)
 
     def forward(self, x):
         x = x.long()
@@ -74,6 +78,8 @@ class KerasIntegerLookup(nn.Module):
             out = torch.where(x == self.mask_token, torch.full_like(x, 0 if self.output_mode == "int" else -1), out)
         if self.output_mode == "int":
             return out
+        if self.output_mode == "tf_idf":
+            return encode_categorical(out, self.depth, "count") * self.idf_weights
         return encode_categorical(out, self.depth, self.output_mode)
 
 
@@ -94,6 +100,8 @@ class Lookups(nn.Module):
         cat_each: (N, 4, 6) float32, in Keras' axis order
         lookup_multi: (N, 5) float32, in Keras' axis order
         lookup_count: (N, 4) float32, in Keras' axis order
+        lookup_tf_idf: (N, 4) float32, in Keras' axis order
+        lookup_padded: (N, 6) float32, in Keras' axis order
     """
 
     def __init__(self):
@@ -114,7 +122,19 @@ class Lookups(nn.Module):
         self.lookup_invert = KerasIntegerLookup(
             [30, 70, 110], 2, 1, num_oov_indices=1, mask_token=0, oov_token=-1, invert=True
         )  # model.py:17
-        self.head = nn.Linear(28, 2)  # model.py:22
+        self.lookup_tf_idf = KerasIntegerLookup(
+            [3, 7, 1],
+            1,
+            0,
+            num_oov_indices=1,
+            output_mode="tf_idf",
+            depth=4,
+            idf_weights=[0.8333333333333334, 0.25, 1.5, 0.75],
+        )  # model.py:18
+        self.lookup_padded = KerasIntegerLookup(
+            [2, 4], 1, 0, num_oov_indices=1, output_mode="tf_idf", depth=6, idf_weights=[0.5, 2.0, 1.0, 0.0, 0.0, 0.0]
+        )  # model.py:19
+        self.head = nn.Linear(28, 2)  # model.py:24
 
     def forward(self, ids, one, index, codes):
         lookup_int = self.lookup_int(ids)  # model.py:11
@@ -124,12 +144,25 @@ class Lookups(nn.Module):
         lookup_count = self.lookup_count(ids)  # model.py:15
         lookup_one_hot = self.lookup_one_hot(one.squeeze(-1))  # model.py:16
         lookup_invert = self.lookup_invert(index)  # model.py:17
-        cat_multi = encode_categorical(codes, 8, "multi_hot")  # model.py:18
-        cat_count = encode_categorical(codes, 8, "count")  # model.py:19
-        cat_one = encode_categorical(one.squeeze(-1), 6, "one_hot")  # model.py:20
-        cat_each = encode_categorical(index, 6, "one_hot")  # model.py:21
+        lookup_tf_idf = self.lookup_tf_idf(ids)  # model.py:18
+        lookup_padded = self.lookup_padded(ids)  # model.py:19
+        cat_multi = encode_categorical(codes, 8, "multi_hot")  # model.py:20
+        cat_count = encode_categorical(codes, 8, "count")  # model.py:21
+        cat_one = encode_categorical(one.squeeze(-1), 6, "one_hot")  # model.py:22
+        cat_each = encode_categorical(index, 6, "one_hot")  # model.py:23
         x = torch.cat(
             [global_average_pooling1d, lookup_multi, lookup_count, cat_multi, cat_count], dim=-1
-        )  # model.py:22
-        head = self.head(x)  # model.py:22
-        return (lookup_int, head, lookup_one_hot, lookup_invert, cat_one, cat_each, lookup_multi, lookup_count)
+        )  # model.py:24
+        head = self.head(x)  # model.py:24
+        return (
+            lookup_int,
+            head,
+            lookup_one_hot,
+            lookup_invert,
+            cat_one,
+            cat_each,
+            lookup_multi,
+            lookup_count,
+            lookup_tf_idf,
+            lookup_padded,
+        )

@@ -25,6 +25,8 @@ MODELS = {  # noqa: E501 (one row per tensor, kept on one line)
             ("embedding.weight", "layers/embedding/vars/0", "embedding", 0, (10, 3), ()),
             ("head.weight", "layers/dense/vars/0", "head", 0, (28, 2), (("transpose", (1, 0)),)),
             ("head.bias", "layers/dense/vars/1", "head", 1, (2,), ()),
+            (None, "layers/integer_lookup_5/vars/idf_weights", "lookup_tf_idf", 0, (4,), ()),
+            (None, "layers/integer_lookup_6/vars/idf_weights", "lookup_padded", 0, (6,), ()),
         ],
         "constants": [
         ],
