@@ -1348,6 +1348,27 @@ describe("string inputs and lookups", () => {
     expect(errors(r)[0]!.message).toMatch(/Identity `same` reads the string Input/);
   });
 
+  it("puts no boundary in a model that another model calls: strings reach it from the caller", () => {
+    const r = run(
+      py(`
+        import keras
+        from keras import layers
+
+        inner_in = keras.Input(shape=(3,), dtype="string")
+        inner = keras.Model(inner_in, layers.StringLookup(vocabulary=["q"], name="lk")(inner_in))
+        outer_in = keras.Input(shape=(3,), dtype="string")
+        model = keras.Model(outer_in, layers.Embedding(3, 2)(inner(outer_in)))
+      `),
+    );
+    expect(codes(r)).not.toContain("string-boundary");
+    expect(errors(r)).toMatchObject([
+      { code: "string-preprocessing", range: { line: 5 } },
+      { code: "string-preprocessing", range: { line: 7 } },
+    ]);
+    expect(errors(r)[0]!.message).toMatch(/StringLookup `lk` .*belongs to a model that another model calls/);
+    expect(errors(r)[1]!.message).toMatch(/nested model `functional` reads the string Input/);
+  });
+
   it("translates IntegerLookup with a literal vocabulary, and reports an adapted one as vocabulary-not-static", () => {
     const ok = run(
       py(`

@@ -15,6 +15,8 @@ export function stringBoundaryPass(program: Program, vocabFile: string): { bound
   for (const root of program.roots) {
     const model = program.models.get(root.modelId)!;
     if (model.kind === "subclass") continue;
+    // A model called inside another gets the caller's tensors: strings there have no boundary to move to.
+    const nested = [...program.nodes.values()].some((n) => n.op.kind === "model" && n.op.modelId === model.id && !n.superseded);
     model.inputs.forEach((t, i) => {
       const tensor = program.tensors.get(t)!;
       if (tensor.dtype !== "string") return;
@@ -22,12 +24,22 @@ export function stringBoundaryPass(program: Program, vocabFile: string): { bound
       const node = consumers[0];
       const layer = node?.op.kind === "layer" ? program.layers.get(node.op.layerId)! : null;
       const fits =
+        !nested &&
         consumers.length === 1 && layer && (STRING_BOUNDARY_CLASSES as readonly string[]).includes(layer.kerasClass) && node!.inputs.length === 1 && node!.outputs.length === 1 && !node!.poisoned && !layer.poisoned;
       if (!fits) {
         for (const n of consumers) {
           if (n.poisoned) continue;
-          const what = n.op.kind === "layer" ? `${program.layers.get(n.op.layerId)!.kerasClass} \`${program.layers.get(n.op.layerId)!.name}\`` : "this operation";
-          const why = consumers.length > 1 ? "is read by more than one layer" : "is not read by a StringLookup, TextVectorization, Hashing or IntegerLookup layer";
+          const what =
+            n.op.kind === "layer"
+              ? `${program.layers.get(n.op.layerId)!.kerasClass} \`${program.layers.get(n.op.layerId)!.name}\``
+              : n.op.kind === "model"
+                ? `nested model \`${program.models.get(n.op.modelId)!.name}\``
+                : "this operation";
+          const why = nested
+            ? "belongs to a model that another model calls as a layer"
+            : consumers.length > 1
+              ? "is read by more than one layer"
+              : "is not read by a StringLookup, TextVectorization, Hashing or IntegerLookup layer";
           diagnostics.push({
             severity: "error",
             code: "string-preprocessing",
