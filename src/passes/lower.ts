@@ -16,6 +16,7 @@ import type {
 } from "../ir/types.js";
 import { HELPERS } from "../ir/types.js";
 import { classOrder, isFrozen } from "../ir/models.js";
+import { boundaryVariables } from "../rules/lookup.js";
 import { calledNames, mapExpr, referencedNames } from "../ir/expr.js";
 import type { Lowering } from "../rules/types.js";
 import { kerasLayerPaths, legacyWeightOrder } from "../weights/paths.js";
@@ -137,8 +138,13 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
     if (!boundary) return;
     const layer = program.layers.get(boundary.layerId)!;
     const literalVocabulary = layer.kerasClass !== "Hashing" && Array.isArray(layer.config.vocabulary);
-    inputs[i]!.boundary = { layer: layer.name, kerasClass: layer.kerasClass, kerasInputShape: boundary.kerasInputShape, kerasPath: paths.get(`l${layer.id}`) ?? `layers/${layer.name}`, literalVocabulary };
+    const kerasPath = paths.get(`l${layer.id}`) ?? `layers/${layer.name}`;
+    inputs[i]!.boundary = { layer: layer.name, kerasClass: layer.kerasClass, kerasInputShape: boundary.kerasInputShape, kerasPath, literalVocabulary };
     kerasClasses.add(layer.kerasClass);
+    // The layer runs in the data pipeline now; what it saved is read past.
+    boundaryVariables(layer).forEach((v, index) =>
+      tensors.push({ key: `${layer.name}.${v.subpath}`, keras3Path: `${kerasPath}/${v.subpath}`, legacyLayer: layer.name, legacyIndex: index, kerasShape: v.shape, transforms: [], trainable: false, unused: true }),
+    );
   });
   let stopped = false;
   const skipped = program.incomplete[0];

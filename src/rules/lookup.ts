@@ -242,9 +242,10 @@ export const textVectorizationRule: LayerRule = {
       if (length !== null && typeof length !== "number") throw new ConfigError("`output_sequence_length` must be an int or None");
       return { ok: true, shapes: [[shape[0]!, length]], dtypes: ["int64"] };
     }
-    const split = layer.config.split ?? "whitespace";
-    const tokens: Shape = split === null ? (shape.length <= 1 ? [...shape, 1] : shape) : [...shape, null];
-    return encodedShape(tokens, mode, depthOf(layer, lookupVocabulary(layer)));
+    // Keras' compute_output_shape says (batch, 1, depth) for a (batch, 1) input, but call() squeezes
+    // that axis before splitting: the tensor the pipeline makes, and the module takes, is (batch, depth).
+    if (shape.length > 2) throw new ConfigError("TextVectorization takes a (batch,) or (batch, 1) string input");
+    return { ok: true, shapes: [[shape[0]!, depthOf(layer, lookupVocabulary(layer))]], dtypes: ["float32"] };
   },
   layout: ({ outputShapes }) => ({ inputs: [null], outputs: [identity(outputShapes[0]!.length)] }),
   lower: ({ layer }) => notAtBoundary(layer),
@@ -275,6 +276,18 @@ export const hashingRule: LayerRule = {
     );
   },
 };
+
+/**
+ * Variables Keras 3 saves for a boundary layer, which the module does not have: TF-IDF weights (the
+ * TextVectorization saves its inner StringLookup's too). The weights script reads past them.
+ */
+export function boundaryVariables(layer: LayerDef): { subpath: string; shape: number[] }[] {
+  if (layer.kerasClass === "Hashing" || outputMode(layer) !== "tf_idf") return [];
+  const depth = depthOf(layer, lookupVocabulary(layer));
+  const shape = depth === null ? [] : [depth];
+  const own = { subpath: "vars/idf_weights", shape };
+  return layer.kerasClass === "TextVectorization" ? [{ subpath: "_lookup_layer/vars/idf_weights", shape }, own] : [own];
+}
 
 /** The settings a user's pipeline needs to reproduce a boundary layer, as they go into `<stem>_vocab.json`. */
 export function boundaryRecipe(layer: LayerDef): Record<string, ConfigValue> {

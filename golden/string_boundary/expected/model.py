@@ -31,22 +31,27 @@ class TextClassifier(nn.Module):
             the output of Keras' TextVectorization `vectorize` (Keras takes strings (N, 1)): run it in the data pipeline
         tag: (N, 1) int64, in Keras' axis order
             the output of Keras' Hashing `tag_hash` (Keras takes strings (N, 1)): run it in the data pipeline
+        bag: (N, 5) float32, in Keras' axis order
+            the output of Keras' TextVectorization `bag_of_words` (Keras takes strings (N, 1)): run it in the data pipeline
+        colors: (N, 4) float32, in Keras' axis order
+            the output of Keras' StringLookup `color_counts` (Keras takes strings (N, 3)): run it in the data pipeline
     Returns:
         dense: (N, 3) float32, in Keras' axis order
     """
 
     def __init__(self):
         super().__init__()
-        self.token_embedding = nn.Embedding(9, 8)  # model.py:14
-        self.word_embedding = nn.Embedding(7, 4)  # model.py:17
-        self.dense = nn.Linear(33, 3)  # model.py:22
+        self.token_embedding = nn.Embedding(9, 8)  # model.py:16
+        self.word_embedding = nn.Embedding(7, 4)  # model.py:19
+        self.dense = nn.Linear(42, 3)  # model.py:28
 
-    def forward(self, tokens, sentence, tag):
-        x = self.token_embedding(tokens)  # model.py:14
-        global_average_pooling1d = x.mean(dim=1)  # model.py:15
-        x = self.word_embedding(sentence)  # model.py:17
-        flatten = x.flatten(1)  # model.py:18
-        x = encode_categorical(tag.squeeze(-1), 5, "one_hot")  # model.py:20
-        x = torch.cat([global_average_pooling1d, flatten, x], dim=-1)  # model.py:21
-        x = F.softmax(self.dense(x), dim=-1)  # model.py:22
+    def forward(self, tokens, sentence, tag, bag, colors):
+        x = self.token_embedding(tokens)  # model.py:16
+        global_average_pooling1d = x.mean(dim=1)  # model.py:17
+        x = self.word_embedding(sentence)  # model.py:19
+        flatten = x.flatten(1)  # model.py:20
+        category_encoding = encode_categorical(tag.squeeze(-1), 5, "one_hot")  # model.py:22
+        x = bag.flatten(1)  # model.py:25
+        x = torch.cat([global_average_pooling1d, flatten, category_encoding, x, colors], dim=-1)  # model.py:27
+        x = F.softmax(self.dense(x), dim=-1)  # model.py:28
         return x

@@ -24,7 +24,9 @@ MODELS = {  # noqa: E501 (one row per tensor, kept on one line)
         "tensors": [
             ("token_embedding.weight", "layers/embedding/vars/0", "token_embedding", 0, (9, 8), ()),
             ("word_embedding.weight", "layers/embedding_1/vars/0", "word_embedding", 0, (7, 4), ()),
-            ("dense.weight", "layers/dense/vars/0", "dense", 0, (33, 3), (("transpose", (1, 0)),)),
+            (None, "layers/text_vectorization_1/_lookup_layer/vars/idf_weights", "bag_of_words", 0, (5,), ()),
+            (None, "layers/text_vectorization_1/vars/idf_weights", "bag_of_words", 1, (5,), ()),
+            ("dense.weight", "layers/dense/vars/0", "dense", 0, (42, 3), (("transpose", (1, 0)),)),
             ("dense.bias", "layers/dense/vars/1", "dense", 1, (3,), ()),
         ],
         "constants": [
