@@ -64,6 +64,10 @@ export function lookupVocabulary(layer: LayerDef): LookupVocabulary | null {
   if (tokens.length === 0) throw new ConfigError("`vocabulary` is empty");
   if (new Set(tokens).size !== tokens.length) throw new ConfigError("`vocabulary` repeats a token");
   if (mask !== null && tokens.includes(mask as Token)) throw new ConfigError("`vocabulary` holds the mask token past the start");
+  // As set_vocabulary checks: the OOV token only matters (and is refused among the tokens) with `invert`.
+  if (layer.config.invert === true && oov !== null && tokens.includes(oov as Token)) throw new ConfigError("`vocabulary` holds the OOV token past the start");
+  const maxTokens = layer.config.max_tokens;
+  if (typeof maxTokens === "number" && tokenStart + tokens.length > maxTokens) throw new ConfigError(`the vocabulary has ${tokenStart + tokens.length} entries, more than \`max_tokens=${maxTokens}\``);
   const full: (Token | null)[] = [...new Array<Token | null>(oovStart).fill(mask as Token | null), ...new Array<Token | null>(numOov).fill(oov as Token | null), ...tokens];
   return { tokens, oovStart, tokenStart, full, withSpecial };
 }
