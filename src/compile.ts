@@ -11,6 +11,8 @@ import type { Diagnostic, Layout, Program, TensorMapping, TorchValue } from "./i
 import { layoutPass, type IoLayout } from "./passes/layout.js";
 import { lowerModels } from "./passes/lower.js";
 import { pascalCase } from "./passes/names.js";
+import { stringBoundaryPass } from "./passes/string-boundary.js";
+import { boundaryRecipe, lookupVocabulary } from "./rules/lookup.js";
 import type { ManifestModel, ManifestValue } from "./manifest.js";
 
 export type { ManifestModel, ManifestValue } from "./manifest.js";
@@ -93,6 +95,11 @@ function compileFile(text: string, options: CompileOptions): CompileResult {
     return empty;
   }
 
+  const vocabPath = options.path.replace(/\.py$/, "") + "_vocab.json";
+  const boundary = stringBoundaryPass(program, posix.basename(vocabPath));
+  program.boundaries = boundary.boundaries;
+  diagnostics.push(...boundary.diagnostics);
+
   const classNames = chooseClassNames(program, modelVariables);
   const layouts = layoutPass(program, options.ioLayout);
   const { models, diagnostics: lowering } = lowerModels({ program, layouts, classNames });
@@ -116,15 +123,17 @@ function compileFile(text: string, options: CompileOptions): CompileResult {
       class: m.className,
       primary: root?.primary ?? false,
       line: root?.line ?? program.models.get(m.modelId)!.range.line,
-      inputs: m.inputs.map((v) => manifestValue(v, true)),
+      inputs: m.inputs.map((v) => manifestValue(v, true, posix.basename(vocabPath))),
       outputs: m.outputs.map((v) => manifestValue(v, false)),
       keras_classes: m.kerasClasses,
     };
   });
+  const vocabText = vocabularyFile(program, ordered);
   return {
     files: [
       { path: modulePath, text: moduleText },
       { path: weightsPath, text: weightsText },
+      ...(vocabText ? [{ path: vocabPath, text: vocabText }] : []),
     ],
     diagnostics,
     models: manifestModels,
@@ -138,7 +147,7 @@ function byPosition(a: Diagnostic, b: Diagnostic): number {
   return a.range.file.localeCompare(b.range.file) || a.range.line - b.range.line || a.range.column - b.range.column;
 }
 
-function manifestValue(value: TorchValue, withDtype: boolean): ManifestValue {
+function manifestValue(value: TorchValue, withDtype: boolean, vocabFile?: string): ManifestValue {
   const out: ManifestValue = {
     name: value.kerasName,
     keras_shape: value.kerasShape,
@@ -146,7 +155,49 @@ function manifestValue(value: TorchValue, withDtype: boolean): ManifestValue {
     permute: permuteOf(value.layout, value.kerasShape.length),
   };
   if (withDtype) out.dtype = value.dtype;
+  if (value.boundary && vocabFile) {
+    out.boundary = {
+      layer: value.boundary.layer,
+      class: value.boundary.kerasClass,
+      keras_dtype: "string",
+      keras_shape: value.boundary.kerasInputShape,
+      vocabulary: vocabFile,
+      note: `Keras takes strings here; the module takes the ${value.dtype} output of ${value.boundary.kerasClass} \`${value.boundary.layer}\`, which runs in the data pipeline`,
+    };
+  }
   return out;
+}
+
+/**
+ * `<stem>_vocab.json`: for each input at the string boundary, the settings of the string layer that the
+ * data pipeline must now run, and its vocabulary as Keras' `get_vocabulary()` lists it (index i is the
+ * token that maps to i) when the source gives it; null when the layer was adapted (the saved .keras file
+ * holds it under `assets/`).
+ */
+function vocabularyFile(program: Program, models: { modelId: number; className: string; inputs: TorchValue[] }[]): string | null {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const m of models) {
+    for (const input of m.inputs) {
+      const b = program.boundaries?.find((x) => x.modelId === m.modelId && x.inputName === input.kerasName);
+      if (!b) continue;
+      const layer = program.layers.get(b.layerId)!;
+      const vocab = layer.kerasClass === "Hashing" ? null : lookupVocabulary(layer);
+      (out[m.className] ??= {})[input.kerasName] = {
+        layer: layer.name,
+        class: layer.kerasClass,
+        keras_dtype: "string",
+        keras_shape: b.kerasInputShape,
+        output_dtype: input.dtype,
+        output_shape: input.kerasShape,
+        settings: boundaryRecipe(layer),
+        vocabulary: vocab ? vocab.full : null,
+        // An adapted layer's vocabulary is in the saved .keras file: the weights script extracts it.
+        ...(!vocab && layer.kerasClass !== "Hashing" && input.boundary ? { saved_asset: `assets/${input.boundary.kerasPath}/vocabulary.txt` } : {}),
+      };
+    }
+  }
+  if (!Object.keys(out).length) return null;
+  return JSON.stringify({ version: 1, models: out }, null, 2) + "\n";
 }
 
 function permuteOf(layout: Layout, rank: number): number[] {

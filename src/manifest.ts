@@ -45,4 +45,19 @@ export interface ManifestValue {
   torch_shape: (number | null)[];
   dtype?: string;
   permute: number[];
+  /**
+   * An extension, on inputs only: the Keras Input takes strings and the module takes the output of the
+   * string layer that reads it (the string boundary). `vocabulary` is the JSON file, relative to OUT,
+   * that holds the layer's settings and vocabulary under `models.<class>.<input name>`.
+   */
+  boundary?: ManifestBoundary;
+}
+
+export interface ManifestBoundary {
+  layer: string;
+  class: string;
+  keras_dtype: "string";
+  keras_shape: (number | null)[];
+  vocabulary: string;
+  note: string;
 }

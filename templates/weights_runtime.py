@@ -48,6 +48,7 @@ try:
     import contextlib  # noqa: E402 (after the sys.path guard above)
     import importlib  # noqa: E402 (after the sys.path guard above)
     import io  # noqa: E402 (after the sys.path guard above)
+    import json  # noqa: E402 (after the sys.path guard above)
     import mmap  # noqa: E402 (after the sys.path guard above)
     import stat  # noqa: E402 (after the sys.path guard above)
     import struct  # noqa: E402 (after the sys.path guard above)
@@ -1059,6 +1060,42 @@ def format_report(report):
     return "\n".join(lines)
 
 
+def write_vocabularies(keras_file, model_name, output):
+    """The string boundary: a model input that Keras gives strings starts after a string layer, which
+    the data pipeline now runs. When that layer was adapted, only a .keras file holds its vocabulary
+    (`assets/<layer path>/vocabulary.txt`, one token per line, index i on line i). This writes them to
+    OUTPUT's name with `_vocab.json` in place of its suffix, laid out as the compile-time
+    `<stem>_vocab.json`. Returns (the path written or None, notes for the user)."""
+    name = model_name or PRIMARY
+    rows = globals().get("VOCABULARIES", {}).get(name, ())
+    if not rows:
+        return None, []
+    layers = ", ".join(f"`{row[1]}`" for row in rows)
+    if not zipfile.is_zipfile(keras_file):
+        return None, [f"the adapted vocabularies of {layers} are held only by .keras files, not by {keras_file}"]
+    notes, entries = [], {}
+    with _reading(keras_file, "damaged zip file"):
+        with zipfile.ZipFile(keras_file) as z:
+            members = set(z.namelist())
+            for input_name, layer, cls, asset in rows:
+                if asset not in members:
+                    notes.append(f"{keras_file} holds no {asset}, the vocabulary of `{layer}`")
+                    continue
+                # As Keras' load_assets reads it: lines, trailing empty ones dropped.
+                lines = z.read(asset).decode("utf-8").splitlines()
+                while lines and lines[-1] == "":
+                    lines.pop()
+                vocabulary = [int(line) for line in lines] if cls == "IntegerLookup" else lines
+                entries[input_name] = {"layer": layer, "class": cls, "vocabulary": vocabulary}
+    if not entries:
+        return None, notes
+    path = os.path.splitext(output)[0] + "_vocab.json"
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"version": 1, "models": {name: entries}}, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    return path, notes
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Convert Keras weights to a PyTorch state_dict for: " + ", ".join(MODELS),
@@ -1082,6 +1119,11 @@ def main(argv=None):
         if args.verbose:
             print(format_report(report))
         save_state_dict(state_dict, args.output)
+        vocab_path, notes = write_vocabularies(args.keras_file, args.model, args.output)
+        for note in notes:
+            print(f"{prog}: warning: {note}", file=sys.stderr)
+        if vocab_path:
+            print(f"wrote the adapted vocabularies of the string inputs to {vocab_path}")
     except ConversionError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return e.exit_code

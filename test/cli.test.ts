@@ -273,7 +273,7 @@ from keras import layers
 
 inputs = keras.Input(shape=(16, 16, 3))
 x = layers.Conv2D(4, 3, name="conv")(inputs)
-x = keras.layers.Hashing(3, 3)(x)
+x = keras.layers.Discretization([0.5])(x)
 model = keras.Model(inputs, layers.Dense(2)(layers.Flatten()(x)))
 `,
       "unknown.py": `import os
@@ -319,10 +319,10 @@ model = keras.Model(inputs, [x, y])
 
   it("reports an unsupported layer at its line:col and raises NotImplementedError there in forward", () => {
     const d = fileEntry(manifest, "unsupported.py").diagnostics;
-    expect(d.map((x) => [x.severity, x.code, x.line, x.column, x.end_line, x.end_column])).toEqual([["error", "unsupported-layer", 6, 5, 6, 31]]);
-    expect(d[0]!.message).toMatch(/Hashing/);
+    expect(d.map((x) => [x.severity, x.code, x.line, x.column, x.end_line, x.end_column])).toEqual([["error", "unsupported-layer", 6, 5, 6, 39]]);
+    expect(d[0]!.message).toMatch(/Discretization/);
     const module = read("out_bad/unsupported.py");
-    expect(module).toMatch(/raise NotImplementedError\(\s*"[^"]*Hashing[^"]*unsupported\.py:6\b/);
+    expect(module).toMatch(/raise NotImplementedError\(\s*"[^"]*Discretization[^"]*unsupported\.py:6\b/);
     expect(module).toMatch(/self\.conv = nn\.Conv2d\(3, 4, kernel_size=3\)/);
   });
 
@@ -353,8 +353,8 @@ model = keras.Model(inputs, [x, y])
     const lines = run.stderr.split("\n");
     const head = lines.findIndex((l) => l.startsWith("bad/unsupported.py:6:5: error unsupported-layer: "));
     expect(head).toBeGreaterThanOrEqual(0);
-    expect(lines[head + 1]).toBe("6 | x = keras.layers.Hashing(3, 3)(x)");
-    expect(lines[head + 2]).toBe(`  | ${" ".repeat(4)}${"^".repeat(26)}`);
+    expect(lines[head + 1]).toBe("6 | x = keras.layers.Discretization([0.5])(x)");
+    expect(lines[head + 2]).toBe(`  | ${" ".repeat(4)}${"^".repeat(34)}`);
     const name = lines.findIndex((l) => /^bad\/unknown\.py:6:18: error unknown-(name|value): /.test(l));
     expect(lines[name + 1]).toBe('6 | x = layers.Dense(NUM_UNITS, name="a")(inputs)');
     expect(lines[name + 2]).toBe(`  | ${" ".repeat(17)}^^^^^^^^^`);

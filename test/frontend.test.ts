@@ -679,7 +679,7 @@ describe("what cannot be known is reported", () => {
     expect(find("unknown-value", 18)).toMatchObject({ severity: "warning" });
   });
 
-  it("an unsupported layer (Hashing) is an unsupported-layer error and the forward raises at its line", () => {
+  it("an unsupported layer (Discretization) is an unsupported-layer error and the forward raises at its line", () => {
     const r = run(
       py(`
         import keras
@@ -687,17 +687,17 @@ describe("what cannot be known is reported", () => {
 
         inputs = keras.Input(shape=(16, 16, 3))
         x = layers.Conv2D(4, 3, name="conv")(inputs)
-        x = keras.layers.Hashing(3, 3)(x)
+        x = keras.layers.Discretization([0.5])(x)
         model = keras.Model(inputs, layers.Dense(2)(layers.Flatten()(x)))
       `),
     );
     const d = r.diagnostics.find((x) => x.code === "unsupported-layer");
     expect(d?.severity).toBe("error");
-    expect(d?.message).toMatch(/Hashing/);
-    expect(at(d)).toEqual({ line: 6, column: 5, endLine: 6, endColumn: 31 });
+    expect(d?.message).toMatch(/Discretization/);
+    expect(at(d)).toEqual({ line: 6, column: 5, endLine: 6, endColumn: 39 });
     const text = moduleText(r);
     expect(text).toMatch(/self\.conv = nn\.Conv2d\(3, 4, kernel_size=3\)/);
-    expect(text).toMatch(/raise NotImplementedError\(\s*"[^"]*Hashing[^"]*model\.py:6/);
+    expect(text).toMatch(/raise NotImplementedError\(\s*"[^"]*Discretization[^"]*model\.py:6/);
   });
 });
 
@@ -960,7 +960,7 @@ describe("regressions", () => {
 
 
         def up(x):
-            return layers.Hashing(3, 3)(x)
+            return layers.Discretization([0.5])(x)
 
 
         def conv(x):
@@ -977,7 +977,7 @@ describe("regressions", () => {
     const r = run(files["model.py"], { resolver: memoryResolver(files) });
     const text = moduleText(r);
     expect(text).toMatch(/self\.c = nn\.Conv2d\(3, 4, kernel_size=3\)  # blocks\.py:9/);
-    expect(text).toMatch(/raise NotImplementedError\(\s*"Keras layer `Hashing` is not supported by keras2torch yet \(blocks\.py:5\)"/);
+    expect(text).toMatch(/raise NotImplementedError\(\s*"Keras layer `Discretization` is not supported by keras2torch yet \(blocks\.py:5\)"/);
   });
 
   it("takes a Sequential's input from a built model in first position", () => {
@@ -1366,5 +1366,177 @@ describe("convolutional and stacked recurrent layers", () => {
     const messages = errors(r).map((d) => d.message).join("\n");
     expect(messages).toMatch(/Bidirectional around an RNN of stacked cells is not supported yet/);
     expect(messages).toMatch(/`initial_state` must hold 3 tensor\(s\)/);
+  });
+});
+
+describe("string inputs and lookups", () => {
+  const warnings = (r: CompileResult): Diagnostic[] => r.diagnostics.filter((d) => d.severity === "warning");
+
+  it("puts the boundary after a StringLookup on a string Input: a located warning, the docstring, the manifest, the vocabulary file", () => {
+    const r = run(
+      py(`
+        import keras
+        from keras import layers
+
+        text = keras.Input(shape=(4,), dtype="string", name="text")
+        ids = layers.StringLookup(vocabulary=["a", "b"], mask_token="", name="lookup")(text)
+        model = keras.Model(text, layers.Embedding(4, 2)(ids))
+      `),
+    );
+    expect(errors(r)).toEqual([]);
+    expect(warnings(r)).toMatchObject([{ code: "string-boundary", range: { line: 5, column: 7 } }]);
+    expect(warnings(r)[0]!.message).toMatch(/starts after StringLookup `lookup` and takes its int64 output \(None, 4\) as `text`.*model_vocab\.json/);
+    const input = only(r).inputs[0]!;
+    expect(input).toMatchObject({ name: "text", dtype: "int64", keras_shape: [null, 4], boundary: { layer: "lookup", class: "StringLookup", keras_dtype: "string", vocabulary: "model_vocab.json" } });
+    expect(r.files.map((f) => f.path)).toEqual(["model.py", "model_weights.py", "model_vocab.json"]);
+    expect(r.files[0]!.text).toMatch(/the output of Keras' StringLookup `lookup` \(Keras takes strings \(N, 4\)\)/);
+    const vocab = JSON.parse(r.files[2]!.text) as { models: Record<string, Record<string, { vocabulary: string[] }>> };
+    expect(vocab.models[only(r).class]!.text!.vocabulary).toEqual(["", "[UNK]", "a", "b"]);
+    expect(only(r).keras_classes).toContain("StringLookup");
+  });
+
+  it("strips special tokens the vocabulary already starts with, as Keras does", () => {
+    const r = run(
+      py(`
+        import keras
+        from keras import layers
+
+        text = keras.Input(shape=(2,), dtype="string")
+        model = keras.Model(text, layers.StringLookup(vocabulary=["[UNK]", "x"])(text))
+      `),
+    );
+    const vocab = JSON.parse(r.files.find((f) => f.path === "model_vocab.json")!.text) as { models: Record<string, Record<string, { vocabulary: string[] }>> };
+    expect(Object.values(Object.values(vocab.models)[0]!)[0]!.vocabulary).toEqual(["[UNK]", "x"]);
+  });
+
+  it("lists an adapted layer's saved asset, and the weights script carries the table that extracts it", () => {
+    const r = run(
+      py(`
+        import keras
+        from keras import layers
+
+        text = keras.Input(shape=(1,), dtype="string", name="review")
+        words = layers.TextVectorization(max_tokens=50, output_sequence_length=7, name="vectorize")(text)
+        model = keras.Model(text, layers.Embedding(50, 3)(words))
+      `),
+    );
+    expect(errors(r)).toEqual([]);
+    expect(only(r).inputs[0]).toMatchObject({ keras_shape: [null, 7], dtype: "int64" });
+    const vocab = JSON.parse(r.files.find((f) => f.path === "model_vocab.json")!.text) as { models: Record<string, Record<string, Record<string, unknown>>> };
+    expect(Object.values(vocab.models)[0]!.review).toMatchObject({ vocabulary: null, saved_asset: "assets/layers/text_vectorization/vocabulary.txt", settings: { output_sequence_length: 7 } });
+    // Keras 3 names saved paths after the class, not the layer's name.
+    expect(r.files[1]!.text).toContain('("review", "vectorize", "TextVectorization", "assets/layers/text_vectorization/vocabulary.txt")');
+  });
+
+  it("reports strings that reach another layer, or a string Input read twice, as string-preprocessing", () => {
+    const r = run(
+      py(`
+        import keras
+        from keras import layers
+
+        text = keras.Input(shape=(4,), dtype="string")
+        a = layers.StringLookup(vocabulary=["a"])(text)
+        b = layers.StringLookup(vocabulary=["b"])(text)
+        m1 = keras.Model(text, layers.Add()([a, b]))
+        t2 = keras.Input(shape=(4,), dtype="string")
+        model = keras.Model(t2, layers.Dense(2)(t2))
+      `),
+    );
+    expect(errors(r)).toMatchObject([
+      { code: "string-preprocessing", range: { line: 5 } },
+      { code: "string-preprocessing", range: { line: 6 } },
+      { code: "string-preprocessing", range: { line: 9 } },
+    ]);
+    expect(errors(r)[2]!.message).toMatch(/Dense `dense` reads the string Input/);
+    expect(r.files[0]!.text).toMatch(/raise NotImplementedError/);
+  });
+
+  it("reports a StringLookup that is not on a model's string Input as string-preprocessing", () => {
+    const r = run(
+      py(`
+        import keras
+        from keras import layers
+
+        text = keras.Input(shape=(4,), dtype="string")
+        model = keras.Model(text, layers.StringLookup(vocabulary=["a"])(layers.Identity(name="same")(text)))
+      `),
+    );
+    expect(errors(r)).toMatchObject([{ code: "string-preprocessing", range: { line: 5 } }]);
+    expect(errors(r)[0]!.message).toMatch(/Identity `same` reads the string Input/);
+  });
+
+  it("puts no boundary in a model that another model calls: strings reach it from the caller", () => {
+    const r = run(
+      py(`
+        import keras
+        from keras import layers
+
+        inner_in = keras.Input(shape=(3,), dtype="string")
+        inner = keras.Model(inner_in, layers.StringLookup(vocabulary=["q"], name="lk")(inner_in))
+        outer_in = keras.Input(shape=(3,), dtype="string")
+        model = keras.Model(outer_in, layers.Embedding(3, 2)(inner(outer_in)))
+      `),
+    );
+    expect(codes(r)).not.toContain("string-boundary");
+    expect(errors(r)).toMatchObject([
+      { code: "string-preprocessing", range: { line: 5 } },
+      { code: "string-preprocessing", range: { line: 7 } },
+    ]);
+    expect(errors(r)[0]!.message).toMatch(/StringLookup `lk` .*belongs to a model that another model calls/);
+    expect(errors(r)[1]!.message).toMatch(/nested model `functional` reads the string Input/);
+  });
+
+  it("translates IntegerLookup with a literal vocabulary, and reports an adapted one as vocabulary-not-static", () => {
+    const ok = run(
+      py(`
+        import keras
+        from keras import layers
+
+        ids = keras.Input(shape=(3,), dtype="int64")
+        model = keras.Model(ids, layers.IntegerLookup(vocabulary=[5, 9], mask_token=0, num_oov_indices=2)(ids))
+      `),
+    );
+    expect(errors(ok)).toEqual([]);
+    expect(moduleText(ok)).toMatch(/KerasIntegerLookup\(\[5, 9\], 3, 1, num_oov_indices=2, mask_token=0\)/);
+    const adapted = run(
+      py(`
+        import keras
+        from keras import layers
+
+        ids = keras.Input(shape=(3,), dtype="int64")
+        model = keras.Model(ids, layers.IntegerLookup(name="lk")(ids))
+      `),
+    );
+    expect(errors(adapted)).toMatchObject([{ code: "vocabulary-not-static", range: { line: 5 } }]);
+    expect(moduleText(adapted)).toMatch(/raise NotImplementedError\(\s*"IntegerLookup `lk`: inside the model, the vocabulary must be a literal/);
+  });
+
+  it("reports Hashing on numbers as integer-hashing (FarmHash64 of the decimal strings is not reproduced)", () => {
+    const r = run(
+      py(`
+        import keras
+        from keras import layers
+
+        ids = keras.Input(shape=(3,), dtype="int64")
+        model = keras.Model(ids, layers.Hashing(num_bins=8, salt=3)(ids))
+      `),
+    );
+    expect(errors(r)).toMatchObject([{ code: "integer-hashing", range: { line: 5 } }]);
+    expect(errors(r)[0]!.message).toMatch(/SipHash64/);
+    expect(moduleText(r)).toMatch(/raise NotImplementedError/);
+  });
+
+  it("checks CategoryEncoding's options", () => {
+    const r = run(
+      py(`
+        import keras
+        from keras import layers
+
+        ids = keras.Input(shape=(3,), dtype="int64")
+        model = keras.Model(ids, layers.CategoryEncoding(num_tokens=4, output_mode="count", sparse=True)(ids))
+      `),
+    );
+    expect(errors(r)).toMatchObject([{ code: "shape-error" }]);
+    expect(errors(r)[0]!.message).toMatch(/sparse=True/);
   });
 });

@@ -37,6 +37,9 @@ export interface InputSpec {
   dtype?: string;
   range?: [number, number];
   name?: string;
+  /** `dtype: "string"`: the strings Keras gets are drawn from `choices`, and PyTorch gets `boundary_layer`'s output. */
+  choices?: string[];
+  boundary_layer?: string;
 }
 
 export interface CaseSpec {
@@ -86,7 +89,8 @@ export interface ReferenceJson {
   error: string | null;
   traceback?: string;
   keras_version?: string;
-  inputs?: { shape: number[]; dtype: string; file: string; name?: string }[];
+  /** A string input's `file` is its boundary layer's output; `strings_file` holds the strings Keras got. */
+  inputs?: { shape: number[]; dtype: string; file: string; name?: string; strings_file?: string; boundary_layer?: string }[];
   outputs?: { name: string; shape: number[]; dtype: string; file: string }[];
   output_structure?: "single" | "list" | "dict";
   files?: Record<string, { file: string; error: string | null; kind?: string }>;
@@ -348,6 +352,23 @@ export function ortType(dtype: string): string {
 // Snapshots
 
 const SNAPSHOT_IGNORED_DIRS = new Set(["__pycache__"]);
+
+/**
+ * What a user's pipeline computes for a string input with `<stem>_vocab.json` (StringLookup and
+ * TextVectorization in `int` mode, one token per string): a token's index in the listed vocabulary,
+ * the mask token's index 0, anything else the first OOV index. Null when the file cannot say.
+ */
+export function indicesFromVocabulary(entry: { class: string; vocabulary: (string | number | null)[] | null; settings: Record<string, unknown> }, strings: string[]): number[] | null {
+  if (!entry.vocabulary || entry.settings.output_mode !== "int" || entry.class !== "StringLookup") return null;
+  const mask = entry.settings.mask_token ?? null;
+  const oovStart = mask !== null ? 1 : 0;
+  if (entry.settings.num_oov_indices !== 1) return null;
+  return strings.map((s) => {
+    if (mask !== null && s === mask) return 0;
+    const i = entry.vocabulary!.indexOf(s);
+    return i >= oovStart + 1 ? i : oovStart;
+  });
+}
 
 export function listFiles(dir: string): string[] {
   const out: string[] = [];

@@ -21,6 +21,7 @@ import {
   checkSnapshot,
   compareArrays,
   discoverCases,
+  indicesFromVocabulary,
   mapLimit,
   ortType,
   pythonEnv,
@@ -208,6 +209,43 @@ async function checkOnnx(
   return problems;
 }
 
+function checkVocabulary(w: string, outDir: string, ref: ReferenceJson, model: ManifestModel): string[] {
+  const problems: string[] = [];
+  for (const [i, ri] of (ref.inputs ?? []).entries()) {
+    const mi = model.inputs[i];
+    if (!ri.strings_file) continue;
+    if (!mi?.boundary) {
+      problems.push(`manifest: input ${i} takes strings in Keras but has no \`boundary\` entry`);
+      continue;
+    }
+    const vocab = readJsonIfExists<{ models: Record<string, Record<string, { class: string; vocabulary: (string | number | null)[] | null; settings: Record<string, unknown> }>> }>(path.join(outDir, mi.boundary.vocabulary));
+    const entry = vocab?.models[model.class]?.[mi.name];
+    if (!entry) {
+      problems.push(`vocabulary: ${mi.boundary.vocabulary} has no entry for ${model.class}.${mi.name}`);
+      continue;
+    }
+    // An adapted layer's vocabulary comes from the .keras file, through the weights script.
+    if (entry.vocabulary === null && "saved_asset" in entry) {
+      const extracted = readJsonIfExists<{ models: Record<string, Record<string, { vocabulary: string[] }>> }>(path.join(w, "torch", "keras_vocab.json"));
+      const list = extracted?.models[model.class]?.[mi.name]?.vocabulary;
+      if (!list) {
+        problems.push(`vocabulary: the weights script wrote no vocabulary of ${model.class}.${mi.name} from the .keras file (torch/keras_vocab.json)`);
+        continue;
+      }
+      entry.vocabulary = list;
+    }
+    const strings = (readJsonIfExists<unknown[]>(path.join(w, ri.strings_file)) ?? []).flat(Infinity) as string[];
+    const mapped = indicesFromVocabulary(entry, strings);
+    if (!mapped) continue;
+    const keras = Array.from(readBin(path.join(w, ri.file), ri.dtype, ri.shape) as ArrayLike<number | bigint>, Number);
+    const wrong = mapped.findIndex((v, k) => v !== keras[k]);
+    if (mapped.length !== keras.length || wrong >= 0) {
+      problems.push(`vocabulary: ${mi.boundary.vocabulary} maps ${JSON.stringify(strings[wrong])} to ${mapped[wrong]}, Keras' ${entry.class} to ${keras[wrong]}`);
+    }
+  }
+  return problems;
+}
+
 async function checkCase(name: string): Promise<string[]> {
   if (state.setupErrors.length) return [...state.setupErrors];
   const problems: string[] = [];
@@ -243,6 +281,9 @@ async function checkCase(name: string): Promise<string[]> {
       else model = primaries[0];
     }
   }
+
+  // 2b. The string boundary: the vocabulary file maps the strings Keras got to the indices the module takes.
+  if (ref?.ok && model) problems.push(...checkVocabulary(w, outDir, ref, model));
 
   // 3. Loading each Keras file into the generated module (eager PyTorch), and the ONNX export.
   const tr = readJsonIfExists<TorchResultJson>(path.join(w, "torch", "result.json"));

@@ -15,6 +15,10 @@ For each case folder ``<golden>/<case>/`` holding a ``case.json`` (all of them, 
 6. runs ``model(inputs, training=False)`` (compiled with XLA when ``reference_xla`` is set) on seeded inputs and writes ``reference.json`` plus raw
    little-endian ``.bin`` files for the inputs and outputs, all under ``<work>/<case>/``.
 
+A string input (``"dtype": "string"``) draws its strings from the spec's ``choices``; the PyTorch side gets
+the output of the spec's ``boundary_layer`` on them (the generated module starts after that layer), written
+as the input's ``.bin``, with the strings beside it in ``input_<i>.strings.json``.
+
 A failing case is recorded in its reference.json (``"ok": false``, ``"error"``, ``"traceback"``) and the
 others go on. Exit code: 0 when every case passed, 1 when some case failed, 2 on a usage error.
 
@@ -164,6 +168,16 @@ def make_inputs(specs: list[dict], rng: np.random.Generator) -> list[np.ndarray]
         shape = tuple(spec["shape"])
         if any(d is None for d in shape):
             raise ValueError(f"input {i}: shape must be concrete (batch included), got {spec['shape']}")
+        if spec.get("dtype") == "string":
+            # Strings for Keras, drawn from the case's `choices`; the PyTorch side gets what the model's
+            # boundary layer makes of them (see run_case).
+            choices = spec.get("choices")
+            if not choices or not all(isinstance(c, str) for c in choices):
+                raise ValueError(f"input {i}: a string input needs `choices`, a list of strings")
+            if not spec.get("boundary_layer"):
+                raise ValueError(f"input {i}: a string input needs `boundary_layer`, the layer whose output PyTorch gets")
+            arrays.append(np.asarray(choices)[rng.integers(0, len(choices), size=shape)])
+            continue
         dtype = np.dtype(spec.get("dtype", "float32"))
         if np.issubdtype(dtype, np.floating):
             a = rng.normal(0.0, 1.0, size=shape)
@@ -290,7 +304,7 @@ def run_case(golden: Path, work: Path, case_name: str) -> dict:
     kdir = out_dir / "keras"
     if kdir.exists():
         shutil.rmtree(kdir)
-    for p in out_dir.glob("*.bin"):
+    for p in [*out_dir.glob("*.bin"), *out_dir.glob("*.strings.json")]:
         p.unlink()
     (out_dir / "reference.json").unlink(missing_ok=True)
     kdir.mkdir(parents=True)
@@ -374,8 +388,18 @@ def run_case(golden: Path, work: Path, case_name: str) -> dict:
         record["inputs"] = []
         for i, (s, a) in enumerate(zip(input_specs, inputs)):
             fn = f"input_{i}.bin"
+            strings = None
+            if s.get("dtype") == "string":
+                # The string boundary: the generated module takes the boundary layer's output, so that
+                # output (computed by Keras) is the PyTorch side's input; the strings are kept beside it.
+                strings = f"input_{i}.strings.json"
+                (out_dir / strings).write_text(json.dumps(a.tolist()) + "\n", encoding="utf8")
+                a = np.ascontiguousarray(keras.ops.convert_to_numpy(model.get_layer(s["boundary_layer"])(a)))
             write_bin(out_dir / fn, a)
             entry = {"shape": list(a.shape), "dtype": str(a.dtype), "file": fn}
+            if strings:
+                entry["strings_file"] = strings
+                entry["boundary_layer"] = s["boundary_layer"]
             if "name" in s:
                 entry["name"] = s["name"]
             record["inputs"].append(entry)

@@ -23,6 +23,8 @@ export interface WeightsFileView {
   primary: string;
   primaryLiteral: string;
   models: { nameLiteral: string; tensors: string[]; constants: string[] }[];
+  /** `"Class": [rows]` for models with inputs after an adapted string layer (see `write_vocabularies`). */
+  vocabularies: string[];
 }
 
 export function moduleFileView(
@@ -60,7 +62,11 @@ function docstring(model: TorchModel, source: string): string {
   const what = model.subclassOf ? `Keras \`${model.className}\` (a \`keras.${model.subclassOf === "Model" ? "Model" : "layers.Layer"}\` subclass)` : `Keras model \`${model.kerasName}\``;
   const lines = [`${what} from \`${source}\`.`, ""];
   lines.push(model.inputs.length === 1 ? "Input:" : "Inputs:");
-  for (const input of model.inputs) lines.push(`    ${input.variable}: ${describe(input)}`);
+  for (const input of model.inputs) {
+    lines.push(`    ${input.variable}: ${describe(input)}`);
+    // The string boundary: Keras takes strings here, the module what the string layer makes of them.
+    if (input.boundary) lines.push(`        the output of Keras' ${input.boundary.kerasClass} \`${input.boundary.layer}\` (Keras takes strings ${fmtShape(input.boundary.kerasInputShape)}): run it in the data pipeline`);
+  }
   lines.push(model.outputs.length === 1 ? "Returns:" : `Returns (${model.outputStructure.kind === "dict" ? "a dict" : "a tuple"}):`);
   for (const output of model.outputs) lines.push(`    ${output.kerasName}: ${describe(output)}`);
   return lines.map((l, i) => (i === 0 || l === "" ? l : `    ${l}`)).join("\n") + "\n    ";
@@ -93,6 +99,14 @@ export function weightsFileView(models: TorchModel[], primary: string, module: s
       tensors: sortedRows(m).map(tensorRow),
       constants: m.constants.map(constantRow),
     })),
+    vocabularies: models.flatMap((m) => {
+      const rows = m.inputs.flatMap((v) =>
+        v.boundary && !v.boundary.literalVocabulary && v.boundary.kerasClass !== "Hashing"
+          ? [`(${[v.kerasName, v.boundary.layer, v.boundary.kerasClass, `assets/${v.boundary.kerasPath}/vocabulary.txt`].map((x) => JSON.stringify(x)).join(", ")})`]
+          : [],
+      );
+      return rows.length ? [`${JSON.stringify(m.className)}: [${rows.join(", ")}]`] : [];
+    }),
   };
 }
 

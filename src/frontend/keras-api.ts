@@ -469,7 +469,8 @@ export class KerasApi {
 
   private dtypeOf(value: PyValue | undefined): DType {
     if (!value || value.t !== "str") return "float32";
-    const known: DType[] = ["float32", "float64", "float16", "int32", "int64", "bool"];
+    const known: DType[] = ["float32", "float64", "float16", "int32", "int64", "bool", "string"];
+    if (value.v === "str") return "string";
     return known.includes(value.v as DType) ? (value.v as DType) : "float32";
   }
 

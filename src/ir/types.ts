@@ -29,6 +29,10 @@ export const DIAGNOSTIC_CODES = [
   "unsupported-input",
   "dynamic-padding",
   "training-only",
+  "string-boundary",
+  "string-preprocessing",
+  "vocabulary-not-static",
+  "integer-hashing",
   "resource-limit",
   "internal-error",
 ] as const;
@@ -47,7 +51,8 @@ export type Shape = (number | null)[];
 /** Static values that can sit in a layer's config. */
 export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [key: string]: ConfigValue };
 
-export type DType = "float32" | "float64" | "float16" | "int32" | "int64" | "bool";
+/** `string`: a Keras string tensor (`Input(dtype="string")`), which has no PyTorch type: see passes/string-boundary.ts. */
+export type DType = "float32" | "float64" | "float16" | "int32" | "int64" | "bool" | "string";
 
 export interface LayerDef {
   id: number;
@@ -231,6 +236,22 @@ export interface Program {
   diagnostics: Diagnostic[];
   /** Code that could have changed the models but could not be evaluated: every forward raises first. */
   incomplete: { range: SourceRange; message: string }[];
+  /** String inputs whose first layer the string-boundary pass took out of the module (set after the frontend). */
+  boundaries?: StringBoundary[];
+}
+
+/**
+ * A model input that Keras gives strings: the module starts after the string layer that reads it
+ * (StringLookup, TextVectorization, Hashing, IntegerLookup) and takes that layer's output instead.
+ */
+export interface StringBoundary {
+  modelId: number;
+  /** The tensor that is now the model's input: the layer's output. */
+  tensorId: number;
+  /** The Keras Input the user's pipeline feeds strings to. */
+  inputName: string;
+  kerasInputShape: Shape;
+  layerId: number;
 }
 
 export interface RootModel {
@@ -420,6 +441,16 @@ export interface TorchValue {
   kerasShape: Shape;
   layout: Layout;
   dtype: DType;
+  /** For an input at the string boundary: the layer whose output it is, and what Keras takes. */
+  boundary?: {
+    layer: string;
+    kerasClass: string;
+    kerasInputShape: Shape;
+    /** The layer's Keras 3 path (`layers/string_lookup`): an adapted vocabulary is the .keras file's `assets/<path>/vocabulary.txt`. */
+    kerasPath: string;
+    /** The source gives the vocabulary (`vocabulary=[...]`); otherwise only a saved .keras file holds it. */
+    literalVocabulary: boolean;
+  };
 }
 
 /** One row of the weights table: a Keras variable moved into a `state_dict` entry. */

@@ -16,6 +16,7 @@ import type {
 } from "../ir/types.js";
 import { helperNames } from "../emit/helpers.js";
 import { classOrder, isFrozen } from "../ir/models.js";
+import { boundaryVariables } from "../rules/lookup.js";
 import { calledNames, mapExpr, referencedNames } from "../ir/expr.js";
 import type { Lowering } from "../rules/types.js";
 import { kerasLayerPaths, legacyWeightOrder } from "../weights/paths.js";
@@ -105,7 +106,8 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
     const auto = /^input_layer(_\d+)?$/.test(kerasName);
     const variable = model.inputs.length === 1 && auto ? "x" : variables.claim(pythonIdentifier(kerasName));
     varOf.set(t, variable);
-    return { variable, kerasName, kerasShape: tensor.shape, layout: layout.inputs[i]!, dtype: tensor.dtype };
+    const value: TorchValue = { variable, kerasName, kerasShape: tensor.shape, layout: layout.inputs[i]!, dtype: tensor.dtype };
+    return value;
   });
 
   const consumers = new Map<number, number>();
@@ -131,6 +133,19 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
   const kerasClasses = new Set<string>();
   if (model.inputs.length) kerasClasses.add("InputLayer");
   const paths = kerasLayerPaths(program, model);
+  model.inputs.forEach((t, i) => {
+    const boundary = program.boundaries?.find((b) => b.modelId === model.id && b.tensorId === t);
+    if (!boundary) return;
+    const layer = program.layers.get(boundary.layerId)!;
+    const literalVocabulary = layer.kerasClass !== "Hashing" && Array.isArray(layer.config.vocabulary);
+    const kerasPath = paths.get(`l${layer.id}`) ?? `layers/${layer.name}`;
+    inputs[i]!.boundary = { layer: layer.name, kerasClass: layer.kerasClass, kerasInputShape: boundary.kerasInputShape, kerasPath, literalVocabulary };
+    kerasClasses.add(layer.kerasClass);
+    // The layer runs in the data pipeline now; what it saved is read past.
+    boundaryVariables(layer).forEach((v, index) =>
+      tensors.push({ key: `${layer.name}.${v.subpath}`, keras3Path: `${kerasPath}/${v.subpath}`, legacyLayer: layer.name, legacyIndex: index, kerasShape: v.shape, transforms: [], trainable: false, unused: true }),
+    );
+  });
   let stopped = false;
   const skipped = program.incomplete[0];
   if (skipped) {

@@ -9,6 +9,7 @@ import { depthwiseConvRule, separableConvRule } from "./depthwise.js";
 import { dotAttentionRule, multiHeadAttentionRule } from "./attention.js";
 import { embeddingRule } from "./embedding.js";
 import { normalizationRule } from "./preprocessing.js";
+import { categoryEncodingRule, hashingRule, integerLookupRule, stringLookupRule, textVectorizationRule } from "./lookup.js";
 import { setWrappedRuleLookup, timeDistributedRule } from "./wrappers.js";
 import { bidirectionalRule, recurrentRule, rnnRule } from "./recurrent.js";
 import { activityRegularizationRule, dropoutRule, maskingRule, identityRule, inputRule, rescalingRule } from "./core.js";
@@ -33,6 +34,11 @@ export const RULES: readonly LayerRule[] = [
   dotAttentionRule,
   timeDistributedRule,
   normalizationRule,
+  categoryEncodingRule,
+  integerLookupRule,
+  stringLookupRule,
+  textVectorizationRule,
+  hashingRule,
   resizingRule,
   centerCropRule,
   activationRule,

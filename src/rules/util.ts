@@ -66,7 +66,7 @@ export function channelAxis(layer: LayerDef): number {
 export class ConfigError extends Error {
   constructor(
     message: string,
-    readonly code: "unsupported-argument" | "dynamic-padding" = "unsupported-argument",
+    readonly code: "unsupported-argument" | "dynamic-padding" | "string-preprocessing" | "vocabulary-not-static" | "integer-hashing" = "unsupported-argument",
   ) {
     super(message);
   }
