@@ -316,7 +316,7 @@ export async function convertFiles(args: string[], options: ConvertOptions): Pro
     } catch {
       old = null;
     }
-    if (old === null) stale.push({ path: label, reason: "missing", diff: shortDiff("", text, label) });
+    if (old === null) stale.push({ path: label, reason: "missing", diff: `${label} is not in the output; ${text.split("\n").length - 1} lines would be written` });
     else if (old !== text) stale.push({ path: label, reason: "changed", diff: shortDiff(old, text, label) });
   };
   // Outcomes arrive in any order; their files are written at once (so the run keeps little in memory)

@@ -197,7 +197,7 @@ function finish(result: ConvertResult, options: FinishOptions): number {
   if (options.check) {
     for (const s of result.stale) {
       if (options.format === "github") process.stdout.write(githubStaleAnnotation(relative(process.cwd(), join(result.out, s.path)), s.reason) + "\n");
-      process.stderr.write(`keras2torch: stale: ${printablePath(s.path)} (${s.reason})\n${s.reason === "extra" ? "  " + s.diff : s.diff}\n`);
+      process.stderr.write(`keras2torch: stale: ${printablePath(s.path)} (${s.reason})\n${s.reason === "changed" ? s.diff : "  " + s.diff}\n`);
     }
     process.stderr.write(
       result.stale.length
