@@ -4,7 +4,7 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { performance } from "node:perf_hooks";
-import { formatJson } from "../emit/format.js";
+import { formatJson } from "../emit/format-json.js";
 import type { Diagnostic, DiagnosticCode, Severity, SourceLoc, TensorMapping } from "../ir/types.js";
 import type { Manifest, ManifestDiagnostic, ManifestFile } from "../manifest.js";
 import type { IoLayout } from "../passes/layout.js";
