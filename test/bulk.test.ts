@@ -413,6 +413,34 @@ console.log(JSON.stringify({ files: one.files.map((f) => f.path), exit: run.exit
     for (const f of listFiles(join(work, "out_api_cli"))) expect(read(`out_api/${f}`), f).toBe(read(`out_api_cli/${f}`));
   });
 
+  it("is typed: a TypeScript caller type-checks against dist/index.d.ts, and a wrong use does not", () => {
+    // Inside the package (its package.json names it keras2torch), so the import resolves to this build.
+    const dir = mkdtempSync(join(ROOT, ".api-typecheck-"));
+    try {
+      writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, noEmit: true, skipLibCheck: true, types: ["node"] }, include: ["*.ts"] }));
+      writeFileSync(
+        join(dir, "ok.ts"),
+        `import { compile, convertFiles, renderReport, type ConvertResult, type FileStatus } from "keras2torch";
+const one = compile("x = 1\\n", { path: "x.py" });
+const paths: string[] = one.files.map((f) => f.path);
+const run: ConvertResult = await convertFiles(["models/"], { out: "out", check: true, jobs: 2, ioLayout: "keras", entries: { "a.py": "model" } });
+const status: FileStatus = run.files[0]!.status;
+const code: 0 | 1 | 2 = run.exitCode;
+const md: string = renderReport("md", run);
+console.log(paths, status, code, md, run.stale.map((s) => s.reason), run.counts.warning);
+`,
+      );
+      const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+      const ok = spawnSync(process.execPath, [tsc, "-p", dir], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+      expect(ok.stdout + ok.stderr).toBe("");
+      writeFileSync(join(dir, "bad.ts"), `import { convertFiles } from "keras2torch";\nawait convertFiles(["m.py"], { output: "out" });\n`);
+      const bad = spawnSync(process.execPath, [tsc, "-p", dir], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+      expect(bad.stdout).toMatch(/bad\.ts.*'output' does not exist/s);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   it("the README's migration script runs", () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     const block = /```js\n(\/\/ migrate\.mjs[\s\S]*?)```/.exec(readme);
