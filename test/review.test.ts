@@ -108,13 +108,17 @@ describe("review page in Chromium", () => {
   });
 
   it("shows diagnostics inline under the source line, and a generated raise links to it", async () => {
-    const diag = section("bad.py").locator("tr.diag-error");
+    const diag = section("bad.py").locator(".pane.source tr.diag-error");
     expect(await diag.count()).toBe(1);
     expect(await diag.textContent()).toMatch(/error unsupported-layer: .*ConvLSTM2D/);
     const before = diag.locator("xpath=preceding-sibling::tr[1]");
     expect(await before.getAttribute("id")).toMatch(/-s6$/);
     const hit = await clickGenerated("bad.py", "raise NotImplementedError");
     expect(hit.code).toContain("ConvLSTM2D");
+    // The generated side shows it too, under the raise.
+    const generated = section("bad.py").locator(".pane.generated tr.diag-error");
+    expect(await generated.count()).toBe(1);
+    expect(await generated.locator("xpath=preceding-sibling::tr[1]").textContent()).toMatch(/raise NotImplementedError/);
   });
 
   it("lists each model's weight mapping", async () => {

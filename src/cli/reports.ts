@@ -211,13 +211,19 @@ function fileSection(f: FileSummary, i: number, index: Map<string, number>): str
   let right = `<p class="none">No module was written for this file.</p>`;
   if (review?.module !== undefined) {
     const genLines = review.module.replace(/\n$/, "").split("\n");
+    // A source line's diagnostics also follow the last generated line that came from it.
+    const lastOf = new Map<number, number>();
+    review.sourceLines.forEach((loc, k) => {
+      if (loc && loc.file === f.entry.input) lastOf.set(loc.line, k);
+    });
     right = `<table class="code">${genLines
       .map((line, k) => {
         const loc = review.sourceLines[k];
         const target = loc ? index.get(loc.file) : undefined;
         const id = loc && target !== undefined ? `f${target}-s${loc.line}` : null;
         const num = id ? `<a href="#${id}" title="${esc(`${loc!.file}:${loc!.line}`)}">${k + 1}</a>` : String(k + 1);
-        return `<tr class="gen-line"${id ? ` data-src="${id}"` : ""}><td class="ln">${num}</td><td>${esc(line)}</td></tr>`;
+        const inline = loc && loc.file === f.entry.input && lastOf.get(loc.line) === k ? diagRows(byLine.get(loc.line)) : "";
+        return `<tr class="gen-line"${id ? ` data-src="${id}"` : ""}><td class="ln">${num}</td><td>${esc(line)}</td></tr>${inline}`;
       })
       .join("\n")}</table>`;
   }
