@@ -309,6 +309,30 @@ describe("--report and --format github", () => {
     expect(md.length).toBeLessThan(65_536);
   });
 
+  it("a Markdown report of a huge run stays under GitHub's comment limit and says what it left out", async () => {
+    const { renderReport } = await import("../src/cli/reports.js");
+    const entry = (i: number) => ({
+      input: `pkg/very/long/path/to/model_${i}.py`,
+      module: `pkg/very/long/path/to/model_${i}.py`,
+      diagnostics: [{ severity: "warning" as const, code: "unsupported-construct" as const, message: "x".repeat(300), file: `m${i}.py`, line: 1, column: 1, end_line: 1, end_column: 2 }],
+      models: [{ names: ["model"], class: `Model${i}`, primary: true, line: 1, inputs: [], outputs: [], keras_classes: [] }],
+    });
+    const files = Array.from({ length: 3000 }, (_, i) => ({ entry: entry(i), real: "", status: "translated" as const }));
+    const md = renderReport("md", {
+      out: "/o",
+      manifest: { version: 1, files: files.map((f) => f.entry) },
+      files,
+      diagnostics: [],
+      counts: { files: 3000, models: 3000, error: 0, warning: 3000, info: 0 },
+      stale: [],
+      exitCode: 0,
+      elapsedMs: 0,
+    });
+    expect(md.length).toBeLessThan(65_536);
+    expect(md).toMatch(/… and \d+ more files; the JSON report/);
+    expect(md).toMatch(/<\/details>\n$/);
+  });
+
   it("emits GitHub Actions annotations on stdout: error, warning and notice", () => {
     expect(run.stdout).toMatch(/^::error file=rep\/bad\.py,line=6,col=\d+,endLine=6,endColumn=\d+,title=keras2torch unsupported-layer::.+$/m);
     expect(run.stdout).toMatch(/^::warning file=rep\/a\/warn\.py,line=5,col=1,endLine=7,title=keras2torch unsupported-construct::.+$/m);

@@ -55,34 +55,53 @@ function diagnosticCount(diagnostics: ManifestDiagnostic[]): string {
   return parts.length ? parts.map(([s, n]) => (s === "info" ? `${n} info` : plural(n, s))).join(", ") : "—";
 }
 
+/** GitHub refuses comments over 65,536 characters; the report stays below, cutting the longest parts. */
+const MD_BUDGET = 60_000;
+
 function markdownReport(result: ConvertResult): string {
   const lines = [`### keras2torch: ${countsLine(result)}`, ""];
+  let size = lines[0]!.length;
+  /** Adds `block` if it fits in the budget (keeping `reserve` for what follows); returns whether it did. */
+  const fits = (block: string[], reserve = 0) => {
+    const n = block.reduce((k, l) => k + l.length + 1, 0);
+    if (size + n + reserve > MD_BUDGET) return false;
+    lines.push(...block);
+    size += n;
+    return true;
+  };
+  const cut = (left: number, what: string) => (left ? [`… and ${left} more ${what}${left === 1 ? "" : "s"}; the JSON report (\`--report FILE.json\`) lists everything.`, ""] : []);
   if (result.stale.length) {
-    lines.push(`**${plural(result.stale.length, "stale file")}** in the output (\`keras2torch convert\` regenerates them):`, "");
-    for (const s of result.stale) lines.push(`- ${mdCode(s.path)} (${s.reason})`);
-    lines.push("");
+    fits([`**${plural(result.stale.length, "stale file")}** in the output (\`keras2torch convert\` regenerates them):`, ""]);
+    let left = result.stale.length;
+    for (const s of result.stale) if (fits([`- ${mdCode(s.path)} (${s.reason})`], 20_000)) left--;
+    lines.push("", ...cut(left, "stale file"));
   }
-  lines.push("| file | status | models | diagnostics |", "| --- | --- | --- | --- |");
+  fits(["| file | status | models | diagnostics |", "| --- | --- | --- | --- |"]);
+  let rowsLeft = result.files.length;
   for (const f of result.files) {
     const severity = worst(f.entry.diagnostics);
     const icon = f.status === "translated" && severity === "warning" ? "⚠️" : ICON[f.status]!;
     const models = f.entry.models.map((m) => mdCode(m.class) + (m.primary && f.entry.models.length > 1 ? " (primary)" : "")).join(", ") || "—";
-    lines.push(`| ${mdCell(mdCode(f.entry.input))} | ${icon} ${f.status} | ${mdCell(models)} | ${diagnosticCount(f.entry.diagnostics)} |`);
+    if (fits([`| ${mdCell(mdCode(f.entry.input))} | ${icon} ${f.status} | ${mdCell(models)} | ${diagnosticCount(f.entry.diagnostics)} |`], 10_000)) rowsLeft--;
   }
+  if (rowsLeft) lines.push("", ...cut(rowsLeft, "file"));
   const withDiagnostics = result.files.filter((f) => f.entry.diagnostics.some((d) => d.severity !== "info" || f.status !== "no-model"));
   if (withDiagnostics.length) {
     lines.push("", "<details><summary>Diagnostics</summary>", "");
+    let left = withDiagnostics.length;
     for (const f of withDiagnostics) {
-      lines.push(`#### ${mdCode(f.entry.input)}`, "");
-      for (const d of f.entry.diagnostics) lines.push(`- **${d.severity}** \`${d.code}\` ${mdCode(`${d.file}:${d.line}:${d.column}`)}: ${d.message.replace(/\r?\n/g, " ")}`);
-      lines.push("");
+      const block = [`#### ${mdCode(f.entry.input)}`, ""];
+      for (const d of f.entry.diagnostics) block.push(`- **${d.severity}** \`${d.code}\` ${mdCode(`${d.file}:${d.line}:${d.column}`)}: ${d.message.replace(/\r?\n/g, " ")}`);
+      block.push("");
+      if (fits(block, 3_000)) left--;
     }
-    lines.push("</details>");
+    lines.push(...cut(left, "file"), "</details>");
   }
   if (result.stale.length) {
     lines.push("", "<details><summary>Stale files</summary>", "");
-    for (const s of result.stale) lines.push("```diff", s.diff.replace(/```/g, "``\u200b`"), "```", "");
-    lines.push("</details>");
+    let left = result.stale.length;
+    for (const s of result.stale) if (fits(["```diff", s.diff.replace(/```/g, "``\u200b`"), "```", ""], 500)) left--;
+    lines.push(...cut(left, "diff"), "</details>");
   }
   return lines.join("\n") + "\n";
 }
