@@ -8,7 +8,7 @@
 // - the CLI's fixed cost: one small file.
 // Both CLI runs must write the same bytes.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -99,20 +99,28 @@ function treeRss(pid) {
   return total;
 }
 
+// CPU time (user + system) of the whole process tree, from GNU time, which counts the reaped worker
+// processes too. Unlike wall time it hardly depends on what else the machine runs, so it shows what a
+// second worker costs: with perfect scaling, two workers use the same CPU time as one.
+const gnuTime = existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
+
 async function cli(label, args) {
-  const child = spawn(process.execPath, [join(root, "bin", "keras2torch.js"), "convert", ...args, "-o", join(work, label), "-q"], { stdio: "ignore" });
+  const argv = [join(root, "bin", "keras2torch.js"), "convert", ...args, "-o", join(work, label), "-q"];
+  const cpuFile = join(work, `${label}.cpu`);
+  const child = gnuTime ? spawn(gnuTime, ["-f", "%U %S", "-o", cpuFile, process.execPath, ...argv], { stdio: "ignore" }) : spawn(process.execPath, argv, { stdio: "ignore" });
   let peak = 0;
   const timer = setInterval(() => (peak = Math.max(peak, treeRss(child.pid))), 20);
   const start = performance.now();
   const code = await new Promise((resolve) => child.on("exit", resolve));
   clearInterval(timer);
-  return { code, ms: performance.now() - start, peak };
+  const cpu = gnuTime ? readFileSync(cpuFile, "utf8").trim().split("\n").pop().split(" ").reduce((a, b) => a + Number(b), 0) * 1000 : NaN;
+  return { code, ms: performance.now() - start, peak, cpu };
 }
 
 const cores = availableParallelism();
 console.log(`\nthe CLI (${cores} cores):`);
 const single = await cli("single", [join(input, paths[0])]);
-console.log(`  one small file: ${single.ms.toFixed(0)} ms (start-up of node, a worker process and its warm-up, writing)`);
+console.log(`  one small file: ${single.ms.toFixed(0)} ms, CPU ${single.cpu.toFixed(0)} ms (start-up of node, a worker process and its warm-up, writing)`);
 const results = {};
 for (const [label, jobs] of [
   ["jobs1", 1],
@@ -120,10 +128,12 @@ for (const [label, jobs] of [
 ]) {
   const r = await cli(label, [input, "--jobs", String(jobs)]);
   results[label] = r;
-  console.log(`  --jobs ${jobs}: ${(r.ms / 1000).toFixed(2)} s, ${(count / (r.ms / 1000)).toFixed(0)} files/s, ${(r.ms / count).toFixed(2)} ms/file, peak RSS ${r.peak.toFixed(0)} MB, exit ${r.code}`);
+  console.log(`  --jobs ${jobs}: ${(r.ms / 1000).toFixed(2)} s, ${(count / (r.ms / 1000)).toFixed(0)} files/s, ${(r.ms / count).toFixed(2)} ms/file, CPU ${(r.cpu / 1000).toFixed(2)} s, peak RSS ${r.peak.toFixed(0)} MB, exit ${r.code}`);
 }
-const speedup = results.jobs1.ms / results[`jobs${cores}`].ms;
-console.log(`  speed-up with ${cores} workers: ${speedup.toFixed(2)}x`);
+const all = results[`jobs${cores}`];
+console.log(`  speed-up with ${cores} workers: ${(results.jobs1.ms / all.ms).toFixed(2)}x wall time on this machine as it is`);
+// On free cores the run takes its CPU time spread over the workers (the main process is mostly idle).
+console.log(`  CPU time with ${cores} workers / with one: ${(all.cpu / results.jobs1.cpu).toFixed(2)}; on ${cores} free cores that allows at most ${((cores * results.jobs1.cpu) / all.cpu).toFixed(2)}x`);
 const manifest = (label) => readFileSync(join(work, label, "keras2torch.json"), "utf8");
 if (manifest("jobs1") !== manifest(`jobs${cores}`)) throw new Error("the worker pool changed the output");
 rmSync(work, { recursive: true, force: true });
