@@ -305,6 +305,7 @@ describe("--report and --format github", () => {
     expect(md).toContain("| `good.py` | ✅ translated | `Mlp` | — |");
     expect(md).toContain("| `notes.py` | ℹ️ no-model | — | 1 info |");
     expect(md).toMatch(/\| `a\/warn\.py` \| ⚠️ translated \| `Model` \| 1 warning \|/);
+    expect(md).toMatch(/\| `bad\.py` \| ❌ translated \| `Model` \| 1 error \|/);
     expect(md).toMatch(/- \*\*error\*\* `unsupported-layer` `bad\.py:6:\d+`: /);
     expect(md.length).toBeLessThan(65_536);
   });

@@ -80,7 +80,8 @@ function markdownReport(result: ConvertResult): string {
   let rowsLeft = result.files.length;
   for (const f of result.files) {
     const severity = worst(f.entry.diagnostics);
-    const icon = f.status === "translated" && severity === "warning" ? "⚠️" : ICON[f.status]!;
+    // A module written with an error in it (an unsupported layer raises NotImplementedError) is not a success.
+    const icon = severity === "error" ? "❌" : f.status === "translated" && severity === "warning" ? "⚠️" : ICON[f.status]!;
     const models = f.entry.models.map((m) => mdCode(m.class) + (m.primary && f.entry.models.length > 1 ? " (primary)" : "")).join(", ") || "—";
     if (fits([`| ${mdCell(mdCode(f.entry.input))} | ${icon} ${f.status} | ${mdCell(models)} | ${diagnosticCount(f.entry.diagnostics)} |`], 10_000)) rowsLeft--;
   }
