@@ -236,6 +236,7 @@ describe("--check", () => {
     expect(r.stderr).toMatch(/stale: gone_weights\.py \(extra\)/);
     expect(r.stderr).not.toMatch(/__init__\.py/);
     expect(r.stderr).toMatch(/--check: 5 stale files in out_chk/);
+    expect(r.stderr).toMatch(/keras2torch: checked out_chk\n[^]* {2}stale +5\n {2}time /);
     expect(listFiles(join(work, "out_chk"))).toEqual(before);
     // Regenerating brings it back in sync (the hand-written file stays, the extra ones are the user's to delete).
     expect(cli(["convert", "chk", "-o", "out_chk"]).status).toBe(0);

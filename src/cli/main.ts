@@ -227,6 +227,7 @@ export function summaryTable(result: ConvertResult, out: string, check: boolean)
     ["errors", String(c.error)],
     ["warnings", String(c.warning)],
     ["info", String(c.info)],
+    ...(check ? [["stale", String(result.stale.length)] as [string, string]] : []),
     ["time", `${(result.elapsedMs / 1000).toFixed(2)} s`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
