@@ -5,3 +5,15 @@ export type { Manifest, ManifestDiagnostic, ManifestFile, ManifestModel, Manifes
 export type { ModuleResolver } from "./frontend/evaluate.js";
 export type { Diagnostic, DiagnosticCode, Severity, SourceRange, TensorMapping } from "./ir/types.js";
 export { DIAGNOSTIC_CODES } from "./ir/types.js";
+export {
+  convertFiles,
+  UsageError,
+  type ConvertOptions,
+  type ConvertResult,
+  type FileReview,
+  type FileStatus,
+  type FileSummary,
+  type ReportedDiagnostic,
+  type StaleFile,
+} from "./cli/convert.js";
+export { renderReport, type ReportFormat } from "./cli/reports.js";

@@ -4,7 +4,8 @@
 import { compile, type CompileResult } from "../compile.js";
 import type { ModuleResolver } from "../frontend/evaluate.js";
 import { SourceFile } from "../frontend/parse.js";
-import type { Diagnostic, Severity } from "../ir/types.js";
+import { sourceLineMap } from "../emit/source-map.js";
+import type { Diagnostic, Severity, SourceLoc } from "../ir/types.js";
 import type { IoLayout } from "../passes/layout.js";
 import { makeFrame, type Frame } from "./diagnostics.js";
 import { FILE_STACK_MB, MAX_DIAGNOSTICS_PER_FILE, MAX_MESSAGE_CHARS } from "./limits.js";
@@ -15,17 +16,28 @@ export interface InputFile {
   real: string;
   /** Output-relative path with `/`, e.g. `a/b.py`. */
   label: string;
+  /** This file's own `--entry` (the config file's `entries`), over the run's. */
+  entry?: string;
 }
 
 export interface FileOptions {
   entry?: string;
   ioLayout: IoLayout;
   inputShapes?: (number | null)[][];
+  /** Keep what a review page shows: the source text, the weight mapping and the module's line map. */
+  review?: boolean;
+}
+
+/** What the review page shows of one compiled file (only with `FileOptions.review`). */
+export interface ReviewData {
+  source: string;
+  /** Per line of the generated module: the source location it came from. */
+  sourceLines: (SourceLoc | null)[];
 }
 
 /** What compiling one file gave: the result with a code frame per diagnostic, or why there is none. */
 export type FileOutcome =
-  | { kind: "compiled"; result: CompileResult; frames: (Frame | null)[] }
+  | { kind: "compiled"; result: CompileResult; frames: (Frame | null)[]; review?: ReviewData }
   | { kind: "unreadable"; message: string }
   /** A resource limit: the file's size, or memory, time or stack while compiling it. `read`: the file was read. */
   | { kind: "limit"; message: string; read: boolean }
@@ -42,7 +54,7 @@ export function compileFile(file: InputFile, resolver: ModuleResolver & { textOf
   const text = read.text;
   let result: CompileResult;
   try {
-    result = compile(text, { path: file.label, entry: options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes });
+    result = compile(text, { path: file.label, entry: file.entry ?? options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes });
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     if (error instanceof RangeError && /call stack size/i.test(message)) {
@@ -54,14 +66,16 @@ export function compileFile(file: InputFile, resolver: ModuleResolver & { textOf
     // A bug of ours on one file must not stop the others, nor show a stack trace.
     return { kind: "failed", message: capMessage(message), frame: makeFrame({ severity: "error", code: "internal-error", message: "", range: at(file.label) }, text) };
   }
-  // The weight mapping is in the weights script already; the main process does not need it.
-  result.mapping = {};
+  // The weight mapping is in the weights script already; the main process needs it for a review page only.
+  if (!options.review) result.mapping = {};
   result.diagnostics = capDiagnostics(result.diagnostics.map((d) => ({ ...d, message: capMessage(d.message) })));
   const frames = result.diagnostics.map((d) => {
     const source = d.range.file === file.label ? text : resolver.textOf(d.range.file);
     return source === null ? null : makeFrame(d, source);
   });
-  return { kind: "compiled", result, frames };
+  if (!options.review) return { kind: "compiled", result, frames };
+  const module = result.files[0]?.text;
+  return { kind: "compiled", result, frames, review: { source: text, sourceLines: module === undefined ? [] : sourceLineMap(module) } };
 }
 
 function capMessage(message: string): string {

@@ -46,7 +46,7 @@ export function compileAll(
     };
 
     const start = () => {
-      const child: ChildProcess = fork(new URL("./worker.js", import.meta.url), [], { stdio: ["ignore", "ignore", "ignore", "ipc"], serialization: "advanced" });
+      const child: ChildProcess = fork(new URL("./worker.js", import.meta.url), [], { execArgv: childExecArgv(), stdio: ["ignore", "ignore", "ignore", "ipc"], serialization: "advanced" });
       children.add(child);
       let current: number | undefined;
       let timer: NodeJS.Timeout | undefined;
@@ -100,6 +100,21 @@ export function compileAll(
     };
     for (let n = 0; n < Math.min(jobs, todo.length); n++) start();
   });
+}
+
+/**
+ * The parent's Node flags, less those that run a script of their own: a library caller started as
+ * `node -e ...` or `node -p ...` would otherwise have every worker run that script instead of worker.js.
+ */
+function childExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "-e" || a === "--eval" || a === "-p" || a === "--print") i++;
+    else if (!/^(--eval|--print|--input-type)=/.test(a) && a !== "-pe" && a !== "-i" && a !== "--interactive") out.push(a);
+  }
+  return out;
 }
 
 function crashMessage(timedOut: boolean, crash: FromChild & { type: "crash" }, code: number | null, signal: NodeJS.Signals | null): string {

@@ -1,7 +1,6 @@
 // Formatting of what we write: ruff's formatter (black style) for Python, prettier for JSON/Markdown.
 // Lines are 120 wide: every generated statement carries a `# file.py:LINE` comment.
 import { PositionEncoding, Workspace } from "@astral-sh/ruff-wasm-nodejs";
-import * as prettier from "prettier";
 
 let workspace: Workspace | null = null;
 
@@ -10,6 +9,7 @@ export function formatPython(source: string): string {
   return workspace.format(source);
 }
 
+/** JSON as prettier lays it out (format-json.ts); loaded on first use, so a process that only formats Python never loads prettier. */
 export async function formatJson(value: unknown): Promise<string> {
-  return prettier.format(JSON.stringify(value), { parser: "json", printWidth: 100 });
+  return (await import("./format-json.js")).formatJson(value);
 }
