@@ -97,7 +97,7 @@ from keras import layers
 
 inputs = keras.Input(shape=(16, 16, 3))
 x = layers.Conv2D(4, 3, name="conv")(inputs)
-x = keras.layers.ConvLSTM2D(3, 3)(x)
+x = keras.layers.Discretization([0.5])(x)
 model = keras.Model(inputs, layers.Dense(2)(layers.Flatten()(x)))
 `;
 
