@@ -9,6 +9,14 @@ import torch.nn.functional as F
 from torch import nn
 
 
+def keras_rms_scaling(x, norm, dims):
+    """Keras' LayerNormalization(rms_scaling=True) over `dims`: `x / sqrt(var + eps) * gamma`, the variance uncentred-output form Keras 3 computes."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    var = x.var(dim=dims, keepdim=True, correction=0)
+    shape = [x.shape[d] if d in dims else 1 for d in range(x.dim())]
+    return x * torch.rsqrt(var + norm.eps) * norm.weight.reshape(shape)
+
+
 def sparsemax(x, dim=-1):
     """Keras' sparsemax: `x` minus a threshold `tau`, clipped at 0, so that each slice along `dim` sums to 1."""
     ranked = torch.sort(x, dim=dim, descending=True).values
@@ -20,14 +28,6 @@ def sparsemax(x, dim=-1):
     count = support.to(x.dtype).sum(dim=dim, keepdim=True)
     tau = (torch.where(support, cumulative, torch.zeros_like(cumulative)).sum(dim=dim, keepdim=True) - 1) / count
     return (x - tau).clamp(min=0.0)
-
-
-def keras_rms_scaling(x, norm, dims):
-    """Keras' LayerNormalization(rms_scaling=True) over `dims`: `x / sqrt(var + eps) * gamma`, the variance uncentred-output form Keras 3 computes."""
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    var = x.var(dim=dims, keepdim=True, correction=0)
-    shape = [x.shape[d] if d in dims else 1 for d in range(x.dim())]
-    return x * torch.rsqrt(var + norm.eps) * norm.weight.reshape(shape)
 
 
 class Model(nn.Module):

@@ -9,23 +9,25 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def masked_recurrence(rnn, x, mask, state=None, zero_masked=False):
-    """Keras' masked recurrence on a one-direction nn.LSTM/nn.GRU/nn.RNN: a step where `mask` is False keeps the previous state and output (zeros with `zero_masked`), wherever it sits in the sequence. Returns what the module returns."""
-    if state is None:
-        zeros = x.new_zeros(1, x.shape[0], rnn.hidden_size)
-        state = (zeros, zeros) if isinstance(rnn, nn.LSTM) or getattr(rnn, "kind", None) == "lstm" else zeros
-    output = x.new_zeros(x.shape[0], rnn.hidden_size)
-    outputs = []
-    for t in range(x.shape[1]):
-        step, new_state = rnn(x[:, t : t + 1], state)
-        keep = mask[:, t].reshape(-1, 1)
-        if isinstance(state, tuple):
-            state = tuple(torch.where(keep, new, old) for new, old in zip(new_state, state))
-        else:
-            state = torch.where(keep, new_state, state)
-        output = torch.where(keep, step[:, 0], torch.zeros_like(output) if zero_masked else output)
-        outputs.append(output)
-    return torch.stack(outputs, dim=1), state
+class KerasBidirectional(nn.Module):
+    """Keras' Bidirectional around a layer that nn.LSTM(bidirectional=True) cannot run (a generated cell):
+    one module per direction under Keras' names, the backward one on the reversed sequence. Returns what
+    nn.LSTM(bidirectional=True) returns: outputs [forward, backward] per step and states stacked (forward,
+    backward)."""
+
+    def __init__(self, forward_layer, backward_layer):
+        super().__init__()
+        self.forward_layer, self.backward_layer = forward_layer, backward_layer
+
+    def forward(self, x, state=None):
+        ahead = back = None
+        if state is not None:
+            ahead = tuple(s[:1] for s in state) if isinstance(state, tuple) else state[:1]
+            back = tuple(s[1:] for s in state) if isinstance(state, tuple) else state[1:]
+        y_f, s_f = self.forward_layer(x, ahead)
+        y_b, s_b = self.backward_layer(x.flip(1), back)
+        states = tuple(torch.cat([f, b]) for f, b in zip(s_f, s_b)) if isinstance(s_f, tuple) else torch.cat([s_f, s_b])
+        return torch.cat([y_f, y_b.flip(1)], dim=-1), states
 
 
 class KerasRNN(nn.Module):
@@ -112,25 +114,23 @@ class MaskedBidirectional(nn.Module):
         return torch.cat([y_f, y_b.flip(1)], dim=-1), states
 
 
-class KerasBidirectional(nn.Module):
-    """Keras' Bidirectional around a layer that nn.LSTM(bidirectional=True) cannot run (a generated cell):
-    one module per direction under Keras' names, the backward one on the reversed sequence. Returns what
-    nn.LSTM(bidirectional=True) returns: outputs [forward, backward] per step and states stacked (forward,
-    backward)."""
-
-    def __init__(self, forward_layer, backward_layer):
-        super().__init__()
-        self.forward_layer, self.backward_layer = forward_layer, backward_layer
-
-    def forward(self, x, state=None):
-        ahead = back = None
-        if state is not None:
-            ahead = tuple(s[:1] for s in state) if isinstance(state, tuple) else state[:1]
-            back = tuple(s[1:] for s in state) if isinstance(state, tuple) else state[1:]
-        y_f, s_f = self.forward_layer(x, ahead)
-        y_b, s_b = self.backward_layer(x.flip(1), back)
-        states = tuple(torch.cat([f, b]) for f, b in zip(s_f, s_b)) if isinstance(s_f, tuple) else torch.cat([s_f, s_b])
-        return torch.cat([y_f, y_b.flip(1)], dim=-1), states
+def masked_recurrence(rnn, x, mask, state=None, zero_masked=False):
+    """Keras' masked recurrence on a one-direction nn.LSTM/nn.GRU/nn.RNN: a step where `mask` is False keeps the previous state and output (zeros with `zero_masked`), wherever it sits in the sequence. Returns what the module returns."""
+    if state is None:
+        zeros = x.new_zeros(1, x.shape[0], rnn.hidden_size)
+        state = (zeros, zeros) if isinstance(rnn, nn.LSTM) or getattr(rnn, "kind", None) == "lstm" else zeros
+    output = x.new_zeros(x.shape[0], rnn.hidden_size)
+    outputs = []
+    for t in range(x.shape[1]):
+        step, new_state = rnn(x[:, t : t + 1], state)
+        keep = mask[:, t].reshape(-1, 1)
+        if isinstance(state, tuple):
+            state = tuple(torch.where(keep, new, old) for new, old in zip(new_state, state))
+        else:
+            state = torch.where(keep, new_state, state)
+        output = torch.where(keep, step[:, 0], torch.zeros_like(output) if zero_masked else output)
+        outputs.append(output)
+    return torch.stack(outputs, dim=1), state
 
 
 class Model(nn.Module):
@@ -219,9 +219,9 @@ class Model(nn.Module):
         output_6, h_6 = self.bidirectional_7(bidirectional_6)  # model.py:15
         bidirectional_7 = torch.cat([h_6[0], h_6[1]], dim=-1)  # model.py:15
         embedding = self.embedding(tokens)  # model.py:21
-        x = tokens != 0  # model.py:21
-        bidirectional_8 = self.bidirectional_8(embedding, x)[0]  # model.py:22
-        output_7, h_7 = self.bidirectional_9(bidirectional_8, x)  # model.py:23
+        embedding_mask = tokens != 0  # model.py:21
+        bidirectional_8 = self.bidirectional_8(embedding, embedding_mask)[0]  # model.py:22
+        output_7, h_7 = self.bidirectional_9(bidirectional_8, embedding_mask)  # model.py:23
         bidirectional_9 = torch.cat([h_7[0], h_7[1]], dim=-1)  # model.py:23
         return (
             bidirectional,

@@ -8,18 +8,6 @@ import torch
 from torch import nn
 
 
-def encode_categorical(x, depth, output_mode):
-    """Keras' one_hot / multi_hot / count encoding of integer tokens (CategoryEncoding, the lookups'
-    output modes): a token outside [0, depth) counts nowhere, as TensorFlow's bincount drops it. one_hot
-    encodes each element; multi_hot and count reduce over the last axis, the sample's tokens."""
-    hits = (x.unsqueeze(-1) == torch.arange(depth, device=x.device)).float()
-    if output_mode == "one_hot":
-        return hits
-    if output_mode == "multi_hot":
-        return hits.amax(-2)
-    return hits.sum(-2)
-
-
 class KerasIntegerLookup(nn.Module):
     """Keras' IntegerLookup on integer tokens. A vocabulary token's index is its position plus
     `token_start` (index 0 is the mask token's when there is one, then the OOV indices); an OOV token
@@ -81,6 +69,18 @@ class KerasIntegerLookup(nn.Module):
         if self.output_mode == "tf_idf":
             return encode_categorical(out, self.depth, "count") * self.idf_weights
         return encode_categorical(out, self.depth, self.output_mode)
+
+
+def encode_categorical(x, depth, output_mode):
+    """Keras' one_hot / multi_hot / count encoding of integer tokens (CategoryEncoding, the lookups'
+    output modes): a token outside [0, depth) counts nowhere, as TensorFlow's bincount drops it. one_hot
+    encodes each element; multi_hot and count reduce over the last axis, the sample's tokens."""
+    hits = (x.unsqueeze(-1) == torch.arange(depth, device=x.device)).float()
+    if output_mode == "one_hot":
+        return hits
+    if output_mode == "multi_hot":
+        return hits.amax(-2)
+    return hits.sum(-2)
 
 
 class Lookups(nn.Module):

@@ -8,23 +8,56 @@ import torch
 from torch import nn
 
 
-def masked_recurrence(rnn, x, mask, state=None, zero_masked=False):
-    """Keras' masked recurrence on a one-direction nn.LSTM/nn.GRU/nn.RNN: a step where `mask` is False keeps the previous state and output (zeros with `zero_masked`), wherever it sits in the sequence. Returns what the module returns."""
-    if state is None:
-        zeros = x.new_zeros(1, x.shape[0], rnn.hidden_size)
-        state = (zeros, zeros) if isinstance(rnn, nn.LSTM) or getattr(rnn, "kind", None) == "lstm" else zeros
-    output = x.new_zeros(x.shape[0], rnn.hidden_size)
-    outputs = []
-    for t in range(x.shape[1]):
-        step, new_state = rnn(x[:, t : t + 1], state)
-        keep = mask[:, t].reshape(-1, 1)
-        if isinstance(state, tuple):
-            state = tuple(torch.where(keep, new, old) for new, old in zip(new_state, state))
+class KerasAttention(nn.Module):
+    """Keras' Attention (score_mode 'dot' or 'concat') and AdditiveAttention ('additive') over
+    (batch, steps, features): scores of query against key, masked keys lowered by 1e9 as Keras does,
+    softmax over the keys, dropout on the weights in training, then the weighted sum of the values, zero
+    at padded query steps."""
+
+    def __init__(self, score_mode="dot", use_scale=False, features=None, dropout=0.0):
+        super().__init__()
+        self.score_mode = score_mode
+        # Keras' variables: a scalar `scale` (a per-feature one for AdditiveAttention), and the scalar
+        # `concat_score_weight` of score_mode='concat'.
+        self.scale = nn.Parameter(torch.ones(features if score_mode == "additive" else ())) if use_scale else None
+        self.concat_score_weight = nn.Parameter(torch.ones(())) if score_mode == "concat" else None
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(
+        self,
+        query,
+        value,
+        key=None,
+        query_mask=None,
+        value_mask=None,
+        use_causal_mask=False,
+        return_attention_scores=False,
+    ):
+        key = value if key is None else key
+        if self.score_mode == "dot":
+            scores = query @ key.transpose(-2, -1)
+            if self.scale is not None:
+                scores = scores * self.scale
         else:
-            state = torch.where(keep, new_state, state)
-        output = torch.where(keep, step[:, 0], torch.zeros_like(output) if zero_masked else output)
-        outputs.append(output)
-    return torch.stack(outputs, dim=1), state
+            pairs = query.unsqueeze(-2) + key.unsqueeze(-3)
+            if self.score_mode == "concat":
+                pairs = pairs if self.scale is None else self.scale * pairs
+                scores = self.concat_score_weight * torch.tanh(pairs).sum(dim=-1)
+            else:
+                scores = (torch.tanh(pairs) * (1.0 if self.scale is None else self.scale)).sum(dim=-1)
+        # Keys that are padding (value_mask) or in the future (causal) are lowered by 1e9, as Keras does.
+        keep = None if value_mask is None else value_mask[:, None, :]
+        if use_causal_mask:
+            causal = torch.ones(scores.shape[-2:], dtype=torch.bool, device=scores.device).tril()
+            keep = causal if keep is None else keep & causal
+        if keep is not None:
+            scores = torch.where(keep, scores, scores - 1e9)
+        weights = scores.softmax(dim=-1)
+        output = self.dropout(weights) @ value
+        if query_mask is not None:
+            # Keras zeroes the outputs of padded query steps.
+            output = torch.where(query_mask[:, :, None], output, 0.0)
+        return (output, weights) if return_attention_scores else output
 
 
 class KerasMultiHeadAttention(nn.Module):
@@ -92,58 +125,6 @@ class KerasMultiHeadAttention(nn.Module):
         return (output, scores) if return_attention_scores else output
 
 
-class KerasAttention(nn.Module):
-    """Keras' Attention (score_mode 'dot' or 'concat') and AdditiveAttention ('additive') over
-    (batch, steps, features): scores of query against key, masked keys lowered by 1e9 as Keras does,
-    softmax over the keys, dropout on the weights in training, then the weighted sum of the values, zero
-    at padded query steps."""
-
-    def __init__(self, score_mode="dot", use_scale=False, features=None, dropout=0.0):
-        super().__init__()
-        self.score_mode = score_mode
-        # Keras' variables: a scalar `scale` (a per-feature one for AdditiveAttention), and the scalar
-        # `concat_score_weight` of score_mode='concat'.
-        self.scale = nn.Parameter(torch.ones(features if score_mode == "additive" else ())) if use_scale else None
-        self.concat_score_weight = nn.Parameter(torch.ones(())) if score_mode == "concat" else None
-        self.dropout = nn.Dropout(dropout)
-
-    def forward(
-        self,
-        query,
-        value,
-        key=None,
-        query_mask=None,
-        value_mask=None,
-        use_causal_mask=False,
-        return_attention_scores=False,
-    ):
-        key = value if key is None else key
-        if self.score_mode == "dot":
-            scores = query @ key.transpose(-2, -1)
-            if self.scale is not None:
-                scores = scores * self.scale
-        else:
-            pairs = query.unsqueeze(-2) + key.unsqueeze(-3)
-            if self.score_mode == "concat":
-                pairs = pairs if self.scale is None else self.scale * pairs
-                scores = self.concat_score_weight * torch.tanh(pairs).sum(dim=-1)
-            else:
-                scores = (torch.tanh(pairs) * (1.0 if self.scale is None else self.scale)).sum(dim=-1)
-        # Keys that are padding (value_mask) or in the future (causal) are lowered by 1e9, as Keras does.
-        keep = None if value_mask is None else value_mask[:, None, :]
-        if use_causal_mask:
-            causal = torch.ones(scores.shape[-2:], dtype=torch.bool, device=scores.device).tril()
-            keep = causal if keep is None else keep & causal
-        if keep is not None:
-            scores = torch.where(keep, scores, scores - 1e9)
-        weights = scores.softmax(dim=-1)
-        output = self.dropout(weights) @ value
-        if query_mask is not None:
-            # Keras zeroes the outputs of padded query steps.
-            output = torch.where(query_mask[:, :, None], output, 0.0)
-        return (output, weights) if return_attention_scores else output
-
-
 def masked_merge(op, inputs, masks):
     """Keras' Multiply, Maximum and Minimum on inputs with Keras masks ((batch, steps) bools, None for an
     unmasked input). Multiply takes a masked step as 1 and, when every input is masked, zeroes the steps
@@ -170,6 +151,25 @@ def masked_merge(op, inputs, masks):
         keep = keep | m if keep is not None and m is not None else None
         output = combine(output, x)
     return output
+
+
+def masked_recurrence(rnn, x, mask, state=None, zero_masked=False):
+    """Keras' masked recurrence on a one-direction nn.LSTM/nn.GRU/nn.RNN: a step where `mask` is False keeps the previous state and output (zeros with `zero_masked`), wherever it sits in the sequence. Returns what the module returns."""
+    if state is None:
+        zeros = x.new_zeros(1, x.shape[0], rnn.hidden_size)
+        state = (zeros, zeros) if isinstance(rnn, nn.LSTM) or getattr(rnn, "kind", None) == "lstm" else zeros
+    output = x.new_zeros(x.shape[0], rnn.hidden_size)
+    outputs = []
+    for t in range(x.shape[1]):
+        step, new_state = rnn(x[:, t : t + 1], state)
+        keep = mask[:, t].reshape(-1, 1)
+        if isinstance(state, tuple):
+            state = tuple(torch.where(keep, new, old) for new, old in zip(new_state, state))
+        else:
+            state = torch.where(keep, new_state, state)
+        output = torch.where(keep, step[:, 0], torch.zeros_like(output) if zero_masked else output)
+        outputs.append(output)
+    return torch.stack(outputs, dim=1), state
 
 
 class Model(nn.Module):

@@ -9,25 +9,6 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def masked_recurrence(rnn, x, mask, state=None, zero_masked=False):
-    """Keras' masked recurrence on a one-direction nn.LSTM/nn.GRU/nn.RNN: a step where `mask` is False keeps the previous state and output (zeros with `zero_masked`), wherever it sits in the sequence. Returns what the module returns."""
-    if state is None:
-        zeros = x.new_zeros(1, x.shape[0], rnn.hidden_size)
-        state = (zeros, zeros) if isinstance(rnn, nn.LSTM) or getattr(rnn, "kind", None) == "lstm" else zeros
-    output = x.new_zeros(x.shape[0], rnn.hidden_size)
-    outputs = []
-    for t in range(x.shape[1]):
-        step, new_state = rnn(x[:, t : t + 1], state)
-        keep = mask[:, t].reshape(-1, 1)
-        if isinstance(state, tuple):
-            state = tuple(torch.where(keep, new, old) for new, old in zip(new_state, state))
-        else:
-            state = torch.where(keep, new_state, state)
-        output = torch.where(keep, step[:, 0], torch.zeros_like(output) if zero_masked else output)
-        outputs.append(output)
-    return torch.stack(outputs, dim=1), state
-
-
 class KerasRNN(nn.Module):
     """A Keras LSTM, GRU or SimpleRNN that nn.LSTM/nn.GRU/nn.RNN cannot express (other activations, GRU's
     reset_after=False), run step by step with Keras' formulas on its own kernel, recurrent_kernel and
@@ -89,6 +70,25 @@ class KerasRNN(nn.Module):
             z, r = self.recurrent_activation(x_z + h @ u_z), self.recurrent_activation(x_r + h @ u_r)
             candidate = self.activation(x_h + (r * h) @ u_h)
         return z * h + (1 - z) * candidate, None
+
+
+def masked_recurrence(rnn, x, mask, state=None, zero_masked=False):
+    """Keras' masked recurrence on a one-direction nn.LSTM/nn.GRU/nn.RNN: a step where `mask` is False keeps the previous state and output (zeros with `zero_masked`), wherever it sits in the sequence. Returns what the module returns."""
+    if state is None:
+        zeros = x.new_zeros(1, x.shape[0], rnn.hidden_size)
+        state = (zeros, zeros) if isinstance(rnn, nn.LSTM) or getattr(rnn, "kind", None) == "lstm" else zeros
+    output = x.new_zeros(x.shape[0], rnn.hidden_size)
+    outputs = []
+    for t in range(x.shape[1]):
+        step, new_state = rnn(x[:, t : t + 1], state)
+        keep = mask[:, t].reshape(-1, 1)
+        if isinstance(state, tuple):
+            state = tuple(torch.where(keep, new, old) for new, old in zip(new_state, state))
+        else:
+            state = torch.where(keep, new_state, state)
+        output = torch.where(keep, step[:, 0], torch.zeros_like(output) if zero_masked else output)
+        outputs.append(output)
+    return torch.stack(outputs, dim=1), state
 
 
 class Model(nn.Module):
@@ -157,15 +157,15 @@ class Model(nn.Module):
         _, (h1_2, c1_2) = self.rnn_4[0](rnn_1)  # model.py:14
         rnn_4, rnn_4_2, rnn_4_3 = (h1_2[0], h1_2[0], c1_2[0])  # model.py:14
         embedding = self.embedding(tokens)  # model.py:17
-        x = tokens != 0  # model.py:17
-        out1_5, _ = masked_recurrence(self.rnn_5[0], embedding, x)  # model.py:18
-        rnn_5 = masked_recurrence(self.rnn_5[1], out1_5, x)[0]  # model.py:18
-        out1_6, _ = masked_recurrence(self.rnn_6[0], embedding, x)  # model.py:19
-        rnn_6 = masked_recurrence(self.rnn_6[1], out1_6, x, zero_masked=True)[0]  # model.py:19
-        out1_7, h1_3 = masked_recurrence(self.rnn_7[0], embedding, x)  # model.py:20
-        out2_3, (h2_2, c2) = masked_recurrence(self.rnn_7[1], out1_7, x, zero_masked=True)  # model.py:20
+        embedding_mask = tokens != 0  # model.py:17
+        out1_5, _ = masked_recurrence(self.rnn_5[0], embedding, embedding_mask)  # model.py:18
+        rnn_5 = masked_recurrence(self.rnn_5[1], out1_5, embedding_mask)[0]  # model.py:18
+        out1_6, _ = masked_recurrence(self.rnn_6[0], embedding, embedding_mask)  # model.py:19
+        rnn_6 = masked_recurrence(self.rnn_6[1], out1_6, embedding_mask, zero_masked=True)[0]  # model.py:19
+        out1_7, h1_3 = masked_recurrence(self.rnn_7[0], embedding, embedding_mask)  # model.py:20
+        out2_3, (h2_2, c2) = masked_recurrence(self.rnn_7[1], out1_7, embedding_mask, zero_masked=True)  # model.py:20
         rnn_7, rnn_7_2, _, rnn_7_3 = (out2_3[:, -1], h1_3[0], h2_2[0], c2[0])  # model.py:20
-        rnn_8 = masked_recurrence(self.rnn_8, embedding, x, zero_masked=True)[0][:, -1]  # model.py:21
+        rnn_8 = masked_recurrence(self.rnn_8, embedding, embedding_mask, zero_masked=True)[0][:, -1]  # model.py:21
         return (
             rnn,
             rnn_1,

@@ -50,8 +50,8 @@ class ReviewClassifier(nn.Module):
         x = self.token_embedding(tokens)  # model.py:11
         global_average_pooling1d = x.mean(dim=1)  # model.py:12
         word_embedding = self.word_embedding(review)  # model.py:14
-        x = review != 0  # model.py:14
-        x = masked_recurrence(self.gru, word_embedding, x)[0][:, -1]  # model.py:15
+        word_embedding_mask = review != 0  # model.py:14
+        x = masked_recurrence(self.gru, word_embedding, word_embedding_mask)[0][:, -1]  # model.py:15
         x = torch.cat([global_average_pooling1d, x], dim=-1)  # model.py:16
         x = self.head(x)  # model.py:16
         return x
