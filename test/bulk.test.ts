@@ -1,15 +1,16 @@
 // Tests of the bulk-migration and review workflow (issue 11), run as a user runs them: globs, --check,
 // reports, GitHub annotations, the progress bar and summary, the config file and the library API.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sourceLineMap } from "../src/emit/source-map.js";
 import { shortDiff } from "../src/cli/diff.js";
 import { globBase, globMatcher } from "../src/cli/glob.js";
 import type { Manifest } from "../src/manifest.js";
+import { writeTree, listFiles, MLP, CNN, WITH_WARNING } from "./cli-util.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "bin", "keras2torch.js");
@@ -28,69 +29,10 @@ function cli(args: string[], options: { cwd?: string; env?: Record<string, strin
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function tree(root: string, files: Record<string, string>): string {
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(work, root, path)), { recursive: true });
-    writeFileSync(join(work, root, path), text);
-  }
-  return root;
-}
-
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const visit = (d: string) => {
-    for (const item of readdirSync(d, { withFileTypes: true })) {
-      const path = join(d, item.name);
-      if (item.isDirectory()) visit(path);
-      else out.push(relative(dir, path).split(sep).join("/"));
-    }
-  };
-  if (existsSync(dir)) visit(dir);
-  return out.sort();
-}
+const tree = (root: string, files: Record<string, string>): string => writeTree(work, root, files);
 
 const read = (path: string) => readFileSync(join(work, path), "utf8");
 const manifestOf = (out: string) => JSON.parse(read(`${out}/keras2torch.json`)) as Manifest;
-
-const MLP = `import keras
-from keras import layers
-
-inputs = keras.Input(shape=(8,), name="features")
-x = layers.Dense(16, activation="relu", name="hidden")(inputs)
-outputs = layers.Dense(3, name="logits")(x)
-model = keras.Model(inputs, outputs, name="mlp")
-`;
-
-const CNN = `from tensorflow import keras
-from tensorflow.keras import layers
-
-
-def build_model(num_classes=10):
-    return keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1), name="image"),
-            layers.Conv2D(8, 3, activation="relu", name="conv"),
-            layers.MaxPooling2D(2, name="pool"),
-            layers.Flatten(name="flatten"),
-            layers.Dense(num_classes, name="classifier"),
-        ],
-        name="small_cnn",
-    )
-
-
-model = build_model()
-`;
-
-const WITH_WARNING = `import keras
-from keras import layers
-
-mode = 1
-match mode:
-    case 1:
-        pass
-inputs = keras.Input(shape=(4,))
-model = keras.Model(inputs, layers.Dense(2, name="out")(inputs))
-`;
 
 const UNSUPPORTED = `import keras
 from keras import layers

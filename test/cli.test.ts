@@ -2,12 +2,13 @@
 // child process, on temporary folders. They check the output contract (CONTRACT.md): where files go,
 // the manifest, exit codes and the terminal diagnostics.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest, ManifestFile } from "../src/manifest.js";
+import { writeTree, listFiles, MLP, CNN, WITH_WARNING } from "./cli-util.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "bin", "keras2torch.js");
@@ -26,28 +27,7 @@ function cli(...args: string[]): Run {
 }
 
 /** Writes `files` (path relative to `root` → content) and returns `root`. */
-function tree(root: string, files: Record<string, string>): string {
-  const base = join(work, root);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(base, path)), { recursive: true });
-    writeFileSync(join(base, path), text);
-  }
-  return root;
-}
-
-/** Every file under `dir`, relative, with `/`, sorted. */
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const visit = (d: string) => {
-    for (const item of readdirSync(d, { withFileTypes: true })) {
-      const path = join(d, item.name);
-      if (item.isDirectory()) visit(path);
-      else out.push(relative(dir, path).split(sep).join("/"));
-    }
-  };
-  visit(dir);
-  return out.sort();
-}
+const tree = (root: string, files: Record<string, string>): string => writeTree(work, root, files);
 
 
 const manifestOf = (out: string): Manifest => JSON.parse(readFileSync(join(work, out, "keras2torch.json"), "utf8")) as Manifest;
@@ -59,47 +39,6 @@ const fileEntry = (m: Manifest, input: string): ManifestFile => {
 const read = (path: string) => readFileSync(join(work, path), "utf8");
 /** A JavaScript stack frame, e.g. `    at run (file:///…/main.js:12:3)`. */
 const STACK = /^\s+at .+:\d+:\d+\)?$/m;
-
-const MLP = `import keras
-from keras import layers
-
-inputs = keras.Input(shape=(8,), name="features")
-x = layers.Dense(16, activation="relu", name="hidden")(inputs)
-outputs = layers.Dense(3, name="logits")(x)
-model = keras.Model(inputs, outputs, name="mlp")
-`;
-
-const CNN = `from tensorflow import keras
-from tensorflow.keras import layers
-
-
-def build_model(num_classes=10):
-    return keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1), name="image"),
-            layers.Conv2D(8, 3, activation="relu", name="conv"),
-            layers.MaxPooling2D(2, name="pool"),
-            layers.Flatten(name="flatten"),
-            layers.Dense(num_classes, name="classifier"),
-        ],
-        name="small_cnn",
-    )
-
-
-model = build_model()
-`;
-
-// A `match` statement is skipped with a warning; it makes a warnings-only run.
-const WITH_WARNING = `import keras
-from keras import layers
-
-mode = 1
-match mode:
-    case 1:
-        pass
-inputs = keras.Input(shape=(4,))
-model = keras.Model(inputs, layers.Dense(2, name="out")(inputs))
-`;
 
 const NO_MODEL = `"""Helpers only."""
 SCALE = 2

@@ -7,10 +7,11 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest, ManifestFile } from "../src/manifest.js";
+import { writeTree, listFiles } from "./cli-util.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "bin", "keras2torch.js");
@@ -30,26 +31,7 @@ function cli(args: string[], env: Record<string, string> = {}): Run {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
 }
 
-function tree(root: string, files: Record<string, string>): string {
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(work, root, path)), { recursive: true });
-    writeFileSync(join(work, root, path), text);
-  }
-  return root;
-}
-
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const visit = (d: string) => {
-    for (const item of readdirSync(d, { withFileTypes: true })) {
-      const path = join(d, item.name);
-      if (item.isDirectory()) visit(path);
-      else out.push(relative(dir, path).split(sep).join("/"));
-    }
-  };
-  visit(dir);
-  return out.sort();
-}
+const tree = (root: string, files: Record<string, string>): string => writeTree(work, root, files);
 
 const manifestOf = (out: string): Manifest => JSON.parse(readFileSync(join(work, out, "keras2torch.json"), "utf8")) as Manifest;
 const entryOf = (m: Manifest, input: string): ManifestFile => {
