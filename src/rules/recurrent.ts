@@ -86,7 +86,11 @@ interface Recurrence {
    * generated KerasRNN runs Keras' formulas, with these activation functions.
    */
   generated?: { activation: PyExpr; recurrentActivation: PyExpr; resetAfter: boolean };
-  warning?: string;
+  /** Keras' training-only dropout rates (0 when off). */
+  dropout: number;
+  recurrentDropout: number;
+  /** LSTM/GRU with Keras' implementation=1 (which recurrent_dropout selects): one mask per gate. */
+  perGate: boolean;
 }
 
 export const activationName = (v: ConfigValue): string => (v === null || v === undefined ? "linear" : typeof v === "string" ? v : String((v as { name?: unknown }).name));
@@ -110,7 +114,11 @@ function recurrence(layer: Pick<LayerDef, "kerasClass" | "config" | "name">): Re
     // nn.LSTM/nn.GRU have only tanh and sigmoid, and nn.GRU only reset_after=True: Keras' own formulas.
     generated = { activation: activationFunction(activation, "activation"), recurrentActivation: activationFunction(recurrent, "recurrent_activation"), resetAfter };
   }
-  const dropout = [get("dropout"), get("recurrent_dropout")].some((v) => typeof v === "number" && v > 0);
+  const rate = (key: string): number => {
+    const v = get(key);
+    return typeof v === "number" && v > 0 ? Math.min(v, 1) : 0;
+  };
+  const [dropout, recurrentDropout] = [rate("dropout"), rate("recurrent_dropout")];
   return {
     kind,
     units,
@@ -121,7 +129,9 @@ function recurrence(layer: Pick<LayerDef, "kerasClass" | "config" | "name">): Re
     zeroMasked: config.zero_output_for_mask === true,
     nonlinearity,
     generated,
-    warning: dropout ? "`dropout`/`recurrent_dropout` only act in training, where nn.LSTM/nn.GRU cannot apply Keras' per-step masks; the generated module does not drop (it is exact at inference)" : undefined,
+    dropout,
+    recurrentDropout,
+    perGate: kind !== "SimpleRNN" && (recurrentDropout > 0 || get("implementation") === 1),
   };
 }
 
@@ -220,6 +230,23 @@ function initialState(states: PyExpr[], kind: Kind, directions: number): PyExpr 
   return { k: "tuple", items: [stacked(0), stacked(1)] };
 }
 
+const TRAINING: PyExpr = { k: "attr", obj: name("self"), name: "training" };
+
+/** `keras_recurrent_dropout(self.lstm, x, state, dropout=..., ...)`: Keras' training-mode dropout. */
+function recurrentDropout(r: Recurrence, x: PyExpr, state: PyExpr | null): PyExpr {
+  const kwargs: [string, PyExpr][] = [];
+  if (r.dropout > 0) kwargs.push(["dropout", { k: "float", value: r.dropout }]);
+  if (r.recurrentDropout > 0) kwargs.push(["recurrent_dropout", { k: "float", value: r.recurrentDropout }]);
+  if (r.perGate) kwargs.push(["per_gate", lit(true)]);
+  return call("keras_recurrent_dropout", [{ k: "module" }, x, ...(state ? [state] : [])], kwargs);
+}
+
+/** The warning for dropout the generated module leaves out (`where`: the case keras_recurrent_dropout does not cover). */
+function dropoutWarning(r: Recurrence, where: string): string | undefined {
+  if (r.dropout === 0 && r.recurrentDropout === 0) return undefined;
+  return `\`dropout\`/\`recurrent_dropout\` only act in training; with ${where} the generated module does not drop (it is exact at inference)`;
+}
+
 /** Lowers one module call: `self.lstm(x)` with the states, and picks Keras' outputs out of the result. */
 function lowerRecurrent(
   r: Recurrence,
@@ -237,8 +264,12 @@ function lowerRecurrent(
   const state = stateInputs ? initialState(Array.from({ length: stateInputs }, (_, i) => input(i + 1)), r.kind, directions) : null;
   // A masked sequence runs step by step (masked steps carry the state on); the module call otherwise.
   // A masked Bidirectional is a MaskedBidirectional module, which takes the mask itself.
+  // In training, Keras' dropout masks (the same at every step) need keras_recurrent_dropout; eval keeps the module call.
+  const dropping = directions === 1 && !mask && !r.generated && (r.dropout > 0 || r.recurrentDropout > 0);
   const run = !mask
-    ? call({ k: "module" }, state ? [...args, state] : args)
+    ? dropping
+      ? { k: "ternary" as const, condition: TRAINING, then: recurrentDropout(r, args[0]!, state), otherwise: call({ k: "module" }, state ? [...args, state] : args) }
+      : call({ k: "module" }, state ? [...args, state] : args)
     : directions === 2
       ? call({ k: "module" }, [...args, mask, ...(state ? [state] : [])])
       : call("masked_recurrence", [{ k: "module" }, ...args, backwards(mask), ...(state ? [state] : [])], r.zeroMasked ? [["zero_masked", lit(true)]] : []);
@@ -306,7 +337,8 @@ function lowerRecurrent(
           kwargs: r.returnSequences ? ([["zero_masked", lit(true)]] as [string, PyExpr][]) : [],
         }
       : moduleCtor(r, features, directions === 2);
-  return { ok: true, lowering: { module, forward, steps, ...extra, warning: r.warning } };
+  const where = mask ? "a masked sequence" : directions === 2 ? "Bidirectional" : "a generated KerasRNN cell";
+  return { ok: true, lowering: { module, forward, steps, ...extra, warning: dropping ? undefined : dropoutWarning(r, where) } };
 }
 
 function sequenceShape(shape: Shape, what: string): void {
@@ -528,7 +560,7 @@ function lowerStacked(layer: LayerDef, features: number, stateInputs: number, ma
     }
   });
   const module = { ctor: "nn.ModuleList", args: [{ k: "list" as const, items: stack.map(({ r, features: width }) => ctorCall(moduleCtor(r, width!, false)!)) }], kwargs: [] };
-  const warning = stack.map(({ r }) => r.warning).find((w) => w);
+  const warning = stack.map(({ r }) => dropoutWarning(r, "stacked cells")).find((w) => w);
   return { ok: true, lowering: { module, forward: forward!, steps, weights, constants, frozen, warning } };
 }
 
