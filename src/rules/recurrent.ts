@@ -7,6 +7,12 @@
 // - GRU (reset_after=True): Keras' gates z,r,h are PyTorch's r,z,n, so rows are reordered (1, 0, 2); the
 //   `(2, 3u)` bias holds the input bias (→ bias_ih) and the recurrent one (→ bias_hh).
 // - SimpleRNN: like LSTM with one gate.
+//
+// Dropout (training only): Keras draws one input mask (batch, features) and one recurrent mask (batch, units)
+// per call and uses them at every step; with `recurrent_dropout` (or implementation=1) LSTM/GRU cells draw
+// one of each per gate, and the layer runs the cell loop (input dropout alone may take the fused/cuDNN path,
+// the same mask applied to the sequence). The forward picks `keras_recurrent_dropout` when `self.training`,
+// on the module's own parameters, so eval stays the fused call and the weights do not change.
 import type { LayerDef, PyExpr, Shape, WeightEntry, ConstantEntry, ConfigValue } from "../ir/types.js";
 import { identity } from "../ir/layout.js";
 import { activationSpec, applyActivation } from "./activations.js";
@@ -349,7 +355,7 @@ function sequenceShape(shape: Shape, what: string): void {
 export const recurrentRule: LayerRule = {
   name: "recurrent",
   kerasClasses: ["LSTM", "GRU", "SimpleRNN"],
-  summary: "`nn.LSTM`/`nn.GRU`/`nn.RNN` (batch_first); `return_sequences`, `return_state`, `go_backwards` and `initial_state`; LSTM's single bias onto `bias_ih`, GRU's gates reordered",
+  summary: "`nn.LSTM`/`nn.GRU`/`nn.RNN` (batch_first); `return_sequences`, `return_state`, `go_backwards` and `initial_state`; LSTM's single bias onto `bias_ih`, GRU's gates reordered; `dropout`/`recurrent_dropout` in training with Keras' masks (`keras_recurrent_dropout`)",
   signature: (cls) => ({ params: PARAMS[cls as Kind].map((p) => ({ name: p, default: DEFAULTS[p] ?? null })) }),
   inferShape: ({ layer, inputs, masks }) => {
     const masked = masks?.[0] === true;
