@@ -943,6 +943,9 @@ describe("recurrent dropout in training", () => {
     const lstm = lower(layer("LSTM", { units: 4, dropout: 0.2, recurrent_dropout: 0.1 }), [[null, 5, 3]]);
     expect(py(lstm.forward)).toBe("(keras_recurrent_dropout(self.m, x, dropout=0.2, recurrent_dropout=0.1, per_gate=True) if self.training else self.m(x))[0][:, -1]");
     expect(lstm.warning).toBeUndefined();
+    const bi = lower(layer("Bidirectional", { layer: { class_name: "GRU", config: { units: 4, dropout: 0.2 } } }), [[null, 5, 3]]);
+    expect(py(bi.steps![0]!.value)).toBe("keras_recurrent_dropout(self.m, x, dropout=0.2) if self.training else self.m(x)");
+    expect(bi.warning).toBeUndefined();
     const gru = lower(layer("GRU", { units: 4, dropout: 0.5, go_backwards: true, return_sequences: true }), [[null, 5, 3], [null, 4]]);
     expect(py(gru.forward, 2)).toBe("(keras_recurrent_dropout(self.m, x0.flip(1), x1.unsqueeze(0), dropout=0.5) if self.training else self.m(x0.flip(1), x1.unsqueeze(0)))[0]");
     // Keras' implementation=1 draws one mask per gate even without recurrent_dropout.
@@ -952,9 +955,15 @@ describe("recurrent dropout in training", () => {
   });
 
   it("the cases it does not cover keep a warning that names them", () => {
-    const bi = lower(layer("Bidirectional", { layer: { class_name: "LSTM", config: { units: 4, dropout: 0.2 } } }), [[null, 5, 3]]);
-    expect(bi.warning).toMatch(/only act in training; with Bidirectional the generated module does not drop/);
-    expect(py(bi.forward)).not.toContain("keras_recurrent_dropout");
+    const bi = lower(
+      layer("Bidirectional", {
+        layer: { class_name: "LSTM", config: { units: 4, dropout: 0.2 } },
+        backward_layer: { class_name: "LSTM", config: { units: 4, dropout: 0.3, go_backwards: true } },
+      }),
+      [[null, 5, 3]],
+    );
+    expect(bi.warning).toMatch(/only act in training; with a `backward_layer` of other dropout rates the generated module does not drop/);
+    expect(JSON.stringify([bi.forward, bi.steps])).not.toContain("keras_recurrent_dropout");
     const generated = lower(layer("LSTM", { units: 4, dropout: 0.2, activation: "relu" }), [[null, 5, 3]]);
     expect(generated.warning).toMatch(/with a generated KerasRNN cell/);
   });

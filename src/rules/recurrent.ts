@@ -11,7 +11,8 @@
 // Dropout (training only): Keras draws one input mask (batch, features) and one recurrent mask (batch, units)
 // per call and uses them at every step; with `recurrent_dropout` (or implementation=1) LSTM/GRU cells draw
 // one of each per gate, and the layer runs the cell loop (input dropout alone may take the fused/cuDNN path,
-// the same mask applied to the sequence). The forward picks `keras_recurrent_dropout` when `self.training`,
+// the same mask applied to the sequence); each direction of a Bidirectional is its own layer with its own
+// masks. The forward picks `keras_recurrent_dropout` when `self.training`,
 // on the module's own parameters, so eval stays the fused call and the weights do not change.
 import type { LayerDef, PyExpr, Shape, WeightEntry, ConstantEntry, ConfigValue } from "../ir/types.js";
 import { identity } from "../ir/layout.js";
@@ -262,6 +263,7 @@ function lowerRecurrent(
   directions: number,
   extra: Pick<Lowering, "weights" | "constants" | "frozen">,
   mask: PyExpr | null = null,
+  dropoutAlike = true,
 ): LowerResult {
   const expected = directions * STATES[r.kind];
   if (stateInputs !== 0 && stateInputs !== expected) throw new ConfigError(`\`initial_state\` must hold ${expected} tensor(s), got ${stateInputs}`);
@@ -271,7 +273,7 @@ function lowerRecurrent(
   // A masked sequence runs step by step (masked steps carry the state on); the module call otherwise.
   // A masked Bidirectional is a MaskedBidirectional module, which takes the mask itself.
   // In training, Keras' dropout masks (the same at every step) need keras_recurrent_dropout; eval keeps the module call.
-  const dropping = directions === 1 && !mask && !r.generated && (r.dropout > 0 || r.recurrentDropout > 0);
+  const dropping = dropoutAlike && !mask && !r.generated && (r.dropout > 0 || r.recurrentDropout > 0);
   const run = !mask
     ? dropping
       ? { k: "ternary" as const, condition: TRAINING, then: recurrentDropout(r, args[0]!, state), otherwise: call({ k: "module" }, state ? [...args, state] : args) }
@@ -343,7 +345,7 @@ function lowerRecurrent(
           kwargs: r.returnSequences ? ([["zero_masked", lit(true)]] as [string, PyExpr][]) : [],
         }
       : moduleCtor(r, features, directions === 2);
-  const where = mask ? "a masked sequence" : directions === 2 ? "Bidirectional" : "a generated KerasRNN cell";
+  const where = mask ? "a masked sequence" : r.generated ? "a generated KerasRNN cell" : "a `backward_layer` of other dropout rates";
   return { ok: true, lowering: { module, forward, steps, ...extra, warning: dropping ? undefined : dropoutWarning(r, where) } };
 }
 
@@ -387,10 +389,11 @@ function innerLayer(value: ConfigValue, key: string): Pick<LayerDef, "kerasClass
 }
 
 /** The forward and backward settings, which nn.LSTM(bidirectional=True) needs to be alike. */
-function directionsOf(layer: LayerDef): { forward: Recurrence; merge: string | null } {
+function directionsOf(layer: LayerDef): { forward: Recurrence; merge: string | null; dropoutAlike: boolean } {
   // `RNN(cell)` is the layer its cell makes.
   const resolve = (l: CellLayer): CellLayer => (l.kerasClass === "RNN" ? singleCell(l, "Bidirectional") : l);
   const forward = recurrence(resolve(innerLayer(layer.config.layer ?? null, "layer")));
+  let dropoutAlike = true;
   if (forward.goBackwards) throw new ConfigError("Bidirectional around a layer with `go_backwards=True` is not supported");
   if (layer.config.backward_layer !== null && layer.config.backward_layer !== undefined) {
     const backward = recurrence(resolve(innerLayer(layer.config.backward_layer, "backward_layer")));
@@ -403,15 +406,17 @@ function directionsOf(layer: LayerDef): { forward: Recurrence; merge: string | n
     if (!alike || !backward.goBackwards || backward.returnSequences !== forward.returnSequences || backward.returnState !== forward.returnState) {
       throw new ConfigError("`backward_layer` must be the same kind of layer as `layer`, with the same units, `return_sequences` and `return_state`, and `go_backwards=True`");
     }
+    // keras_recurrent_dropout gives both directions one set of rates.
+    dropoutAlike = backward.dropout === forward.dropout && backward.recurrentDropout === forward.recurrentDropout && backward.perGate === forward.perGate;
   }
   const merge = layer.config.merge_mode === undefined ? "concat" : (layer.config.merge_mode as string | null);
-  return { forward, merge };
+  return { forward, merge, dropoutAlike };
 }
 
 export const bidirectionalRule: LayerRule = {
   name: "bidirectional",
   kerasClasses: ["Bidirectional"],
-  summary: "one `nn.LSTM`/`nn.GRU`/`nn.RNN`, `bidirectional=True`; every `merge_mode`, `backward_layer`, `RNN(cell)` inside; generated cells as two `KerasRNN` (`KerasBidirectional`)",
+  summary: "one `nn.LSTM`/`nn.GRU`/`nn.RNN`, `bidirectional=True`; every `merge_mode`, `backward_layer`, `RNN(cell)` inside; generated cells as two `KerasRNN` (`KerasBidirectional`); dropout in training with a mask set per direction",
   signature: () => ({
     params: [
       { name: "layer", default: null },
@@ -429,7 +434,7 @@ export const bidirectionalRule: LayerRule = {
   layout: ({ inputShapes, outputShapes }) => ({ inputs: inputShapes.map((s) => identity(s.length)), outputs: outputShapes.map((s) => identity(s.length)) }),
   lower: ({ layer, inputShapes, masks }) => {
     const masked = masks?.[0] === true;
-    const { forward, merge } = directionsOf(layer);
+    const { forward, merge, dropoutAlike } = directionsOf(layer);
     sequenceShape(inputShapes[0]!, "Bidirectional");
     const features = inputShapes[0]![2]!;
     const ahead = cellWeights(forward, features, "", "forward_layer/cell/", 0);
@@ -447,7 +452,7 @@ export const bidirectionalRule: LayerRule = {
     const [f, b] = [under("forward_layer", ahead), under("backward_layer", back)];
     const extra = { weights: [...f.weights, ...b.weights], constants: [...f.constants, ...b.constants], frozen: [...f.frozen, ...b.frozen] };
     const mask = masked ? input(inputShapes.length - 1) : null;
-    return lowerRecurrent(forward, features, inputShapes.length - 1 - (masked ? 1 : 0), merge, 2, extra, mask);
+    return lowerRecurrent(forward, features, inputShapes.length - 1 - (masked ? 1 : 0), merge, 2, extra, mask, dropoutAlike);
   },
 };
 
