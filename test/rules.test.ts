@@ -954,7 +954,7 @@ describe("recurrent dropout in training", () => {
     expect(py(lower(layer("LSTM", { units: 4 }), [[null, 5, 3]]).forward)).toBe("self.m(x)[0][:, -1]");
   });
 
-  it("the cases it does not cover keep a warning that names them", () => {
+  it("generated cells drop by themselves; the cases not covered keep a warning that names them", () => {
     const bi = lower(
       layer("Bidirectional", {
         layer: { class_name: "LSTM", config: { units: 4, dropout: 0.2 } },
@@ -964,7 +964,9 @@ describe("recurrent dropout in training", () => {
     );
     expect(bi.warning).toMatch(/only act in training; with a `backward_layer` of other dropout rates the generated module does not drop/);
     expect(JSON.stringify([bi.forward, bi.steps])).not.toContain("keras_recurrent_dropout");
-    const generated = lower(layer("LSTM", { units: 4, dropout: 0.2, activation: "relu" }), [[null, 5, 3]]);
-    expect(generated.warning).toMatch(/with a generated KerasRNN cell/);
+    // A generated KerasRNN drops by itself.
+    const generated = lower(layer("LSTM", { units: 4, dropout: 0.2, recurrent_dropout: 0.1, activation: "relu" }), [[null, 5, 3]]);
+    expect(generated.warning).toBeUndefined();
+    expect(ctor(generated)).toBe('KerasRNN("lstm", 3, 4, activation=F.relu, dropout=0.2, recurrent_dropout=0.1, per_gate=True)');
   });
 });

@@ -12,7 +12,7 @@ then compares, with real Keras 3.15.1 and PyTorch:
   pins that relation so a change on either side is noticed.
 - LSTM, GRU and SimpleRNN `dropout`/`recurrent_dropout` in training: with both sides' masks patched to the
   same draws, the generated module equals Keras (input dropout alone, per-gate masks, go_backwards,
-  return_state, initial_state, Bidirectional); with real draws, the input mask is the same at every step and the kept
+  return_state, initial_state, Bidirectional, generated KerasRNN cells); with real draws, the input mask is the same at every step and the kept
   values are scaled by 1 / (1 - rate), like Keras, and eval does not drop.
 
 Run: .venv/bin/python test/training_mode_test.py   (prints `N passed, M failed`, exits non-zero on failure)
@@ -177,7 +177,11 @@ s = layers.SimpleRNN(6, dropout=0.3, recurrent_dropout=0.5, activation="relu", n
 s2 = layers.SimpleRNN(6, recurrent_dropout=0.5, go_backwards=True, return_sequences=True, name="simple_rec")(x)
 bi, bh1, bc1, bh2, bc2 = layers.Bidirectional(layers.LSTM(6, dropout=0.3, recurrent_dropout=0.2, return_sequences=True, return_state=True), name="bi")(x, initial_state=[h0, c0, c0, h0])
 bg = layers.Bidirectional(layers.GRU(6, dropout=0.4), merge_mode="sum", name="bi_gru")(bi)
-model = keras.Model([inputs, h0, c0], [y, h, c, g2, gh, s, s2, bi, bh1, bc1, bh2, bc2, bg], name="recurrent_train")
+k1 = layers.LSTM(6, activation="relu", dropout=0.3, recurrent_dropout=0.4, go_backwards=True, name="gen_lstm")(x, initial_state=[h0, c0])
+k2 = layers.GRU(6, reset_after=False, dropout=0.4, return_sequences=True, name="gen_gru")(x)
+k3 = layers.GRU(6, reset_after=False, dropout=0.2, recurrent_dropout=0.3, name="gen_gru_rec")(k2)
+k4 = layers.Bidirectional(layers.LSTM(6, activation="relu", recurrent_dropout=0.3), name="gen_bi")(x)
+model = keras.Model([inputs, h0, c0], [y, h, c, g2, gh, s, s2, bi, bh1, bc1, bh2, bc2, bg, k1, k2, k3, k4], name="recurrent_train")
 
 probe = keras.Sequential([keras.Input(shape=(9, 400)), layers.SimpleRNN(400, dropout=0.5, activation="relu", name="rnn")])
 probe_rec = keras.Sequential([keras.Input(shape=(9, 400)), layers.SimpleRNN(400, dropout=0.5, recurrent_dropout=0.25, activation="relu", return_sequences=True, name="rnn")])
@@ -236,6 +240,10 @@ def recurrent_dropout_checks(work):
         current[0] = module_names[id(rnn)]
         return helper(rnn, *args, **kwargs)
 
+    # Generated KerasRNN modules draw in their own forward.
+    for child_name, child in tmodel.named_children():
+        child.register_forward_pre_hook(lambda module, args, child_name=child_name: current.__setitem__(0, child_name))
+
     xs = [rng.normal(0, 1, (3, 7, 5)).astype("float32"), rng.normal(0, 1, (3, 6)).astype("float32"), rng.normal(0, 1, (3, 6)).astype("float32")]
     original_masks, original_bernoulli = DropoutRNNCell._create_dropout_mask, torch.bernoulli
     DropoutRNNCell._create_dropout_mask = keras_masks
@@ -251,10 +259,11 @@ def recurrent_dropout_checks(work):
         DropoutRNNCell._create_dropout_mask, torch.bernoulli = original_masks, original_bernoulli
         generated.keras_recurrent_dropout = helper
     drawn = [m for v in drawn.values() for m in v]
-    # both: 4 + 4, input_only: 1, gru: 3 + 3, gru_input: 1, simple: 1 + 1, simple_rec: 1, bi: 2 * (4 + 4), bi_gru: 2 * 1
-    check("recurrent layers draw Keras' masks in training (per gate with recurrent_dropout, per direction)", draws == 37 and not drawn, f"{draws} drawn by Keras, {len(drawn)} left by torch")
+    # both: 4 + 4, input_only: 1, gru: 3 + 3, gru_input: 1, simple: 1 + 1, simple_rec: 1, bi: 2 * (4 + 4), bi_gru: 2 * 1,
+    # gen_lstm: 4 + 4, gen_gru: 1, gen_gru_rec: 3 + 3, gen_bi: 2 * 4
+    check("recurrent layers draw Keras' masks in training (per gate with recurrent_dropout, per direction)", draws == 60 and not drawn, f"{draws} drawn by Keras, {len(drawn)} left by torch")
     diffs = [float(np.abs(k - t).max()) for k, t in zip(k_out, t_out)]
-    check("LSTM/GRU/SimpleRNN (and Bidirectional) dropout in training equal Keras with the same masks", max(diffs) < 1e-5, f"max |diff| per output {diffs}")
+    check("LSTM/GRU/SimpleRNN (Bidirectional, generated KerasRNN) dropout in training equal Keras with the same masks", max(diffs) < 1e-5, f"max |diff| per output {diffs}")
     tmodel.eval()
     with torch.no_grad():
         e_out = [o.numpy() for o in tmodel(*[torch.from_numpy(a) for a in xs])]

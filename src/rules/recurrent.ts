@@ -200,15 +200,21 @@ function cellWeights(r: Recurrence, features: number, suffix: string, subpath: s
   return { weights, constants, frozen };
 }
 
-function moduleCtor(r: Recurrence, features: number, bidirectional: boolean): Lowering["module"] {
+/** `withDropout`: a generated KerasRNN applies Keras' dropout itself in training (it runs the whole sequence in one call). */
+function moduleCtor(r: Recurrence, features: number, bidirectional: boolean, withDropout = false): Lowering["module"] {
   if (r.generated) {
-    if (bidirectional) return { ctor: "KerasBidirectional", args: [ctorCall(moduleCtor(r, features, false)!), ctorCall(moduleCtor(r, features, false)!)], kwargs: [] };
+    if (bidirectional) return { ctor: "KerasBidirectional", args: [ctorCall(moduleCtor(r, features, false, withDropout)!), ctorCall(moduleCtor(r, features, false, withDropout)!)], kwargs: [] };
     const kwargs: [string, PyExpr][] = [];
     const isDefault = (e: PyExpr, fn: string) => e.k === "name" && e.name === fn;
     if (!isDefault(r.generated.activation, "torch.tanh")) kwargs.push(["activation", r.generated.activation]);
     if (r.kind !== "SimpleRNN" && !isDefault(r.generated.recurrentActivation, "torch.sigmoid")) kwargs.push(["recurrent_activation", r.generated.recurrentActivation]);
     if (!r.useBias) kwargs.push(["bias", lit(false)]);
     if (r.kind === "GRU" && !r.generated.resetAfter) kwargs.push(["reset_after", lit(false)]);
+    if (withDropout) {
+      if (r.dropout > 0) kwargs.push(["dropout", { k: "float", value: r.dropout }]);
+      if (r.recurrentDropout > 0) kwargs.push(["recurrent_dropout", { k: "float", value: r.recurrentDropout }]);
+      if (r.perGate) kwargs.push(["per_gate", lit(true)]);
+    }
     const kind = { LSTM: "lstm", GRU: "gru", SimpleRNN: "rnn" }[r.kind];
     return { ctor: "KerasRNN", args: [lit(kind), lit(features), lit(r.units)], kwargs };
   }
@@ -274,6 +280,8 @@ function lowerRecurrent(
   // A masked Bidirectional is a MaskedBidirectional module, which takes the mask itself.
   // In training, Keras' dropout masks (the same at every step) need keras_recurrent_dropout; eval keeps the module call.
   const dropping = dropoutAlike && !mask && !r.generated && (r.dropout > 0 || r.recurrentDropout > 0);
+  // A generated KerasRNN drops by itself (not under masked_recurrence, which calls it step by step).
+  const selfDropping = dropoutAlike && !mask && r.generated !== undefined && (r.dropout > 0 || r.recurrentDropout > 0);
   const run = !mask
     ? dropping
       ? { k: "ternary" as const, condition: TRAINING, then: recurrentDropout(r, args[0]!, state), otherwise: call({ k: "module" }, state ? [...args, state] : args) }
@@ -344,9 +352,9 @@ function lowerRecurrent(
           args: [ctorCall(moduleCtor(r, features, false)!), ctorCall(moduleCtor(r, features, false)!)],
           kwargs: r.returnSequences ? ([["zero_masked", lit(true)]] as [string, PyExpr][]) : [],
         }
-      : moduleCtor(r, features, directions === 2);
-  const where = mask ? "a masked sequence" : r.generated ? "a generated KerasRNN cell" : "a `backward_layer` of other dropout rates";
-  return { ok: true, lowering: { module, forward, steps, ...extra, warning: dropping ? undefined : dropoutWarning(r, where) } };
+      : moduleCtor(r, features, directions === 2, selfDropping);
+  const where = mask ? "a masked sequence" : "a `backward_layer` of other dropout rates";
+  return { ok: true, lowering: { module, forward, steps, ...extra, warning: dropping || selfDropping ? undefined : dropoutWarning(r, where) } };
 }
 
 function sequenceShape(shape: Shape, what: string): void {
