@@ -9,6 +9,107 @@ import torch.nn.functional as F
 from torch import nn
 
 
+class KerasBidirectional(nn.Module):
+    """Keras' Bidirectional around a layer that nn.LSTM(bidirectional=True) cannot run (a generated cell):
+    one module per direction under Keras' names, the backward one on the reversed sequence. Returns what
+    nn.LSTM(bidirectional=True) returns: outputs [forward, backward] per step and states stacked (forward,
+    backward)."""
+
+    def __init__(self, forward_layer, backward_layer):
+        super().__init__()
+        self.forward_layer, self.backward_layer = forward_layer, backward_layer
+
+    def forward(self, x, state=None):
+        ahead = back = None
+        if state is not None:
+            ahead = tuple(s[:1] for s in state) if isinstance(state, tuple) else state[:1]
+            back = tuple(s[1:] for s in state) if isinstance(state, tuple) else state[1:]
+        y_f, s_f = self.forward_layer(x, ahead)
+        y_b, s_b = self.backward_layer(x.flip(1), back)
+        states = tuple(torch.cat([f, b]) for f, b in zip(s_f, s_b)) if isinstance(s_f, tuple) else torch.cat([s_f, s_b])
+        return torch.cat([y_f, y_b.flip(1)], dim=-1), states
+
+
+class KerasRNN(nn.Module):
+    """A Keras LSTM, GRU or SimpleRNN that nn.LSTM/nn.GRU/nn.RNN cannot express (other activations, GRU's
+    reset_after=False), run step by step with Keras' formulas on its own kernel, recurrent_kernel and
+    bias, and Keras' dropout in training. Called like nn.LSTM with batch_first=True: returns (outputs,
+    state), the state with a leading axis of 1."""
+
+    def __init__(
+        self,
+        kind,
+        input_size,
+        hidden_size,
+        activation=torch.tanh,
+        recurrent_activation=torch.sigmoid,
+        bias=True,
+        reset_after=True,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        per_gate=False,
+    ):
+        super().__init__()
+        gates = {"lstm": 4, "gru": 3, "rnn": 1}[kind]
+        self.kind, self.hidden_size, self.reset_after = kind, hidden_size, reset_after
+        self.activation, self.recurrent_activation = activation, recurrent_activation
+        # Keras' dropout, in training only: masks drawn once per call (one per gate with `per_gate`).
+        self.dropout, self.recurrent_dropout, self.per_gate = dropout, recurrent_dropout, per_gate
+        self.kernel = nn.Parameter(torch.zeros(input_size, gates * hidden_size))
+        self.recurrent_kernel = nn.Parameter(torch.zeros(hidden_size, gates * hidden_size))
+        bias_shape = (2, gates * hidden_size) if kind == "gru" and reset_after else (gates * hidden_size,)
+        self.bias = nn.Parameter(torch.zeros(bias_shape)) if bias else None
+
+    def forward(self, x, state=None):
+        if state is None:
+            zeros = x.new_zeros(1, x.shape[0], self.hidden_size)
+            state = (zeros, zeros) if self.kind == "lstm" else zeros
+        h, c = (state[0][0], state[1][0]) if self.kind == "lstm" else (state[0], None)
+        count = {"lstm": 4, "gru": 3, "rnn": 1}[self.kind] if self.per_gate else 1
+        masks = [None, None]
+        for which, (size, rate) in enumerate([(x.shape[2], self.dropout), (self.hidden_size, self.recurrent_dropout)]):
+            # Keras drops only for 0 < rate < 1; the input masks are drawn before the recurrent ones.
+            if self.training and 0.0 < rate < 1.0:
+                masks[which] = [
+                    torch.bernoulli(x.new_full((x.shape[0], size), 1.0 - rate)) / (1.0 - rate) for _ in range(count)
+                ]
+        outputs = []
+        for t in range(x.shape[1]):
+            h, c = self.step(x[:, t], h, c, masks)
+            outputs.append(h)
+        return torch.stack(outputs, dim=1), ((h[None], c[None]) if self.kind == "lstm" else h[None])
+
+    def step(self, x, h, c, masks=(None, None)):
+        gates = {"lstm": 4, "gru": 3, "rnn": 1}[self.kind]
+        # Gate g reads the input and the state through its dropout mask (Keras' gate order).
+        xs = [x if masks[0] is None else x * masks[0][g % len(masks[0])] for g in range(gates)]
+        hs = [h if masks[1] is None else h * masks[1][g % len(masks[1])] for g in range(gates)]
+        k, u = self.kernel.chunk(gates, dim=-1), self.recurrent_kernel.chunk(gates, dim=-1)
+        if self.kind != "gru":
+            z = torch.cat([xs[g] @ k[g] + hs[g] @ u[g] for g in range(gates)], dim=-1)
+            z = z if self.bias is None else z + self.bias
+            if self.kind == "rnn":
+                return self.activation(z), None
+            i, f, g, o = z.chunk(4, dim=-1)
+            c = self.recurrent_activation(f) * c + self.recurrent_activation(i) * self.activation(g)
+            return self.recurrent_activation(o) * self.activation(c), c
+        # Keras' GRU gates: update z, reset r, candidate.
+        inputs = torch.cat([xs[g] @ k[g] for g in range(3)], dim=-1)
+        if self.bias is not None:
+            inputs = inputs + (self.bias[0] if self.reset_after else self.bias)
+        x_z, x_r, x_h = inputs.chunk(3, dim=-1)
+        if self.reset_after:
+            inner = torch.cat([hs[g] @ u[g] for g in range(3)], dim=-1)
+            inner = inner if self.bias is None else inner + self.bias[1]
+            r_z, r_r, r_h = inner.chunk(3, dim=-1)
+            z, r = self.recurrent_activation(x_z + r_z), self.recurrent_activation(x_r + r_r)
+            candidate = self.activation(x_h + r * r_h)
+        else:
+            z, r = self.recurrent_activation(x_z + hs[0] @ u[0]), self.recurrent_activation(x_r + hs[1] @ u[1])
+            candidate = self.activation(x_h + (r * hs[2]) @ u[2])
+        return z * h + (1 - z) * candidate, None
+
+
 def keras_recurrent_dropout(rnn, x, state=None, dropout=0.0, recurrent_dropout=0.0, per_gate=False):
     """Keras' training-mode dropout on an nn.LSTM/nn.GRU/nn.RNN (one layer, either direction or both), with the module's own parameters. Like Keras, each call draws one input mask (batch, features) and one recurrent mask (batch, units) per direction, the same at every step; with `per_gate` (Keras' implementation=1, which recurrent_dropout selects) LSTM and GRU draw one of each per gate, in Keras' gate order. One direction with input dropout alone keeps the fused module call. Returns what the module returns."""
     gates = 4 if isinstance(rnn, nn.LSTM) else 3 if isinstance(rnn, nn.GRU) else 1
@@ -96,15 +197,26 @@ class Model(nn.Module):
         simple_rnn: (N, 3) float32, in Keras' axis order
         rnn: (N, 3) float32, in Keras' axis order
         bidirectional_1: (N, 3) float32, in Keras' axis order
+        lstm_1: (N, 3) float32, in Keras' axis order
+        gru_2: (N, 6, 3) float32, in Keras' axis order
+        bidirectional_2: (N, 6) float32, in Keras' axis order
     """
 
     def __init__(self):
         super().__init__()
-        self.bidirectional = nn.LSTM(4, 5, batch_first=True, bidirectional=True)  # model.py:9
-        self.gru = nn.GRU(10, 5, batch_first=True)  # model.py:10
-        self.simple_rnn = nn.RNN(5, 3, batch_first=True)  # model.py:11
-        self.rnn = nn.LSTM(10, 3, batch_first=True)  # model.py:12
-        self.bidirectional_1 = nn.GRU(5, 3, batch_first=True, bidirectional=True)  # model.py:13
+        self.bidirectional = nn.LSTM(4, 5, batch_first=True, bidirectional=True)  # model.py:10
+        self.gru = nn.GRU(10, 5, batch_first=True)  # model.py:11
+        self.simple_rnn = nn.RNN(5, 3, batch_first=True)  # model.py:12
+        self.rnn = nn.LSTM(10, 3, batch_first=True)  # model.py:13
+        self.bidirectional_1 = nn.GRU(5, 3, batch_first=True, bidirectional=True)  # model.py:14
+        self.lstm_1 = KerasRNN(
+            "lstm", 10, 3, activation=F.relu, dropout=0.2, recurrent_dropout=0.2, per_gate=True
+        )  # model.py:15
+        self.gru_2 = KerasRNN("gru", 5, 3, reset_after=False, dropout=0.3)  # model.py:16
+        self.bidirectional_2 = KerasBidirectional(
+            KerasRNN("gru", 3, 3, reset_after=False, recurrent_dropout=0.3, per_gate=True),
+            KerasRNN("gru", 3, 3, reset_after=False, recurrent_dropout=0.3, per_gate=True),
+        )  # model.py:17
         self.bidirectional.bias_hh_l0.requires_grad_(False)  # Keras has no such tensor: it stays a constant
         self.bidirectional.bias_hh_l0_reverse.requires_grad_(False)  # Keras has no such tensor: it stays a constant
         self.simple_rnn.bias_hh_l0.requires_grad_(False)  # Keras has no such tensor: it stays a constant
@@ -115,31 +227,35 @@ class Model(nn.Module):
             keras_recurrent_dropout(self.bidirectional, sequence, dropout=0.3, recurrent_dropout=0.2, per_gate=True)
             if self.training
             else self.bidirectional(sequence)
-        )  # model.py:9
+        )  # model.py:10
         bidirectional, bidirectional_2, bidirectional_3, bidirectional_4, bidirectional_5 = (
             output,
             h[0],
             c[0],
             h[1],
             c[1],
-        )  # model.py:9
+        )  # model.py:10
         x = (
             keras_recurrent_dropout(self.gru, bidirectional.flip(1), bidirectional_2.unsqueeze(0), dropout=0.4)
             if self.training
             else self.gru(bidirectional.flip(1), bidirectional_2.unsqueeze(0))
-        )[0]  # model.py:10
+        )[0]  # model.py:11
         simple_rnn = (
             keras_recurrent_dropout(self.simple_rnn, x, recurrent_dropout=0.5) if self.training else self.simple_rnn(x)
-        )[0][:, -1]  # model.py:11
+        )[0][:, -1]  # model.py:12
         rnn = (
             keras_recurrent_dropout(self.rnn, bidirectional, dropout=0.2, per_gate=True)
             if self.training
             else self.rnn(bidirectional)
-        )[0][:, -1]  # model.py:12
+        )[0][:, -1]  # model.py:13
         output_2, h_2 = (
             keras_recurrent_dropout(self.bidirectional_1, x, dropout=0.2) if self.training else self.bidirectional_1(x)
-        )  # model.py:13
-        bidirectional_1 = (h_2[0] + h_2[1]) / 2.0  # model.py:13
+        )  # model.py:14
+        bidirectional_1 = (h_2[0] + h_2[1]) / 2.0  # model.py:14
+        lstm_1 = self.lstm_1(bidirectional)[0][:, -1]  # model.py:15
+        gru_2 = self.gru_2(x)[0]  # model.py:16
+        output_3, h_3 = self.bidirectional_2(gru_2)  # model.py:17
+        bidirectional_2_2 = torch.cat([h_3[0], h_3[1]], dim=-1)  # model.py:17
         return (
             bidirectional,
             bidirectional_2,
@@ -149,4 +265,7 @@ class Model(nn.Module):
             simple_rnn,
             rnn,
             bidirectional_1,
+            lstm_1,
+            gru_2,
+            bidirectional_2_2,
         )

@@ -1,7 +1,8 @@
 """Recurrent layers with dropout and recurrent_dropout (the training branch runs keras_recurrent_dropout;
 this case checks that inference is the plain module call): Bidirectional LSTM with return_state and
 initial_state, a GRU with input dropout only, go_backwards and initial_state, a SimpleRNN with
-recurrent_dropout, and RNN(LSTMCell) with implementation=1."""
+recurrent_dropout, RNN(LSTMCell) with implementation=1, and generated KerasRNN cells that drop by
+themselves (relu LSTM, GRU reset_after=False, in a Bidirectional)."""
 import keras
 from keras import layers
 
@@ -11,5 +12,8 @@ g = layers.GRU(5, dropout=0.4, go_backwards=True, return_sequences=True)(x, init
 s = layers.SimpleRNN(3, recurrent_dropout=0.5)(g)
 c = layers.RNN(layers.LSTMCell(3, dropout=0.2, implementation=1))(x)
 b = layers.Bidirectional(layers.GRU(3, dropout=0.2), merge_mode="ave")(g)
+k = layers.LSTM(3, activation="relu", dropout=0.2, recurrent_dropout=0.2)(x)
+r = layers.GRU(3, reset_after=False, dropout=0.3, return_sequences=True)(g)
+kb = layers.Bidirectional(layers.GRU(3, reset_after=False, recurrent_dropout=0.3))(r)
 
-model = keras.Model(sequence, [x, fh, fc, bh, bc, s, c, b])
+model = keras.Model(sequence, [x, fh, fc, bh, bc, s, c, b, k, r, kb])

@@ -9,6 +9,86 @@ import torch.nn.functional as F
 from torch import nn
 
 
+class KerasRNN(nn.Module):
+    """A Keras LSTM, GRU or SimpleRNN that nn.LSTM/nn.GRU/nn.RNN cannot express (other activations, GRU's
+    reset_after=False), run step by step with Keras' formulas on its own kernel, recurrent_kernel and
+    bias, and Keras' dropout in training. Called like nn.LSTM with batch_first=True: returns (outputs,
+    state), the state with a leading axis of 1."""
+
+    def __init__(
+        self,
+        kind,
+        input_size,
+        hidden_size,
+        activation=torch.tanh,
+        recurrent_activation=torch.sigmoid,
+        bias=True,
+        reset_after=True,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        per_gate=False,
+    ):
+        super().__init__()
+        gates = {"lstm": 4, "gru": 3, "rnn": 1}[kind]
+        self.kind, self.hidden_size, self.reset_after = kind, hidden_size, reset_after
+        self.activation, self.recurrent_activation = activation, recurrent_activation
+        # Keras' dropout, in training only: masks drawn once per call (one per gate with `per_gate`).
+        self.dropout, self.recurrent_dropout, self.per_gate = dropout, recurrent_dropout, per_gate
+        self.kernel = nn.Parameter(torch.zeros(input_size, gates * hidden_size))
+        self.recurrent_kernel = nn.Parameter(torch.zeros(hidden_size, gates * hidden_size))
+        bias_shape = (2, gates * hidden_size) if kind == "gru" and reset_after else (gates * hidden_size,)
+        self.bias = nn.Parameter(torch.zeros(bias_shape)) if bias else None
+
+    def forward(self, x, state=None):
+        if state is None:
+            zeros = x.new_zeros(1, x.shape[0], self.hidden_size)
+            state = (zeros, zeros) if self.kind == "lstm" else zeros
+        h, c = (state[0][0], state[1][0]) if self.kind == "lstm" else (state[0], None)
+        count = {"lstm": 4, "gru": 3, "rnn": 1}[self.kind] if self.per_gate else 1
+        masks = [None, None]
+        for which, (size, rate) in enumerate([(x.shape[2], self.dropout), (self.hidden_size, self.recurrent_dropout)]):
+            # Keras drops only for 0 < rate < 1; the input masks are drawn before the recurrent ones.
+            if self.training and 0.0 < rate < 1.0:
+                masks[which] = [
+                    torch.bernoulli(x.new_full((x.shape[0], size), 1.0 - rate)) / (1.0 - rate) for _ in range(count)
+                ]
+        outputs = []
+        for t in range(x.shape[1]):
+            h, c = self.step(x[:, t], h, c, masks)
+            outputs.append(h)
+        return torch.stack(outputs, dim=1), ((h[None], c[None]) if self.kind == "lstm" else h[None])
+
+    def step(self, x, h, c, masks=(None, None)):
+        gates = {"lstm": 4, "gru": 3, "rnn": 1}[self.kind]
+        # Gate g reads the input and the state through its dropout mask (Keras' gate order).
+        xs = [x if masks[0] is None else x * masks[0][g % len(masks[0])] for g in range(gates)]
+        hs = [h if masks[1] is None else h * masks[1][g % len(masks[1])] for g in range(gates)]
+        k, u = self.kernel.chunk(gates, dim=-1), self.recurrent_kernel.chunk(gates, dim=-1)
+        if self.kind != "gru":
+            z = torch.cat([xs[g] @ k[g] + hs[g] @ u[g] for g in range(gates)], dim=-1)
+            z = z if self.bias is None else z + self.bias
+            if self.kind == "rnn":
+                return self.activation(z), None
+            i, f, g, o = z.chunk(4, dim=-1)
+            c = self.recurrent_activation(f) * c + self.recurrent_activation(i) * self.activation(g)
+            return self.recurrent_activation(o) * self.activation(c), c
+        # Keras' GRU gates: update z, reset r, candidate.
+        inputs = torch.cat([xs[g] @ k[g] for g in range(3)], dim=-1)
+        if self.bias is not None:
+            inputs = inputs + (self.bias[0] if self.reset_after else self.bias)
+        x_z, x_r, x_h = inputs.chunk(3, dim=-1)
+        if self.reset_after:
+            inner = torch.cat([hs[g] @ u[g] for g in range(3)], dim=-1)
+            inner = inner if self.bias is None else inner + self.bias[1]
+            r_z, r_r, r_h = inner.chunk(3, dim=-1)
+            z, r = self.recurrent_activation(x_z + r_z), self.recurrent_activation(x_r + r_r)
+            candidate = self.activation(x_h + r * r_h)
+        else:
+            z, r = self.recurrent_activation(x_z + hs[0] @ u[0]), self.recurrent_activation(x_r + hs[1] @ u[1])
+            candidate = self.activation(x_h + (r * hs[2]) @ u[2])
+        return z * h + (1 - z) * candidate, None
+
+
 def masked_recurrence(rnn, x, mask, state=None, zero_masked=False):
     """Keras' masked recurrence on a one-direction nn.LSTM/nn.GRU/nn.RNN: a step where `mask` is False keeps the previous state and output (zeros with `zero_masked`), wherever it sits in the sequence. Returns what the module returns."""
     if state is None:
@@ -26,69 +106,6 @@ def masked_recurrence(rnn, x, mask, state=None, zero_masked=False):
         output = torch.where(keep, step[:, 0], torch.zeros_like(output) if zero_masked else output)
         outputs.append(output)
     return torch.stack(outputs, dim=1), state
-
-
-class KerasRNN(nn.Module):
-    """A Keras LSTM, GRU or SimpleRNN that nn.LSTM/nn.GRU/nn.RNN cannot express (other activations, GRU's
-    reset_after=False), run step by step with Keras' formulas on its own kernel, recurrent_kernel and
-    bias. Called like nn.LSTM with batch_first=True: returns (outputs, state), the state with a leading
-    axis of 1."""
-
-    def __init__(
-        self,
-        kind,
-        input_size,
-        hidden_size,
-        activation=torch.tanh,
-        recurrent_activation=torch.sigmoid,
-        bias=True,
-        reset_after=True,
-    ):
-        super().__init__()
-        gates = {"lstm": 4, "gru": 3, "rnn": 1}[kind]
-        self.kind, self.hidden_size, self.reset_after = kind, hidden_size, reset_after
-        self.activation, self.recurrent_activation = activation, recurrent_activation
-        self.kernel = nn.Parameter(torch.zeros(input_size, gates * hidden_size))
-        self.recurrent_kernel = nn.Parameter(torch.zeros(hidden_size, gates * hidden_size))
-        bias_shape = (2, gates * hidden_size) if kind == "gru" and reset_after else (gates * hidden_size,)
-        self.bias = nn.Parameter(torch.zeros(bias_shape)) if bias else None
-
-    def forward(self, x, state=None):
-        if state is None:
-            zeros = x.new_zeros(1, x.shape[0], self.hidden_size)
-            state = (zeros, zeros) if self.kind == "lstm" else zeros
-        h, c = (state[0][0], state[1][0]) if self.kind == "lstm" else (state[0], None)
-        outputs = []
-        for t in range(x.shape[1]):
-            h, c = self.step(x[:, t], h, c)
-            outputs.append(h)
-        return torch.stack(outputs, dim=1), ((h[None], c[None]) if self.kind == "lstm" else h[None])
-
-    def step(self, x, h, c):
-        if self.kind != "gru":
-            z = x @ self.kernel + h @ self.recurrent_kernel
-            z = z if self.bias is None else z + self.bias
-            if self.kind == "rnn":
-                return self.activation(z), None
-            i, f, g, o = z.chunk(4, dim=-1)
-            c = self.recurrent_activation(f) * c + self.recurrent_activation(i) * self.activation(g)
-            return self.recurrent_activation(o) * self.activation(c), c
-        # Keras' GRU gates: update z, reset r, candidate.
-        inputs = x @ self.kernel
-        if self.bias is not None:
-            inputs = inputs + (self.bias[0] if self.reset_after else self.bias)
-        x_z, x_r, x_h = inputs.chunk(3, dim=-1)
-        u_z, u_r, u_h = self.recurrent_kernel.chunk(3, dim=-1)
-        if self.reset_after:
-            inner = h @ self.recurrent_kernel
-            inner = inner if self.bias is None else inner + self.bias[1]
-            r_z, r_r, r_h = inner.chunk(3, dim=-1)
-            z, r = self.recurrent_activation(x_z + r_z), self.recurrent_activation(x_r + r_r)
-            candidate = self.activation(x_h + r * r_h)
-        else:
-            z, r = self.recurrent_activation(x_z + h @ u_z), self.recurrent_activation(x_r + h @ u_r)
-            candidate = self.activation(x_h + (r * h) @ u_h)
-        return z * h + (1 - z) * candidate, None
 
 
 class Model(nn.Module):
@@ -157,15 +174,15 @@ class Model(nn.Module):
         _, (h1_2, c1_2) = self.rnn_4[0](rnn_1)  # model.py:14
         rnn_4, rnn_4_2, rnn_4_3 = (h1_2[0], h1_2[0], c1_2[0])  # model.py:14
         embedding = self.embedding(tokens)  # model.py:17
-        x = tokens != 0  # model.py:17
-        out1_5, _ = masked_recurrence(self.rnn_5[0], embedding, x)  # model.py:18
-        rnn_5 = masked_recurrence(self.rnn_5[1], out1_5, x)[0]  # model.py:18
-        out1_6, _ = masked_recurrence(self.rnn_6[0], embedding, x)  # model.py:19
-        rnn_6 = masked_recurrence(self.rnn_6[1], out1_6, x, zero_masked=True)[0]  # model.py:19
-        out1_7, h1_3 = masked_recurrence(self.rnn_7[0], embedding, x)  # model.py:20
-        out2_3, (h2_2, c2) = masked_recurrence(self.rnn_7[1], out1_7, x, zero_masked=True)  # model.py:20
+        embedding_mask = tokens != 0  # model.py:17
+        out1_5, _ = masked_recurrence(self.rnn_5[0], embedding, embedding_mask)  # model.py:18
+        rnn_5 = masked_recurrence(self.rnn_5[1], out1_5, embedding_mask)[0]  # model.py:18
+        out1_6, _ = masked_recurrence(self.rnn_6[0], embedding, embedding_mask)  # model.py:19
+        rnn_6 = masked_recurrence(self.rnn_6[1], out1_6, embedding_mask, zero_masked=True)[0]  # model.py:19
+        out1_7, h1_3 = masked_recurrence(self.rnn_7[0], embedding, embedding_mask)  # model.py:20
+        out2_3, (h2_2, c2) = masked_recurrence(self.rnn_7[1], out1_7, embedding_mask, zero_masked=True)  # model.py:20
         rnn_7, rnn_7_2, _, rnn_7_3 = (out2_3[:, -1], h1_3[0], h2_2[0], c2[0])  # model.py:20
-        rnn_8 = masked_recurrence(self.rnn_8, embedding, x, zero_masked=True)[0][:, -1]  # model.py:21
+        rnn_8 = masked_recurrence(self.rnn_8, embedding, embedding_mask, zero_masked=True)[0][:, -1]  # model.py:21
         return (
             rnn,
             rnn_1,
