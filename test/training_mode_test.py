@@ -12,7 +12,7 @@ then compares, with real Keras 3.15.1 and PyTorch:
   pins that relation so a change on either side is noticed.
 - LSTM, GRU and SimpleRNN `dropout`/`recurrent_dropout` in training: with both sides' masks patched to the
   same draws, the generated module equals Keras (input dropout alone, per-gate masks, go_backwards,
-  return_state, initial_state, Bidirectional, generated KerasRNN cells); with real draws, the input mask is the same at every step and the kept
+  return_state, initial_state, Bidirectional, generated KerasRNN cells, masked input dropout); with real draws, the input mask is the same at every step and the kept
   values are scaled by 1 / (1 - rate), like Keras, and eval does not drop.
 
 Run: .venv/bin/python test/training_mode_test.py   (prints `N passed, M failed`, exits non-zero on failure)
@@ -181,7 +181,10 @@ k1 = layers.LSTM(6, activation="relu", dropout=0.3, recurrent_dropout=0.4, go_ba
 k2 = layers.GRU(6, reset_after=False, dropout=0.4, return_sequences=True, name="gen_gru")(x)
 k3 = layers.GRU(6, reset_after=False, dropout=0.2, recurrent_dropout=0.3, name="gen_gru_rec")(k2)
 k4 = layers.Bidirectional(layers.LSTM(6, activation="relu", recurrent_dropout=0.3), name="gen_bi")(x)
-model = keras.Model([inputs, h0, c0], [y, h, c, g2, gh, s, s2, bi, bh1, bc1, bh2, bc2, bg, k1, k2, k3, k4], name="recurrent_train")
+masked = layers.Masking(name="masking")(inputs)
+m1 = layers.LSTM(6, dropout=0.5, name="masked")(masked)
+m2 = layers.GRU(6, dropout=0.3, go_backwards=True, return_sequences=True, name="masked_gru")(masked)
+model = keras.Model([inputs, h0, c0], [y, h, c, g2, gh, s, s2, bi, bh1, bc1, bh2, bc2, bg, k1, k2, k3, k4, m1, m2], name="recurrent_train")
 
 probe = keras.Sequential([keras.Input(shape=(9, 400)), layers.SimpleRNN(400, dropout=0.5, activation="relu", name="rnn")])
 probe_rec = keras.Sequential([keras.Input(shape=(9, 400)), layers.SimpleRNN(400, dropout=0.5, recurrent_dropout=0.25, activation="relu", return_sequences=True, name="rnn")])
@@ -229,9 +232,12 @@ def recurrent_dropout_checks(work):
         return masks if count else masks[0]
 
     def torch_bernoulli(p, *args, **kwargs):
-        keep = drawn[current[0]].pop(0)
-        assert keep.shape == tuple(p.shape), (current[0], keep.shape, tuple(p.shape))
-        return torch.from_numpy(keep)
+        # A masked layer's input mask is drawn in forward before its module runs; its keep rate names it.
+        layer = {0.5: "masked", 0.7: "masked_gru"}[round(float(p.flatten()[0]), 4)] if p.dim() == 3 else current[0]
+        keep = drawn[layer].pop(0)
+        # A masked layer's input mask is drawn as (batch, 1, features).
+        assert keep.size == p.numel() and keep.shape[-1] == p.shape[-1], (current[0], keep.shape, tuple(p.shape))
+        return torch.from_numpy(keep).reshape(p.shape)
 
     helper = generated.keras_recurrent_dropout
     module_names = {id(m): n for n, m in tmodel.named_children()}
@@ -245,6 +251,8 @@ def recurrent_dropout_checks(work):
         child.register_forward_pre_hook(lambda module, args, child_name=child_name: current.__setitem__(0, child_name))
 
     xs = [rng.normal(0, 1, (3, 7, 5)).astype("float32"), rng.normal(0, 1, (3, 6)).astype("float32"), rng.normal(0, 1, (3, 6)).astype("float32")]
+    xs[0][0, 5:] = 0  # masked steps for the Masking layer
+    xs[0][1, 2] = 0
     original_masks, original_bernoulli = DropoutRNNCell._create_dropout_mask, torch.bernoulli
     DropoutRNNCell._create_dropout_mask = keras_masks
     generated.keras_recurrent_dropout = traced_helper
@@ -260,8 +268,8 @@ def recurrent_dropout_checks(work):
         generated.keras_recurrent_dropout = helper
     drawn = [m for v in drawn.values() for m in v]
     # both: 4 + 4, input_only: 1, gru: 3 + 3, gru_input: 1, simple: 1 + 1, simple_rec: 1, bi: 2 * (4 + 4), bi_gru: 2 * 1,
-    # gen_lstm: 4 + 4, gen_gru: 1, gen_gru_rec: 3 + 3, gen_bi: 2 * 4
-    check("recurrent layers draw Keras' masks in training (per gate with recurrent_dropout, per direction)", draws == 60 and not drawn, f"{draws} drawn by Keras, {len(drawn)} left by torch")
+    # gen_lstm: 4 + 4, gen_gru: 1, gen_gru_rec: 3 + 3, gen_bi: 2 * 4, masked: 1, masked_gru: 1
+    check("recurrent layers draw Keras' masks in training (per gate with recurrent_dropout, per direction)", draws == 62 and not drawn, f"{draws} drawn by Keras, {len(drawn)} left by torch")
     diffs = [float(np.abs(k - t).max()) for k, t in zip(k_out, t_out)]
     check("LSTM/GRU/SimpleRNN (Bidirectional, generated KerasRNN) dropout in training equal Keras with the same masks", max(diffs) < 1e-5, f"max |diff| per output {diffs}")
     tmodel.eval()

@@ -254,6 +254,14 @@ function recurrentDropout(r: Recurrence, x: PyExpr, state: PyExpr | null): PyExp
   return call("keras_recurrent_dropout", [{ k: "module" }, x, ...(state ? [state] : [])], kwargs);
 }
 
+/** `x * torch.bernoulli(x.new_full((x.shape[0], 1, x.shape[2]), 1 - rate)) / (1 - rate) if self.training else x` */
+function inputDropout(x: PyExpr, rate: number): PyExpr {
+  const dim = (i: number): PyExpr => at({ k: "attr", obj: x, name: "shape" }, int(i));
+  const keep: PyExpr = { k: "float", value: 1 - rate };
+  const draw = call("torch.bernoulli", [method(x, "new_full", [{ k: "tuple", items: [dim(0), int(1), dim(2)] }, keep])]);
+  return { k: "ternary", condition: TRAINING, then: { k: "binop", op: "/", left: { k: "binop", op: "*", left: x, right: draw }, right: keep }, otherwise: x };
+}
+
 /** The warning for dropout the generated module leaves out (`where`: the case keras_recurrent_dropout does not cover). */
 function dropoutWarning(r: Recurrence, where: string): string | undefined {
   if (r.dropout === 0 && r.recurrentDropout === 0) return undefined;
@@ -274,7 +282,10 @@ function lowerRecurrent(
   const expected = directions * STATES[r.kind];
   if (stateInputs !== 0 && stateInputs !== expected) throw new ConfigError(`\`initial_state\` must hold ${expected} tensor(s), got ${stateInputs}`);
   const backwards = (t: PyExpr): PyExpr => (r.goBackwards ? method(t, "flip", [int(1)]) : t);
-  const args: PyExpr[] = [backwards(input())];
+  // A masked one-direction layer with input dropout alone (one mask, constant over the steps): the
+  // sequence is dropped before masked_recurrence, which Keras' cell loop equals.
+  const maskedInputDropout = mask !== null && directions === 1 && !r.generated && r.dropout > 0 && r.dropout < 1 && r.recurrentDropout === 0 && !r.perGate;
+  const args: PyExpr[] = [maskedInputDropout ? inputDropout(backwards(input()), r.dropout) : backwards(input())];
   const state = stateInputs ? initialState(Array.from({ length: stateInputs }, (_, i) => input(i + 1)), r.kind, directions) : null;
   // A masked sequence runs step by step (masked steps carry the state on); the module call otherwise.
   // A masked Bidirectional is a MaskedBidirectional module, which takes the mask itself.
@@ -353,8 +364,8 @@ function lowerRecurrent(
           kwargs: r.returnSequences ? ([["zero_masked", lit(true)]] as [string, PyExpr][]) : [],
         }
       : moduleCtor(r, features, directions === 2, selfDropping);
-  const where = mask ? "a masked sequence" : "a `backward_layer` of other dropout rates";
-  return { ok: true, lowering: { module, forward, steps, ...extra, warning: dropping || selfDropping ? undefined : dropoutWarning(r, where) } };
+  const where = mask ? "a masked sequence (other than input dropout alone in one direction)" : "a `backward_layer` of other dropout rates";
+  return { ok: true, lowering: { module, forward, steps, ...extra, warning: dropping || selfDropping || maskedInputDropout ? undefined : dropoutWarning(r, where) } };
 }
 
 function sequenceShape(shape: Shape, what: string): void {
