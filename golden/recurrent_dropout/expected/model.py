@@ -183,6 +183,25 @@ def keras_recurrent_dropout(rnn, x, state=None, dropout=0.0, recurrent_dropout=0
     return torch.cat(outputs, dim=-1), final
 
 
+def masked_recurrence(rnn, x, mask, state=None, zero_masked=False):
+    """Keras' masked recurrence on a one-direction nn.LSTM/nn.GRU/nn.RNN: a step where `mask` is False keeps the previous state and output (zeros with `zero_masked`), wherever it sits in the sequence. Returns what the module returns."""
+    if state is None:
+        zeros = x.new_zeros(1, x.shape[0], rnn.hidden_size)
+        state = (zeros, zeros) if isinstance(rnn, nn.LSTM) or getattr(rnn, "kind", None) == "lstm" else zeros
+    output = x.new_zeros(x.shape[0], rnn.hidden_size)
+    outputs = []
+    for t in range(x.shape[1]):
+        step, new_state = rnn(x[:, t : t + 1], state)
+        keep = mask[:, t].reshape(-1, 1)
+        if isinstance(state, tuple):
+            state = tuple(torch.where(keep, new, old) for new, old in zip(new_state, state))
+        else:
+            state = torch.where(keep, new_state, state)
+        output = torch.where(keep, step[:, 0], torch.zeros_like(output) if zero_masked else output)
+        outputs.append(output)
+    return torch.stack(outputs, dim=1), state
+
+
 class Model(nn.Module):
     """Keras model `functional` from `model.py`.
 
@@ -200,6 +219,7 @@ class Model(nn.Module):
         lstm_1: (N, 3) float32, in Keras' axis order
         gru_2: (N, 6, 3) float32, in Keras' axis order
         bidirectional_2: (N, 6) float32, in Keras' axis order
+        lstm_2: (N, 6, 3) float32, in Keras' axis order
     """
 
     def __init__(self):
@@ -217,10 +237,12 @@ class Model(nn.Module):
             KerasRNN("gru", 3, 3, reset_after=False, recurrent_dropout=0.3, per_gate=True),
             KerasRNN("gru", 3, 3, reset_after=False, recurrent_dropout=0.3, per_gate=True),
         )  # model.py:17
+        self.lstm_2 = nn.LSTM(10, 3, batch_first=True)  # model.py:18
         self.bidirectional.bias_hh_l0.requires_grad_(False)  # Keras has no such tensor: it stays a constant
         self.bidirectional.bias_hh_l0_reverse.requires_grad_(False)  # Keras has no such tensor: it stays a constant
         self.simple_rnn.bias_hh_l0.requires_grad_(False)  # Keras has no such tensor: it stays a constant
         self.rnn.bias_hh_l0.requires_grad_(False)  # Keras has no such tensor: it stays a constant
+        self.lstm_2.bias_hh_l0.requires_grad_(False)  # Keras has no such tensor: it stays a constant
 
     def forward(self, sequence):
         output, (h, c) = (
@@ -256,6 +278,18 @@ class Model(nn.Module):
         gru_2 = self.gru_2(x)[0]  # model.py:16
         output_3, h_3 = self.bidirectional_2(gru_2)  # model.py:17
         bidirectional_2_2 = torch.cat([h_3[0], h_3[1]], dim=-1)  # model.py:17
+        masking = bidirectional * (bidirectional != 0.5).any(dim=-1, keepdim=True).to(
+            bidirectional.dtype
+        )  # model.py:18
+        differs = bidirectional != 0.5  # model.py:18
+        masking_mask = differs.any(dim=-1)  # model.py:18
+        lstm_2 = masked_recurrence(
+            self.lstm_2,
+            masking * torch.bernoulli(masking.new_full((masking.shape[0], 1, masking.shape[2]), 0.75)) / 0.75
+            if self.training
+            else masking,
+            masking_mask,
+        )[0]  # model.py:18
         return (
             bidirectional,
             bidirectional_2,
@@ -268,4 +302,5 @@ class Model(nn.Module):
             lstm_1,
             gru_2,
             bidirectional_2_2,
+            lstm_2,
         )

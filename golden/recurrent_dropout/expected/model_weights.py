@@ -58,12 +58,16 @@ MODELS = {  # noqa: E501 (one row per tensor, kept on one line)
             ("bidirectional_2.backward_layer.kernel", "layers/bidirectional_2/backward_layer/cell/vars/0", "bidirectional_2", 3, (3, 9), ()),
             ("bidirectional_2.backward_layer.recurrent_kernel", "layers/bidirectional_2/backward_layer/cell/vars/1", "bidirectional_2", 4, (3, 9), ()),
             ("bidirectional_2.backward_layer.bias", "layers/bidirectional_2/backward_layer/cell/vars/2", "bidirectional_2", 5, (9,), ()),
+            ("lstm_2.weight_ih_l0", "layers/lstm_1/cell/vars/0", "lstm_2", 0, (10, 12), (("transpose", (1, 0)),)),
+            ("lstm_2.weight_hh_l0", "layers/lstm_1/cell/vars/1", "lstm_2", 1, (3, 12), (("transpose", (1, 0)),)),
+            ("lstm_2.bias_ih_l0", "layers/lstm_1/cell/vars/2", "lstm_2", 2, (12,), ()),
         ],
         "constants": [
             ("bidirectional.bias_hh_l0", (20,), "float32", 0.0),
             ("bidirectional.bias_hh_l0_reverse", (20,), "float32", 0.0),
             ("simple_rnn.bias_hh_l0", (3,), "float32", 0.0),
             ("rnn.bias_hh_l0", (12,), "float32", 0.0),
+            ("lstm_2.bias_hh_l0", (12,), "float32", 0.0),
         ],
     },
 }

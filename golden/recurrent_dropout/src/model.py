@@ -2,7 +2,7 @@
 this case checks that inference is the plain module call): Bidirectional LSTM with return_state and
 initial_state, a GRU with input dropout only, go_backwards and initial_state, a SimpleRNN with
 recurrent_dropout, RNN(LSTMCell) with implementation=1, and generated KerasRNN cells that drop by
-themselves (relu LSTM, GRU reset_after=False, in a Bidirectional)."""
+themselves (relu LSTM, GRU reset_after=False, in a Bidirectional), and a masked LSTM with input dropout."""
 import keras
 from keras import layers
 
@@ -15,5 +15,6 @@ b = layers.Bidirectional(layers.GRU(3, dropout=0.2), merge_mode="ave")(g)
 k = layers.LSTM(3, activation="relu", dropout=0.2, recurrent_dropout=0.2)(x)
 r = layers.GRU(3, reset_after=False, dropout=0.3, return_sequences=True)(g)
 kb = layers.Bidirectional(layers.GRU(3, reset_after=False, recurrent_dropout=0.3))(r)
+m = layers.LSTM(3, dropout=0.25, return_sequences=True)(layers.Masking(mask_value=0.5)(x))
 
-model = keras.Model(sequence, [x, fh, fc, bh, bc, s, c, b, k, r, kb])
+model = keras.Model(sequence, [x, fh, fc, bh, bc, s, c, b, k, r, kb, m])
