@@ -110,6 +110,8 @@ function py(expr: PyExpr, inputCount = 1): string {
         return { ...e, obj: fill(e.obj), index: fill(e.index) };
       case "unary":
         return { ...e, operand: fill(e.operand) };
+      case "ternary":
+        return { ...e, condition: fill(e.condition), then: fill(e.then), otherwise: fill(e.otherwise) };
       case "list":
       case "tuple":
         return { ...e, items: e.items.map(fill) };
@@ -933,5 +935,38 @@ describe("lower", () => {
       const plan = rule("Add").layout({ layer: layer("Add"), inputShapes: [[null, 4, 4, 3], [null, 4, 4, 3]], inputLayouts: [identity(4), NHWC], outputShapes: [[null, 4, 4, 3]] });
       expect(plan).toEqual({ inputs: [NHWC, NHWC], outputs: [NHWC] });
     });
+  });
+});
+
+describe("recurrent dropout in training", () => {
+  it("a one-direction layer picks keras_recurrent_dropout in training and keeps the module call in eval", () => {
+    const lstm = lower(layer("LSTM", { units: 4, dropout: 0.2, recurrent_dropout: 0.1 }), [[null, 5, 3]]);
+    expect(py(lstm.forward)).toBe("(keras_recurrent_dropout(self.m, x, dropout=0.2, recurrent_dropout=0.1, per_gate=True) if self.training else self.m(x))[0][:, -1]");
+    expect(lstm.warning).toBeUndefined();
+    const bi = lower(layer("Bidirectional", { layer: { class_name: "GRU", config: { units: 4, dropout: 0.2 } } }), [[null, 5, 3]]);
+    expect(py(bi.steps![0]!.value)).toBe("keras_recurrent_dropout(self.m, x, dropout=0.2) if self.training else self.m(x)");
+    expect(bi.warning).toBeUndefined();
+    const gru = lower(layer("GRU", { units: 4, dropout: 0.5, go_backwards: true, return_sequences: true }), [[null, 5, 3], [null, 4]]);
+    expect(py(gru.forward, 2)).toBe("(keras_recurrent_dropout(self.m, x0.flip(1), x1.unsqueeze(0), dropout=0.5) if self.training else self.m(x0.flip(1), x1.unsqueeze(0)))[0]");
+    // Keras' implementation=1 draws one mask per gate even without recurrent_dropout.
+    expect(py(lower(layer("LSTM", { units: 4, dropout: 0.5, implementation: 1 }), [[null, 5, 3]]).forward)).toContain("per_gate=True");
+    expect(py(lower(layer("SimpleRNN", { units: 4, recurrent_dropout: 0.5 }), [[null, 5, 3]]).forward)).not.toContain("per_gate");
+    expect(py(lower(layer("LSTM", { units: 4 }), [[null, 5, 3]]).forward)).toBe("self.m(x)[0][:, -1]");
+  });
+
+  it("generated cells drop by themselves; the cases not covered keep a warning that names them", () => {
+    const bi = lower(
+      layer("Bidirectional", {
+        layer: { class_name: "LSTM", config: { units: 4, dropout: 0.2 } },
+        backward_layer: { class_name: "LSTM", config: { units: 4, dropout: 0.3, go_backwards: true } },
+      }),
+      [[null, 5, 3]],
+    );
+    expect(bi.warning).toMatch(/only act in training; with a `backward_layer` of other dropout rates the generated module does not drop/);
+    expect(JSON.stringify([bi.forward, bi.steps])).not.toContain("keras_recurrent_dropout");
+    // A generated KerasRNN drops by itself.
+    const generated = lower(layer("LSTM", { units: 4, dropout: 0.2, recurrent_dropout: 0.1, activation: "relu" }), [[null, 5, 3]]);
+    expect(generated.warning).toBeUndefined();
+    expect(ctor(generated)).toBe('KerasRNN("lstm", 3, 4, activation=F.relu, dropout=0.2, recurrent_dropout=0.1, per_gate=True)');
   });
 });

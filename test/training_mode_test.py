@@ -10,6 +10,10 @@ then compares, with real Keras 3.15.1 and PyTorch:
   the moving mean follows Keras' momentum. The moving variance is known to differ by the factor
   n / (n - 1) (PyTorch updates it with the unbiased batch variance, Keras with the biased one); the test
   pins that relation so a change on either side is noticed.
+- LSTM, GRU and SimpleRNN `dropout`/`recurrent_dropout` in training: with both sides' masks patched to the
+  same draws, the generated module equals Keras (input dropout alone, per-gate masks, go_backwards,
+  return_state, initial_state, Bidirectional, generated KerasRNN cells, masked input dropout); with real draws, the input mask is the same at every step and the kept
+  values are scaled by 1 / (1 - rate), like Keras, and eval does not drop.
 
 Run: .venv/bin/python test/training_mode_test.py   (prints `N passed, M failed`, exits non-zero on failure)
 """
@@ -107,6 +111,7 @@ def main():
     check(f"PyTorch updates it with the unbiased one (factor n/(n-1), n={n})", np.abs(tmodel.bn.running_var.numpy() - expected_torch_var).max() < 1e-5)
 
     noise_checks(work)
+    recurrent_dropout_checks(work)
 
     print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
     return 0 if all(results) else 1
@@ -155,6 +160,164 @@ def noise_checks(work):
     mode = lambda a: float(np.round(np.unique(np.round(a, 5), return_counts=True)[0][np.argmax(np.unique(np.round(a, 5), return_counts=True)[1])], 4))  # noqa: E731
     check("AlphaDropout sets dropped units to Keras' value", abs(mode(k) - mode(t)) < 1e-3, f"keras {mode(k)}, torch {mode(t)}")
     check("AlphaDropout keeps a standard normal's mean and variance, like Keras", abs(t.mean()) < 0.03 and abs(t.std() - 1) < 0.03 and abs(k.mean()) < 0.03 and abs(k.std() - 1) < 0.03, f"keras {k.mean()} {k.std()}, torch {t.mean()} {t.std()}")
+
+
+RECURRENT_SOURCE = '''
+import keras
+from keras import layers
+
+inputs = keras.Input(shape=(7, 5))
+h0 = keras.Input(shape=(6,))
+c0 = keras.Input(shape=(6,))
+x = layers.LSTM(6, dropout=0.4, recurrent_dropout=0.3, return_sequences=True, name="both")(inputs)
+y, h, c = layers.LSTM(6, dropout=0.5, go_backwards=True, return_sequences=True, return_state=True, name="input_only")(x, initial_state=[h0, c0])
+g = layers.GRU(6, dropout=0.3, recurrent_dropout=0.4, return_sequences=True, name="gru")(y)
+g2, gh = layers.GRU(6, dropout=0.5, go_backwards=True, return_state=True, name="gru_input")(g, initial_state=h0)
+s = layers.SimpleRNN(6, dropout=0.3, recurrent_dropout=0.5, activation="relu", name="simple")(g)
+s2 = layers.SimpleRNN(6, recurrent_dropout=0.5, go_backwards=True, return_sequences=True, name="simple_rec")(x)
+bi, bh1, bc1, bh2, bc2 = layers.Bidirectional(layers.LSTM(6, dropout=0.3, recurrent_dropout=0.2, return_sequences=True, return_state=True), name="bi")(x, initial_state=[h0, c0, c0, h0])
+bg = layers.Bidirectional(layers.GRU(6, dropout=0.4), merge_mode="sum", name="bi_gru")(bi)
+k1 = layers.LSTM(6, activation="relu", dropout=0.3, recurrent_dropout=0.4, go_backwards=True, name="gen_lstm")(x, initial_state=[h0, c0])
+k2 = layers.GRU(6, reset_after=False, dropout=0.4, return_sequences=True, name="gen_gru")(x)
+k3 = layers.GRU(6, reset_after=False, dropout=0.2, recurrent_dropout=0.3, name="gen_gru_rec")(k2)
+k4 = layers.Bidirectional(layers.LSTM(6, activation="relu", recurrent_dropout=0.3), name="gen_bi")(x)
+masked = layers.Masking(name="masking")(inputs)
+m1 = layers.LSTM(6, dropout=0.5, name="masked")(masked)
+m2 = layers.GRU(6, dropout=0.3, go_backwards=True, return_sequences=True, name="masked_gru")(masked)
+model = keras.Model([inputs, h0, c0], [y, h, c, g2, gh, s, s2, bi, bh1, bc1, bh2, bc2, bg, k1, k2, k3, k4, m1, m2], name="recurrent_train")
+
+probe = keras.Sequential([keras.Input(shape=(9, 400)), layers.SimpleRNN(400, dropout=0.5, activation="relu", name="rnn")])
+probe_rec = keras.Sequential([keras.Input(shape=(9, 400)), layers.SimpleRNN(400, dropout=0.5, recurrent_dropout=0.25, activation="relu", return_sequences=True, name="rnn")])
+'''
+
+
+def recurrent_dropout_checks(work):
+    """Recurrent dropout in training: exact against Keras with the same masks, then the masks' structure."""
+    from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+
+    os.makedirs(os.path.join(work, "rec"), exist_ok=True)
+    with open(os.path.join(work, "rec", "rec.py"), "w") as f:
+        f.write(RECURRENT_SOURCE)
+    subprocess.run(["node", os.path.join(ROOT, "bin", "keras2torch.js"), "convert", os.path.join(work, "rec", "rec.py"), "-o", os.path.join(work, "rec_out"), "-q"], check=True)
+    namespace = {}
+    exec(compile(RECURRENT_SOURCE, "rec.py", "exec"), namespace)
+    kmodel = namespace["model"]
+    rng = np.random.default_rng(1)
+    for v in kmodel.weights:
+        v.assign(rng.normal(0, 0.4, tuple(v.shape)).astype("float32"))
+    kmodel.save(os.path.join(work, "rec.keras"))
+    subprocess.run([sys.executable, os.path.join(work, "rec_out", "rec_weights.py"), "--model", "RecurrentTrain", os.path.join(work, "rec.keras"), os.path.join(work, "rec.pt")], check=True)
+    spec = importlib.util.spec_from_file_location("generated_rec", os.path.join(work, "rec_out", "rec.py"))
+    generated = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generated)
+    tmodel = generated.RecurrentTrain()
+    tmodel.load_state_dict(torch.load(os.path.join(work, "rec.pt")), strict=True)
+
+    # The same masks on both sides: Keras' draws (0/1 keep patterns) are replayed by torch.bernoulli, layer by
+    # layer in each layer's draw order (the two sides may run independent layers in another order).
+    drawn = {}
+    layer_of_cell = {id(layer.cell): layer.name for layer in kmodel.layers if hasattr(layer, "cell")}
+    # A Bidirectional's two layers draw in one torch call: forward first, as Keras runs them.
+    layer_of_cell.update({id(side.cell): layer.name for layer in kmodel.layers if hasattr(layer, "forward_layer") for side in (layer.forward_layer, layer.backward_layer)})
+    current = [None]
+    mask_rng = np.random.default_rng(5)
+
+    def keras_masks(self, step_input, rate):
+        count = getattr(self, "dropout_mask_count", None)
+        masks = []
+        for _ in range(count or 1):
+            keep = (mask_rng.random(tuple(step_input.shape)) >= rate).astype("float32")
+            drawn.setdefault(layer_of_cell[id(self)], []).append(keep)
+            masks.append(keras.ops.convert_to_tensor(keep / (1 - rate)))
+        return masks if count else masks[0]
+
+    def torch_bernoulli(p, *args, **kwargs):
+        # A masked layer's input mask is drawn in forward before its module runs; its keep rate names it.
+        layer = {0.5: "masked", 0.7: "masked_gru"}[round(float(p.flatten()[0]), 4)] if p.dim() == 3 else current[0]
+        keep = drawn[layer].pop(0)
+        # A masked layer's input mask is drawn as (batch, 1, features).
+        assert keep.size == p.numel() and keep.shape[-1] == p.shape[-1], (current[0], keep.shape, tuple(p.shape))
+        return torch.from_numpy(keep).reshape(p.shape)
+
+    helper = generated.keras_recurrent_dropout
+    module_names = {id(m): n for n, m in tmodel.named_children()}
+
+    def traced_helper(rnn, *args, **kwargs):
+        current[0] = module_names[id(rnn)]
+        return helper(rnn, *args, **kwargs)
+
+    # Generated KerasRNN modules draw in their own forward.
+    for child_name, child in tmodel.named_children():
+        child.register_forward_pre_hook(lambda module, args, child_name=child_name: current.__setitem__(0, child_name))
+
+    xs = [rng.normal(0, 1, (3, 7, 5)).astype("float32"), rng.normal(0, 1, (3, 6)).astype("float32"), rng.normal(0, 1, (3, 6)).astype("float32")]
+    xs[0][0, 5:] = 0  # masked steps for the Masking layer
+    xs[0][1, 2] = 0
+    original_masks, original_bernoulli = DropoutRNNCell._create_dropout_mask, torch.bernoulli
+    DropoutRNNCell._create_dropout_mask = keras_masks
+    generated.keras_recurrent_dropout = traced_helper
+    try:
+        k_out = [np.asarray(o) for o in kmodel(xs, training=True)]
+        draws = sum(len(v) for v in drawn.values())
+        torch.bernoulli = torch_bernoulli
+        tmodel.train()
+        with torch.no_grad():
+            t_out = [o.numpy() for o in tmodel(*[torch.from_numpy(a) for a in xs])]
+    finally:
+        DropoutRNNCell._create_dropout_mask, torch.bernoulli = original_masks, original_bernoulli
+        generated.keras_recurrent_dropout = helper
+    drawn = [m for v in drawn.values() for m in v]
+    # both: 4 + 4, input_only: 1, gru: 3 + 3, gru_input: 1, simple: 1 + 1, simple_rec: 1, bi: 2 * (4 + 4), bi_gru: 2 * 1,
+    # gen_lstm: 4 + 4, gen_gru: 1, gen_gru_rec: 3 + 3, gen_bi: 2 * 4, masked: 1, masked_gru: 1
+    check("recurrent layers draw Keras' masks in training (per gate with recurrent_dropout, per direction)", draws == 62 and not drawn, f"{draws} drawn by Keras, {len(drawn)} left by torch")
+    diffs = [float(np.abs(k - t).max()) for k, t in zip(k_out, t_out)]
+    check("LSTM/GRU/SimpleRNN (Bidirectional, generated KerasRNN) dropout in training equal Keras with the same masks", max(diffs) < 1e-5, f"max |diff| per output {diffs}")
+    tmodel.eval()
+    with torch.no_grad():
+        e_out = [o.numpy() for o in tmodel(*[torch.from_numpy(a) for a in xs])]
+    k_eval = [np.asarray(o) for o in kmodel(xs, training=False)]
+    check("in eval the recurrent layers do not drop, like Keras", max(float(np.abs(k - t).max()) for k, t in zip(k_eval, e_out)) < 1e-5)
+    check("training output differs from eval", min(float(np.abs(t - e).max()) for t, e in zip(t_out, e_out)) > 1e-3)
+
+    # Structure of real draws: a SimpleRNN with kernel I, recurrent kernel 0 and relu returns its masked
+    # input, so an all-ones sequence shows the input mask at every step.
+    for which, cls in (("probe", "Probe"), ("probe_rec", "ProbeRec")):
+        klayer = namespace[which].get_layer("rnn")
+        klayer.cell.kernel.assign(np.eye(400, dtype="float32"))
+        klayer.cell.recurrent_kernel.assign(np.zeros((400, 400), dtype="float32"))
+        klayer.cell.bias.assign(np.zeros(400, dtype="float32"))
+        tprobe = getattr(generated, cls)().train()
+        with torch.no_grad():
+            tprobe.rnn.weight_ih_l0.copy_(torch.eye(400))
+            tprobe.rnn.weight_hh_l0.zero_()
+            tprobe.rnn.bias_ih_l0.zero_()
+            tprobe.rnn.bias_hh_l0.zero_()
+            ones = np.ones((50, 9, 400), dtype="float32")
+            k = np.asarray(namespace[which](ones, training=True))
+            t = tprobe(torch.from_numpy(ones)).numpy()
+        if k.ndim == 2:  # the last step only: compare with one step's mask via two calls' shapes below
+            k, t = k[:, None], t[:, None]
+        const = lambda a: bool((a == a[:, :1]).all())  # noqa: E731
+        check(f"{which}: the input mask is the same at every step, like Keras", const(k) and const(t))
+        check(f"{which}: kept inputs are scaled by 1/(1-rate), like Keras", set(np.round(np.unique(k), 4)) == set(np.round(np.unique(t), 4)) == {0.0, 2.0}, f"keras {np.unique(k)}, torch {np.unique(t)}")
+        check(f"{which}: about `rate` of the inputs dropped, like Keras", abs((t == 0).mean() - 0.5) < 0.02 and abs((k == 0).mean() - 0.5) < 0.02, f"keras {(k == 0).mean()}, torch {(t == 0).mean()}")
+
+    # Recurrent mask scale: kernel 0, recurrent kernel I, bias 1: h1 = 1, h2 = 1 + m, with m in {0, 1/(1-rate)}.
+    klayer = namespace["probe_rec"].get_layer("rnn")
+    klayer.cell.kernel.assign(np.zeros((400, 400), dtype="float32"))
+    klayer.cell.recurrent_kernel.assign(np.eye(400, dtype="float32"))
+    klayer.cell.bias.assign(np.ones(400, dtype="float32"))
+    tprobe = generated.ProbeRec().train()
+    with torch.no_grad():
+        tprobe.rnn.weight_ih_l0.zero_()
+        tprobe.rnn.weight_hh_l0.copy_(torch.eye(400))
+        tprobe.rnn.bias_ih_l0.fill_(1.0)
+        tprobe.rnn.bias_hh_l0.zero_()
+        ones = np.ones((50, 9, 400), dtype="float32")
+        k = np.asarray(namespace["probe_rec"](ones, training=True))[:, 1]
+        t = tprobe(torch.from_numpy(ones)).numpy()[:, 1]
+    check("recurrent dropout keeps the state scaled by 1/(1-rate), like Keras", np.allclose(np.unique(k), [1, 1 + 1 / 0.75]) and np.allclose(np.unique(t), [1, 1 + 1 / 0.75]), f"keras {np.unique(k)}, torch {np.unique(t)}")
+    check("recurrent dropout drops about `rate` of the state, like Keras", abs((t == 1).mean() - 0.25) < 0.02 and abs((k == 1).mean() - 0.25) < 0.02, f"keras {(k == 1).mean()}, torch {(t == 1).mean()}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,13 @@
 // - GRU (reset_after=True): Keras' gates z,r,h are PyTorch's r,z,n, so rows are reordered (1, 0, 2); the
 //   `(2, 3u)` bias holds the input bias (→ bias_ih) and the recurrent one (→ bias_hh).
 // - SimpleRNN: like LSTM with one gate.
+//
+// Dropout (training only): Keras draws one input mask (batch, features) and one recurrent mask (batch, units)
+// per call and uses them at every step; with `recurrent_dropout` (or implementation=1) LSTM/GRU cells draw
+// one of each per gate, and the layer runs the cell loop (input dropout alone may take the fused/cuDNN path,
+// the same mask applied to the sequence); each direction of a Bidirectional is its own layer with its own
+// masks. The forward picks `keras_recurrent_dropout` when `self.training`,
+// on the module's own parameters, so eval stays the fused call and the weights do not change.
 import type { LayerDef, PyExpr, Shape, WeightEntry, ConstantEntry, ConfigValue } from "../ir/types.js";
 import { identity } from "../ir/layout.js";
 import { activationSpec, applyActivation } from "./activations.js";
@@ -86,7 +93,11 @@ interface Recurrence {
    * generated KerasRNN runs Keras' formulas, with these activation functions.
    */
   generated?: { activation: PyExpr; recurrentActivation: PyExpr; resetAfter: boolean };
-  warning?: string;
+  /** Keras' training-only dropout rates (0 when off). */
+  dropout: number;
+  recurrentDropout: number;
+  /** LSTM/GRU with Keras' implementation=1 (which recurrent_dropout selects): one mask per gate. */
+  perGate: boolean;
 }
 
 export const activationName = (v: ConfigValue): string => (v === null || v === undefined ? "linear" : typeof v === "string" ? v : String((v as { name?: unknown }).name));
@@ -110,7 +121,11 @@ function recurrence(layer: Pick<LayerDef, "kerasClass" | "config" | "name">): Re
     // nn.LSTM/nn.GRU have only tanh and sigmoid, and nn.GRU only reset_after=True: Keras' own formulas.
     generated = { activation: activationFunction(activation, "activation"), recurrentActivation: activationFunction(recurrent, "recurrent_activation"), resetAfter };
   }
-  const dropout = [get("dropout"), get("recurrent_dropout")].some((v) => typeof v === "number" && v > 0);
+  const rate = (key: string): number => {
+    const v = get(key);
+    return typeof v === "number" && v > 0 ? Math.min(v, 1) : 0;
+  };
+  const [dropout, recurrentDropout] = [rate("dropout"), rate("recurrent_dropout")];
   return {
     kind,
     units,
@@ -121,7 +136,9 @@ function recurrence(layer: Pick<LayerDef, "kerasClass" | "config" | "name">): Re
     zeroMasked: config.zero_output_for_mask === true,
     nonlinearity,
     generated,
-    warning: dropout ? "`dropout`/`recurrent_dropout` only act in training, where nn.LSTM/nn.GRU cannot apply Keras' per-step masks; the generated module does not drop (it is exact at inference)" : undefined,
+    dropout,
+    recurrentDropout,
+    perGate: kind !== "SimpleRNN" && (recurrentDropout > 0 || get("implementation") === 1),
   };
 }
 
@@ -183,15 +200,21 @@ function cellWeights(r: Recurrence, features: number, suffix: string, subpath: s
   return { weights, constants, frozen };
 }
 
-function moduleCtor(r: Recurrence, features: number, bidirectional: boolean): Lowering["module"] {
+/** `withDropout`: a generated KerasRNN applies Keras' dropout itself in training (it runs the whole sequence in one call). */
+function moduleCtor(r: Recurrence, features: number, bidirectional: boolean, withDropout = false): Lowering["module"] {
   if (r.generated) {
-    if (bidirectional) return { ctor: "KerasBidirectional", args: [ctorCall(moduleCtor(r, features, false)!), ctorCall(moduleCtor(r, features, false)!)], kwargs: [] };
+    if (bidirectional) return { ctor: "KerasBidirectional", args: [ctorCall(moduleCtor(r, features, false, withDropout)!), ctorCall(moduleCtor(r, features, false, withDropout)!)], kwargs: [] };
     const kwargs: [string, PyExpr][] = [];
     const isDefault = (e: PyExpr, fn: string) => e.k === "name" && e.name === fn;
     if (!isDefault(r.generated.activation, "torch.tanh")) kwargs.push(["activation", r.generated.activation]);
     if (r.kind !== "SimpleRNN" && !isDefault(r.generated.recurrentActivation, "torch.sigmoid")) kwargs.push(["recurrent_activation", r.generated.recurrentActivation]);
     if (!r.useBias) kwargs.push(["bias", lit(false)]);
     if (r.kind === "GRU" && !r.generated.resetAfter) kwargs.push(["reset_after", lit(false)]);
+    if (withDropout) {
+      if (r.dropout > 0) kwargs.push(["dropout", { k: "float", value: r.dropout }]);
+      if (r.recurrentDropout > 0) kwargs.push(["recurrent_dropout", { k: "float", value: r.recurrentDropout }]);
+      if (r.perGate) kwargs.push(["per_gate", lit(true)]);
+    }
     const kind = { LSTM: "lstm", GRU: "gru", SimpleRNN: "rnn" }[r.kind];
     return { ctor: "KerasRNN", args: [lit(kind), lit(features), lit(r.units)], kwargs };
   }
@@ -220,6 +243,31 @@ function initialState(states: PyExpr[], kind: Kind, directions: number): PyExpr 
   return { k: "tuple", items: [stacked(0), stacked(1)] };
 }
 
+const TRAINING: PyExpr = { k: "attr", obj: name("self"), name: "training" };
+
+/** `keras_recurrent_dropout(self.lstm, x, state, dropout=..., ...)`: Keras' training-mode dropout. */
+function recurrentDropout(r: Recurrence, x: PyExpr, state: PyExpr | null): PyExpr {
+  const kwargs: [string, PyExpr][] = [];
+  if (r.dropout > 0) kwargs.push(["dropout", { k: "float", value: r.dropout }]);
+  if (r.recurrentDropout > 0) kwargs.push(["recurrent_dropout", { k: "float", value: r.recurrentDropout }]);
+  if (r.perGate) kwargs.push(["per_gate", lit(true)]);
+  return call("keras_recurrent_dropout", [{ k: "module" }, x, ...(state ? [state] : [])], kwargs);
+}
+
+/** `x * torch.bernoulli(x.new_full((x.shape[0], 1, x.shape[2]), 1 - rate)) / (1 - rate) if self.training else x` */
+function inputDropout(x: PyExpr, rate: number): PyExpr {
+  const dim = (i: number): PyExpr => at({ k: "attr", obj: x, name: "shape" }, int(i));
+  const keep: PyExpr = { k: "float", value: 1 - rate };
+  const draw = call("torch.bernoulli", [method(x, "new_full", [{ k: "tuple", items: [dim(0), int(1), dim(2)] }, keep])]);
+  return { k: "ternary", condition: TRAINING, then: { k: "binop", op: "/", left: { k: "binop", op: "*", left: x, right: draw }, right: keep }, otherwise: x };
+}
+
+/** The warning for dropout the generated module leaves out (`where`: the case keras_recurrent_dropout does not cover). */
+function dropoutWarning(r: Recurrence, where: string): string | undefined {
+  if (r.dropout === 0 && r.recurrentDropout === 0) return undefined;
+  return `\`dropout\`/\`recurrent_dropout\` only act in training; with ${where} the generated module does not drop (it is exact at inference)`;
+}
+
 /** Lowers one module call: `self.lstm(x)` with the states, and picks Keras' outputs out of the result. */
 function lowerRecurrent(
   r: Recurrence,
@@ -229,16 +277,26 @@ function lowerRecurrent(
   directions: number,
   extra: Pick<Lowering, "weights" | "constants" | "frozen">,
   mask: PyExpr | null = null,
+  dropoutAlike = true,
 ): LowerResult {
   const expected = directions * STATES[r.kind];
   if (stateInputs !== 0 && stateInputs !== expected) throw new ConfigError(`\`initial_state\` must hold ${expected} tensor(s), got ${stateInputs}`);
   const backwards = (t: PyExpr): PyExpr => (r.goBackwards ? method(t, "flip", [int(1)]) : t);
-  const args: PyExpr[] = [backwards(input())];
+  // A masked one-direction layer with input dropout alone (one mask, constant over the steps): the
+  // sequence is dropped before masked_recurrence, which Keras' cell loop equals.
+  const maskedInputDropout = mask !== null && directions === 1 && !r.generated && r.dropout > 0 && r.dropout < 1 && r.recurrentDropout === 0 && !r.perGate;
+  const args: PyExpr[] = [maskedInputDropout ? inputDropout(backwards(input()), r.dropout) : backwards(input())];
   const state = stateInputs ? initialState(Array.from({ length: stateInputs }, (_, i) => input(i + 1)), r.kind, directions) : null;
   // A masked sequence runs step by step (masked steps carry the state on); the module call otherwise.
   // A masked Bidirectional is a MaskedBidirectional module, which takes the mask itself.
+  // In training, Keras' dropout masks (the same at every step) need keras_recurrent_dropout; eval keeps the module call.
+  const dropping = dropoutAlike && !mask && !r.generated && (r.dropout > 0 || r.recurrentDropout > 0);
+  // A generated KerasRNN drops by itself (not under masked_recurrence, which calls it step by step).
+  const selfDropping = dropoutAlike && !mask && r.generated !== undefined && (r.dropout > 0 || r.recurrentDropout > 0);
   const run = !mask
-    ? call({ k: "module" }, state ? [...args, state] : args)
+    ? dropping
+      ? { k: "ternary" as const, condition: TRAINING, then: recurrentDropout(r, args[0]!, state), otherwise: call({ k: "module" }, state ? [...args, state] : args) }
+      : call({ k: "module" }, state ? [...args, state] : args)
     : directions === 2
       ? call({ k: "module" }, [...args, mask, ...(state ? [state] : [])])
       : call("masked_recurrence", [{ k: "module" }, ...args, backwards(mask), ...(state ? [state] : [])], r.zeroMasked ? [["zero_masked", lit(true)]] : []);
@@ -305,8 +363,9 @@ function lowerRecurrent(
           args: [ctorCall(moduleCtor(r, features, false)!), ctorCall(moduleCtor(r, features, false)!)],
           kwargs: r.returnSequences ? ([["zero_masked", lit(true)]] as [string, PyExpr][]) : [],
         }
-      : moduleCtor(r, features, directions === 2);
-  return { ok: true, lowering: { module, forward, steps, ...extra, warning: r.warning } };
+      : moduleCtor(r, features, directions === 2, selfDropping);
+  const where = mask ? "a masked sequence (other than input dropout alone in one direction)" : "a `backward_layer` of other dropout rates";
+  return { ok: true, lowering: { module, forward, steps, ...extra, warning: dropping || selfDropping || maskedInputDropout ? undefined : dropoutWarning(r, where) } };
 }
 
 function sequenceShape(shape: Shape, what: string): void {
@@ -317,7 +376,7 @@ function sequenceShape(shape: Shape, what: string): void {
 export const recurrentRule: LayerRule = {
   name: "recurrent",
   kerasClasses: ["LSTM", "GRU", "SimpleRNN"],
-  summary: "`nn.LSTM`/`nn.GRU`/`nn.RNN` (batch_first); `return_sequences`, `return_state`, `go_backwards` and `initial_state`; LSTM's single bias onto `bias_ih`, GRU's gates reordered",
+  summary: "`nn.LSTM`/`nn.GRU`/`nn.RNN` (batch_first); `return_sequences`, `return_state`, `go_backwards` and `initial_state`; LSTM's single bias onto `bias_ih`, GRU's gates reordered; `dropout`/`recurrent_dropout` in training with Keras' masks (`keras_recurrent_dropout`)",
   signature: (cls) => ({ params: PARAMS[cls as Kind].map((p) => ({ name: p, default: DEFAULTS[p] ?? null })) }),
   inferShape: ({ layer, inputs, masks }) => {
     const masked = masks?.[0] === true;
@@ -349,10 +408,11 @@ function innerLayer(value: ConfigValue, key: string): Pick<LayerDef, "kerasClass
 }
 
 /** The forward and backward settings, which nn.LSTM(bidirectional=True) needs to be alike. */
-function directionsOf(layer: LayerDef): { forward: Recurrence; merge: string | null } {
+function directionsOf(layer: LayerDef): { forward: Recurrence; merge: string | null; dropoutAlike: boolean } {
   // `RNN(cell)` is the layer its cell makes.
   const resolve = (l: CellLayer): CellLayer => (l.kerasClass === "RNN" ? singleCell(l, "Bidirectional") : l);
   const forward = recurrence(resolve(innerLayer(layer.config.layer ?? null, "layer")));
+  let dropoutAlike = true;
   if (forward.goBackwards) throw new ConfigError("Bidirectional around a layer with `go_backwards=True` is not supported");
   if (layer.config.backward_layer !== null && layer.config.backward_layer !== undefined) {
     const backward = recurrence(resolve(innerLayer(layer.config.backward_layer, "backward_layer")));
@@ -365,15 +425,17 @@ function directionsOf(layer: LayerDef): { forward: Recurrence; merge: string | n
     if (!alike || !backward.goBackwards || backward.returnSequences !== forward.returnSequences || backward.returnState !== forward.returnState) {
       throw new ConfigError("`backward_layer` must be the same kind of layer as `layer`, with the same units, `return_sequences` and `return_state`, and `go_backwards=True`");
     }
+    // keras_recurrent_dropout gives both directions one set of rates.
+    dropoutAlike = backward.dropout === forward.dropout && backward.recurrentDropout === forward.recurrentDropout && backward.perGate === forward.perGate;
   }
   const merge = layer.config.merge_mode === undefined ? "concat" : (layer.config.merge_mode as string | null);
-  return { forward, merge };
+  return { forward, merge, dropoutAlike };
 }
 
 export const bidirectionalRule: LayerRule = {
   name: "bidirectional",
   kerasClasses: ["Bidirectional"],
-  summary: "one `nn.LSTM`/`nn.GRU`/`nn.RNN`, `bidirectional=True`; every `merge_mode`, `backward_layer`, `RNN(cell)` inside; generated cells as two `KerasRNN` (`KerasBidirectional`)",
+  summary: "one `nn.LSTM`/`nn.GRU`/`nn.RNN`, `bidirectional=True`; every `merge_mode`, `backward_layer`, `RNN(cell)` inside; generated cells as two `KerasRNN` (`KerasBidirectional`); dropout in training with a mask set per direction",
   signature: () => ({
     params: [
       { name: "layer", default: null },
@@ -391,7 +453,7 @@ export const bidirectionalRule: LayerRule = {
   layout: ({ inputShapes, outputShapes }) => ({ inputs: inputShapes.map((s) => identity(s.length)), outputs: outputShapes.map((s) => identity(s.length)) }),
   lower: ({ layer, inputShapes, masks }) => {
     const masked = masks?.[0] === true;
-    const { forward, merge } = directionsOf(layer);
+    const { forward, merge, dropoutAlike } = directionsOf(layer);
     sequenceShape(inputShapes[0]!, "Bidirectional");
     const features = inputShapes[0]![2]!;
     const ahead = cellWeights(forward, features, "", "forward_layer/cell/", 0);
@@ -409,7 +471,7 @@ export const bidirectionalRule: LayerRule = {
     const [f, b] = [under("forward_layer", ahead), under("backward_layer", back)];
     const extra = { weights: [...f.weights, ...b.weights], constants: [...f.constants, ...b.constants], frozen: [...f.frozen, ...b.frozen] };
     const mask = masked ? input(inputShapes.length - 1) : null;
-    return lowerRecurrent(forward, features, inputShapes.length - 1 - (masked ? 1 : 0), merge, 2, extra, mask);
+    return lowerRecurrent(forward, features, inputShapes.length - 1 - (masked ? 1 : 0), merge, 2, extra, mask, dropoutAlike);
   },
 };
 
@@ -528,7 +590,7 @@ function lowerStacked(layer: LayerDef, features: number, stateInputs: number, ma
     }
   });
   const module = { ctor: "nn.ModuleList", args: [{ k: "list" as const, items: stack.map(({ r, features: width }) => ctorCall(moduleCtor(r, width!, false)!)) }], kwargs: [] };
-  const warning = stack.map(({ r }) => r.warning).find((w) => w);
+  const warning = stack.map(({ r }) => dropoutWarning(r, "stacked cells")).find((w) => w);
   return { ok: true, lowering: { module, forward: forward!, steps, weights, constants, frozen, warning } };
 }
 
