@@ -12,7 +12,7 @@ import { layoutPass, type IoLayout } from "./passes/layout.js";
 import { lowerModels } from "./passes/lower.js";
 import { pascalCase } from "./passes/names.js";
 import { stringBoundaryPass } from "./passes/string-boundary.js";
-import { boundaryRecipe, lookupVocabulary } from "./rules/lookup.js";
+import { boundaryRecipe, lookupVocabulary, vocabularySource } from "./rules/lookup.js";
 import type { ManifestModel, ManifestValue } from "./manifest.js";
 
 export type { ManifestModel, ManifestValue } from "./manifest.js";
@@ -181,7 +181,7 @@ function vocabularyFile(program: Program, models: { modelId: number; className: 
       const b = program.boundaries?.find((x) => x.modelId === m.modelId && x.inputName === input.kerasName);
       if (!b) continue;
       const layer = program.layers.get(b.layerId)!;
-      const vocab = layer.kerasClass === "Hashing" ? null : lookupVocabulary(layer);
+      const vocab = vocabularySource(layer) === "source" ? lookupVocabulary(layer) : null;
       (out[m.className] ??= {})[input.kerasName] = {
         layer: layer.name,
         class: layer.kerasClass,
@@ -192,7 +192,7 @@ function vocabularyFile(program: Program, models: { modelId: number; className: 
         settings: boundaryRecipe(layer),
         vocabulary: vocab ? vocab.full : null,
         // An adapted layer's vocabulary is in the saved .keras file: the weights script extracts it.
-        ...(!vocab && layer.kerasClass !== "Hashing" && input.boundary ? { saved_asset: `assets/${input.boundary.kerasPath}/vocabulary.txt` } : {}),
+        ...(input.boundary?.vocabulary === "saved" ? { saved_asset: `assets/${input.boundary.kerasPath}/vocabulary.txt` } : {}),
       };
     }
   }

@@ -101,7 +101,7 @@ export function weightsFileView(models: TorchModel[], primary: string, module: s
     })),
     vocabularies: models.flatMap((m) => {
       const rows = m.inputs.flatMap((v) =>
-        v.boundary && !v.boundary.literalVocabulary && v.boundary.kerasClass !== "Hashing"
+        v.boundary?.vocabulary === "saved"
           ? [`(${[v.kerasName, v.boundary.layer, v.boundary.kerasClass, `assets/${v.boundary.kerasPath}/vocabulary.txt`].map((x) => JSON.stringify(x)).join(", ")})`]
           : [],
       );

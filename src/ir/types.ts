@@ -448,8 +448,8 @@ export interface TorchValue {
     kerasInputShape: Shape;
     /** The layer's Keras 3 path (`layers/string_lookup`): an adapted vocabulary is the .keras file's `assets/<path>/vocabulary.txt`. */
     kerasPath: string;
-    /** The source gives the vocabulary (`vocabulary=[...]`); otherwise only a saved .keras file holds it. */
-    literalVocabulary: boolean;
+    /** Where its vocabulary is: in the source, in the saved .keras file only (adapted), or nowhere (Hashing). */
+    vocabulary: "source" | "saved" | "none";
   };
 }
 

@@ -16,7 +16,7 @@ import type {
 } from "../ir/types.js";
 import { helperNames } from "../emit/helpers.js";
 import { classOrder, isFrozen } from "../ir/models.js";
-import { boundaryVariables } from "../rules/lookup.js";
+import { boundaryVariables, vocabularySource } from "../rules/lookup.js";
 import { calledNames, mapExpr, referencedNames } from "../ir/expr.js";
 import type { Lowering } from "../rules/types.js";
 import { kerasLayerPaths, legacyWeightOrder } from "../weights/paths.js";
@@ -100,14 +100,13 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
   // The generated file's own functions are globals of `forward` too: a local must not shadow one.
   const variables = new UniqueNames(new Set(["self", "F", "nn", "torch", ...helperNames(), ...CHAIN_NAMES]));
   const varOf = new Map<number, string>();
-  const inputs: TorchValue[] = model.inputs.map((t, i) => {
+  const inputs = model.inputs.map((t, i): TorchValue => {
     const tensor = program.tensors.get(t)!;
     const kerasName = tensor.inputName ?? `input_${i}`;
     const auto = /^input_layer(_\d+)?$/.test(kerasName);
     const variable = model.inputs.length === 1 && auto ? "x" : variables.claim(pythonIdentifier(kerasName));
     varOf.set(t, variable);
-    const value: TorchValue = { variable, kerasName, kerasShape: tensor.shape, layout: layout.inputs[i]!, dtype: tensor.dtype };
-    return value;
+    return { variable, kerasName, kerasShape: tensor.shape, layout: layout.inputs[i]!, dtype: tensor.dtype };
   });
 
   const consumers = new Map<number, number>();
@@ -137,9 +136,8 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
     const boundary = program.boundaries?.find((b) => b.modelId === model.id && b.tensorId === t);
     if (!boundary) return;
     const layer = program.layers.get(boundary.layerId)!;
-    const literalVocabulary = layer.kerasClass !== "Hashing" && Array.isArray(layer.config.vocabulary);
     const kerasPath = paths.get(`l${layer.id}`) ?? `layers/${layer.name}`;
-    inputs[i]!.boundary = { layer: layer.name, kerasClass: layer.kerasClass, kerasInputShape: boundary.kerasInputShape, kerasPath, literalVocabulary };
+    inputs[i]!.boundary = { layer: layer.name, kerasClass: layer.kerasClass, kerasInputShape: boundary.kerasInputShape, kerasPath, vocabulary: vocabularySource(layer) };
     kerasClasses.add(layer.kerasClass);
     // The layer runs in the data pipeline now; what it saved is read past.
     boundaryVariables(layer).forEach((v, index) =>

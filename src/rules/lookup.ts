@@ -282,6 +282,15 @@ export const hashingRule: LayerRule = {
 };
 
 /**
+ * Where a boundary layer's vocabulary is: given in the source (`vocabulary=[...]`), saved with the model
+ * (an adapted layer: the .keras file's `assets/<path>/vocabulary.txt`), or nowhere (Hashing has none).
+ */
+export function vocabularySource(layer: LayerDef): "source" | "saved" | "none" {
+  if (layer.kerasClass === "Hashing") return "none";
+  return Array.isArray(layer.config.vocabulary) ? "source" : "saved";
+}
+
+/**
  * Variables Keras 3 saves for a boundary layer, which the module does not have: TF-IDF weights (the
  * TextVectorization saves its inner StringLookup's too). The weights script reads past them.
  */
