@@ -272,7 +272,7 @@ export class GraphBuilder {
     if (this.isPoisoned(outputs[0]!)) return outputs;
     const node = this.tensor(outputs[0]!).producer!;
     masks.forEach((m, i) => {
-      if (m !== undefined && (plan.reads[i] || plan.output !== "none")) this.maskReaders.set(inputs[i]!, [...(this.maskReaders.get(inputs[i]!) ?? []), node]);
+      if (m !== undefined && (plan.reads[i] || (typeof plan.output === "string" && plan.output !== "none"))) this.maskReaders.set(inputs[i]!, [...(this.maskReaders.get(inputs[i]!) ?? []), node]);
     });
     for (const t of inputs.slice(0, plan.clears ?? 0)) {
       if (this.tensor(t).mask === undefined) continue;
@@ -286,19 +286,9 @@ export class GraphBuilder {
         this.report("error", "unsupported-argument", `${layer.kerasClass} \`${layer.name}\` removes the Keras mask of a tensor that ${what} also reads the mask of; whether ${what} sees the mask depends on the order Keras runs them, which keras2torch does not reproduce. Pass the mask explicitly (\`attention_mask=\`) instead of relying on the one Keras propagates`, range);
       }
     }
-    // The masks Keras attaches to the outputs: made by Embedding and Masking, passed on or merged by the
-    // layers that support masking.
-    if (layer.kerasClass === "Embedding" && layer.config.mask_zero === true) {
-      this.tensor(outputs[0]!).mask = this.maskOp("operator.ne", [{ t: "tensor", id: inputs[0]! }, { t: "int", v: 0 }], range, `${layer.name}_mask`);
-    } else if (layer.kerasClass === "Masking") {
-      // Masking: a step is kept when any of its features differs from `mask_value`.
-      const value = typeof layer.config.mask_value === "number" ? layer.config.mask_value : 0;
-      const differs = this.maskOp("operator.ne", [{ t: "tensor", id: inputs[0]! }, { t: "float", v: value }], range, "differs");
-      this.tensor(outputs[0]!).mask = this.maskOp("keras.ops.any", [{ t: "tensor", id: differs }, { t: "int", v: -1 }], range, `${layer.name}_mask`);
-    } else {
-      const mask = this.outputMask(layer, plan.output, inputs, masks, range);
-      if (mask !== undefined) this.tensor(outputs[0]!).mask = mask;
-    }
+    // The mask Keras attaches to the first output: made (Embedding, Masking), passed on or merged.
+    const mask = this.outputMask(layer, plan.output, inputs, masks, range);
+    if (mask !== undefined) this.tensor(outputs[0]!).mask = mask;
     return outputs;
   }
 
@@ -339,6 +329,12 @@ export class GraphBuilder {
 
   /** The mask of a layer's first output, as Keras' compute_mask makes it. */
   private outputMask(layer: LayerDef, how: OutputMask, inputs: number[], masks: (number | undefined)[], range: SourceRange): number | undefined {
+    if (typeof how === "object") {
+      const first: PyValue = { t: "tensor", id: inputs[0]! };
+      if ("nonZero" in how) return this.maskOp("operator.ne", [first, { t: "int", v: 0 }], range, `${layer.name}_mask`);
+      const differs = this.maskOp("operator.ne", [first, { t: "float", v: how.differsFrom }], range, "differs");
+      return this.maskOp("keras.ops.any", [{ t: "tensor", id: differs }, { t: "int", v: -1 }], range, `${layer.name}_mask`);
+    }
     switch (how) {
       case "none":
         return undefined;
@@ -364,7 +360,7 @@ export class GraphBuilder {
     }
   }
 
-  /** A mask computed as an operation of the graph (`indices != 0` for Embedding(mask_zero=True)). */
+  /** A mask computed as an operation of the graph (`indices != 0` for Embedding(mask_zero=True)), named `name`. */
   private maskOp(path: string, args: PyValue[], range: SourceRange, name = "mask"): number {
     const { rule, qualifiedName } = opFor(path)!;
     const call: CallArgs = { args, kwargs: new Map(), argRanges: args.map(() => range), kwargRanges: new Map(), range };

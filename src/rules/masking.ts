@@ -51,8 +51,12 @@ const MASKED_MERGES = new Set(["Multiply", "Maximum", "Minimum"]);
  */
 const NOT_YET = new Set(["Softmax", "GroupedQueryAttention", "Lambda", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]);
 
-/** How a layer's first output gets its mask: none, its first input's, the OR of all, or Concatenate's. */
-export type OutputMask = "none" | "first" | "or" | "concatenate";
+/**
+ * How a layer's first output gets its mask: none, its first input's, the OR of all, Concatenate's, or one
+ * the layer makes: Embedding(mask_zero=True) keeps the non-zero indices, Masking the steps where any
+ * feature differs from `mask_value`.
+ */
+export type OutputMask = "none" | "first" | "or" | "concatenate" | { nonZero: true } | { differsFrom: number };
 
 export interface MaskPlan {
   /** For each tensor input: whether the layer reads its mask (the masks follow the inputs, in order). */
@@ -73,8 +77,11 @@ export interface MaskPlan {
  */
 export function maskPlan(layer: Layer, masks: boolean[], tensorArguments: number, call: Record<string, ConfigValue> | undefined): MaskPlan | { unsupported: string } {
   const none = masks.map(() => false);
-  if (!masks.some(Boolean)) return { reads: none, output: "none" };
   const cls = layer.kerasClass;
+  // The layers that make a mask (a mask they are given is replaced).
+  if (cls === "Embedding" && layer.config.mask_zero === true) return { reads: none, output: { nonZero: true } };
+  if (cls === "Masking") return { reads: none, output: { differsFrom: typeof layer.config.mask_value === "number" ? layer.config.mask_value : 0 } };
+  if (!masks.some(Boolean)) return { reads: none, output: "none" };
   if (READS_FIRST.has(cls)) {
     // Keras 3 fills in `mask` only for a call with one tensor argument: with `initial_state` the layer runs
     // unmasked (its sequence output still carries the first input's mask).
