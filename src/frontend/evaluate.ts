@@ -7,6 +7,7 @@ import type { Checkpoint, GraphBuilder } from "./graph.js";
 import { KerasApi, MODEL_NO_OPS } from "./keras-api.js";
 import { resolveKeras } from "./names.js";
 import { effects, moduleFunctions } from "./queries.js";
+import { FileRelevance, isMethod } from "./relevance.js";
 import type { SourceFile } from "./parse.js";
 import { Scope } from "./scope.js";
 import { opFor } from "./ops.js";
@@ -111,6 +112,11 @@ export class Evaluator {
   functionHook: ((fn: Extract<PyValue, { t: "function" }>, locals: Scope) => PyValue | null) | null = null;
   /** Set when `--entry` names the model: `if __name__ == "__main__":` then does not run. */
   skipMainGuard = false;
+  /** Names read from outside the file (the `--entry` expression's): their definitions are relevant. */
+  entryNames: string[] = [];
+  private readonly relevance = new Map<SourceFile, FileRelevance>();
+  /** Statements no model depends on (see relevance.ts): never evaluated. */
+  private readonly irrelevant = new Set<Node>();
 
   constructor(
     readonly graph: GraphBuilder,
@@ -209,6 +215,8 @@ export class Evaluator {
     this.currentFile = file;
     try {
       if (isMain) {
+        const guards = file.tree.rootNode.namedChildren.filter((s) => isMainGuard(s) && !this.skipMainGuard);
+        for (const stmt of this.relevanceOf(file).moduleIrrelevant(this.entryNames, guards)) this.irrelevant.add(stmt);
         for (const fn of moduleFunctions(file.tree.rootNode)) {
           const info = { ...fn, calls: 0 };
           this.functions.set(fn.name, info);
@@ -224,6 +232,12 @@ export class Evaluator {
     } finally {
       this.currentFile = previous;
     }
+  }
+
+  relevanceOf(file: SourceFile): FileRelevance {
+    let found = this.relevance.get(file);
+    if (!found) this.relevance.set(file, (found = new FileRelevance(file.tree.rootNode)));
+    return found;
   }
 
   private execTopLevel(stmt: Node, scope: Scope, isMain: boolean): void {
@@ -350,6 +364,7 @@ export class Evaluator {
   }
 
   exec(stmt: Node, scope: Scope, where: "main" | "module" | "function"): void {
+    if (this.irrelevant.has(stmt)) return;
     switch (stmt.type) {
       case "expression_statement":
         for (const child of stmt.namedChildren) this.evalStatementExpression(child, scope, where);
@@ -1246,6 +1261,7 @@ export class Evaluator {
       const hooked = this.functionHook(fn, local);
       if (hooked) return hooked;
     }
+    if (!isMethod(fn.node)) for (const stmt of this.relevanceOf(fn.source).functionIrrelevant(fn.node)) this.irrelevant.add(stmt);
     this.depth++;
     this.currentFile = fn.source;
     try {

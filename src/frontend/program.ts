@@ -30,6 +30,7 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
   }
   const evaluator = new Evaluator(graph, source, resolver);
   evaluator.skipMainGuard = options.entry !== undefined;
+  evaluator.entryNames = options.entry?.match(/[A-Za-z_]\w*/g) ?? [];
   const scope = evaluator.runMain();
   const finalize = () => evaluator.guardBudget(() => evaluator.subclasses.finalize());
 
@@ -90,7 +91,8 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
     // each as if run right after the module (as a user's `model = build_model()` would be). A
     // function that turns out not to build a model is rolled back: its findings are not ours.
     for (const fn of evaluator.functions.values()) {
-      if (fn.calls > 0 || !fn.allDefaults) continue;
+      // A function that calls no model constructor, model class or builder cannot return a model.
+      if (fn.calls > 0 || !fn.allDefaults || !evaluator.relevanceOf(source).functionBuilds(fn.node)) continue;
       const value = scope.lookup(fn.name);
       if (value?.t !== "function") continue;
       const point = evaluator.checkpoint();

@@ -1,0 +1,470 @@
+// Relevance: which statements of a training script can reach a model. Real model files load data, plot,
+// define callbacks, call `fit` and run sampling loops around the few statements that build the model.
+// Only the backward slice of what the models depend on is evaluated (DESIGN "How the architecture
+// grows", item 4): the statements that build or change a model, and, transitively, every statement that
+// defines a name one of them reads. The analysis is syntactic and conservative: when in doubt a
+// statement is kept, so slicing can only make the evaluator skip work, never change a model.
+import { resolveKeras } from "./names.js";
+import type { SyntaxNode } from "./syntax.js";
+
+/** Modules whose calls never build a Keras model: data loading, plotting, the standard library. */
+const DATA_LIBRARIES = new Set([
+  "numpy", "pandas", "matplotlib", "seaborn", "sklearn", "scipy", "PIL", "cv2", "skimage", "imageio", "h5py",
+  "os", "sys", "glob", "pathlib", "shutil", "json", "csv", "re", "random", "math", "time", "datetime", "collections",
+  "itertools", "functools", "pickle", "argparse", "logging", "warnings", "tqdm", "string", "typing", "dataclasses",
+  "io", "zipfile", "tarfile", "urllib", "requests", "gc", "copy", "IPython", "nltk", "librosa", "wandb", "absl",
+  "tensorflow_datasets", "datasets", "transformers", "gzip", "struct", "unicodedata", "textwrap", "pprint", "enum",
+  "abc", "contextlib", "platform", "subprocess", "multiprocessing", "threading", "socket", "hashlib", "uuid",
+  "statistics", "operator", "yaml", "toml", "PIL", "sounddevice", "soundfile", "plotly", "bokeh", "mlflow",
+]);
+
+/** Methods that build or change the model they are called on; `fit` builds a Sequential that has no input shape yet. */
+const MODEL_CHANGING_METHODS = new Set(["add", "pop", "build", "fit"]);
+
+/** Statements the evaluator skips: they cannot reach a model. */
+export type IrrelevantStatements = Set<SyntaxNode>;
+
+interface FunctionFacts {
+  /** Creates or changes a model: calls `Model`/`Sequential`/`Input`, a model class or another such function. */
+  builds: boolean;
+  /** Names of the enclosing scopes it rebinds (`global`, `nonlocal`) or mutates (`ITEMS.append(x)`). */
+  writes: Set<string>;
+}
+
+interface StatementFacts {
+  node: SyntaxNode;
+  /** Bound, rebound or possibly mutated by the statement. */
+  defs: Set<string>;
+  /** Read by the statement (an over-approximation: every identifier in it). */
+  uses: Set<string>;
+  /** Rebound unconditionally by a plain assignment: earlier definitions no longer reach later uses. */
+  kills: Set<string>;
+  /** Builds or changes a model, or leaves the function (`return`, `raise`): always evaluated. */
+  sink: boolean;
+  /** A definition (`def`, `class`, `import`): always bound, but its reads count only when it is needed. */
+  binding: boolean;
+}
+
+const NESTED_SCOPES = new Set(["function_definition", "class_definition", "lambda"]);
+const COMPOUND_WITH_BLOCKS = new Set(["if_statement", "with_statement", "try_statement"]);
+
+/** What one file's imports, functions and classes are; computed once per file. */
+export class FileRelevance {
+  /** Local names bound by imports, to their qualified names (`tf` → `tensorflow`). */
+  private readonly imports = new Map<string, string>();
+  private readonly functions = new Map<string, FunctionFacts>();
+  /** Classes of the file that subclass a Keras model (instantiating one builds a model). */
+  private readonly modelClasses = new Set<string>();
+  private readonly cache = new Map<SyntaxNode, IrrelevantStatements>();
+
+  constructor(private readonly root: SyntaxNode) {
+    for (const stmt of root.namedChildren) this.noteImports(stmt);
+    this.noteClasses(root);
+    this.noteFunctions(root);
+  }
+
+  /**
+   * The statements of the module body (with its `if __name__ == "__main__":` block) that no model needs.
+   * `needed` are names read from outside the file's statements: the `--entry` expression's.
+   */
+  moduleIrrelevant(needed: Iterable<string>, mainGuards: SyntaxNode[]): IrrelevantStatements {
+    const statements: SyntaxNode[] = [];
+    for (const stmt of this.root.namedChildren) {
+      if (mainGuards.includes(stmt)) statements.push(...stmt.childForFieldName("consequence")!.namedChildren);
+      else statements.push(stmt);
+    }
+    return this.slice(statements, new Set(needed), null, new Set());
+  }
+
+  /** The statements of a plain function's body that neither its result nor its effects depend on. */
+  functionIrrelevant(def: SyntaxNode): IrrelevantStatements {
+    let found = this.cache.get(def);
+    if (!found) {
+      found = this.slice(def.childForFieldName("body")!.namedChildren, new Set(), localNames(def), new Set());
+      this.cache.set(def, found);
+    }
+    return found;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * The backward slice of one block. `scope` is the function's own names (null at module level): a
+   * change to any other object (a parameter's, a global's) is an effect the caller may see, so it is kept.
+   * `models` are names known to hold models before the block.
+   */
+  private slice(statements: SyntaxNode[], needed: Set<string>, scope: FunctionScope | null, models: Set<string>): IrrelevantStatements {
+    const facts = statements.map((s) => this.statementFacts(s, scope));
+    this.markModelChanges(facts, models);
+    const relevant = new Set<number>();
+    // Functions read globals when they are called, wherever those are defined: what a needed function
+    // reads is needed everywhere. Iterate until that set stops growing.
+    const everywhere = new Set(needed);
+    for (let grown = true; grown; ) {
+      grown = false;
+      const live = new Set(everywhere);
+      for (let i = facts.length - 1; i >= 0; i--) {
+        const f = facts[i]!;
+        if (!(f.sink || intersects(f.defs, live) || intersects(f.defs, everywhere))) continue;
+        relevant.add(i);
+        for (const k of f.kills) live.delete(k);
+        for (const u of f.uses) live.add(u);
+        if (f.binding) for (const u of f.uses) if (!everywhere.has(u)) (everywhere.add(u), (grown = true));
+      }
+    }
+    const irrelevant: IrrelevantStatements = new Set();
+    facts.forEach((f, i) => {
+      if (f.binding) return; // always bound: binding is cheap and keeps names resolvable
+      if (!relevant.has(i)) irrelevant.add(f.node);
+      else if (COMPOUND_WITH_BLOCKS.has(f.node.type)) {
+        // Inside a kept `if`/`with`/`try`, slice each block against what the rest needs.
+        for (const block of innerBlocks(f.node)) {
+          const after = new Set(everywhere);
+          facts.slice(i + 1).forEach((g, j) => relevant.has(i + 1 + j) && g.uses.forEach((u) => after.add(u)));
+          for (const s of this.slice(block.namedChildren, after, scope, models)) irrelevant.add(s);
+        }
+      }
+    });
+    return irrelevant;
+  }
+
+  /** Names holding models flow forward; `.add`, `.build`, a direct call on one of them changes a model. */
+  private markModelChanges(facts: StatementFacts[], models: Set<string>): void {
+    for (const f of facts) {
+      if (!f.sink && [...changedReceivers(f.node)].some((r) => models.has(r))) f.sink = true;
+      if (f.sink || intersects(f.uses, models)) for (const d of f.defs) models.add(d);
+    }
+  }
+
+  private statementFacts(node: SyntaxNode, scope: FunctionScope | null): StatementFacts {
+    const binding = ["function_definition", "class_definition", "decorated_definition", "import_statement", "import_from_statement", "future_import_statement", "global_statement", "nonlocal_statement"].includes(node.type);
+    const defs = new Set<string>();
+    const uses = new Set<string>();
+    const kills = new Set<string>();
+    /** Objects the statement may change in place (not rebind). */
+    const mutated = new Set<string>();
+    let sink = false;
+    const aliases = new Map<string, string>();
+    walk(node, (n, nested) => {
+      if (n.type === "identifier" && !isNameSlot(n)) uses.add(n.text);
+      if (nested) return;
+      switch (n.type) {
+        case "assignment":
+        case "augmented_assignment":
+        case "for_statement": {
+          const target = n.childForFieldName("left");
+          if (target) for (const name of boundNames(target)) defs.add(name);
+          const root = target ? rootName(target) : null;
+          if (root && target!.type !== "identifier") mutated.add(root);
+          const right = n.childForFieldName("right");
+          const source = right ? rootName(right) : null;
+          if (target?.type === "identifier" && source) aliases.set(target.text, source);
+          if (target && isTrainableAssignment(target)) sink = true;
+          break;
+        }
+        case "named_expression":
+          defs.add(n.childForFieldName("name")!.text);
+          break;
+        case "as_pattern_target":
+          for (const name of boundNames(n)) defs.add(name);
+          break;
+        case "delete_statement":
+          for (const name of boundNames(n)) mutated.add(name);
+          break;
+        case "return_statement":
+        case "raise_statement":
+        case "yield":
+          // How a function ends is its result. (A loop's `break` stays inside the loop, kept or not whole.)
+          if (scope) sink = true;
+          break;
+        case "call": {
+          const callee = n.childForFieldName("function")!;
+          if (this.callBuilds(callee)) sink = true;
+          const receiver = callee.type === "attribute" ? rootName(callee.childForFieldName("object")!) : null;
+          if (receiver && !this.imports.has(receiver)) mutated.add(receiver); // a method may change its object
+          const fn = callee.type === "identifier" ? this.functions.get(callee.text) : undefined;
+          if (fn) {
+            for (const w of fn.writes) defs.add(w);
+            // A function of the file may change the objects it is given.
+            for (const arg of n.childForFieldName("arguments")?.namedChildren ?? []) {
+              const name = rootName(arg.type === "keyword_argument" ? arg.childForFieldName("value")! : arg);
+              if (name) mutated.add(name);
+            }
+          }
+          break;
+        }
+      }
+    });
+    if (node.type === "function_definition" || node.type === "class_definition") defs.add(node.childForFieldName("name")!.text);
+    if (node.type === "decorated_definition") defs.add(node.childForFieldName("definition")!.childForFieldName("name")!.text);
+    if (binding) for (const name of boundNames(node)) defs.add(name);
+    if (node.type === "function_definition" || node.type === "decorated_definition") {
+      const def = node.type === "decorated_definition" ? node.childForFieldName("definition")! : node;
+      if (def.type === "function_definition" && this.functionBuilds(def)) sink = true;
+    }
+    if (node.type === "class_definition" && this.modelClasses.has(node.childForFieldName("name")!.text)) sink = true;
+    // A change through an alias (`blocks = config["blocks"]; blocks.append(b)`) changes the original too.
+    for (const m of [...mutated]) for (let a = aliases.get(m); a && !mutated.has(a); a = aliases.get(a)) mutated.add(a);
+    for (const m of mutated) defs.add(m);
+    // In a function, rebinding a global or changing an object the caller can see is an effect.
+    if (scope && [...defs].some((d) => !scope.assigned.has(d) && !this.imports.has(d) && (mutated.has(d) || !scope.params.has(d)))) sink = true;
+    if (node.type === "expression_statement" && node.namedChildren[0]?.type === "assignment") {
+      const assignment = node.namedChildren[0]!;
+      const target = assignment.childForFieldName("left")!;
+      const value = assignment.childForFieldName("right");
+      if (value && value.type !== "assignment") {
+        const read = new Set<string>();
+        walk(value, (n) => n.type === "identifier" && read.add(n.text));
+        for (const name of plainTargets(target)) if (!read.has(name)) kills.add(name);
+      }
+    }
+    return { node, defs, uses, kills, sink, binding };
+  }
+
+  /** Whether calling `callee` builds or changes a model. */
+  private callBuilds(callee: SyntaxNode): boolean {
+    if (callee.type === "identifier") {
+      const fn = this.functions.get(callee.text);
+      if (fn) return fn.builds;
+      if (this.modelClasses.has(callee.text)) return true;
+    }
+    const dotted = dottedName(callee);
+    if (!dotted) return false;
+    const [head, ...rest] = dotted.split(".");
+    const imported = this.imports.get(head!);
+    if (imported === undefined) return false;
+    const path = [imported, ...rest].join(".");
+    const symbol = resolveKeras(path);
+    if (symbol) {
+      if (symbol.kind === "model" || symbol.kind === "sequential" || symbol.kind === "input") return true;
+      return symbol.kind === "other" && /^(applications\.|models\.(clone_model|model_from_json|model_from_config)$|saving\.)/.test(symbol.path);
+    }
+    // A function imported from a file of the input set may build a model; a data library's cannot.
+    return !DATA_LIBRARIES.has(path.split(".")[0]!) && !path.startsWith("tensorflow");
+  }
+
+  private noteImports(stmt: SyntaxNode): void {
+    if (stmt.type === "import_statement") {
+      for (const item of stmt.namedChildren) {
+        if (item.type === "aliased_import") this.imports.set(item.childForFieldName("alias")!.text, item.childForFieldName("name")!.text);
+        else this.imports.set(item.text.split(".")[0]!, item.text.split(".")[0]!);
+      }
+    } else if (stmt.type === "import_from_statement") {
+      const module = stmt.childForFieldName("module_name")!;
+      const prefix = module.type === "relative_import" ? `.${module.text}` : module.text;
+      for (const item of stmt.childrenForFieldName("name")) {
+        const [name, alias] = item.type === "aliased_import" ? [item.childForFieldName("name")!.text, item.childForFieldName("alias")!.text] : [item.text, item.text];
+        this.imports.set(alias, `${prefix}.${name}`);
+      }
+    } else if (stmt.type === "if_statement" || stmt.type === "try_statement") {
+      // `try: import keras except ImportError: from tensorflow import keras`
+      for (const block of innerBlocks(stmt)) for (const inner of block.namedChildren) this.noteImports(inner);
+      for (const clause of stmt.namedChildren) if (clause.type === "except_clause") for (const inner of clause.namedChildren.at(-1)?.namedChildren ?? []) this.noteImports(inner);
+    }
+  }
+
+  private noteClasses(root: SyntaxNode): void {
+    const classes = root.descendantsOfType("class_definition");
+    for (let grown = true; grown; ) {
+      grown = false;
+      for (const cls of classes) {
+        const name = cls.childForFieldName("name")!.text;
+        if (this.modelClasses.has(name)) continue;
+        const bases = cls.childForFieldName("superclasses")?.namedChildren ?? [];
+        if (bases.some((b) => this.modelClasses.has(b.text) || this.isKerasModelPath(b))) {
+          this.modelClasses.add(name);
+          grown = true;
+        }
+      }
+    }
+  }
+
+  private isKerasModelPath(base: SyntaxNode): boolean {
+    const dotted = dottedName(base);
+    if (!dotted) return false;
+    const [head, ...rest] = dotted.split(".");
+    const imported = this.imports.get(head!);
+    const kind = imported === undefined ? null : resolveKeras([imported, ...rest].join("."))?.kind;
+    return kind === "model" || kind === "sequential";
+  }
+
+  private noteFunctions(root: SyntaxNode): void {
+    const defs = root.descendantsOfType("function_definition").filter((d) => !isMethod(d));
+    for (const def of defs) this.functions.set(def.childForFieldName("name")!.text, { builds: false, writes: new Set() });
+    for (const def of defs) {
+      const facts = this.functions.get(def.childForFieldName("name")!.text)!;
+      const { assigned } = localNames(def);
+      walk(def.childForFieldName("body")!, (n) => {
+        if (n.type === "global_statement" || n.type === "nonlocal_statement") for (const id of n.namedChildren) facts.writes.add(id.text);
+        if (n.type === "call") {
+          const callee = n.childForFieldName("function")!;
+          const receiver = callee.type === "attribute" ? rootName(callee.childForFieldName("object")!) : null;
+          if (receiver && !assigned.has(receiver) && !this.imports.has(receiver)) facts.writes.add(receiver);
+        }
+      });
+    }
+    // A function builds if it calls a model constructor, a model class, or a function that builds.
+    for (let grown = true; grown; ) {
+      grown = false;
+      for (const def of defs) {
+        const facts = this.functions.get(def.childForFieldName("name")!.text)!;
+        if (facts.builds) continue;
+        let builds = false;
+        walk(def.childForFieldName("body")!, (n) => {
+          if (builds) return;
+          if (n.type === "call" && this.callBuilds(n.childForFieldName("function")!)) builds = true;
+          if ((n.type === "assignment" || n.type === "augmented_assignment") && isTrainableAssignment(n.childForFieldName("left")!)) builds = true;
+        });
+        if (builds) (facts.builds = true), (grown = true);
+      }
+    }
+  }
+
+  /** Whether a function of the file builds or changes a model (only such a function can return one). */
+  functionBuilds(def: SyntaxNode): boolean {
+    return this.functions.get(def.childForFieldName("name")!.text)?.builds ?? false;
+  }
+}
+
+/** A method of a class (its body is evaluated whole: `__init__`, `build` and `call` are model structure). */
+export function isMethod(def: SyntaxNode): boolean {
+  let up = def.parent;
+  if (up?.type === "decorated_definition") up = up.parent;
+  return up?.type === "block" && up.parent?.type === "class_definition";
+}
+
+/** Visits every node under `node` (itself included); `nested` is true inside a nested function, class or lambda. */
+function walk(node: SyntaxNode, visit: (n: SyntaxNode, nested: boolean) => void, nested = false): void {
+  visit(node, nested);
+  const inner = nested || NESTED_SCOPES.has(node.type);
+  for (const child of node.namedChildren) walk(child, visit, inner && child !== node.childForFieldName("name"));
+}
+
+/** An identifier that names an attribute, a keyword argument or a parameter: not a read of a variable. */
+function isNameSlot(id: SyntaxNode): boolean {
+  const parent = id.parent;
+  if (!parent) return false;
+  if (parent.type === "attribute") return parent.childForFieldName("attribute") === id;
+  if (parent.type === "keyword_argument") return parent.childForFieldName("name") === id;
+  if (parent.type === "default_parameter" || parent.type === "typed_default_parameter") return parent.childForFieldName("name") === id;
+  return parent.type === "parameters" || (parent.type === "typed_parameter" && parent.namedChildren[0] === id);
+}
+
+/** The variable at the root of `a.b[0].c`, or of a bare name. */
+function rootName(node: SyntaxNode): string | null {
+  let n: SyntaxNode | null = node;
+  while (n && (n.type === "attribute" || n.type === "subscript" || n.type === "call" || n.type === "parenthesized_expression")) {
+    n = n.type === "attribute" ? n.childForFieldName("object") : n.type === "subscript" ? n.childForFieldName("value") : n.type === "call" ? n.childForFieldName("function") : n.namedChildren[0] ?? null;
+  }
+  return n?.type === "identifier" ? n.text : null;
+}
+
+/** `a.b.c` as text, or null when the callee is not a dotted name. */
+function dottedName(node: SyntaxNode): string | null {
+  if (node.type === "identifier") return node.text;
+  if (node.type !== "attribute") return null;
+  const object = dottedName(node.childForFieldName("object")!);
+  return object === null ? null : `${object}.${node.childForFieldName("attribute")!.text}`;
+}
+
+/** Names a target binds: `a`, `a, (b, *c)`, `with … as (x, y)`, `import a.b as c`. */
+function boundNames(target: SyntaxNode): string[] {
+  switch (target.type) {
+    case "identifier":
+      return [target.text];
+    case "attribute":
+    case "subscript":
+      return [];
+    case "import_statement":
+      return target.namedChildren.map((item) => (item.type === "aliased_import" ? item.childForFieldName("alias")!.text : item.text.split(".")[0]!));
+    case "import_from_statement":
+      return target.childrenForFieldName("name").map((item) => (item.type === "aliased_import" ? item.childForFieldName("alias")!.text : item.text));
+    case "global_statement":
+    case "nonlocal_statement":
+      return [];
+    case "delete_statement":
+      return target.namedChildren.flatMap((t) => (t.type === "expression_list" ? t.namedChildren : [t])).map(rootName).filter((n): n is string => n !== null);
+    default:
+      return target.namedChildren.flatMap(boundNames);
+  }
+}
+
+/** Identifiers a plain assignment rebinds (`a = …`, `a, b = …`), not `a[i] = …`. */
+function plainTargets(target: SyntaxNode): string[] {
+  if (target.type === "identifier") return [target.text];
+  if (target.type === "pattern_list" || target.type === "tuple_pattern" || target.type === "expression_list") {
+    return target.namedChildren.every((c) => c.type === "identifier") ? target.namedChildren.map((c) => c.text) : [];
+  }
+  return [];
+}
+
+function isTrainableAssignment(target: SyntaxNode): boolean {
+  return target.type === "attribute" && target.childForFieldName("attribute")!.text === "trainable";
+}
+
+/** Receivers of model-changing calls in a statement: `model` in `model.add(…)`, `model.build(…)` and `model(x)`. */
+function changedReceivers(stmt: SyntaxNode): Set<string> {
+  const found = new Set<string>();
+  walk(stmt, (n, nested) => {
+    if (nested || n.type !== "call") return;
+    const callee = n.childForFieldName("function")!;
+    if (callee.type === "identifier" && !insideLoop(n, stmt)) found.add(callee.text);
+    if (callee.type === "attribute" && MODEL_CHANGING_METHODS.has(callee.childForFieldName("attribute")!.text)) {
+      const receiver = rootName(callee.childForFieldName("object")!);
+      if (receiver) found.add(receiver);
+    }
+  });
+  return found;
+}
+
+/** A call of a model inside a loop runs it (a training loop); only a first call outside one builds it. */
+function insideLoop(node: SyntaxNode, stmt: SyntaxNode): boolean {
+  for (let n = node.parent; n && n !== stmt.parent; n = n.parent) if (n.type === "for_statement" || n.type === "while_statement") return true;
+  return false;
+}
+
+interface FunctionScope {
+  params: Set<string>;
+  /** Names the body binds, other than those it declares `global`/`nonlocal`. */
+  assigned: Set<string>;
+}
+
+function localNames(def: SyntaxNode): FunctionScope {
+  const params = new Set<string>();
+  for (const param of def.childForFieldName("parameters")?.namedChildren ?? []) {
+    const id = param.type === "identifier" ? param : param.childForFieldName("name") ?? param.namedChildren.find((c) => c.type === "identifier");
+    if (id) params.add(id.text);
+  }
+  const locals = new Set<string>();
+  const declared = new Set<string>();
+  walk(def.childForFieldName("body")!, (n, nested) => {
+    if (nested) return;
+    if (n.type === "global_statement" || n.type === "nonlocal_statement") for (const id of n.namedChildren) declared.add(id.text);
+    if (n.type === "assignment" || n.type === "augmented_assignment" || n.type === "for_statement") {
+      const target = n.childForFieldName("left");
+      if (target) for (const name of boundNames(target)) locals.add(name);
+    }
+    if (n.type === "as_pattern_target" || n.type === "import_statement" || n.type === "import_from_statement") for (const name of boundNames(n)) locals.add(name);
+    if (n.type === "named_expression") locals.add(n.childForFieldName("name")!.text);
+    if ((n.type === "function_definition" || n.type === "class_definition") && n !== def) locals.add(n.childForFieldName("name")!.text);
+  });
+  for (const d of declared) locals.delete(d);
+  return { params, assigned: locals };
+}
+
+function innerBlocks(stmt: SyntaxNode): SyntaxNode[] {
+  const blocks: SyntaxNode[] = [];
+  for (const child of stmt.namedChildren) {
+    if (child.type === "block") blocks.push(child);
+    else if (["elif_clause", "else_clause", "finally_clause"].includes(child.type)) {
+      const block = child.namedChildren.find((c) => c.type === "block");
+      if (block) blocks.push(block);
+    }
+  }
+  return blocks;
+}
+
+function intersects(a: Set<string>, b: Set<string>): boolean {
+  for (const x of a) if (b.has(x)) return true;
+  return false;
+}
