@@ -61,7 +61,7 @@ from keras import layers
 mode = 1
 match mode:
     case 1:
-        pass
+        mode = 2
 inputs = keras.Input(shape=(4,))
-model = keras.Model(inputs, layers.Dense(2, name="out")(inputs))
+model = keras.Model(inputs, layers.Dense(2, name="out", trainable=mode > 0)(inputs))
 `;

@@ -157,7 +157,7 @@ describe("a folder of inputs", () => {
     expect(top.models![0]!.inputs).toEqual([{ name: "features", keras_shape: [null, 8], torch_shape: [null, 8], dtype: "float32", permute: [0, 1] }]);
     const warn = fileEntry(manifest, "a/warn.py").diagnostics;
     expect(warn).toEqual([
-      { severity: "warning", code: "unsupported-construct", message: expect.stringMatching(/match/), file: "a/warn.py", line: 5, column: 1, end_line: 7, end_column: 13 },
+      { severity: "warning", code: "unsupported-construct", message: expect.stringMatching(/match/), file: "a/warn.py", line: 5, column: 1, end_line: 7, end_column: 17 },
     ]);
   });
 

@@ -50,9 +50,11 @@ model = keras.Model(inputs, layers.Dense(${units}, name="out")(inputs))
 `;
 
 /** Doubles a list 60 times: without limits, gigabytes. */
-const MEMORY_HOG = "x = [0]\nfor _ in range(60):\n    x = x + x\n";
+/** Only what a model depends on is evaluated: each hostile loop sizes a layer. */
+const USES = (name: string) => `import keras\nmodel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(len(${name}))])\n`;
+const MEMORY_HOG = `x = [0]\nfor _ in range(60):\n    x = x + x\n${USES("x")}`;
 /** Copies a 900 KB string 100 000 times: minutes. */
-const SLOW = 's = "a" * 900000\nfor i in range(100000):\n    t = (s + "b")[1:]\n';
+const SLOW = `s = "a" * 900000\nfor i in range(100000):\n    t = (s + "b")[1:]\n${USES("t")}`;
 
 const LIMITS = { KERAS2TORCH_FILE_TIMEOUT_MS: "5000", KERAS2TORCH_FILE_MEMORY_MB: "96" };
 const GOOD = Array.from({ length: 6 }, (_, i) => `good${i}.py`);

@@ -17,8 +17,14 @@ const TIMEOUT = 60_000;
 const run = (text: string, options: Partial<CompileOptions> = {}): CompileResult => compile(text, { path: "model.py", ...options });
 const errors = (r: CompileResult): Diagnostic[] => r.diagnostics.filter((d) => d.severity === "error");
 const HEADER = "import keras\nfrom keras import layers\n";
-/** A small model after `prelude`, sized by the name `n` when `sized`. */
-const withModel = (prelude: string, units = "2") => `${HEADER}${prelude}\ninputs = keras.Input(shape=(4,))\nmodel = keras.Model(inputs, layers.Dense(${units})(inputs))\n`;
+/**
+ * A small model after `prelude`, with `units` units. Only what a model depends on is evaluated, so the
+ * layer's name reads every name the prelude binds: the prelude runs whole.
+ */
+const withModel = (prelude: string, units = "2") => {
+  const bound = [...new Set([...prelude.matchAll(/^(\w+)\s*[+]?=/gm)].map((m) => m[1]!))];
+  return `${HEADER}${prelude}\ninputs = keras.Input(shape=(4,))\nmodel = keras.Model(inputs, layers.Dense(${units}, name="d" + str(len([${bound.join(", ")}])))(inputs))\n`;
+};
 
 /** The one error of `r`: its code, line and (part of) its message; never an internal error. */
 function expectError(r: CompileResult, code: string, line: number, message: RegExp): void {
@@ -194,7 +200,7 @@ describe("big legitimate inputs", () => {
     const text = `${HEADER}inputs = keras.Input(shape=(4,))\nmodel = keras.Model(inputs, layers.Dense(2)(inputs))\ny = undefined_name.attr(1)\n`;
     const ok = run(text.replace(/\n/g, "\r"));
     expect(linearOf(ok)).toEqual(["4->2"]);
-    const broken = run(`${HEADER}x = [1, 2, 3][::0]\n`.replace(/\n/g, "\r"));
+    const broken = run(`${HEADER}x = [1, 2, 3][::0]\nmodel = keras.Sequential([layers.Dense(len(x))])\n`.replace(/\n/g, "\r"));
     expectError(broken, "unknown-value", 3, /slice step/);
     expect(run(text.replace(/\n/g, "\r\n")).files).toEqual(run(text).files);
   }, TIMEOUT);

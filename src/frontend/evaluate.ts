@@ -8,6 +8,7 @@ import { KerasApi, MODEL_NO_OPS } from "./keras-api.js";
 import { resolveKeras } from "./names.js";
 import { effects, moduleFunctions } from "./queries.js";
 import { FileRelevance, isMethod } from "./relevance.js";
+import { PlainObjects, classAttribute } from "./objects.js";
 import type { SourceFile } from "./parse.js";
 import { Scope } from "./scope.js";
 import { opFor } from "./ops.js";
@@ -172,6 +173,15 @@ export class Evaluator {
     const scope = new Scope(null);
     this.moduleCache.set(this.main.path, scope);
     this.guardBudget(() => this.runModuleBody(this.main, scope, true));
+    if (this.lazySkips.length) {
+      const [first] = this.lazySkips;
+      this.graph.report(
+        "info",
+        "unknown-value",
+        `${this.lazySkips.length} statement(s) were not evaluated: they need values known only at run time and build no model (first, line ${first!.range.line}: ${first!.problem})`,
+        first!.range,
+      );
+    }
     return scope;
   }
 
@@ -533,6 +543,14 @@ export class Evaluator {
           this.subclasses.setAttribute(obj, attr, value, this.range(target));
           return;
         }
+        if (obj.t === "object") {
+          obj.attrs.set(attr, value);
+          return;
+        }
+        if (obj.t === "class") {
+          obj.namespace.set(attr, value);
+          return;
+        }
         // `layer.trainable = False` does not change inference, but it moves the layer's weights to the
         // non-trainable half of a legacy `.h5` file. Other attributes of Keras objects change nothing.
         if (attr !== "trainable") return;
@@ -624,14 +642,14 @@ export class Evaluator {
       this.subclasses.noteClass(stmt, name, namespace);
       return;
     }
-    // Any other class is used by model code as a namespace of constants (`Config.WIDTH`).
+    // Any other class is plain data: a namespace of constants (`Config.WIDTH`), a dataclass, a callback.
     const body = new Scope(scope);
     try {
       this.execBlock(stmt.childForFieldName("body"), body, "function");
     } catch (error) {
       if (!(error instanceof EvalError)) throw error;
     }
-    scope.set(name, { t: "module", file: `class ${name}`, scope: body });
+    scope.set(name, { t: "class", name, node: stmt, namespace: body, bases, keras: null, source: this.currentFile });
   }
 
   private safeEval(node: Node, scope: Scope): PyValue {
@@ -674,9 +692,25 @@ export class Evaluator {
     if (this.mayBuild(stmt, scope)) {
       this.graph.report("error", code, `${problem}; ${remedy}`, range);
       this.graph.markIncomplete(range, problem);
-    } else {
-      this.graph.report("warning", code, `${problem}; skipped, as it builds no layers`, range);
+      return;
     }
+    // Code that builds nothing is skipped quietly; what it would have set becomes unknown, which is an
+    // error only if it reaches a model (and that error says where it became unknown).
+    const why = unknown(`it is set by code that was not evaluated (line ${range.line}: ${problem})`, range);
+    for (const name of changedNames(stmt)) {
+      if (scope.lookup(name) !== undefined || effects(stmt).targets.some((t) => t.text === name)) this.bindUnknown(scope, name, why);
+    }
+    this.lazySkips.push({ range, problem });
+  }
+
+  /** Statements skipped because they need run-time values and reach no model; reported as one info line. */
+  readonly lazySkips: { range: SourceRange; problem: string }[] = [];
+
+  /** Rebinds `name` where it lives (a module-level list changed in a function's loop stays global). */
+  private bindUnknown(scope: Scope, name: string, value: PyValue): void {
+    let holder: Scope | null = scope;
+    while (holder && !holder.has(name)) holder = holder.parent;
+    (holder ?? scope).set(name, { ...value, variable: name } as PyValue);
   }
 
   /** Whether code could add to a model graph: calls Keras, a user function, a layer, `.add`, or rebinds a tensor. */
@@ -684,15 +718,18 @@ export class Evaluator {
     const { callees, targets } = effects(stmt);
     for (const callee of callees) {
       const fn = this.safeEval(callee, scope);
-      if (fn.t === "function" || fn.t === "layer" || fn.t === "model" || fn.t === "unknown") return true;
+      if (fn.t === "function" && this.relevanceOf(fn.source).touchesKeras(fn.node)) return true;
+      if (fn.t === "class" && fn.keras) return true;
+      // An undefined name may be a layer the file forgot to import.
+      if (fn.t === "layer" || fn.t === "model" || (fn.t === "unknown" && fn.name)) return true;
       if (fn.t === "qname" && resolveKeras(fn.path) && resolveKeras(fn.path)!.kind !== "no-op" && resolveKeras(fn.path)!.kind !== "other") return true;
       if (fn.t === "bound" && fn.self.t === "model" && !MODEL_NO_OPS.has(fn.name)) return true;
-      if (fn.t === "bound" && (fn.self.t === "list" || fn.self.t === "dict")) return true;
+      if (fn.t === "bound" && holdsModelParts(fn.self)) return true;
     }
     for (const target of targets) {
       for (const id of target.type === "identifier" ? [target] : target.descendantsOfType("identifier")) {
         const held = scope.lookup(id.text);
-        if (held && ["tensor", "layer", "model", "list", "dict"].includes(held.t)) return true;
+        if (held && ["tensor", "layer", "model"].includes(held.t)) return true;
       }
     }
     return false;
@@ -756,6 +793,8 @@ export class Evaluator {
   recorder: Map<number, Recorded> | null = null;
   /** The subclassed-model support: instances, their attributes and the translation of `call`. */
   subclasses!: SubclassSupport;
+  /** Instances of the file's other classes: configs, callbacks, data generators. */
+  readonly objects = new PlainObjects(this);
 
   eval(node: Node, scope: Scope): PyValue {
     this.lastNode = node;
@@ -1122,8 +1161,15 @@ export class Evaluator {
       case "tensor":
       case "layer":
         return this.keras.attribute(obj, name, this.range(node));
-      case "class":
-        return obj.namespace.own(name) ?? unknown(`\`${obj.name}.${name}\` is not defined`, this.range(node));
+      case "class": {
+        const found = classAttribute(obj, name);
+        if (!found) return unknown(`\`${obj.name}.${name}\` is not defined`, this.range(node));
+        // A classmethod of a plain class is bound to the class.
+        if (!obj.keras && found.value.t === "function" && found.value.node.parent?.type === "decorated_definition" && /@classmethod\b/.test(found.value.node.parent.text)) return { t: "bound", self: obj, name };
+        return found.value;
+      }
+      case "object":
+        return this.objects.attribute(obj, name, this.range(node));
       default:
         return { t: "bound", self: obj, name };
     }
@@ -1188,8 +1234,9 @@ export class Evaluator {
       case "model":
         return this.graph.isSubclass(fn.id) ? this.subclasses.callInstance(fn, call) : this.keras.callObject(fn, call);
       case "class":
-        return this.subclasses.instantiate(fn, call);
+        return fn.keras ? this.subclasses.instantiate(fn, call) : this.objects.instantiate(fn, call);
       case "bound":
+        if (fn.self.t === "object" || fn.self.t === "class") return this.objects.callMethod(fn.self, fn.name, call);
         if (fn.self.t === "model" && this.graph.isSubclass(fn.self.id)) return this.subclasses.callMethod(fn.self, fn.name, call);
         if (fn.self.t === "super") return this.subclasses.callSuper(fn.self, fn.name, call);
         return this.callMethod(fn.self, fn.name, call);
@@ -1627,6 +1674,29 @@ function toPy(v: ConfigValue): PyValue {
 }
 
 /** `if __name__ == "__main__":` (either quote style, either operand order). */
+/** A list or dict of layers, tensors or models: changing it may change a model. */
+function holdsModelParts(v: PyValue): boolean {
+  const part = (x: PyValue) => x.t === "layer" || x.t === "tensor" || x.t === "model";
+  if (v.t === "list") return v.items.some(part);
+  if (v.t === "dict") return [...v.entries.values()].some(([, x]) => part(x));
+  return false;
+}
+
+/** Names a statement may rebind or change in place: assignment targets and the objects of method calls. */
+function changedNames(stmt: Node): Set<string> {
+  const names = new Set<string>();
+  const { callees, targets } = effects(stmt);
+  for (const target of targets) for (const id of target.type === "identifier" ? [target] : target.descendantsOfType("identifier")) names.add(id.text);
+  for (const left of stmt.descendantsOfType("for_statement").map((f) => f.childForFieldName("left")!)) for (const id of left.type === "identifier" ? [left] : left.descendantsOfType("identifier")) names.add(id.text);
+  if (stmt.type === "for_statement") for (const id of [stmt.childForFieldName("left")!, ...stmt.childForFieldName("left")!.descendantsOfType("identifier")]) if (id.type === "identifier") names.add(id.text);
+  for (const callee of callees) {
+    let object = callee.type === "attribute" ? callee.childForFieldName("object") : null;
+    while (object && (object.type === "attribute" || object.type === "subscript")) object = object.type === "attribute" ? object.childForFieldName("object") : object.childForFieldName("value");
+    if (object?.type === "identifier") names.add(object.text);
+  }
+  return names;
+}
+
 function isMainGuard(stmt: Node): boolean {
   if (stmt.type !== "if_statement" || stmt.childrenForFieldName("alternative").length) return false;
   const condition = stmt.childForFieldName("condition")!.text.replace(/\s+/g, "").replace(/'/g, '"');

@@ -4,6 +4,7 @@
 // grows", item 4): the statements that build or change a model, and, transitively, every statement that
 // defines a name one of them reads. The analysis is syntactic and conservative: when in doubt a
 // statement is kept, so slicing can only make the evaluator skip work, never change a model.
+import { MODEL_NO_OPS } from "./keras-api.js";
 import { resolveKeras } from "./names.js";
 import type { SyntaxNode } from "./syntax.js";
 
@@ -18,7 +19,11 @@ const DATA_LIBRARIES = new Set([
   "statistics", "operator", "yaml", "toml", "PIL", "sounddevice", "soundfile", "plotly", "bokeh", "mlflow",
 ]);
 
-/** Methods that build or change the model they are called on; `fit` builds a Sequential that has no input shape yet. */
+/**
+ * Methods of a model that leave its structure alone. Any other method may change it (`add`, `pop`,
+ * `build`; `fit` builds a Sequential that has no input shape yet), or is one the evaluator must reject.
+ */
+const MODEL_READERS = new Set([...MODEL_NO_OPS, "get_layer", "get_weights", "set_weights", "to_yaml", "save_model", "predict_generator", "evaluate_generator", "reset_states", "reset_metrics", "make_predict_function"]);
 const MODEL_CHANGING_METHODS = new Set(["add", "pop", "build", "fit"]);
 
 /** Statements the evaluator skips: they cannot reach a model. */
@@ -27,6 +32,8 @@ export type IrrelevantStatements = Set<SyntaxNode>;
 interface FunctionFacts {
   /** Creates or changes a model: calls `Model`/`Sequential`/`Input`, a model class or another such function. */
   builds: boolean;
+  /** Calls Keras or TensorFlow at all (a layer, an op), or a function or class that does. */
+  touchesKeras: boolean;
   /** Names of the enclosing scopes it rebinds (`global`, `nonlocal`) or mutates (`ITEMS.append(x)`). */
   writes: Set<string>;
 }
@@ -55,10 +62,16 @@ export class FileRelevance {
   private readonly functions = new Map<string, FunctionFacts>();
   /** Classes of the file that subclass a Keras model (instantiating one builds a model). */
   private readonly modelClasses = new Set<string>();
+  /** Classes of the file with a Keras base (layers and models): instantiating one touches Keras. */
+  private readonly classes = new Set<string>();
   private readonly cache = new Map<SyntaxNode, IrrelevantStatements>();
+
+  /** Names that may refer to (part of) another's object: `alias = sizes`, `for block in blocks`. Transitive. */
+  private readonly aliases = new Map<string, Set<string>>();
 
   constructor(private readonly root: SyntaxNode) {
     for (const stmt of root.namedChildren) this.noteImports(stmt);
+    this.noteAliases(root);
     this.noteClasses(root);
     this.noteFunctions(root);
   }
@@ -132,6 +145,10 @@ export class FileRelevance {
   private markModelChanges(facts: StatementFacts[], models: Set<string>): void {
     for (const f of facts) {
       if (!f.sink && [...changedReceivers(f.node)].some((r) => models.has(r))) f.sink = true;
+      // `kept = model`: which variable holds a model names it and picks the primary one.
+      const assigned = f.node.type === "expression_statement" ? f.node.namedChildren[0] : undefined;
+      const value = assigned?.type === "assignment" ? assigned.childForFieldName("right") : null;
+      if (value?.type === "identifier" && models.has(value.text)) f.sink = true;
       if (f.sink || intersects(f.uses, models)) for (const d of f.defs) models.add(d);
     }
   }
@@ -144,7 +161,7 @@ export class FileRelevance {
     /** Objects the statement may change in place (not rebind). */
     const mutated = new Set<string>();
     let sink = false;
-    const aliases = new Map<string, string>();
+    const aliases = this.aliases;
     walk(node, (n, nested) => {
       if (n.type === "identifier" && !isNameSlot(n)) uses.add(n.text);
       if (nested) return;
@@ -156,9 +173,6 @@ export class FileRelevance {
           if (target) for (const name of boundNames(target)) defs.add(name);
           const root = target ? rootName(target) : null;
           if (root && target!.type !== "identifier") mutated.add(root);
-          const right = n.childForFieldName("right");
-          const source = right ? rootName(right) : null;
-          if (target?.type === "identifier" && source) aliases.set(target.text, source);
           if (target && isTrainableAssignment(target)) sink = true;
           break;
         }
@@ -182,6 +196,8 @@ export class FileRelevance {
           if (this.callBuilds(callee)) sink = true;
           const receiver = callee.type === "attribute" ? rootName(callee.childForFieldName("object")!) : null;
           if (receiver && !this.imports.has(receiver)) mutated.add(receiver); // a method may change its object
+          // Calling a layer or model object (`d(a)`) records a call of it (its `.output`), unless in a loop.
+          if (callee.type === "identifier" && !this.functions.has(callee.text) && !this.imports.has(callee.text) && !insideLoop(n, node)) mutated.add(callee.text);
           const fn = callee.type === "identifier" ? this.functions.get(callee.text) : undefined;
           if (fn) {
             for (const w of fn.writes) defs.add(w);
@@ -204,7 +220,7 @@ export class FileRelevance {
     }
     if (node.type === "class_definition" && this.modelClasses.has(node.childForFieldName("name")!.text)) sink = true;
     // A change through an alias (`blocks = config["blocks"]; blocks.append(b)`) changes the original too.
-    for (const m of [...mutated]) for (let a = aliases.get(m); a && !mutated.has(a); a = aliases.get(a)) mutated.add(a);
+    for (const m of [...mutated]) for (const a of aliases.get(m) ?? []) mutated.add(a);
     for (const m of mutated) defs.add(m);
     // In a function, rebinding a global or changing an object the caller can see is an effect.
     if (scope && [...defs].some((d) => !scope.assigned.has(d) && !this.imports.has(d) && (mutated.has(d) || !scope.params.has(d)))) sink = true;
@@ -231,7 +247,7 @@ export class FileRelevance {
     const dotted = dottedName(callee);
     if (!dotted) return false;
     const [head, ...rest] = dotted.split(".");
-    const imported = this.imports.get(head!);
+    const imported = this.imports.get(head!) ?? this.fromWildcard(head!);
     if (imported === undefined) return false;
     const path = [imported, ...rest].join(".");
     const symbol = resolveKeras(path);
@@ -243,6 +259,18 @@ export class FileRelevance {
     return !DATA_LIBRARIES.has(path.split(".")[0]!) && !path.startsWith("tensorflow");
   }
 
+  /** Modules imported with `from M import *`. */
+  private readonly wildcards: string[] = [];
+
+  /** A name a Keras wildcard import provides (`from keras.layers import *` gives `Dense`). */
+  private fromWildcard(name: string): string | undefined {
+    for (const module of this.wildcards) {
+      const kind = resolveKeras(`${module}.${name}`)?.kind;
+      if (kind && kind !== "other") return `${module}.${name}`;
+    }
+    return undefined;
+  }
+
   private noteImports(stmt: SyntaxNode): void {
     if (stmt.type === "import_statement") {
       for (const item of stmt.namedChildren) {
@@ -252,6 +280,7 @@ export class FileRelevance {
     } else if (stmt.type === "import_from_statement") {
       const module = stmt.childForFieldName("module_name")!;
       const prefix = module.type === "relative_import" ? `.${module.text}` : module.text;
+      if (stmt.namedChildren.some((c) => c.type === "wildcard_import")) this.wildcards.push(prefix);
       for (const item of stmt.childrenForFieldName("name")) {
         const [name, alias] = item.type === "aliased_import" ? [item.childForFieldName("name")!.text, item.childForFieldName("alias")!.text] : [item.text, item.text];
         this.imports.set(alias, `${prefix}.${name}`);
@@ -263,8 +292,46 @@ export class FileRelevance {
     }
   }
 
+  private noteAliases(root: SyntaxNode): void {
+    const direct = new Map<string, Set<string>>();
+    walk(root, (n) => {
+      if (n.type !== "assignment" && n.type !== "for_statement" && n.type !== "for_in_clause") return;
+      const left = n.childForFieldName("left");
+      const right = n.childForFieldName("right");
+      const source = right && right.type !== "call" ? rootName(right) : null;
+      if (!left || !source) return;
+      for (const name of boundNames(left)) {
+        if (name === source) continue;
+        if (!direct.has(name)) direct.set(name, new Set());
+        direct.get(name)!.add(source);
+      }
+    });
+    for (const name of direct.keys()) {
+      const reach = new Set<string>();
+      const stack = [...direct.get(name)!];
+      while (stack.length) {
+        const next = stack.pop()!;
+        if (reach.has(next) || next === name) continue;
+        reach.add(next);
+        stack.push(...(direct.get(next) ?? []));
+      }
+      this.aliases.set(name, reach);
+    }
+  }
+
   private noteClasses(root: SyntaxNode): void {
     const classes = root.descendantsOfType("class_definition");
+    for (let grown = true; grown; ) {
+      grown = false;
+      for (const cls of classes) {
+        const name = cls.childForFieldName("name")!.text;
+        const bases = cls.childForFieldName("superclasses")?.namedChildren ?? [];
+        if (!this.classes.has(name) && bases.some((b) => this.classes.has(b.text) || (b.type !== "keyword_argument" && this.isKerasCall(b) && !/\b(callbacks|utils|optimizers|losses|metrics)\b/.test(b.text)))) {
+          this.classes.add(name);
+          grown = true;
+        }
+      }
+    }
     for (let grown = true; grown; ) {
       grown = false;
       for (const cls of classes) {
@@ -290,7 +357,7 @@ export class FileRelevance {
 
   private noteFunctions(root: SyntaxNode): void {
     const defs = root.descendantsOfType("function_definition").filter((d) => !isMethod(d));
-    for (const def of defs) this.functions.set(def.childForFieldName("name")!.text, { builds: false, writes: new Set() });
+    for (const def of defs) this.functions.set(def.childForFieldName("name")!.text, { builds: false, touchesKeras: false, writes: new Set() });
     for (const def of defs) {
       const facts = this.functions.get(def.childForFieldName("name")!.text)!;
       const { assigned } = localNames(def);
@@ -318,6 +385,36 @@ export class FileRelevance {
         if (builds) (facts.builds = true), (grown = true);
       }
     }
+    for (let grown = true; grown; ) {
+      grown = false;
+      for (const def of defs) {
+        const facts = this.functions.get(def.childForFieldName("name")!.text)!;
+        if (facts.touchesKeras) continue;
+        let touches = facts.builds;
+        walk(def.childForFieldName("body")!, (n) => {
+          if (touches || n.type !== "call") return;
+          const callee = n.childForFieldName("function")!;
+          if (callee.type === "call") touches = true; // `Dense(3)(x)`, `layer_factory()(x)`
+          else if (callee.type === "identifier" && (this.functions.get(callee.text)?.touchesKeras || this.classes.has(callee.text))) touches = true;
+          else if (this.isKerasCall(callee)) touches = true;
+        });
+        if (touches) (facts.touchesKeras = true), (grown = true);
+      }
+    }
+  }
+
+  /** Whether a function of the file calls Keras or TensorFlow, directly or through other functions. */
+  touchesKeras(def: SyntaxNode): boolean {
+    return isMethod(def) || (this.functions.get(def.childForFieldName("name")!.text)?.touchesKeras ?? true);
+  }
+
+  private isKerasCall(callee: SyntaxNode): boolean {
+    const dotted = dottedName(callee);
+    if (!dotted) return callee.type !== "identifier";
+    const imported = this.imports.get(dotted.split(".")[0]!);
+    if (imported === undefined) return false;
+    const root = imported.split(".")[0]!;
+    return root === "keras" || root === "tensorflow" || root === "tf_keras" || !DATA_LIBRARIES.has(root);
   }
 
   /** Whether a function of the file builds or changes a model (only such a function can return one). */
@@ -333,11 +430,20 @@ export function isMethod(def: SyntaxNode): boolean {
   return up?.type === "block" && up.parent?.type === "class_definition";
 }
 
-/** Visits every node under `node` (itself included); `nested` is true inside a nested function, class or lambda. */
-function walk(node: SyntaxNode, visit: (n: SyntaxNode, nested: boolean) => void, nested = false): void {
-  visit(node, nested);
-  const inner = nested || NESTED_SCOPES.has(node.type);
-  for (const child of node.namedChildren) walk(child, visit, inner && child !== node.childForFieldName("name"));
+/**
+ * Visits every node under `node` (itself included), in source order; `nested` is true inside a nested
+ * function, class or lambda. Iterative: a chain of ten thousand `+` is ten thousand levels deep.
+ */
+function walk(node: SyntaxNode, visit: (n: SyntaxNode, nested: boolean) => void): void {
+  const stack: [SyntaxNode, boolean][] = [[node, false]];
+  while (stack.length) {
+    const [n, nested] = stack.pop()!;
+    visit(n, nested);
+    const inner = nested || NESTED_SCOPES.has(n.type);
+    const name = inner && !nested ? n.childForFieldName("name") : null;
+    const children = n.namedChildren;
+    for (let i = children.length - 1; i >= 0; i--) stack.push([children[i]!, inner && children[i] !== name]);
+  }
 }
 
 /** An identifier that names an attribute, a keyword argument or a parameter: not a read of a variable. */
@@ -409,7 +515,8 @@ function changedReceivers(stmt: SyntaxNode): Set<string> {
     if (nested || n.type !== "call") return;
     const callee = n.childForFieldName("function")!;
     if (callee.type === "identifier" && !insideLoop(n, stmt)) found.add(callee.text);
-    if (callee.type === "attribute" && MODEL_CHANGING_METHODS.has(callee.childForFieldName("attribute")!.text)) {
+    const method = callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : null;
+    if (method !== null && (MODEL_CHANGING_METHODS.has(method) || !MODEL_READERS.has(method))) {
       const receiver = rootName(callee.childForFieldName("object")!);
       if (receiver) found.add(receiver);
     }

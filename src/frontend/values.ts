@@ -11,7 +11,8 @@ export type PyValue =
   | { t: "float"; v: number }
   | { t: "str"; v: string }
   | { t: "tuple"; items: PyValue[] }
-  | { t: "list"; items: PyValue[] }
+  /** A list; `set` marks a Python set (kept unique, in insertion order). */
+  | { t: "list"; items: PyValue[]; set?: true }
   | { t: "dict"; entries: Map<string, [PyValue, PyValue]> }
   /** A user function; parameter defaults are evaluated once, where it is defined, as Python does. */
   | { t: "function"; name: string; node: SyntaxNode; closure: Scope; source: SourceFile; defaults: Map<string, PyValue> }
@@ -26,6 +27,8 @@ export type PyValue =
   | { t: "bound"; self: PyValue; name: string }
   /** A class of the input set. `keras` names its Keras base when it subclasses `keras.Model` or `keras.layers.Layer`. */
   | { t: "class"; name: string; node: SyntaxNode; namespace: Scope; bases: PyValue[]; keras: "Model" | "Layer" | null; source: SourceFile }
+  /** An instance of a class of the input set that is not a Keras layer or model (a config, a callback). */
+  | { t: "object"; cls: Extract<PyValue, { t: "class" }>; attrs: Map<string, PyValue> }
   /** `super()` inside a method of `cls`, bound to `self`. */
   | { t: "super"; self: PyValue; cls: Extract<PyValue, { t: "class" }> }
   /**
@@ -33,8 +36,11 @@ export type PyValue =
    * there. It never reaches a layer's configuration.
    */
   | { t: "runtime"; kind: "bool" | "int"; expr: PyExpr }
-  /** A value that cannot be known statically; `name` is set when it is an undefined name. */
-  | { t: "unknown"; reason: string; range: SourceRange; name?: string };
+  /**
+   * A value that cannot be known statically, with why and where it became unknown. `name` is set when it
+   * is an undefined name; `variable` is the first variable it was bound to (what `--set` can give).
+   */
+  | { t: "unknown"; reason: string; range: SourceRange; name?: string; variable?: string };
 
 export interface CallArgs {
   args: PyValue[];
@@ -172,6 +178,10 @@ export function typeName(v: PyValue): string {
       return v.path;
     case "bound":
       return `method ${v.name}`;
+    case "object":
+      return `${v.cls.name} object`;
+    case "class":
+      return `class ${v.name}`;
     default:
       return v.t;
   }
