@@ -31,6 +31,11 @@ export interface CompileOptions {
    * subclassed model that is never called or built, a Sequential without an input shape.
    */
   inputShapes?: (number | null)[][];
+  /**
+   * `--set NAME=VALUE`: Python literals (as text) for names whose values the file computes from data
+   * (`num_classes = len(class_names)`); every binding of NAME in the file takes the value.
+   */
+  set?: Record<string, string>;
 }
 
 export interface CompileResult {
@@ -77,7 +82,7 @@ export function compile(text: string, options: CompileOptions): CompileResult {
 function compileFile(text: string, options: CompileOptions): CompileResult {
   const source = new SourceFile(options.path, text);
   // The pipeline: parse → evaluate into the IR → layout pass → lowering → printing.
-  const { program, entryFound, modelVariables } = buildProgram(source, options.resolver ?? noImports, { entry: options.entry, inputShapes: options.inputShapes });
+  const { program, entryFound, modelVariables } = buildProgram(source, options.resolver ?? noImports, { entry: options.entry, inputShapes: options.inputShapes, set: options.set });
   const diagnostics = [...program.diagnostics];
   // An `--entry` over a parser limit (5,000 nested parentheses) says so, located in the entry.
   if (options.entry !== undefined) diagnostics.push(...new SourceFile("<--entry>", options.entry).syntaxErrors().filter((d) => d.code === "resource-limit"));

@@ -24,6 +24,8 @@ export interface FileOptions {
   entry?: string;
   ioLayout: IoLayout;
   inputShapes?: (number | null)[][];
+  /** `--set NAME=VALUE` (see CompileOptions.set). */
+  set?: Record<string, string>;
   /** Keep what a review page shows: the source text, the weight mapping and the module's line map. */
   review?: boolean;
 }
@@ -54,7 +56,7 @@ export function compileFile(file: InputFile, resolver: ModuleResolver & { textOf
   const text = read.text;
   let result: CompileResult;
   try {
-    result = compile(text, { path: file.label, entry: file.entry ?? options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes });
+    result = compile(text, { path: file.label, entry: file.entry ?? options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes, set: options.set });
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     if (error instanceof RangeError && /call stack size/i.test(message)) {

@@ -15,6 +15,8 @@ export interface ProjectConfig {
   /** `--input-shape`s: `"28,28,1"` or `[28, 28, 1]` (no batch axis; `null` for a size known at run time). */
   inputShapes?: (string | (number | null)[])[];
   ioLayout?: "channels-first" | "keras";
+  /** `--set`: values by name, JSON for the Python literal (`{"num_classes": 10, "act": "relu"}`). */
+  set?: Record<string, unknown>;
   jobs?: number;
   /** `--report` files. */
   reports?: string[];
@@ -35,6 +37,7 @@ const KEYS: Record<keyof ProjectConfig, (v: unknown) => boolean> = {
   entries: (v) => typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string"),
   inputShapes: (v) => Array.isArray(v) && v.every((s) => typeof s === "string" || (Array.isArray(s) && s.every((d) => d === null || typeof d === "number"))),
   ioLayout: (v) => v === "channels-first" || v === "keras",
+  set: (v) => typeof v === "object" && v !== null && !Array.isArray(v),
   jobs: (v) => Number.isInteger(v) && (v as number) >= 1,
   reports: (v) => Array.isArray(v) && v.every((x) => typeof x === "string"),
   format: (v) => v === "text" || v === "github",

@@ -32,6 +32,8 @@ export interface ConvertOptions {
   ioLayout?: IoLayout;
   /** `--input-shape`, batch axis included (as `null`). */
   inputShapes?: (number | null)[][];
+  /** `--set NAME=VALUE`: Python literals by name (see CompileOptions.set). */
+  set?: Record<string, string>;
   /** `--check`: write nothing; compare what would be written with the files in `out`. */
   check?: boolean;
   /** Keep the source, the generated module, its line map and the weight mapping of each file (review page). */
@@ -325,7 +327,7 @@ export async function convertFiles(args: string[], options: ConvertOptions): Pro
   const written: string[][] = [];
   const reviews: (FileReview | undefined)[] = [];
   let done = 0;
-  const fileOptions = { entry: options.entry, ioLayout: options.ioLayout ?? "channels-first", inputShapes: options.inputShapes, review: options.review };
+  const fileOptions = { entry: options.entry, ioLayout: options.ioLayout ?? "channels-first", inputShapes: options.inputShapes, set: options.set, review: options.review };
   await compileAll(files, todo, fileOptions, options.jobs ?? defaultJobs(todo.length), (i, outcome) => {
     options.onProgress?.(++done, todo.length, files[i]!.label);
     if (outcome.kind === "compiled") {

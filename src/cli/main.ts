@@ -28,6 +28,9 @@ Options:
                        \`build\` call, a Sequential without an Input): the shape without the batch axis,
                        as \`keras.Input(shape=...)\` takes it, e.g. \`28,28,1\` (\`None\` for a size
                        known at run time); repeat it for each input of a model with several
+  --set NAME=VALUE     give a value the file computes from data at run time (\`num_classes =
+                       len(class_names)\`): every binding of NAME in the file takes VALUE, a Python
+                       literal (\`--set num_classes=10\`, \`--set 'input_shape=(28, 28, 1)'\`); repeatable
   --io-layout LAYOUT   channels-first (default): image inputs and outputs are NCHW, as PyTorch code
                        expects; keras: every class takes and returns Keras' axis order (NHWC) and
                        permutes inside instead
@@ -52,7 +55,7 @@ Options:
   -v, --version        print the version
 
 Config file keys (JSON; paths relative to the file): inputs, out, entry, entries (input path →
-entry for that file), inputShapes, ioLayout, jobs, reports, format, quiet.
+entry for that file), inputShapes, set (name → JSON value), ioLayout, jobs, reports, format, quiet.
 
 The input is never executed: keras2torch reads it statically. Each file is compiled in isolation,
 under the same limits on every thread (inputs up to 5 MB, 20 s and 512 MB of heap per file;
@@ -81,6 +84,35 @@ function parseInputShape(text: string): (number | null)[] {
 }
 
 
+/** `--set NAME=VALUE`s: NAME a Python identifier, VALUE a Python literal (checked when the file is compiled). */
+function parseSets(items: string[]): Record<string, string> {
+  const sets: Record<string, string> = {};
+  for (const item of items) {
+    const match = /^\s*([A-Za-z_]\w*)\s*=(.*)$/s.exec(item);
+    if (!match || !match[2]!.trim()) throw new UsageError(`--set \`${item}\` must be NAME=VALUE, VALUE a Python literal (e.g. --set num_classes=10, --set 'input_shape=(28, 28, 1)')`);
+    sets[match[1]!] = match[2]!.trim();
+  }
+  return sets;
+}
+
+/** The config file's `set`: JSON values written as the Python literals they are. */
+function pythonLiterals(values: Record<string, unknown>): Record<string, string> {
+  const literal = (v: unknown): string => {
+    if (v === null) return "None";
+    if (typeof v === "boolean") return v ? "True" : "False";
+    if (typeof v === "number" || typeof v === "string") return JSON.stringify(v);
+    if (Array.isArray(v)) return `[${v.map(literal).join(", ")}]`;
+    if (typeof v === "object") return `{${Object.entries(v as object).map(([k, x]) => `${JSON.stringify(k)}: ${literal(x)}`).join(", ")}}`;
+    throw new UsageError(`the config's \`set\` holds a value JSON cannot give`);
+  };
+  const sets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (!/^[A-Za-z_]\w*$/.test(name)) throw new UsageError(`the config's \`set\` key \`${name}\` is not a Python name`);
+    sets[name] = literal(value);
+  }
+  return sets;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     return await run(argv);
@@ -106,6 +138,7 @@ async function run(argv: string[]): Promise<number> {
         entry: { type: "string" },
         "io-layout": { type: "string" },
         "input-shape": { type: "string", multiple: true },
+        set: { type: "string", multiple: true },
         jobs: { type: "string", short: "j" },
         check: { type: "boolean" },
         report: { type: "string", multiple: true },
@@ -150,6 +183,7 @@ async function run(argv: string[]): Promise<number> {
   const jobs = values.jobs === undefined ? config.jobs : Number(values.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError("--jobs must be a positive integer");
   const inputShapes = (values["input-shape"] ?? (config.inputShapes ?? []).map((s) => (typeof s === "string" ? s : s.map((d) => (d === null ? "None" : String(d))).join(",")))).map(parseInputShape);
+  const set = { ...pythonLiterals(config.set ?? {}), ...parseSets(values.set ?? []) };
   const format = values.format ?? config.format ?? "text";
   if (format !== "text" && format !== "github") throw new UsageError("--format must be `text` or `github`");
   const reports = (values.report ?? config.reports ?? []).map((path) => {
@@ -168,6 +202,7 @@ async function run(argv: string[]): Promise<number> {
     ioLayout,
     jobs,
     inputShapes,
+    set,
     check: values.check ?? false,
     review: reports.some((r) => r.kind === "html"),
     onProgress: bar?.update,

@@ -56,23 +56,7 @@ function numeric(name: string, fn: (...xs: number[]) => number, returnsInt: bool
   };
 }
 
-function minMax(name: "min" | "max"): Builtin {
-  return (call) => {
-    const bad = firstUnknown(call);
-    if (bad) return bad;
-    const items = call.args.length === 1 ? iterate(call.args[0]!) : call.args;
-    if (!items || items.length === 0) throw new EvalError(`${name}() of an empty or unknown sequence`, call.range);
-    let best = items[0]!;
-    for (const item of items.slice(1)) {
-      const a = numberOf(item);
-      const b = numberOf(best);
-      if (a === null || b === null) throw new EvalError(`${name}() needs numbers`, call.range);
-      if (name === "min" ? a < b : a > b) best = item;
-    }
-    return best;
-  };
-}
-
+/** Builtins that are functions of their arguments alone; builtins-calling.ts has the ones that call back. */
 export function makeBuiltins(): Map<string, PyValue> {
   const table: Record<string, Builtin> = {
     range: (call) => {
@@ -136,8 +120,6 @@ export function makeBuiltins(): Map<string, PyValue> {
       }
       return py.float(Number(x.toFixed(digits)));
     },
-    min: minMax("min"),
-    max: minMax("max"),
     sum: (call) => {
       const items = call.args[0] ? iterate(call.args[0]) : null;
       if (!items) return firstUnknown(call) ?? unknown("sum() of a non-constant", call.range);
@@ -185,18 +167,6 @@ export function makeBuiltins(): Map<string, PyValue> {
       const items = call.args[0] ? iterate(call.args[0]) : null;
       return items ? py.list([...items].reverse()) : firstUnknown(call) ?? unknown("reversed() of a non-constant", call.range);
     },
-    sorted: (call) => {
-      const items = call.args[0] ? iterate(call.args[0]) : null;
-      if (!items) return firstUnknown(call) ?? unknown("sorted() of a non-constant", call.range);
-      const sorted = [...items].sort((a, b) => {
-        const x = numberOf(a);
-        const y = numberOf(b);
-        if (x !== null && y !== null) return x - y;
-        return String(pyStr(a)).localeCompare(String(pyStr(b)));
-      });
-      if (call.kwargs.get("reverse")?.t === "bool" && (call.kwargs.get("reverse") as { v: boolean }).v) sorted.reverse();
-      return py.list(sorted);
-    },
     any: (call) => {
       const items = call.args[0] ? iterate(call.args[0]) : null;
       return items ? py.bool(items.some((i) => truthy(i) === true)) : firstUnknown(call) ?? unknown("any() of a non-constant", call.range);
@@ -204,22 +174,6 @@ export function makeBuiltins(): Map<string, PyValue> {
     all: (call) => {
       const items = call.args[0] ? iterate(call.args[0]) : null;
       return items ? py.bool(items.every((i) => truthy(i) === true)) : firstUnknown(call) ?? unknown("all() of a non-constant", call.range);
-    },
-    isinstance: (call) => {
-      const [value, type] = call.args;
-      if (!value || !type || type.t !== "builtin") return unknown("isinstance() with a non-builtin type", call.range);
-      const map: Record<string, PyValue["t"][]> = {
-        int: ["int", "bool"],
-        float: ["float"],
-        str: ["str"],
-        tuple: ["tuple"],
-        list: ["list"],
-        dict: ["dict"],
-        bool: ["bool"],
-      };
-      const allowed = map[type.name];
-      if (!allowed || value.t === "unknown") return unknown("isinstance() cannot be decided statically", call.range);
-      return py.bool(allowed.includes(value.t));
     },
     print: () => NONE,
   };

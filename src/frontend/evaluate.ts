@@ -9,7 +9,8 @@ import { resolveKeras } from "./names.js";
 import { effects, moduleFunctions } from "./queries.js";
 import { FileRelevance, isMethod } from "./relevance.js";
 import { PlainObjects, classAttribute } from "./objects.js";
-import type { SourceFile } from "./parse.js";
+import { callingBuiltins, partial, pySet } from "./builtins-calling.js";
+import { SourceFile } from "./parse.js";
 import { Scope } from "./scope.js";
 import { opFor } from "./ops.js";
 import { SubclassSupport, type InstancesCheckpoint } from "./subclass.js";
@@ -116,6 +117,10 @@ export class Evaluator {
   /** Names read from outside the file (the `--entry` expression's): their definitions are relevant. */
   entryNames: string[] = [];
   private readonly relevance = new Map<SourceFile, FileRelevance>();
+  /** `--set NAME=VALUE`: every binding of NAME in the main file takes VALUE. */
+  readonly overrides = new Map<string, PyValue>();
+  /** The `--set` names some binding took. */
+  readonly overridden = new Set<string>();
   /** Statements no model depends on (see relevance.ts): never evaluated. */
   private readonly irrelevant = new Set<Node>();
 
@@ -128,6 +133,7 @@ export class Evaluator {
     this.keras = new KerasApi(graph);
     this.subclasses = new SubclassSupport(this, graph);
     this.builtins.set("super", { t: "builtin", name: "super", call: (call) => this.subclasses.superObject(call) });
+    for (const [name, call] of Object.entries(callingBuiltins(this))) this.builtins.set(name, { t: "builtin", name, call });
     graph.applyLambda = (layer, inputs, range) => this.applyLambda(layer.id, inputs, range);
   }
 
@@ -242,6 +248,37 @@ export class Evaluator {
     } finally {
       this.currentFile = previous;
     }
+  }
+
+  /** A Python literal given as text (`--set`), or null when it is not one. */
+  literal(text: string): PyValue | null {
+    const file = new SourceFile("<--set>", text);
+    const stmt = file.tree.rootNode.namedChildren[0];
+    const expr = stmt?.type === "expression_statement" && file.tree.rootNode.namedChildren.length === 1 ? stmt.namedChildren[0] : undefined;
+    const LITERAL = new Set(["integer", "float", "string", "string_start", "string_content", "string_end", "escape_sequence", "true", "false", "none", "tuple", "list", "dictionary", "pair", "unary_operator", "parenthesized_expression", "expression_list", "concatenated_string"]);
+    const literalOnly = (n: Node): boolean => LITERAL.has(n.type) && n.namedChildren.every(literalOnly);
+    if (!expr || file.syntaxErrors().length || !literalOnly(expr)) return null;
+    const previous = this.currentFile;
+    this.currentFile = file;
+    try {
+      return this.eval(expr, new Scope(null));
+    } catch {
+      return null;
+    } finally {
+      this.currentFile = previous;
+    }
+  }
+
+  /** The value a binding of `name` takes: `--set`'s when given (in the main file). */
+  private bound(name: string, value: PyValue): PyValue {
+    const given = this.currentFile === this.main ? this.overrides.get(name) : undefined;
+    if (given) {
+      this.overridden.add(name);
+      return given;
+    }
+    // An unknown remembers the last variable it was bound to, the one nearest the model: the name `--set` can give.
+    if (value.t === "unknown" && !value.name) return { ...value, variable: name };
+    return value;
   }
 
   relevanceOf(file: SourceFile): FileRelevance {
@@ -417,9 +454,17 @@ export class Evaluator {
       case "delete_statement":
         for (const target of stmt.namedChildren[0]?.type === "expression_list" ? stmt.namedChildren[0].namedChildren : stmt.namedChildren) this.delete(target, scope);
         return;
-      case "pass_statement":
       case "global_statement":
+        for (const id of stmt.namedChildren) scope.redirect(id.text, scope.module());
+        return;
       case "nonlocal_statement":
+        for (const id of stmt.namedChildren) {
+          let holder = scope.parent;
+          while (holder && !holder.has(id.text)) holder = holder.parent;
+          if (holder) scope.redirect(id.text, holder);
+        }
+        return;
+      case "pass_statement":
       case "assert_statement":
       case "comment":
       case "type_alias_statement":
@@ -488,7 +533,9 @@ export class Evaluator {
   assign(target: Node, value: PyValue, scope: Scope, where: "main" | "module" | "function"): void {
     switch (target.type) {
       case "identifier": {
-        scope.set(target.text, value);
+        value = this.bound(target.text, value);
+        // `global x` / `nonlocal x` rebind the outer name.
+        scope.holderOf(target.text).set(target.text, value);
         if (value.t === "model") {
           if (!this.modelVariables.has(value.id)) this.modelVariables.set(value.id, target.text);
           if (where === "main") this.moduleAssignments.push({ name: target.text, modelId: value.id });
@@ -696,7 +743,7 @@ export class Evaluator {
     }
     // Code that builds nothing is skipped quietly; what it would have set becomes unknown, which is an
     // error only if it reaches a model (and that error says where it became unknown).
-    const why = unknown(`it is set by code that was not evaluated (line ${range.line}: ${problem})`, range);
+    const why = unknown(`it is changed by code that was not evaluated (${problem})`, range);
     for (const name of changedNames(stmt)) {
       if (scope.lookup(name) !== undefined || effects(stmt).targets.some((t) => t.text === name)) this.bindUnknown(scope, name, why);
     }
@@ -721,7 +768,7 @@ export class Evaluator {
       if (fn.t === "function" && this.relevanceOf(fn.source).touchesKeras(fn.node)) return true;
       if (fn.t === "class" && fn.keras) return true;
       // An undefined name may be a layer the file forgot to import.
-      if (fn.t === "layer" || fn.t === "model" || (fn.t === "unknown" && fn.name)) return true;
+      if (fn.t === "layer" || fn.t === "model" || (fn.t === "unknown" && fn.name && callee.type === "identifier")) return true;
       if (fn.t === "qname" && resolveKeras(fn.path) && resolveKeras(fn.path)!.kind !== "no-op" && resolveKeras(fn.path)!.kind !== "other") return true;
       if (fn.t === "bound" && fn.self.t === "model" && !MODEL_NO_OPS.has(fn.name)) return true;
       if (fn.t === "bound" && holdsModelParts(fn.self)) return true;
@@ -864,11 +911,12 @@ export class Evaluator {
       case "list":
         return py.list(this.evalItems(node.namedChildren, scope));
       case "set":
-        return py.list(this.evalItems(node.namedChildren, scope));
+        return pySet(this.evalItems(node.namedChildren, scope), this.range(node));
       case "dictionary":
         return this.evalDict(node, scope);
-      case "list_comprehension":
       case "set_comprehension":
+        return pySet(this.comprehension(node, scope, (s) => this.eval(node.childForFieldName("body")!, s)), this.range(node));
+      case "list_comprehension":
       case "generator_expression":
         return py.list(this.comprehension(node, scope, (s) => this.eval(node.childForFieldName("body")!, s)));
       case "dictionary_comprehension": {
@@ -1228,6 +1276,7 @@ export class Evaluator {
       case "builtin":
         return fn.call(call);
       case "qname":
+        if (fn.path === "functools.partial") return partial(this, call);
         return this.keras.callQualified(fn.path, call);
       case "layer":
         return this.keras.callObject(fn, call);
@@ -1294,6 +1343,8 @@ export class Evaluator {
     }
     if (positional.length) throw new EvalError(`${fn.name}() got too many positional arguments`, call.range);
     if (kwargs.size) throw new EvalError(`${fn.name}() got an unexpected keyword argument \`${[...kwargs.keys()][0]}\``, call.range);
+    // A parameter the caller could not know (`build_model(len(classes))`) takes `--set`'s value.
+    for (const [name, value] of local.entries()) if (value.t === "unknown") local.set(name, this.bound(name, value));
     if (fn.node.type === "lambda") {
       this.depth++;
       this.currentFile = fn.source;
@@ -1390,6 +1441,10 @@ export class Evaluator {
         }
       }
       case "list": {
+        if (self.set) {
+          const changed = this.setMethod(self, name, call);
+          if (changed) return changed;
+        }
         switch (name) {
           case "append":
             checkLength(self.items.length + 1, "a list", call.range);
@@ -1487,6 +1542,47 @@ export class Evaluator {
       }
       default:
         return this.keras.callMethod(self, name, call);
+    }
+  }
+
+  /** Methods of a Python set (held as a list of unique items); null for the ones a list shares. */
+  private setMethod(self: Extract<PyValue, { t: "list" }>, name: string, call: CallArgs): PyValue | null {
+    const others = () => call.args.map((a) => iterate(a) ?? (isUnknown(a) ? null : [])).flat() as (PyValue | null)[];
+    const has = (items: PyValue[], v: PyValue) => items.some((i) => hashKey(i) !== null && hashKey(i) === hashKey(v));
+    switch (name) {
+      case "add":
+      case "update": {
+        const items = name === "add" ? [call.args[0]!] : others();
+        if (items.some((i) => i === null || isUnknown(i))) throw new EvalError(`set.${name}() of a value not known statically`, call.range);
+        const merged = pySet([...self.items, ...(items as PyValue[])], call.range);
+        if (isUnknown(merged)) throw new EvalError(`set.${name}() of an unhashable value`, call.range);
+        checkLength((merged as { items: PyValue[] }).items.length, "a set", call.range);
+        self.items.splice(0, self.items.length, ...(merged as { items: PyValue[] }).items);
+        return NONE;
+      }
+      case "discard":
+      case "remove": {
+        const at = self.items.findIndex((i) => hashKey(i) !== null && hashKey(i) === hashKey(call.args[0]!));
+        if (at < 0 && name === "remove") throw new EvalError("set.remove(x): x not in set", call.range);
+        if (at >= 0) self.items.splice(at, 1);
+        return NONE;
+      }
+      case "union":
+        return pySet([...self.items, ...(others().filter((i) => i !== null) as PyValue[])], call.range);
+      case "intersection": {
+        const items = others();
+        return pySet(self.items.filter((i) => has(items as PyValue[], i)), call.range);
+      }
+      case "difference": {
+        const items = others();
+        return pySet(self.items.filter((i) => !has(items as PyValue[], i)), call.range);
+      }
+      case "copy":
+        return pySet([...self.items], call.range);
+      case "issubset":
+        return py.bool(self.items.every((i) => has(others() as PyValue[], i)));
+      default:
+        return null;
     }
   }
 

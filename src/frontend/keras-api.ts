@@ -300,8 +300,7 @@ export class KerasApi {
       );
       return;
     }
-    const why = isUnknown(value) ? value.reason : `got ${typeName(value)}`;
-    this.graph.report("error", "unknown-value", `cannot determine ${what} statically: ${why}`, range);
+    this.graph.report("error", "unknown-value", `cannot determine ${what} statically: ${unknownStory(value, range)}`, range);
   }
 
   callObject(obj: Extract<PyValue, { t: "layer" | "model" }>, call: CallArgs): PyValue {
@@ -663,4 +662,19 @@ export class KerasApi {
     if (self.t === "qname" && isKerasPath(self.path)) return unknown(`\`${self.path}.${name}\` is not supported`, call.range);
     return unknown(`\`.${name}()\` on ${typeName(self)} is not evaluated statically`, call.range);
   }
+}
+
+/**
+ * Why a value is not known, for the place a model needed it: where it became unknown (when elsewhere)
+ * and how to give it. The model's place is the diagnostic's own location.
+ */
+export function unknownStory(value: PyValue, neededAt: SourceRange): string {
+  if (!isUnknown(value)) return `got ${typeName(value)}`;
+  const from = value.range;
+  const elsewhere = from.file !== neededAt.file || from.line !== neededAt.line || from.column !== neededAt.column;
+  const where = !elsewhere ? "" : from.file === neededAt.file ? ` (it became unknown at line ${from.line}:${from.column})` : ` (it became unknown at ${from.file}:${from.line}:${from.column})`;
+  const remedy = value.variable
+    ? `; give it with --set ${value.variable}=VALUE (a Python literal), or make \`${value.variable}\` a constant`
+    : "; make it a constant, or give the variable it is computed from with --set NAME=VALUE";
+  return `${value.reason}${where}${remedy}`;
 }

@@ -10,6 +10,8 @@ export interface FrontendOptions {
   entry?: string;
   /** Input shapes (batch included) for models the file never builds. */
   inputShapes?: (number | null)[][];
+  /** `--set NAME=VALUE`: Python literals by name. */
+  set?: Record<string, string>;
 }
 
 export interface FrontendResult {
@@ -31,6 +33,11 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
   const evaluator = new Evaluator(graph, source, resolver);
   evaluator.skipMainGuard = options.entry !== undefined;
   evaluator.entryNames = options.entry?.match(/[A-Za-z_]\w*/g) ?? [];
+  for (const [name, text] of Object.entries(options.set ?? {})) {
+    const value = evaluator.literal(text);
+    if (value) evaluator.overrides.set(name, value);
+    else graph.report("error", "unknown-value", `--set ${name}=${text}: the value must be a Python literal (a number, string, tuple, list, dict, True, False or None)`, source.range(source.tree.rootNode.namedChildren[0] ?? source.tree.rootNode));
+  }
   const scope = evaluator.runMain();
   const finalize = () => evaluator.guardBudget(() => evaluator.subclasses.finalize());
 
@@ -105,6 +112,9 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
     primary = lastAssigned?.modelId ?? [...roots.keys()].pop() ?? null;
   }
   finalize();
+  for (const name of evaluator.overrides.keys()) {
+    if (!evaluator.overridden.has(name)) graph.report("warning", "unknown-value", `--set ${name}: the file never binds \`${name}\`, so the value was not used`, source.range(source.tree.rootNode.namedChildren[0] ?? source.tree.rootNode));
+  }
   for (const root of roots.values()) {
     root.primary = root.modelId === primary;
     graph.program.roots.push(root);

@@ -20,6 +20,18 @@ export class Scope {
     this.vars.set(name, value);
   }
 
+  /** Names this (function) scope declared `global` or `nonlocal`, to the scope that holds them. */
+  private redirects?: Map<string, Scope>;
+
+  redirect(name: string, to: Scope): void {
+    (this.redirects ??= new Map()).set(name, to);
+  }
+
+  /** Where an assignment to `name` in this scope binds it. */
+  holderOf(name: string): Scope {
+    return this.redirects?.get(name) ?? this;
+  }
+
   /** This scope's own binding, without looking outward (attributes of a module or class). */
   own(name: string): PyValue | undefined {
     return this.vars.get(name);
