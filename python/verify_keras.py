@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import verify_common as common  # noqa: E402
 
 
-def check_dependencies(result_path):
+def check_installed(result_path):
     # Everything verify needs, reported at once: torch and h5py are the PyTorch process's, looked up
     # here (not imported) so the user hears about every missing package in one run.
     missing = [common.missing_entry(m, "verify") for m in common.missing_modules(["numpy"])]
@@ -24,6 +24,10 @@ def check_dependencies(result_path):
     missing += [common.missing_entry(m, "the PyTorch side") for m in common.missing_modules(["torch", "h5py"])]
     if missing:
         common.fail_missing(result_path, missing)
+
+
+def check_dependencies(result_path):
+    check_installed(result_path)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         import keras  # noqa: F401
@@ -235,4 +239,8 @@ def main(job_path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    # `--check RESULT.json`: only look the packages up (fast, nothing imported), before compiling.
+    if sys.argv[1] == "--check":
+        check_installed(sys.argv[2])
+    else:
+        main(sys.argv[1])

@@ -167,8 +167,8 @@ export function missingMessage(missing: Missing[], python: string, version?: str
 
 class VerifyError extends Error {}
 
-function runPython(python: string, script: string, job: string, label: string): { status: number | null; stderr: string } {
-  const result = spawnSync(python, [join(PYTHON_DIR, script), job], {
+function runPython(python: string, script: string, job: string | string[], label: string): { status: number | null; stderr: string } {
+  const result = spawnSync(python, [join(PYTHON_DIR, script), ...(Array.isArray(job) ? job : [job])], {
     encoding: "utf8",
     env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? "3" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -214,6 +214,9 @@ async function verify(o: VerifyOptions, python: string, work: string): Promise<n
   // The layer table and the mapping come from compiling the source here (fast, in-process); the
   // files Python runs are the ones in OUT, written by convert (or reused as they are).
   const label = basename(o.model);
+  // Missing packages are named before anything is compiled (a lookup; nothing is imported).
+  const checkPath = join(work, "check.json");
+  pythonResult(runPython(python, "verify_keras.py", ["--check", checkPath], "the dependency check"), checkPath, python, "the dependency check", true);
   const compiled = compile(readFileSync(o.model, "utf8"), { path: label, entry: o.entry });
   const out = o.out ?? join(work, "out");
   if (!o.reuse) {
@@ -276,17 +279,21 @@ async function verify(o: VerifyOptions, python: string, work: string): Promise<n
   const torchRun = runPython(python, "verify_torch.py", jobPath, "the PyTorch side");
   const torchReport = pythonResult(torchRun, join(work, "report.json"), python, "the PyTorch side");
 
-  const report = buildReport(o, model, label, file.module, python, kerasInfo, torchReport);
+  // Generated lines point into OUT as the user can open it; a temporary folder is gone afterwards.
+  const shownModule = o.out ? printablePath(relative(process.cwd(), join(out, file.module))) : file.module;
+  const report = buildReport(o, model, label, shownModule, python, kerasInfo, torchReport);
+  if (!o.out) report.notes.push(`the conversion was written to a temporary folder, removed now; keep it with -o DIR (generated lines refer to its ${file.module})`);
   if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
   else process.stdout.write(renderText(report));
   return report.ok ? 0 : 1;
 }
 
-function pythonResult(run: { status: number | null; stderr: string }, resultPath: string, python: string, side: string): Record<string, any> {
+function pythonResult(run: { status: number | null; stderr: string }, resultPath: string, python: string, side: string, noResult = false): Record<string, any> {
   if (run.status === 3 && existsSync(resultPath)) {
     const info = readJson<{ missing: Missing[]; python: string; python_version: string }>(resultPath);
     throw new VerifyError(missingMessage(info.missing, python, info.python_version));
   }
+  if (noResult && run.status === 0) return {};
   if (run.status !== 0 || !existsSync(resultPath)) {
     const tail = run.stderr.trim().split("\n").slice(-25).join("\n");
     throw new VerifyError(`keras2torch verify: ${side} failed (${python}, exit ${run.status}):\n${tail}\n`);
