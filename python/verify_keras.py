@@ -129,18 +129,52 @@ def layer_outputs(job, model, arrays, keras, np):
     return result, None
 
 
+def saved_variables(model):
+    """Keras 3 saving path (`layers/conv2d/vars/0`) -> variable, walked as Keras' own saver walks."""
+    from keras.src.saving import saving_lib
+
+    found = {}
+
+    class Recorder(saving_lib.NpzIOStore):
+        # Passes _save_state's type check; records instead of writing.
+        def __init__(self):
+            pass
+
+        def __bool__(self):
+            return True
+
+        def make(self, path, metadata=None):
+            prefix = f"{path}/vars" if path else "vars"
+
+            class Entry(dict):
+                def __setitem__(self, key, value):
+                    found[f"{prefix}/{key}"] = value
+
+            return Entry()
+
+    try:
+        saving_lib._save_state(model, Recorder(), None, "", set())
+    except Exception:  # noqa: BLE001 (a private API: fall back to layer names)
+        return {}
+    return found
+
+
 def mapped_variables(job, model):
-    """The Keras variable of each trainable mapping row: (row index, variable), by layer name and index."""
+    """The Keras variable of each trainable mapping row: by its saving path, else by layer name and index."""
+    import keras
+
+    by_path = saved_variables(model)
     pairs, skipped = [], []
     for index, row in enumerate(job["mapping"]):
         if not row.get("trainable", True):
             continue
-        try:
-            layer = model.get_layer(row["legacyLayer"])
-            variable = layer.weights[row["legacyIndex"]]
-        except (ValueError, IndexError, KeyError) as error:
-            skipped.append({"key": row["key"], "reason": common.short_error(error)})
-            continue
+        variable = by_path.get(row["keras3Path"])
+        if not isinstance(variable, keras.Variable):
+            try:
+                variable = model.get_layer(row["legacyLayer"]).weights[row["legacyIndex"]]
+            except (ValueError, IndexError, KeyError) as error:
+                skipped.append({"key": row["key"], "reason": common.short_error(error)})
+                continue
         if list(variable.shape) != list(row["kerasShape"]) or not variable.trainable:
             skipped.append({"key": row["key"], "reason": f"Keras variable {variable.path} has shape {list(variable.shape)}"})
             continue
@@ -204,9 +238,9 @@ def main(job_path):
         arrays = load_inputs(job, np)
     else:
         arrays = make_inputs(job, job["compare_batch"], rng, np)
-    # Subclassed models get their variables on the first call.
-    if not model.built:
-        model(model_inputs(arrays), training=False)
+    # Subclassed models (and their layers) get their variables on the first call; `build()` alone
+    # may leave the inner layers unbuilt.
+    model(model_inputs(arrays), training=False)
     model.load_weights(job["weights"])
     arrays_out = {f"input_{i}": a for i, a in enumerate(arrays)}
     outputs = output_list(job, model(model_inputs(arrays), training=False), keras)

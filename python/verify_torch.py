@@ -209,7 +209,7 @@ def main(job_path):
                 key = f"layer_{index}_{j}"
                 if key not in data.files or out["variable"] == "_":
                     continue
-                entry = {"name": tap["name"], "class": tap["class"], "output": j, "file": tap["file"], "line": tap["line"], "module_line": first}
+                entry = {"name": tap["name"], "class": tap["class"], "call": tap["call"], "output": j, "file": tap["file"], "line": tap["line"], "module_line": first}
                 value = None if snap is None else snap.get(out["variable"])
                 if not isinstance(value, torch.Tensor):
                     entry.update({"ok": None, "problem": "no tensor to compare in the generated forward"})

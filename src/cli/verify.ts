@@ -378,10 +378,12 @@ export function renderText(r: VerifyReport): string {
   if (!r.outputs.every((e) => e.ok)) {
     s += "\nLayers (Keras layer output vs the generated statement's result, layout undone)\n";
     if (r.layers.length) {
-      s += table([["layer", "class", "source", "generated", "max abs", "max rel", "verdict"], ...r.layers.map((e) => [e.name + (e.output ? `[${e.output}]` : ""), e.class, `${e.file}:${e.line}`, e.module_line ? `${r.model.module}:${e.module_line}` : "—", fmt(e.max_abs), fmt(e.max_rel), e.ok === null ? "n/a" : e.ok ? "ok" : "DRIFTS"])]);
+      s += table([["layer", "class", "source", "generated", "max abs", "max rel", "verdict"], ...r.layers.map((e) => [e.name + (e.output ? `[${e.output}]` : "") + (e.call ? ` (call ${e.call + 1})` : ""), e.class, `${e.file}:${e.line}`, e.module_line ? `${r.model.module}:${e.module_line}` : "—", fmt(e.max_abs), fmt(e.max_rel), e.ok === null ? "n/a" : e.ok ? "ok" : "DRIFTS"])]);
     }
     const d = r.first_drift;
-    s += d
+    s += !r.layers.length
+      ? "  not available for this model (see the notes)\n"
+      : d
       ? `  First drifting layer: ${d.name} (${d.class}) at ${d.file}:${d.line}, generated ${r.model.module}:${d.module_line ?? "?"}${d.problem ? ` (${d.problem}: Keras ${shape(d.keras_shape)}, PyTorch ${shape(d.torch_shape)})` : ""}\n`
       : "  No single layer drifts beyond the tolerance; the difference builds up across layers or sits in the outputs' layout.\n";
   }
@@ -398,7 +400,7 @@ export function renderText(r: VerifyReport): string {
   s += `  torch.compile(fullgraph=True): ${ready(r.readiness.compile_fullgraph)}\n  torch.export.export:           ${ready(r.readiness.export)}\n`;
   if (r.speed.length) {
     const compiled = r.speed.some((x) => x.compiled !== undefined);
-    s += `\nSpeed per batch (median of ${r.speed[0]?.eager?.repeats ?? 0} calls after warm-up, interquartile range; ratio = Keras / PyTorch)\n`;
+    s += `\nSpeed per batch (median of ${r.speed[0]?.eager?.repeats ?? 0} calls after warm-up, interquartile range; ratio = Keras time / PyTorch time, above 1 when PyTorch is faster)\n`;
     s += table([
       ["batch", `Keras (${r.keras.backend})`, "PyTorch eager", "ratio", ...(compiled ? [`torch.compile (${r.compile_backend})`, "ratio"] : [])],
       ...r.speed.map((x) => [String(x.batch), ms(x.keras), ms(x.eager), x.ratio_eager ? `${x.ratio_eager.toFixed(2)}×` : "—", ...(compiled ? [x.compiled ? ms(x.compiled) : x.compiled_error ? `failed: ${x.compiled_error}` : "—", x.ratio_compiled ? `${x.ratio_compiled.toFixed(2)}×` : "—"] : [])]),
