@@ -91,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
     return await run(argv);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`keras2torch: ${error.message}\nRun \`keras2torch --help\` for usage.\n`);
+      process.stderr.write(`keras2torch: ${error.message}\nRun \`keras2torch ${argv[0] === "verify" ? "verify " : ""}--help\` for usage.\n`);
       return 2;
     }
     // Never a stack trace for the user; say what happened and how to report it.
