@@ -154,6 +154,15 @@ def readiness(net, xs, torch):
         result["compile_fullgraph"] = {"ok": True}
     except Exception as error:  # noqa: BLE001 (the verdict is the report)
         result["compile_fullgraph"] = {"ok": False, "error": common.short_error(error)}
+        # Dynamo refuses nn.LSTM / nn.GRU / nn.RNN unless allow_rnn is set: say whether that is all.
+        if "RNN, GRU, or LSTM" in str(error) and hasattr(torch._dynamo.config, "allow_rnn"):
+            try:
+                torch._dynamo.reset()
+                with torch._dynamo.config.patch(allow_rnn=True), torch.no_grad():
+                    torch.compile(net, fullgraph=True, backend="eager")(*xs)
+                result["compile_fullgraph"]["hint"] = "it compiles with torch._dynamo.config.allow_rnn = True"
+            except Exception as retry:  # noqa: BLE001
+                result["compile_fullgraph"]["hint"] = f"with torch._dynamo.config.allow_rnn = True: {common.short_error(retry)}"
     try:
         torch.export.export(net, tuple(xs))
         result["export"] = {"ok": True}

@@ -325,7 +325,7 @@ export interface VerifyReport {
   layers: Record<string, any>[];
   first_drift: Record<string, any> | null;
   grad?: { ok: boolean; tensors: Record<string, any>[]; skipped: Record<string, any>[]; first_difference: Record<string, any> | null };
-  readiness: { compile_fullgraph: { ok: boolean; error?: string }; export: { ok: boolean; error?: string } };
+  readiness: { compile_fullgraph: { ok: boolean; error?: string; hint?: string }; export: { ok: boolean; error?: string } };
   speed: { batch: number; keras: Stats | null; eager: Stats | null; compiled?: Stats | null; compiled_error?: string; ratio_eager?: number; ratio_compiled?: number }[];
   compile_backend?: string;
   notes: string[];
@@ -396,7 +396,7 @@ export function renderText(r: VerifyReport): string {
     for (const skip of r.grad.skipped) s += `  not compared: ${skip.key} (${skip.reason})\n`;
   }
   s += "\nPyTorch toolchain\n";
-  const ready = (x: { ok: boolean; error?: string }) => (x.ok ? "yes" : `no: ${x.error}`);
+  const ready = (x: { ok: boolean; error?: string; hint?: string }) => (x.ok ? "yes" : `no: ${x.error}${x.hint ? ` (${x.hint})` : ""}`);
   s += `  torch.compile(fullgraph=True): ${ready(r.readiness.compile_fullgraph)}\n  torch.export.export:           ${ready(r.readiness.export)}\n`;
   if (r.speed.length) {
     const compiled = r.speed.some((x) => x.compiled !== undefined);
