@@ -111,7 +111,7 @@ describe("keras2torch verify", () => {
     const broken = text.replace(/("conv2d_1\.weight", [^\n]*\("transpose", )\(3, 2, 0, 1\)/, "$1(3, 2, 1, 0)");
     expect(broken).not.toBe(text);
     writeFileSync(script, broken);
-    const run = await verify(["-o", out, "--reuse", "--batch", "2", "--no-speed"]);
+    const run = await verify(["-o", out, "--reuse", "--batch", "2", "--no-speed", "--no-toolchain"]);
     expect(run.status, run.stderr).toBe(1);
     const generated = readFileSync(join(out, "mnist_cnn.py"), "utf8").split("\n");
     const moduleLine = generated.findIndex((l) => l.includes("x = F.relu(self.conv2d_1(x))")) + 1;
@@ -133,7 +133,7 @@ describe("keras2torch verify", () => {
     const broken = text.replace(/^( +)(self\.dense = nn\.Linear\([^\n]*)$/m, "$1$2\n$1self.dense.bias.register_hook(lambda g: g * 2)");
     expect(broken).not.toBe(text);
     writeFileSync(module, broken);
-    const report = json(await verify(["-o", out, "--reuse", "--batch", "2", "--no-speed", "--grad", "--json"]));
+    const report = json(await verify(["-o", out, "--reuse", "--batch", "2", "--no-speed", "--no-toolchain", "--grad", "--json"]));
     expect(report.ok).toBe(false);
     expect(report.outputs[0].ok).toBe(true);
     expect(report.grad.ok).toBe(false);

@@ -41,6 +41,7 @@ Options:
   --warmup N           untimed calls before timing (default 3)
   --repeats N          timed calls per batch size (default 20)
   --no-speed           skip timing
+  --no-toolchain       skip the torch.compile(fullgraph=True) and torch.export checks
   --compile-backend B  torch.compile backend to time: inductor (default), eager, ... or off
   -o, --out DIR        write the conversion to DIR (default: a temporary folder, removed after)
   --reuse              with -o: verify DIR as it is, without compiling into it
@@ -65,6 +66,7 @@ interface VerifyOptions {
   warmup: number;
   repeats: number;
   speed: boolean;
+  toolchain: boolean;
   compileBackend: string;
   out?: string;
   reuse: boolean;
@@ -97,6 +99,7 @@ export function parseVerifyArgs(argv: string[]): VerifyOptions | "help" {
         warmup: { type: "string" },
         repeats: { type: "string" },
         "no-speed": { type: "boolean" },
+        "no-toolchain": { type: "boolean" },
         "compile-backend": { type: "string" },
         out: { type: "string", short: "o" },
         reuse: { type: "boolean" },
@@ -128,6 +131,7 @@ export function parseVerifyArgs(argv: string[]): VerifyOptions | "help" {
     warmup: number(values.warmup, "--warmup", 3, true),
     repeats: number(values.repeats, "--repeats", 20, true),
     speed: !values["no-speed"],
+    toolchain: !values["no-toolchain"],
     compileBackend: values["compile-backend"] ?? "inductor",
     out: values.out ? resolve(values.out) : undefined,
     reuse: values.reuse ?? false,
@@ -263,6 +267,7 @@ async function verify(o: VerifyOptions, python: string, work: string): Promise<n
     warmup: o.warmup,
     repeats: o.repeats,
     speed: o.speed && o.repeats > 0,
+    toolchain: o.toolchain,
     grad: o.grad,
     atol: o.atol,
     rtol: o.rtol,
@@ -325,7 +330,7 @@ export interface VerifyReport {
   layers: Record<string, any>[];
   first_drift: Record<string, any> | null;
   grad?: { ok: boolean; tensors: Record<string, any>[]; skipped: Record<string, any>[]; first_difference: Record<string, any> | null };
-  readiness: { compile_fullgraph: { ok: boolean; error?: string; hint?: string }; export: { ok: boolean; error?: string } };
+  readiness?: { compile_fullgraph: { ok: boolean; error?: string; hint?: string }; export: { ok: boolean; error?: string } };
   speed: { batch: number; keras: Stats | null; eager: Stats | null; compiled?: Stats | null; compiled_error?: string; ratio_eager?: number; ratio_compiled?: number }[];
   compile_backend?: string;
   notes: string[];
@@ -354,7 +359,7 @@ function buildReport(o: VerifyOptions, model: ManifestModel, label: string, modu
     layers: t.layers,
     first_drift: t.first_drift,
     ...(grad ? { grad } : {}),
-    readiness: t.readiness,
+    ...(t.readiness ? { readiness: t.readiness } : {}),
     speed,
     ...(t.compile_backend ? { compile_backend: t.compile_backend } : {}),
     notes: [...(k.notes ?? []), ...(t.notes ?? [])],
@@ -395,9 +400,8 @@ export function renderText(r: VerifyReport): string {
     s += f ? `  First differing gradient: ${f.key} (Keras ${f.keras_variable}, layer ${f.layer})${f.problem ? `: ${f.problem}` : ""}\n` : `  all within tolerance (max rel ${fmt(Math.max(0, ...r.grad.tensors.map((e) => e.max_rel ?? 0)))})\n`;
     for (const skip of r.grad.skipped) s += `  not compared: ${skip.key} (${skip.reason})\n`;
   }
-  s += "\nPyTorch toolchain\n";
   const ready = (x: { ok: boolean; error?: string; hint?: string }) => (x.ok ? "yes" : `no: ${x.error}${x.hint ? ` (${x.hint})` : ""}`);
-  s += `  torch.compile(fullgraph=True): ${ready(r.readiness.compile_fullgraph)}\n  torch.export.export:           ${ready(r.readiness.export)}\n`;
+  if (r.readiness) s += `\nPyTorch toolchain\n  torch.compile(fullgraph=True): ${ready(r.readiness.compile_fullgraph)}\n  torch.export.export:           ${ready(r.readiness.export)}\n`;
   if (r.speed.length) {
     const compiled = r.speed.some((x) => x.compiled !== undefined);
     s += `\nSpeed per batch (median of ${r.speed[0]?.eager?.repeats ?? 0} calls after warm-up, interquartile range; ratio = Keras time / PyTorch time, above 1 when PyTorch is faster)\n`;
