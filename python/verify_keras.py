@@ -159,6 +159,66 @@ def saved_variables(model):
     return found
 
 
+def sublayer_outputs(job, model, arrays, keras, np):
+    """For a model without a layer table (subclassed): the output of every layer that owns a mapped
+    weight, recorded during one eager call, keyed by the PyTorch submodule the mapping moves it to.
+    A layer with an activation also records the activation's input: the generated code may apply the
+    activation outside the submodule (`F.relu(self.conv(x))`)."""
+    by_path = saved_variables(model)
+    owner = {}
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        for v in list(layer._trainable_variables) + list(layer._non_trainable_variables):
+            owner.setdefault(id(v), layer)
+    pairs, seen = [], set()
+    for row in job["mapping"]:
+        variable = by_path.get(row["keras3Path"])
+        layer = owner.get(id(variable)) if variable is not None else None
+        module = row["key"].rsplit(".", 1)[0]
+        if layer is None or module in seen or "." not in row["key"]:
+            continue
+        seen.add(module)
+        pairs.append((module, layer))
+    records = {module: {"out": [], "pre": []} for module, _ in pairs}
+    linear = keras.activations.get("linear")
+    restore = []
+    for module, layer in pairs:
+        rec = records[module]
+
+        def wrapped(*args, _call=layer.call, _rec=rec, **kwargs):
+            out = _call(*args, **kwargs)
+            flat = keras.tree.flatten(out)
+            if flat:
+                _rec["out"].append(to_numpy(flat[0], keras, np))
+            return out
+
+        restore.append((layer, "call", layer.call))
+        object.__setattr__(layer, "call", wrapped)
+        activation = getattr(layer, "activation", None)
+        if callable(activation) and activation is not linear:
+
+            def pre(x, _act=activation, _rec=rec):
+                _rec["pre"].append(to_numpy(x, keras, np))
+                return _act(x)
+
+            restore.append((layer, "activation", activation))
+            object.__setattr__(layer, "activation", pre)
+    try:
+        model(model_inputs(arrays), training=False)
+    finally:
+        for layer, name, value in reversed(restore):
+            object.__setattr__(layer, name, value)
+    table, result = [], {}
+    for index, (module, layer) in enumerate(pairs):
+        rec = records[module]
+        if not rec["out"]:
+            continue
+        result[f"sub_{index}"] = rec["out"][0]
+        if rec["pre"]:
+            result[f"subpre_{index}"] = rec["pre"][0]
+        table.append({"index": index, "module": module, "name": layer.name, "class": type(layer).__name__, "calls": len(rec["out"])})
+    return result, table
+
+
 def mapped_variables(job, model):
     """The Keras variable of each trainable mapping row: by its saving path, else by layer name and index."""
     import keras
@@ -249,6 +309,14 @@ def main(job_path):
     taps, note = layer_outputs(job, model, arrays, keras, np)
     arrays_out.update(taps)
     info["layers"] = note is None
+    if not job["layers"]:
+        try:
+            subs, table = sublayer_outputs(job, model, arrays, keras, np)
+            arrays_out.update(subs)
+            info["sublayers"] = table
+            note = "the model has no layer table (a subclassed model): its layers with weights are compared by the submodule their weights move to"
+        except Exception as error:  # noqa: BLE001 (the outputs are still compared)
+            note = f"the layers of this subclassed model could not be recorded: {common.short_error(error)}"
     if note:
         info["notes"].append(note)
     if job.get("grad"):

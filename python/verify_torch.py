@@ -109,6 +109,85 @@ def traced_forward(net, xs, lines):
     return after
 
 
+def init_lines(module_path):
+    """(class, attribute) -> (generated line, source file, source line) of each `self.X = ...` in an
+    `__init__`, the source location read off the statement's `# file.py:LINE` comment."""
+    import ast
+    import re
+
+    with open(module_path, encoding="utf-8") as f:
+        text = f.read()
+    rows = text.split("\n")
+    found = {}
+    for node in ast.parse(text).body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for item in node.body:
+            if not (isinstance(item, ast.FunctionDef) and item.name == "__init__"):
+                continue
+            for stmt in item.body:
+                if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Attribute):
+                    m = re.search(r"#\s*(\S+\.py):(\d+)\s*$", rows[stmt.end_lineno - 1])
+                    found[(node.name, stmt.targets[0].attr)] = (stmt.lineno, m.group(1) if m else None, int(m.group(2)) if m else None)
+    return found
+
+
+def keras_layouts(got, shape, np):
+    """The PyTorch value as Keras could hold it: as is, or channels-first moved back to channels-last."""
+    out = [got] if list(got.shape) == list(shape) else []
+    if got.ndim >= 3:
+        moved = np.transpose(got, [0] + list(range(2, got.ndim)) + [1])
+        if list(moved.shape) == list(shape):
+            out.append(moved)
+    return out
+
+
+def sublayer_report(net, xs, data, table, module_path, atol, rtol, torch, np):
+    """Subclassed models: forward hooks on the submodules Keras' layers were paired with (through the
+    weight mapping), in the order they run."""
+    captured, order, handles = {}, [], []
+    for item in table:
+        try:
+            sub = net.get_submodule(item["module"])
+        except AttributeError:
+            continue
+
+        def hook(mod, inputs, output, _key=item["module"]):
+            value = output[0] if isinstance(output, (tuple, list)) else output
+            if _key not in captured and isinstance(value, torch.Tensor):
+                captured[_key] = value.detach().cpu().numpy()
+                order.append(_key)
+
+        handles.append(sub.register_forward_hook(hook))
+    try:
+        with torch.no_grad():
+            net(*xs)
+    finally:
+        for h in handles:
+            h.remove()
+    lines = init_lines(module_path)
+    by_module = {item["module"]: item for item in table}
+    entries = []
+    for key in order:
+        item = by_module[key]
+        refs = [data[f"sub_{item['index']}"]]
+        if f"subpre_{item['index']}" in data.files:
+            refs.append(data[f"subpre_{item['index']}"])
+        best = None
+        for ref in refs:
+            for candidate in keras_layouts(captured[key], ref.shape, np):
+                e = compare(ref, candidate, atol, rtol, np)
+                if best is None or (e["max_abs"] is not None and (best["max_abs"] is None or e["max_abs"] < best["max_abs"])):
+                    best = e
+        if best is None:
+            best = compare(refs[0], captured[key], atol, rtol, np)
+        owner_path, _, attr = key.rpartition(".")
+        owner = net.get_submodule(owner_path) if owner_path else net
+        generated, file, line = lines.get((type(owner).__name__, attr), (None, None, None))
+        entries.append({"name": item["name"], "class": item["class"], "call": 0, "output": 0, "module": key, "file": file, "line": line, "module_line": generated, **best})
+    return entries
+
+
 def outputs_list(value, job):
     if isinstance(value, dict):
         return [value[spec["name"]] for spec in job["outputs"]]
@@ -225,6 +304,8 @@ def main(job_path):
                 else:
                     entry.update(compare(data[key], to_keras_layout(value.detach().cpu().numpy(), out, np), atol, rtol, np))
                 report["layers"].append(entry)
+    elif job["keras_info"].get("sublayers"):
+        report["layers"] = sublayer_report(net, xs, data, job["keras_info"]["sublayers"], job["module"], atol, rtol, torch, np)
     bad = [e for e in report["layers"] if e.get("ok") is False]
     report["first_drift"] = bad[0] if bad else None
 

@@ -383,13 +383,13 @@ export function renderText(r: VerifyReport): string {
   if (!r.outputs.every((e) => e.ok)) {
     s += "\nLayers (Keras layer output vs the generated statement's result, layout undone)\n";
     if (r.layers.length) {
-      s += table([["layer", "class", "source", "generated", "max abs", "max rel", "verdict"], ...r.layers.map((e) => [e.name + (e.output ? `[${e.output}]` : "") + (e.call ? ` (call ${e.call + 1})` : ""), e.class, `${e.file}:${e.line}`, e.module_line ? `${r.model.module}:${e.module_line}` : "—", fmt(e.max_abs), fmt(e.max_rel), e.ok === null ? "n/a" : e.ok ? "ok" : "DRIFTS"])]);
+      s += table([["layer", "class", "source", "generated", "max abs", "max rel", "verdict"], ...r.layers.map((e) => [e.name + (e.output ? `[${e.output}]` : "") + (e.call ? ` (call ${e.call + 1})` : ""), e.class, e.file ? `${e.file}:${e.line}` : "—", e.module_line ? `${r.model.module}:${e.module_line}` : "—", fmt(e.max_abs), fmt(e.max_rel), e.ok === null ? "n/a" : e.ok ? "ok" : "DRIFTS"])]);
     }
     const d = r.first_drift;
     s += !r.layers.length
       ? "  not available for this model (see the notes)\n"
       : d
-      ? `  First drifting layer: ${d.name} (${d.class}) at ${d.file}:${d.line}, generated ${r.model.module}:${d.module_line ?? "?"}${d.problem ? ` (${d.problem}: Keras ${shape(d.keras_shape)}, PyTorch ${shape(d.torch_shape)})` : ""}\n`
+      ? `  First drifting layer: ${d.name} (${d.class})${d.module ? `, submodule ${d.module},` : ""} at ${d.file}:${d.line}, generated ${r.model.module}:${d.module_line ?? "?"}${d.problem ? ` (${d.problem}: Keras ${shape(d.keras_shape)}, PyTorch ${shape(d.torch_shape)})` : ""}\n`
       : "  No single layer drifts beyond the tolerance; the difference builds up across layers or sits in the outputs' layout.\n";
   }
   if (r.grad) {
