@@ -7,15 +7,15 @@ import { SourceFile } from "./frontend/parse.js";
 import { buildProgram } from "./frontend/program.js";
 import { isIdentity } from "./ir/layout.js";
 import { classOrder } from "./ir/models.js";
-import type { Diagnostic, Layout, Program, TensorMapping, TorchValue } from "./ir/types.js";
+import type { Diagnostic, LayerTap, Layout, Program, TensorMapping, TorchValue } from "./ir/types.js";
 import { layoutPass, type IoLayout } from "./passes/layout.js";
 import { lowerModels } from "./passes/lower.js";
 import { pascalCase } from "./passes/names.js";
 import { stringBoundaryPass } from "./passes/string-boundary.js";
 import { boundaryRecipe, lookupVocabulary, vocabularySource } from "./rules/lookup.js";
-import type { ManifestModel, ManifestValue } from "./manifest.js";
+import type { ManifestLayer, ManifestModel, ManifestValue } from "./manifest.js";
 
-export type { ManifestModel, ManifestValue } from "./manifest.js";
+export type { ManifestLayer, ManifestModel, ManifestValue } from "./manifest.js";
 
 export interface CompileOptions {
   /** The file's path relative to its input root, with `/` (e.g. `a/b.py`); used in comments and messages. */
@@ -45,6 +45,8 @@ export interface CompileResult {
   models: ManifestModel[];
   /** The weight mapping per generated class. */
   mapping: Record<string, TensorMapping[]>;
+  /** Per graph-built class: its top-level layer calls and the forward statements that compute them (for `verify`). */
+  layers: Record<string, ManifestLayer[]>;
   /** Whether `options.entry` named a model in this file. */
   entryFound: boolean;
 }
@@ -74,6 +76,7 @@ export function compile(text: string, options: CompileOptions): CompileResult {
       ],
       models: [],
       mapping: {},
+      layers: {},
       entryFound: false,
     };
   }
@@ -87,7 +90,7 @@ function compileFile(text: string, options: CompileOptions): CompileResult {
   // An `--entry` over a parser limit (5,000 nested parentheses) says so, located in the entry.
   if (options.entry !== undefined) diagnostics.push(...new SourceFile("<--entry>", options.entry).syntaxErrors().filter((d) => d.code === "resource-limit"));
   diagnostics.sort(byPosition);
-  const empty: CompileResult = { files: [], diagnostics, models: [], mapping: {}, entryFound };
+  const empty: CompileResult = { files: [], diagnostics, models: [], mapping: {}, layers: {}, entryFound };
   if (!program.roots.length) {
     if (!diagnostics.some((d) => d.severity === "error")) {
       diagnostics.push({
@@ -143,8 +146,25 @@ function compileFile(text: string, options: CompileOptions): CompileResult {
     diagnostics,
     models: manifestModels,
     mapping: Object.fromEntries(ordered.map((m) => [m.className, m.tensors.filter((row) => !row.unused)])),
+    layers: Object.fromEntries(ordered.filter((m) => m.taps).map((m) => [m.className, layerTable(m.taps!)])),
     entryFound,
   };
+}
+
+/** The layer table `verify` pairs Keras layers with generated statements by. */
+function layerTable(taps: LayerTap[]): ManifestLayer[] {
+  return taps.map((tap) => ({
+    name: tap.layer,
+    class: tap.kerasClass,
+    call: tap.call,
+    file: tap.file,
+    line: tap.line,
+    statement: tap.statement,
+    outputs: tap.variables.map((variable, i) => {
+      const layout = tap.layouts[i]!;
+      return layout.kind === "flat" ? { variable, flat: { inner: layout.inner, inner_permute: layout.innerPerm } } : { variable, permute: layout.perm };
+    }),
+  }));
 }
 
 /** Diagnostics in source order: by file, then line, then column. */

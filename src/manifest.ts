@@ -38,6 +38,35 @@ export interface ManifestModel {
   keras_classes: string[];
 }
 
+/**
+ * Not written to keras2torch.json (it would change every manifest): the compiler's layer table, from
+ * `compile()`'s `layers`. Each top-level Keras layer call of a graph-built model, where it is in the
+ * source, and the statement of the class's `forward` (0-based index in its body) whose targets hold the
+ * layer's outputs, with each output's layout. `keras2torch verify` compares layer by layer through it.
+ */
+export interface ManifestLayer {
+  /** The Keras layer's `name` (a nested model's name for a model used as a layer). */
+  name: string;
+  class: string;
+  /** Which call of the layer in the model: 0, or more for a shared layer. */
+  call: number;
+  file: string;
+  line: number;
+  statement: number;
+  /** One per output of the call: the forward variable, and how to undo its layout. */
+  outputs: ManifestLayerOutput[];
+}
+
+/**
+ * `permute` as for inputs and outputs; a flattened channels-first tensor instead has `flat`: the Keras
+ * shape of the flattened axes (`inner`) and their order in the PyTorch tensor (`inner_permute`).
+ */
+export interface ManifestLayerOutput {
+  variable: string;
+  permute?: number[];
+  flat?: { inner: number[]; inner_permute: number[] };
+}
+
 /** `permute`: numpy.transpose(keras_array, permute) is what the PyTorch module takes or returns. */
 export interface ManifestValue {
   name: string;

@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "./config.js";
 import { convertFiles, UsageError, writeFileAtomic, type ConvertResult } from "./convert.js";
 import { formatDiagnostic, printablePath } from "./diagnostics.js";
+import { verifyMain } from "./verify.js";
 import { githubAnnotation, githubStaleAnnotation, renderReport, reportFormat, type ReportFormat } from "./reports.js";
 
 export const VERSION = "0.1.0";
@@ -13,6 +14,7 @@ const HELP = `keras2torch ${VERSION} — compile Keras model source files into P
 
 Usage:
   keras2torch convert INPUT... -o OUT [options]
+  keras2torch verify MODEL.py --weights TRAINED [options]   (keras2torch verify --help)
 
 INPUT is a .py file, a folder (walked recursively; hidden folders, __pycache__, node_modules and
 virtualenvs are skipped) or a quoted glob ('models/**/*.py', walked from its folder part). a/b.py
@@ -69,6 +71,7 @@ error diagnostic (everything else was written), or with --check at least one sta
 error or nothing could be read.
 
 Then: python OUT/a/b_weights.py model.keras b.safetensors   # .keras, .weights.h5 or legacy .h5
+And:  keras2torch verify a/b.py --weights model.keras   # real Keras vs the generated PyTorch
 `;
 
 
@@ -115,10 +118,12 @@ function pythonLiterals(values: Record<string, unknown>): Record<string, string>
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    // `verify` has options of its own.
+    if (argv[0] === "verify") return await verifyMain(argv.slice(1));
     return await run(argv);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`keras2torch: ${error.message}\nRun \`keras2torch --help\` for usage.\n`);
+      process.stderr.write(`keras2torch: ${error.message}\nRun \`keras2torch ${argv[0] === "verify" ? "verify " : ""}--help\` for usage.\n`);
       return 2;
     }
     // Never a stack trace for the user; say what happened and how to report it.
@@ -170,7 +175,7 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 2;
   }
-  if (command !== "convert") throw new UsageError(`unknown command \`${command}\` (the command is \`convert\`)`);
+  if (command !== "convert") throw new UsageError(`unknown command \`${command}\` (the commands are \`convert\` and \`verify\`)`);
   // Flags override the project's config file.
   const config = values["no-config"] ? {} : loadConfig(process.cwd(), values.config)?.config ?? {};
   const inputs = args.length ? args : config.inputs ?? [];

@@ -499,4 +499,25 @@ export interface TorchModel {
   layerOrder: string[];
   /** Keras classes used, nested models included (rule coverage). */
   kerasClasses: string[];
+  /**
+   * For graph-built models: each top-level layer call and the forward statement that computes its
+   * output, so `keras2torch verify` can compare them layer by layer. Absent for subclassed models.
+   */
+  taps?: LayerTap[];
+}
+
+/** A Keras layer call and the generated statement whose targets hold its outputs. */
+export interface LayerTap {
+  layer: string;
+  kerasClass: string;
+  /** Which call of the layer in this model (0 for a layer called once; shared layers count up). */
+  call: number;
+  file: string;
+  line: number;
+  /** Index of the statement in `forward`'s body. */
+  statement: number;
+  /** The statement's target variables, one per Keras output of the call (`_` for an unused one). */
+  variables: string[];
+  /** Each output's layout: how the PyTorch value's axes relate to Keras'. */
+  layouts: Layout[];
 }

@@ -4,6 +4,7 @@ import { identity } from "../ir/layout.js";
 import type {
   ConstantMapping,
   Diagnostic,
+  LayerTap,
   ForwardStatement,
   GraphNode,
   ModelDef,
@@ -130,6 +131,8 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
   const constants: ConstantMapping[] = [];
   const calls = new Set<string>();
   const kerasClasses = new Set<string>();
+  const taps: LayerTap[] = [];
+  const callCount = new Map<string, number>();
   if (model.inputs.length) kerasClasses.add("InputLayer");
   const paths = kerasLayerPaths(program, model);
   model.inputs.forEach((t, i) => {
@@ -286,7 +289,24 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
     });
     calledNames(value, calls);
     // A layer that passes its input through (Identity) writes nothing: `x = x`.
+    // Which layer (or nested model) this call is, for `verify`'s layer-by-layer comparison.
+    const tapped = node.op.kind === "layer" ? program.layers.get(node.op.layerId)! : node.op.kind === "model" ? program.models.get(node.op.modelId)! : null;
+    const tapKey = node.op.kind === "layer" ? `l${node.op.layerId}` : node.op.kind === "model" ? `m${node.op.modelId}` : "";
+    const callIndex = callCount.get(tapKey) ?? 0;
+    if (tapped) callCount.set(tapKey, callIndex + 1);
     if (!(targets.length === 1 && value.k === "name" && value.name === targets[0])) {
+      if (tapped) {
+        taps.push({
+          layer: tapped.name,
+          kerasClass: "kerasClass" in tapped ? tapped.kerasClass : tapped.kind === "sequential" ? "Sequential" : tapped.kind === "subclass" ? (tapped.subclass?.className ?? "Model") : "Functional",
+          call: callIndex,
+          file: node.range.file,
+          line: node.range.line,
+          statement: statements.length,
+          variables: targets,
+          layouts: node.outputs.map((t) => layout.tensors.get(t) ?? identity(shapeOf(t).length)),
+        });
+      }
       statements.push({ kind: "assign", targets, value, file: node.range.file, line: node.range.line });
     }
   }
@@ -329,6 +349,7 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
     constants,
     calls: [...calls].sort(),
     kerasClasses: [...kerasClasses].sort(),
+    taps,
   };
 }
 
