@@ -23,7 +23,7 @@ const HEADER = "import keras\nfrom keras import layers\n";
  */
 const withModel = (prelude: string, units = "2") => {
   const bound = [...new Set([...prelude.matchAll(/^(\w+)\s*[+]?=/gm)].map((m) => m[1]!))];
-  return `${HEADER}${prelude}\ninputs = keras.Input(shape=(4,))\nmodel = keras.Model(inputs, layers.Dense(${units}, name="d" + str(len([${bound.join(", ")}])))(inputs))\n`;
+  return `${HEADER}${prelude}\ninputs = keras.Input(shape=(4,))\nmodel = keras.Model(inputs, layers.Dense(${units}, name="d" + str([${bound.join(", ")}])[:0])(inputs))\n`;
 };
 
 /** The one error of `r`: its code, line and (part of) its message; never an internal error. */
@@ -31,8 +31,10 @@ function expectError(r: CompileResult, code: string, line: number, message: RegE
   expect(r.diagnostics.map((d) => d.code)).not.toContain("internal-error");
   const found = errors(r);
   expect(found.length, JSON.stringify(found)).toBeGreaterThanOrEqual(1);
-  expect(found[0]).toMatchObject({ code, range: { line } });
-  expect(found[0]!.message).toMatch(message);
+  // A Python error in code that builds nothing is reported where a model needs the value, naming its line.
+  const error = found.find((d) => d.range.line === line) ?? found.find((d) => d.message.includes(`at line ${line}:`));
+  expect(error, JSON.stringify(found)).toMatchObject({ code });
+  expect(error!.message).toMatch(message);
 }
 
 const linearOf = (r: CompileResult): string[] => [...r.files[0]!.text.matchAll(/nn\.Linear\((\d+), (\d+)/g)].map((m) => `${m[1]}->${m[2]}`);

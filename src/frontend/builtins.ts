@@ -38,6 +38,18 @@ export function numberOf(v: PyValue): number | null {
 
 const isFloat = (v: PyValue) => v.t === "float";
 
+/** The first unknown inside a list, tuple or dict (depth-first), which says why the container is not known. */
+export function innerUnknown(v: PyValue, depth = 0): PyValue | null {
+  if (v.t === "unknown") return v;
+  if (depth > 100) return null;
+  const items = v.t === "list" || v.t === "tuple" ? v.items : v.t === "dict" ? [...v.entries.values()].flat() : [];
+  for (const item of items) {
+    const found = innerUnknown(item, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 function firstUnknown(call: CallArgs): PyValue | null {
   return [...call.args, ...call.kwargs.values()].find((a) => a.t === "unknown") ?? null;
 }
@@ -105,7 +117,7 @@ export function makeBuiltins(): Map<string, PyValue> {
       const v = call.args[0] ?? py.str("");
       if (v.t === "unknown") return v;
       const s = pyStr(v);
-      if (s === null) throw new EvalError("str() of a non-constant", call.range);
+      if (s === null) return innerUnknown(v) ?? unknown(`str() of ${v.t} is not evaluated statically`, call.range);
       return py.str(s);
     },
     abs: numeric("abs", Math.abs, "same"),

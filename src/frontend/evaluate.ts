@@ -293,6 +293,9 @@ export class Evaluator {
     } catch (signal) {
       if (signal instanceof RaiseSignal) return;
       if (signal instanceof EvalError) {
+        // Data code that fails statically (`df.values.reshape(...)`) is not an error unless it could build a
+        // model: what it sets is unknown, and an error where a model needs it.
+        if (!this.mayBuild(stmt, scope)) return this.skipped(stmt, scope, signal.range, signal.message, "", "unknown-value");
         this.graph.report("error", "unknown-value", signal.message, signal.range);
         return;
       }
@@ -731,8 +734,17 @@ export class Evaluator {
    * raises); code that only touches other things (`model.load_weights(path)`) gets a warning.
    */
   private undecidable(node: Node, value: PyValue, stmt: Node, scope: Scope): void {
-    const why = isUnknown(value) ? `: ${value.reason}` : "";
-    this.skipped(stmt, scope, this.range(node), `cannot decide this condition statically${why}`, "neither branch was compiled; make the value a constant or pass it through --entry", "unknown-value");
+    const why = this.because(value, node);
+    this.skipped(stmt, scope, this.range(node), `cannot decide this condition statically${why}`, "neither branch was compiled; make the value a constant, or give the variable it comes from with --set NAME=VALUE", "unknown-value");
+  }
+
+  /** `: why` a value is unknown, and where it became so when that is not at `node`. */
+  private because(value: PyValue, node: Node): string {
+    if (!isUnknown(value)) return "";
+    const here = this.range(node);
+    const from = value.range;
+    const elsewhere = from.file === here.file && (from.line !== here.line || from.column !== here.column) ? ` (it became unknown at line ${from.line}:${from.column})` : "";
+    return `: ${value.reason}${elsewhere}`;
   }
 
   private skipped(stmt: Node, scope: Scope, range: SourceRange, problem: string, remedy: string, code: "unknown-value" | "unsupported-construct"): void {
@@ -764,6 +776,8 @@ export class Evaluator {
   private mayBuild(stmt: Node, scope: Scope): boolean {
     const { callees, targets } = effects(stmt);
     for (const callee of callees) {
+      // `Dense(8)(x)`: calling what a call returns is building; evaluating it here would build it.
+      if (callee.type === "call") return true;
       const fn = this.safeEval(callee, scope);
       if (fn.t === "function" && this.relevanceOf(fn.source).touchesKeras(fn.node)) return true;
       if (fn.t === "class" && fn.keras) return true;
@@ -790,8 +804,8 @@ export class Evaluator {
       const decided = truthy(value);
       if (decided === null) {
         if (iteration > 0) throw new EvalError(`the \`while\` condition became unknown after ${iteration} iteration(s)${isUnknown(value) ? `: ${value.reason}` : ""}`, this.range(condition));
-        const why = isUnknown(value) ? `: ${value.reason}` : "";
-        this.skipped(stmt, scope, this.range(condition), `cannot decide this \`while\` condition statically${why}`, "the loop was not compiled; make the value a constant or pass it through --entry", "unknown-value");
+        const why = this.because(value, condition);
+        this.skipped(stmt, scope, this.range(condition), `cannot decide this \`while\` condition statically${why}`, "the loop was not compiled; make the value a constant, or give the variable it comes from with --set NAME=VALUE", "unknown-value");
         return;
       }
       if (!decided) break;
@@ -811,8 +825,8 @@ export class Evaluator {
     const iterable = this.eval(stmt.childForFieldName("right")!, scope);
     const items = iterate(iterable);
     if (!items) {
-      const why = isUnknown(iterable) ? `: ${iterable.reason}` : "";
-      this.skipped(stmt, scope, this.range(stmt.childForFieldName("right")!), `cannot iterate over this value statically${why}`, "the loop was not compiled; make the value a constant or pass it through --entry", "unknown-value");
+      const why = this.because(iterable, stmt.childForFieldName("right")!);
+      this.skipped(stmt, scope, this.range(stmt.childForFieldName("right")!), `cannot iterate over this value statically${why}`, "the loop was not compiled; make the value a constant, or give the variable it comes from with --set NAME=VALUE", "unknown-value");
       return;
     }
     const left = stmt.childForFieldName("left")!;
@@ -1479,9 +1493,9 @@ export class Evaluator {
             self.items.reverse();
             return NONE;
           case "sort": {
-            if (call.kwargs.has("key")) throw new EvalError("list.sort(key=...) is not evaluated statically", call.range);
             const sorted = this.builtins.get("sorted") as Extract<PyValue, { t: "builtin" }>;
-            const result = sorted.call({ ...call, args: [self] }) as Extract<PyValue, { t: "list" }>;
+            const result = sorted.call({ ...call, args: [self] });
+            if (result.t !== "list") throw new EvalError("list.sort() of values not known statically", call.range);
             self.items.length = 0;
             for (const item of result.items) self.items.push(item);
             return NONE;

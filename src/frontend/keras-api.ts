@@ -623,6 +623,18 @@ export class KerasApi {
     }
   }
 
+  /** The input shape (batch axis first) that `build(shape)` gives, or that `fit` takes from a batch of data. */
+  private buildShape(value: PyValue, fromData: boolean): Shape | null {
+    if (value.t === "tensor") {
+      const shape = this.graph.tensor(value.id).shape;
+      return shape.length ? [null, ...shape.slice(1)] : null;
+    }
+    if (fromData) return null;
+    const dims = iterate(value);
+    if (!dims || !dims.length || dims.some((d) => d.t !== "none" && numberOf(d) === null)) return null;
+    return dims.map((d) => (d.t === "none" ? null : numberOf(d)));
+  }
+
   callMethod(self: PyValue, name: string, call: CallArgs): PyValue {
     if (self.t === "model") {
       if (name === "add") {
@@ -648,12 +660,29 @@ export class KerasApi {
         const last = draft.layers.pop()!;
         return last.kind === "layer" ? { t: "layer", id: last.id } : { t: "model", id: last.id };
       }
+      // A Sequential without an input shape is built by `build(shape)`, or by `fit` on data of known shape.
+      const draft = this.graph.drafts.get(self.id);
+      if (draft && !draft.inputShape && (name === "build" || name === "fit")) {
+        const given = name === "build" ? call.kwargs.get("input_shape") ?? call.args[0] : call.kwargs.get("x") ?? call.args[0];
+        const shape = given ? this.buildShape(given, name === "fit") : null;
+        if (shape) {
+          this.graph.invalidate(self.id);
+          draft.inputShape = shape;
+        }
+        return NONE;
+      }
       if (MODEL_NO_OPS.has(name)) return NONE;
       // An unknown method may change the model: say so instead of ignoring it.
       throw new EvalError(`Model.${name}() is not evaluated statically`, call.range);
     }
     if (self.t === "tensor") {
       if (name === "get_shape") return this.shapeTuple(self.id, call.range);
+      const tensor = this.graph.tensor(self.id);
+      // An array the script made (`np.random.rand(100, 12).astype("float32")`): only its shape matters.
+      if (tensor.producer === null && tensor.inputName === "array") {
+        if (name === "astype" || name === "copy") return self;
+        return unknown(`\`.${name}()\` of a NumPy array is not evaluated statically`, call.range);
+      }
       this.graph.report("error", "unsupported-construct", `tensor method \`.${name}()\` is not supported yet`, call.range);
       return unknown(`tensor.${name}()`, call.range);
     }
