@@ -26,6 +26,14 @@ const DATA_LIBRARIES = new Set([
 const MODEL_READERS = new Set([...MODEL_NO_OPS, "get_layer", "get_weights", "set_weights", "to_yaml", "save_model", "predict_generator", "evaluate_generator", "reset_states", "reset_metrics", "make_predict_function"]);
 const MODEL_CHANGING_METHODS = new Set(["add", "pop", "build", "fit"]);
 
+/** Methods that read their object and never change it: calling one is not a change of the receiver. */
+const READ_ONLY_METHODS = new Set([
+  "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "join", "replace", "format", "startswith",
+  "endswith", "find", "rfind", "index", "count", "isdigit", "isalpha", "isspace", "title", "capitalize", "encode", "decode",
+  "items", "keys", "values", "get", "copy", "astype", "reshape", "numpy", "tolist", "mean", "sum", "max", "min", "argmax",
+  "argmin", "std", "flatten", "squeeze", "transpose", "__len__", "exists", "is_dir", "is_file", "glob", "iterdir", "read_text",
+]);
+
 /** Statements the evaluator skips: they cannot reach a model. */
 export type IrrelevantStatements = Set<SyntaxNode>;
 
@@ -36,6 +44,9 @@ interface FunctionFacts {
   touchesKeras: boolean;
   /** Names of the enclosing scopes it rebinds (`global`, `nonlocal`) or mutates (`ITEMS.append(x)`). */
   writes: Set<string>;
+  /** Its parameters, in order, and those whose objects it may change (`items.append(x)`, `cfg["a"] = 1`). */
+  params: string[];
+  changesParams: Set<string>;
 }
 
 interface StatementFacts {
@@ -195,17 +206,19 @@ export class FileRelevance {
           const callee = n.childForFieldName("function")!;
           if (this.callBuilds(callee)) sink = true;
           const receiver = callee.type === "attribute" ? rootName(callee.childForFieldName("object")!) : null;
-          if (receiver && !this.imports.has(receiver)) mutated.add(receiver); // a method may change its object
+          const method = callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : "";
+          if (receiver && !this.imports.has(receiver) && !READ_ONLY_METHODS.has(method)) mutated.add(receiver); // a method may change its object
           // Calling a layer or model object (`d(a)`) records a call of it (its `.output`), unless in a loop.
           if (callee.type === "identifier" && !this.functions.has(callee.text) && !this.imports.has(callee.text) && !insideLoop(n, node)) mutated.add(callee.text);
           const fn = callee.type === "identifier" ? this.functions.get(callee.text) : undefined;
           if (fn) {
             for (const w of fn.writes) defs.add(w);
             // A function of the file may change the objects it is given.
-            for (const arg of n.childForFieldName("arguments")?.namedChildren ?? []) {
+            (n.childForFieldName("arguments")?.namedChildren ?? []).forEach((arg, i) => {
+              const param = arg.type === "keyword_argument" ? arg.childForFieldName("name")!.text : arg.type === "list_splat" || arg.type === "dictionary_splat" ? null : fn.params[i];
               const name = rootName(arg.type === "keyword_argument" ? arg.childForFieldName("value")! : arg);
-              if (name) mutated.add(name);
-            }
+              if (name && (param === null || param === undefined || fn.changesParams.has(param))) mutated.add(name);
+            });
           }
           break;
         }
@@ -357,16 +370,27 @@ export class FileRelevance {
 
   private noteFunctions(root: SyntaxNode): void {
     const defs = root.descendantsOfType("function_definition").filter((d) => !isMethod(d));
-    for (const def of defs) this.functions.set(def.childForFieldName("name")!.text, { builds: false, touchesKeras: false, writes: new Set() });
+    for (const def of defs) {
+      const { params } = localNames(def);
+      this.functions.set(def.childForFieldName("name")!.text, { builds: false, touchesKeras: false, writes: new Set(), params: [...params], changesParams: new Set() });
+    }
     for (const def of defs) {
       const facts = this.functions.get(def.childForFieldName("name")!.text)!;
-      const { assigned } = localNames(def);
+      const { assigned, params } = localNames(def);
+      const changed = (name: string | null) => {
+        if (!name || this.imports.has(name)) return;
+        if (params.has(name)) facts.changesParams.add(name);
+        else if (!assigned.has(name)) facts.writes.add(name);
+      };
       walk(def.childForFieldName("body")!, (n) => {
         if (n.type === "global_statement" || n.type === "nonlocal_statement") for (const id of n.namedChildren) facts.writes.add(id.text);
         if (n.type === "call") {
           const callee = n.childForFieldName("function")!;
-          const receiver = callee.type === "attribute" ? rootName(callee.childForFieldName("object")!) : null;
-          if (receiver && !assigned.has(receiver) && !this.imports.has(receiver)) facts.writes.add(receiver);
+          if (callee.type === "attribute" && !READ_ONLY_METHODS.has(callee.childForFieldName("attribute")!.text)) changed(rootName(callee.childForFieldName("object")!));
+        }
+        if (n.type === "assignment" || n.type === "augmented_assignment") {
+          const target = n.childForFieldName("left")!;
+          if (target.type === "subscript" || target.type === "attribute") changed(rootName(target));
         }
       });
     }
