@@ -408,7 +408,9 @@ export async function convertFiles(args: string[], options: ConvertOptions): Pro
       add({ severity: "error", code: "resource-limit", message: outcome.message, range: at(file.label) }, null);
       continue;
     }
-    readable++;
+    // A saved file that is not a Keras model, or is damaged, counts as unread: alone, nothing is written.
+    const invalidSaved = file.module !== undefined && outcome.kind === "compiled" && outcome.result.diagnostics.some((d) => d.code === "invalid-saved-model");
+    if (!invalidSaved) readable++;
     if (outcome.kind === "failed") {
       add({ severity: "error", code: "internal-error", message: `keras2torch failed on this file (${outcome.message}); please report it`, range: at(file.label) }, outcome.frame);
       continue;

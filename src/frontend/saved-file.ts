@@ -28,7 +28,8 @@ function sniff(path: string): { kind: "zip" | "hdf5" | "other"; size: number } {
   try {
     const head = Buffer.alloc(8);
     const n = readSync(fd, head, 0, 8, 0);
-    if (n >= 4 && (head.subarray(0, 4).equals(ZIP_MAGIC) || head.subarray(0, 4).equals(EMPTY_ZIP))) return { kind: "zip", size: n };
+    // Any `PK` start is taken as a zip, so that a damaged one says what is wrong with it.
+    if (n >= 2 && (head.subarray(0, 4).equals(ZIP_MAGIC) || head.subarray(0, 4).equals(EMPTY_ZIP) || head.subarray(0, 2).toString("latin1") === "PK")) return { kind: "zip", size: n };
     // HDF5 looks for its signature at 0 and at every power of two from 512 on.
     for (let at = 0; at <= 1 << 30; at = at === 0 ? 512 : at * 2) {
       const got = readSync(fd, head, 0, 8, at);
@@ -50,7 +51,7 @@ export async function readSavedModel(path: string): Promise<SavedRead> {
   }
   if (kind === "zip") return readZip(path);
   if (kind === "hdf5") return readHdf5(path);
-  return { ok: false, message: "not a Keras model file: it is neither a `.keras` zip nor an HDF5 file (its first bytes are neither `PK` nor the HDF5 signature)" };
+  return { ok: false, message: "not a Keras model file: it is neither a `.keras` zip nor an HDF5 file (it starts with neither a zip's nor HDF5's signature)" };
 }
 
 function parseConfig(text: string, where: string): { ok: true; value: unknown } | { ok: false; message: string } {
