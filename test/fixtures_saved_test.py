@@ -148,7 +148,7 @@ def run_fixture(fixture, work):
     spec = importlib.util.spec_from_file_location("saved_" + stem.replace(".", "_"), os.path.join(out, entry["module"]))
     generated = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generated)
-    model_entry = entry["models"][0]
+    model_entry = next(m for m in entry["models"] if m["primary"])
     module = getattr(generated, model_entry["class"])()
     module.load_state_dict(load_file(tensors), strict=True)
     module.eval()
