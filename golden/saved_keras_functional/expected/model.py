@@ -29,6 +29,24 @@ class Encoder(nn.Module):
         return x
 
 
+class Inner(nn.Module):
+    """Keras model `inner` from `model.keras`.
+
+    Input:
+        x: (N, 12) float32, in Keras' axis order
+    Returns:
+        dense_1: (N, 12) float32, in Keras' axis order
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.dense_1 = nn.Linear(12, 12)  # model.keras:1
+
+    def forward(self, x):
+        x = F.relu(self.dense_1(x))  # model.keras:1
+        return x
+
+
 class TwoHeads(nn.Module):
     """Keras model `two_heads` from `model.keras`.
 
@@ -46,8 +64,9 @@ class TwoHeads(nn.Module):
         self.batch_normalization = nn.BatchNorm2d(8, eps=0.001, momentum=0.01)  # model.keras:1
         self.max_pooling2d = nn.MaxPool2d(2)  # model.keras:1
         self.conv2d_1 = nn.Conv2d(8, 4, kernel_size=3, stride=2)  # model.keras:1
-        self.bidirectional = nn.LSTM(5, 6, batch_first=True, bidirectional=True)  # model.keras:1
         self.encoder = Encoder()  # model.keras:1
+        self.bidirectional = nn.LSTM(5, 6, batch_first=True, bidirectional=True)  # model.keras:1
+        self.inner = Inner()  # model.keras:1
         self.gru = nn.GRU(12, 12, batch_first=True)  # model.keras:1
         self.shared = nn.Linear(12, 6)  # model.keras:1
         self.cls = nn.Linear(24, 3)  # model.keras:1
@@ -60,11 +79,12 @@ class TwoHeads(nn.Module):
         x = self.max_pooling2d(x)  # model.keras:1
         x = self.conv2d_1(x)  # model.keras:1
         x = F.leaky_relu(x, negative_slope=0.1)  # model.keras:1
-        flatten = x.flatten(1)  # model.keras:1
+        x = x.flatten(1)  # model.keras:1
+        encoder = self.encoder(x.unflatten(1, (4, 3, 3)).permute(0, 2, 3, 1).flatten(1))  # model.keras:1
         bidirectional = self.bidirectional(seq)[0]  # model.keras:1
-        encoder = self.encoder(flatten.unflatten(1, (4, 3, 3)).permute(0, 2, 3, 1).flatten(1))  # model.keras:1
+        inner = self.inner(encoder)  # model.keras:1
         gru = self.gru(bidirectional)[0][:, -1]  # model.keras:1
-        shared = F.hardsigmoid(self.shared(encoder))  # model.keras:1
+        shared = F.hardsigmoid(self.shared(inner))  # model.keras:1
         x = F.hardsigmoid(self.shared(gru))  # model.keras:1
         y = torch.cat([shared, x, gru], dim=-1)  # model.keras:1
         cls = F.softmax(self.cls(y), dim=-1)  # model.keras:1

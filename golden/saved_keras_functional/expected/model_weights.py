@@ -4,7 +4,7 @@
 
 KERAS_FILE: a Keras 3 `.keras`, a `.weights.h5` or a legacy `.h5` file (recognised by content).
 OUTPUT: `.safetensors`, `.pt` or `.pth`; load it with `Class().load_state_dict(..., strict=True)`.
-Models: `Encoder`, `TwoHeads`; the default is `TwoHeads`.
+Models: `Encoder`, `Inner`, `TwoHeads`; the default is `TwoHeads`.
 Needs numpy, h5py and torch (and safetensors for `.safetensors`); never TensorFlow or Keras.
 """
 
@@ -28,6 +28,14 @@ MODELS = {  # noqa: E501 (one row per tensor, kept on one line)
         "constants": [
         ],
     },
+    "Inner": {
+        "tensors": [
+            ("dense_1.weight", "layers/dense/vars/0", "dense_1", 0, (12, 12), (("transpose", (1, 0)),)),
+            ("dense_1.bias", "layers/dense/vars/1", "dense_1", 1, (12,), ()),
+        ],
+        "constants": [
+        ],
+    },
     "TwoHeads": {
         "tensors": [
             ("conv2d.weight", "layers/conv2d/vars/0", "conv2d", 0, (3, 3, 3, 8), (("transpose", (3, 2, 0, 1)),)),
@@ -38,14 +46,16 @@ MODELS = {  # noqa: E501 (one row per tensor, kept on one line)
             ("batch_normalization.running_var", "layers/batch_normalization/vars/3", "batch_normalization", 3, (8,), ()),
             ("conv2d_1.weight", "layers/conv2d_1/vars/0", "conv2d_1", 0, (3, 3, 8, 4), (("transpose", (3, 2, 0, 1)),)),
             ("conv2d_1.bias", "layers/conv2d_1/vars/1", "conv2d_1", 1, (4,), ()),
+            ("encoder.dense.weight", "layers/sequential/layers/dense/vars/0", "encoder", 0, (36, 12), (("transpose", (1, 0)),)),
+            ("encoder.dense.bias", "layers/sequential/layers/dense/vars/1", "encoder", 1, (12,), ()),
             ("bidirectional.weight_ih_l0", "layers/bidirectional/forward_layer/cell/vars/0", "bidirectional", 0, (5, 24), (("transpose", (1, 0)),)),
             ("bidirectional.weight_hh_l0", "layers/bidirectional/forward_layer/cell/vars/1", "bidirectional", 1, (6, 24), (("transpose", (1, 0)),)),
             ("bidirectional.bias_ih_l0", "layers/bidirectional/forward_layer/cell/vars/2", "bidirectional", 2, (24,), ()),
             ("bidirectional.weight_ih_l0_reverse", "layers/bidirectional/backward_layer/cell/vars/0", "bidirectional", 3, (5, 24), (("transpose", (1, 0)),)),
             ("bidirectional.weight_hh_l0_reverse", "layers/bidirectional/backward_layer/cell/vars/1", "bidirectional", 4, (6, 24), (("transpose", (1, 0)),)),
             ("bidirectional.bias_ih_l0_reverse", "layers/bidirectional/backward_layer/cell/vars/2", "bidirectional", 5, (24,), ()),
-            ("encoder.dense.weight", "layers/sequential/layers/dense/vars/0", "encoder", 0, (36, 12), (("transpose", (1, 0)),)),
-            ("encoder.dense.bias", "layers/sequential/layers/dense/vars/1", "encoder", 1, (12,), ()),
+            ("inner.dense_1.weight", "layers/functional/layers/dense/vars/0", "inner", 0, (12, 12), (("transpose", (1, 0)),)),
+            ("inner.dense_1.bias", "layers/functional/layers/dense/vars/1", "inner", 1, (12,), ()),
             ("gru.weight_ih_l0", "layers/gru/cell/vars/0", "gru", 0, (12, 36), (("transpose", (1, 0)), ("reorder_blocks", (1, 0, 2)))),
             ("gru.weight_hh_l0", "layers/gru/cell/vars/1", "gru", 1, (12, 36), (("transpose", (1, 0)), ("reorder_blocks", (1, 0, 2)))),
             ("gru.bias_ih_l0", "layers/gru/cell/vars/2", "gru", 2, (2, 36), (("index", 0), ("reorder_blocks", (1, 0, 2)))),

@@ -1,5 +1,5 @@
 """Compiled from the .keras file real Keras saves from this source (case.json compile_from), not from
-the source: a Functional model with two inputs and two outputs, a nested Sequential, a shared layer
+the source: a Functional model with two inputs and two outputs, a nested Sequential and a nested Functional, a shared layer
 called twice, Bidirectional LSTM, conv + batch norm, and Keras 3's hard_sigmoid."""
 import keras
 from keras import layers
@@ -18,8 +18,12 @@ encoder = keras.Sequential([layers.Dense(12, activation="tanh"), layers.Dropout(
 s = layers.Bidirectional(layers.LSTM(6, return_sequences=True))(seq)
 s = layers.GRU(12)(s)
 
+# A nested Functional model.
+inner_in = keras.Input(shape=(12,))
+inner = keras.Model(inner_in, layers.Dense(12, activation="relu")(inner_in), name="inner")
+
 shared = layers.Dense(6, activation="hard_sigmoid", name="shared")
-a = shared(encoder(x))
+a = shared(inner(encoder(x)))
 b = shared(s)
 merged = layers.Concatenate()([a, b, s])
 out_class = layers.Dense(3, activation="softmax", name="cls")(merged)
