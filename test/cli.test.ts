@@ -549,6 +549,24 @@ describe("saved model files", () => {
     }
   });
 
+  it("refuses what a saved file cannot say, naming the stored layer: custom classes, Lambda bytecode, time_major=True", () => {
+    const sequential = (layer: unknown) =>
+      JSON.stringify({ class_name: "Sequential", config: { name: "s", layers: [{ class_name: "InputLayer", config: { batch_input_shape: [null, 3, 4], name: "x" } }, layer] } });
+    const cases: [string, unknown, RegExp][] = [
+      ["custom", { module: "my_project.layers", class_name: "MyDense", config: { name: "mine" }, registered_name: "my_project>MyDense" }, /layer `mine` \(MyDense\): `my_project>MyDense` \(module `my_project\.layers`\) is a custom class defined in user code/],
+      ["lambda", { class_name: "Lambda", config: { name: "fn", function: ["4wEAAAAAAAAA", null, null] } }, /layer `fn` \(Lambda\): a `Lambda` layer is stored as Python bytecode, which keras2torch never runs or decodes/],
+      ["time_major", { class_name: "LSTM", config: { name: "lstm_1", units: 2, time_major: true } }, /LSTM `lstm_1`: `time_major=True` \(Keras 2\) is not supported/],
+    ];
+    tree("zips", { "readme.md": "" });
+    for (const [name, layer, message] of cases) {
+      writeFileSync(join(work, "zips", `${name}.keras`), storedZip({ "metadata.json": '{"keras_version": "2.15.0"}', "config.json": sequential(layer) }));
+      const run = cli("convert", `zips/${name}.keras`, "-o", `out_refused_${name}`);
+      expect(run.status, `${name}: ${run.stderr}`).toBe(1);
+      expect(run.stderr, name).toMatch(new RegExp(`^zips/${name}\\.keras:1:1: error [a-z-]+: ${message.source}`, "m"));
+      expect(run.stderr).not.toMatch(STACK);
+    }
+  });
+
   it("compiles the source, not the saved file, when both give the same module", () => {
     tree("pair", { "net.py": MLP });
     writeFileSync(join(work, "pair", "net.keras"), storedZip({ "config.json": KERAS3_SEQUENTIAL }));
