@@ -6,7 +6,7 @@ is written here by hand in tf.keras 2.12's format: class names `Functional` and 
 `keras.src.engine.functional`, `batch_input_shape`, `time_major`/`implementation` on the LSTM, inbound
 nodes as `[[layer, node, tensor, kwargs]]`, a shared layer called twice (node index 1), a nested
 Sequential and a nested Functional, and `TFOpLambda` nodes (`tf.nn.relu`, `tf.concat` on a list,
-`tf.math.multiply` with `y` as a keyword, `tf.__operators__.add` with a tensor keyword), with
+`tf.math.multiply` with `y` as a keyword, `tf.__operators__.add` with a tensor keyword, a `SlicingOpLambda`), with
 `keras_version` 2.12.0.
 
 How the reference is made: the same model is built in Keras 3.15.1 (the TFOpLambda calls as keras.ops),
@@ -70,9 +70,11 @@ KERAS2_CONFIG = {
              "name": "inner", "inbound_nodes": [[ref("shared", 1, 0)]]},
             tf_op("tf.math.multiply", "math.multiply", [[ref("head_seq", kwargs={"y": 2.0, "name": None})]]),
             tf_op("tf.__operators__.add", "__operators__.add", [[ref("tf.math.multiply", kwargs={"y": ["inner", 0, 0], "name": None})]]),
+            {**tf_op("tf.__operators__.getitem", "__operators__.getitem", [[ref("shared", kwargs={"slice_spec": [{"start": None, "stop": None, "step": None}, {"start": 1, "stop": 7, "step": 2}]})]]),
+             "class_name": "SlicingOpLambda"},
         ],
         "input_layers": [["a", 0, 0], ["b", 0, 0]],
-        "output_layers": [["tf.__operators__.add", 0, 0], ["shared", 0, 0]],
+        "output_layers": [["tf.__operators__.add", 0, 0], ["shared", 0, 0], ["tf.__operators__.getitem", 0, 0]],
     },
 }
 
@@ -97,7 +99,7 @@ def keras3_model():
     inner_in = keras.Input(shape=(8,), name="inner_in")
     inner = keras.Model(inner_in, layers.Dense(4, name="inner_dense")(inner_in), name="inner")
     out = head(keras.ops.concatenate([s1, s2], axis=-1)) * 2.0 + inner(s2)
-    return keras.Model([a, b], [out, s1], name="two_branch")
+    return keras.Model([a, b], [out, s1, s1[:, 1:7:2]], name="two_branch")
 
 
 def main():

@@ -298,6 +298,19 @@ class SavedBuilder {
     return { args: tensors.length === 1 ? [tensors[0]!] : [py.list(tensors)], kwargs };
   }
 
+  /** A stored `slice_spec` as the index `operator.getitem` takes: ints, None, "...", {"slice": [start, stop, step]}. */
+  private sliceIndex(spec: PyValue): PyValue {
+    const item = (v: PyValue): PyValue => {
+      if (v.t !== "dict") return v;
+      const get = (k: string) => v.entries.get(`s:${k}`)?.[1];
+      if (get("class_name")?.t === "str" && (get("class_name") as { v: string }).v === "__ellipsis__") return py.str("...");
+      const entries = new Map<string, [PyValue, PyValue]>();
+      entries.set("s:slice", [py.str("slice"), py.list(["start", "stop", "step"].map((k) => get(k) ?? NONE))]);
+      return { t: "dict", entries };
+    };
+    return spec.t === "list" || spec.t === "tuple" ? py.tuple(spec.items.map(item)) : item(spec);
+  }
+
   /** A Keras 2 `TFOpLambda`: the TensorFlow function it wraps, from the operations registry. */
   private tfOp(config: Json, call: { args: PyValue[]; kwargs: Map<string, PyValue> }): PyValue {
     const fn = typeof config.function === "string" ? config.function : this.fail("the TFOpLambda names no `function`");
@@ -309,6 +322,13 @@ class SavedBuilder {
     kwargs.delete("name");
     // Keras 2 made every argument after the first a keyword argument; `x + y` is `__operators__.add(x, y=...)`.
     const args = [...call.args];
+    if (fn === "__operators__.getitem") {
+      // SlicingOpLambda: `x[:, 1:3, ...]` stored as `slice_spec`, slices as {start, stop, step} dicts.
+      const spec = kwargs.get("slice_spec");
+      kwargs.delete("slice_spec");
+      if (!spec) this.fail("the SlicingOpLambda has no `slice_spec`");
+      args.push(this.sliceIndex(spec!));
+    }
     if (path.startsWith("operator.") && kwargs.has("y")) {
       args.push(kwargs.get("y")!);
       kwargs.delete("y");
