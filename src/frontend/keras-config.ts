@@ -3,7 +3,9 @@
 // wrote, or that only matter to training, are dropped when they cannot change the numbers; the rest go
 // to the same layer creation as source code, so every rule applies unchanged. The Keras that saved the
 // file decides where Keras 2 and 3 differ (`keras_version`).
+import { toSnakeCase } from "./graph.js";
 import { resolveKeras } from "./names.js";
+import { opFor } from "./ops.js";
 import { py, type PyValue } from "./values.js";
 
 export interface KerasVersion {
@@ -28,6 +30,8 @@ export type EntryKind =
   | { kind: "input" }
   | { kind: "layer"; cls: string }
   | { kind: "tf-op"; slicing: boolean }
+  /** A Keras 3 operation in a Functional graph (`keras.ops.add` on symbolic tensors): `keras.ops.<fn>`. */
+  | { kind: "op"; fn: string }
   | { kind: "refused"; message: string };
 
 const isKerasModule = (module: string) => /^(keras|tf_keras|tensorflow)(\.|$)/.test(module);
@@ -43,12 +47,20 @@ export function entryKind(entry: Record<string, unknown>): EntryKind {
     const where = module && !isKerasModule(module) ? ` (module \`${module}\`)` : "";
     return { kind: "refused", message: `\`${registered ?? className}\`${where} is a custom class defined in user code, which a saved file does not contain: compile the .py source that defines it instead` };
   }
+  // Keras 3 stores the keras.ops calls of a Functional graph as operations of `keras.src.ops.*`.
+  if (module !== null && /^keras(\.src)?\.ops(\.|$)/.test(module)) return { kind: "op", fn: toSnakeCase(className) };
   if (className === "Sequential") return { kind: "sequential" };
   if (className === "Functional" || className === "Model") return { kind: "functional" };
   if (className === "InputLayer") return { kind: "input" };
   if (className === "TFOpLambda" || className === "SlicingOpLambda") return { kind: "tf-op", slicing: className === "SlicingOpLambda" };
   if (className === "Lambda") {
     return { kind: "refused", message: "a `Lambda` layer is stored as Python bytecode, which keras2torch never runs or decodes: compile the .py source that defines its function instead" };
+  }
+  // The legacy HDF5 format drops `module`: an operation is told from a layer by its config, which has
+  // only the operation's arguments (every layer's config has `trainable`).
+  const config = entry.config;
+  if (module === null && config && typeof config === "object" && !Array.isArray(config) && !("trainable" in config) && (className === "ConvertToTensor" || opFor(`keras.ops.${toSnakeCase(className)}`))) {
+    return { kind: "op", fn: toSnakeCase(className) };
   }
   const symbol = resolveKeras(`keras.layers.${className}`);
   if (symbol?.kind === "layer") return { kind: "layer", cls: symbol.cls };
@@ -93,7 +105,17 @@ const HARMLESS: Record<string, unknown> = {
   groups: 1,
   // tf.keras 2 Conv*: the policy of a layer's weights when using mixed precision.
   autocast: undefined,
+  // Keras 3 RNN layers without a mask; ConvLSTM's rule takes no masks at all.
+  zero_output_for_mask: false,
+  // Keras 3.15 MultiHeadAttention options, at their defaults.
+  use_gate: false,
+  sliding_window: null,
+  // Lookup layers store the size of their vocabulary, which follows from the vocabulary itself.
+  vocabulary_size: undefined,
 };
+
+/** Initializers, regularizers and constraints only shape training. */
+const TRAINING_ONLY = /_(initializer|regularizer|constraint)$/;
 
 /** Keras 2 writes layer-valued arguments as `{class_name, config}`: these keys hold layers (or lists of them). */
 export const LAYER_KEYS = new Set(["layer", "backward_layer", "cell", "cells", "forward_layer"]);
@@ -145,6 +167,9 @@ export function layerKwargs(cls: string, config: Record<string, unknown>, versio
   if (cls === "LeakyReLU" && "negative_slope" in config) delete merged.alpha;
   for (const [key, raw] of Object.entries(merged)) {
     if (key in HARMLESS && (HARMLESS[key] === undefined || HARMLESS[key] === raw)) continue;
+    if (TRAINING_ONLY.test(key)) continue;
+    // StringLookup has no `oov_method` in its signature: only its default, which changes nothing, is dropped.
+    if (key === "oov_method" && raw === "floormod" && cls === "StringLookup") continue;
     let value: unknown = raw;
     if (key === "activation" || key === "recurrent_activation") value = activationValue(raw, version);
     if (key === "dtype") value = dtypeValue(raw);

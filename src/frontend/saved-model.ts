@@ -112,6 +112,7 @@ class SavedBuilder {
         return this.fail(`${what}: ${kind.message}`);
       case "input":
       case "tf-op":
+      case "op":
         return this.fail(`${what} can only appear in a model's list of layers`);
       case "layer":
         return this.within(what, () => {
@@ -187,7 +188,7 @@ class SavedBuilder {
         continue;
       }
       if (kind.kind === "refused") this.fail(`${what}: ${kind.message}`);
-      if (kind.kind !== "tf-op") objects.set(name, this.layer(item));
+      if (kind.kind !== "tf-op" && kind.kind !== "op") objects.set(name, this.layer(item));
       const nodes = Array.isArray(item.inbound_nodes) ? item.inbound_nodes : [];
       outputs.set(name, []);
       for (const node of nodes) pending.push({ name, what, node, kind, config: layerConfig });
@@ -202,7 +203,9 @@ class SavedBuilder {
           later.push(p);
           continue;
         }
-        const result = this.within(p.what, () => (p.kind.kind === "tf-op" ? this.tfOp(p.config, args) : this.api.callObject(objects.get(p.name) as Extract<PyValue, { t: "layer" | "model" }>, this.call(args.args, [...args.kwargs]))));
+        const result = this.within(p.what, () =>
+          p.kind.kind === "tf-op" ? this.tfOp(p.config, args) : p.kind.kind === "op" ? this.kerasOp(p.kind.fn, p.config, args) : this.layerCall(objects.get(p.name) as Extract<PyValue, { t: "layer" | "model" }>, args),
+        );
         const flat = this.flatTensors(result);
         if (!flat) this.fail(`${p.what} gave no tensor${result.t === "unknown" ? ` (${result.reason})` : ""}`);
         outputs.get(p.name)!.push(flat);
@@ -296,6 +299,56 @@ class SavedBuilder {
     }
     if (missing) return "later";
     return { args: tensors.length === 1 ? [tensors[0]!] : [py.list(tensors)], kwargs };
+  }
+
+  /**
+   * A layer called on stored arguments. Keras 3 stores the mask each call got as an explicit `mask=`
+   * argument (made by `not_equal`/`any` operations from Embedding(mask_zero=True) or Masking), and
+   * replays exactly that when it loads the file: the layer reads the stored mask here too, as the mask
+   * of its input for this call.
+   */
+  private layerCall(obj: Extract<PyValue, { t: "layer" | "model" }>, call: { args: PyValue[]; kwargs: Map<string, PyValue> }): PyValue {
+    const kwargs = new Map(call.kwargs);
+    const mask = kwargs.get("mask");
+    kwargs.delete("mask");
+    const first = call.args[0];
+    const inputs = first?.t === "tensor" ? [first] : first?.t === "list" || first?.t === "tuple" ? first.items : [];
+    const masks = mask === undefined ? [] : mask.t === "list" || mask.t === "tuple" ? mask.items : [mask];
+    const set: { id: number; old: number | undefined; mask: number | undefined }[] = [];
+    if (mask !== undefined && obj.t === "layer") {
+      inputs.forEach((input, i) => {
+        const m = masks[i];
+        if (input.t !== "tensor" || m === undefined) return;
+        const tensor = this.graph.tensor(input.id);
+        const stored = m.t === "tensor" ? m.id : undefined;
+        if (tensor.mask === stored) return;
+        set.push({ id: input.id, old: tensor.mask, mask: stored });
+        tensor.mask = stored;
+      });
+    } else if (mask !== undefined && masks.some((m) => m.t === "tensor")) {
+      this.fail("a nested model called with a mask is not supported yet");
+    }
+    try {
+      return this.api.callObject(obj, this.call(call.args, [...kwargs]));
+    } finally {
+      // The tensor keeps its own mask for other calls (unless the layer removed it, as MultiHeadAttention does).
+      for (const s of set) {
+        const tensor = this.graph.tensor(s.id);
+        if (tensor.mask === s.mask) tensor.mask = s.old;
+      }
+    }
+  }
+
+  /** A Keras 3 operation node: `keras.ops.<fn>(*args, **config, **kwargs)` from the operations registry. */
+  private kerasOp(fn: string, config: Json, call: { args: PyValue[]; kwargs: Map<string, PyValue> }): PyValue {
+    // `convert_to_tensor` of a symbolic tensor with no dtype is that tensor (Keras records it in masks).
+    if (fn === "convert_to_tensor" && call.args[0]?.t === "tensor" && (config.dtype === null || config.dtype === undefined)) return call.args[0];
+    const op = opFor(`keras.ops.${fn}`);
+    if (!op) this.fail(`\`keras.ops.${fn}\` is not in the operations registry yet (docs/supported-operations.md lists what is)`);
+    const kwargs = new Map<string, PyValue>();
+    for (const [k, v] of Object.entries(config)) if (k !== "name") kwargs.set(k, pyValue(isObject(v) && isObject(v.config) && typeof v.config.name === "string" ? v.config.name : v));
+    for (const [k, v] of call.kwargs) kwargs.set(k, v);
+    return this.api.op(op!.rule, op!.qualifiedName, this.call(call.args, [...kwargs]));
   }
 
   /** A stored `slice_spec` as the index `operator.getitem` takes: ints, None, "...", {"slice": [start, stop, step]}. */
