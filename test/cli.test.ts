@@ -517,6 +517,24 @@ describe("saved model files", () => {
     expect(read("out_k2/k2.py")).toMatch(/keras2_hard_sigmoid\(self\.dense\(x\)\)/);
   });
 
+  it("gives configs of Keras <= 2.2 that leave keys out that version's defaults", () => {
+    // Keras 2.1 wrote a bare list; its LSTM/GRU defaulted to recurrent_activation='hard_sigmoid', GRU to reset_after=False.
+    const config = JSON.stringify({
+      class_name: "Sequential",
+      config: [
+        { class_name: "GRU", config: { name: "gru_1", units: 3, batch_input_shape: [null, 5, 2], return_sequences: true } },
+        { class_name: "LSTM", config: { name: "lstm_1", units: 2 } },
+      ],
+    });
+    tree("zips", { "readme.md": "" });
+    writeFileSync(join(work, "zips", "k21.keras"), storedZip({ "metadata.json": '{"keras_version": "2.1.6"}', "config.json": config }));
+    const run = cli("convert", "zips/k21.keras", "-o", "out_k21");
+    expect(run.status, run.stderr).toBe(0);
+    const module = read("out_k21/k21.py");
+    expect(module).toMatch(/self\.gru_1 = KerasRNN\("gru", 2, 3, recurrent_activation=keras2_hard_sigmoid, reset_after=False\)/);
+    expect(module).toMatch(/self\.lstm_1 = KerasRNN\("lstm", 3, 2, recurrent_activation=keras2_hard_sigmoid\)/);
+  });
+
   it("refuses bad files with a located error naming the problem, and writes nothing", () => {
     const lstm = readFileSync(join(fixtures, "k2.2.2_lstm_full.h5"));
     tree("badsaved", { "readme.md": "" });
