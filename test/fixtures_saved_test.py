@@ -189,7 +189,9 @@ def weights_only_refused(work):
     path = os.path.join(fixtures_dir(), "k2.1.5_cnn_weights_only.h5")
     out = os.path.join(work, "out")
     run = subprocess.run(["node", os.path.join(ROOT, "bin", "keras2torch.js"), "convert", path, "-o", out], capture_output=True, text=True)
-    assert run.returncode == 1, run.returncode
+    # Its only input could not be read as a model: exit 2, nothing written (not even a manifest).
+    assert run.returncode == 2, run.returncode
+    assert not os.path.exists(out)
     assert "invalid-saved-model" in run.stderr and "weights-only" in run.stderr, run.stderr
     assert not os.path.exists(os.path.join(out, "k2.1.5_cnn_weights_only.py"))
 
