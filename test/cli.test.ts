@@ -523,7 +523,9 @@ describe("saved model files", () => {
       class_name: "Sequential",
       config: [
         { class_name: "GRU", config: { name: "gru_1", units: 3, batch_input_shape: [null, 5, 2], return_sequences: true } },
-        { class_name: "LSTM", config: { name: "lstm_1", units: 2 } },
+        { class_name: "LSTM", config: { name: "lstm_1", units: 2, return_sequences: true } },
+        // Keras 3 removed ThresholdedReLU; it is ReLU(threshold=theta).
+        { class_name: "ThresholdedReLU", config: { name: "thresholded_re_lu_1", theta: 0.5 } },
       ],
     });
     tree("zips", { "readme.md": "" });
@@ -533,6 +535,7 @@ describe("saved model files", () => {
     const module = read("out_k21/k21.py");
     expect(module).toMatch(/self\.gru_1 = KerasRNN\("gru", 2, 3, recurrent_activation=keras2_hard_sigmoid, reset_after=False\)/);
     expect(module).toMatch(/self\.lstm_1 = KerasRNN\("lstm", 3, 2, recurrent_activation=keras2_hard_sigmoid\)/);
+    expect(module).toMatch(/keras_relu\(x, negative_slope=0\.0, max_value=None, threshold=0\.5\)/);
   });
 
   it("refuses bad files with a located error naming the problem, and writes nothing", () => {

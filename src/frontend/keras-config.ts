@@ -67,6 +67,18 @@ export function entryKind(entry: Record<string, unknown>): EntryKind {
   return { kind: "refused", message: `\`${className}\` is not a Keras layer keras2torch knows` };
 }
 
+/**
+ * Keras 2 layers that Keras 3 removed but computes with another layer: the class and config to use.
+ * ThresholdedReLU(theta) is `x if x > theta else 0`, which is Keras 3's ReLU(threshold=theta).
+ */
+export function keras2Replacement(cls: string, config: Record<string, unknown>): { cls: string; config: Record<string, unknown> } {
+  if (cls === "ThresholdedReLU") {
+    const { theta, ...rest } = config;
+    return { cls: "ReLU", config: { ...rest, threshold: theta ?? 1.0 } };
+  }
+  return { cls, config };
+}
+
 /** The model's own name in a stored config, and whether Keras chose it (`sequential_2`, `model`, `functional_1`). */
 export function storedName(config: unknown): { name: string | null; automatic: boolean } {
   const name = config && typeof config === "object" && !Array.isArray(config) && typeof (config as Record<string, unknown>).name === "string" ? ((config as Record<string, unknown>).name as string) : null;

@@ -7,7 +7,7 @@ import type { Program, RootModel, SourceRange } from "../ir/types.js";
 import { EvalError } from "./builtins.js";
 import { GraphBuilder } from "./graph.js";
 import { KerasApi } from "./keras-api.js";
-import { entryKind, kerasVersionOf, layerKwargs, pyValue, storedName, type KerasVersion } from "./keras-config.js";
+import { entryKind, keras2Replacement, kerasVersionOf, layerKwargs, pyValue, storedName, type KerasVersion } from "./keras-config.js";
 import { opFor } from "./ops.js";
 import type { FrontendResult } from "./program.js";
 import type { SavedModel } from "./saved-file.js";
@@ -116,9 +116,10 @@ class SavedBuilder {
         return this.fail(`${what} can only appear in a model's list of layers`);
       case "layer":
         return this.within(what, () => {
-          const kwargs = layerKwargs(kind.cls, config, this.version, (inner) => this.layer(inner));
+          const replaced = keras2Replacement(kind.cls, config);
+          const kwargs = layerKwargs(replaced.cls, replaced.config, this.version, (inner) => this.layer(inner));
           if (!kwargs) this.fail("its nested layer config is malformed");
-          const value = this.api.callQualified(`keras.layers.${kind.cls}`, this.call([], [...kwargs]));
+          const value = this.api.callQualified(`keras.layers.${replaced.cls}`, this.call([], [...kwargs]));
           if (value.t !== "layer") this.fail(`could not be created${value.t === "unknown" ? ` (${value.reason})` : ""}`);
           return value;
         });
