@@ -5,6 +5,8 @@ import { layoutShape } from "./emit/view.js";
 import type { ModuleResolver } from "./frontend/evaluate.js";
 import { SourceFile } from "./frontend/parse.js";
 import { buildProgram } from "./frontend/program.js";
+import type { SavedModel } from "./frontend/saved-file.js";
+import { buildSavedProgram } from "./frontend/saved-model.js";
 import { isIdentity } from "./ir/layout.js";
 import { classOrder } from "./ir/models.js";
 import type { Diagnostic, LayerTap, Layout, Program, TensorMapping, TorchValue } from "./ir/types.js";
@@ -62,23 +64,7 @@ export function compile(text: string, options: CompileOptions): CompileResult {
   try {
     return compileFile(text, options);
   } catch (error) {
-    const path = typeof options?.path === "string" ? options.path : "<input>";
-    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return {
-      files: [],
-      diagnostics: [
-        {
-          severity: "error",
-          code: "internal-error",
-          message: `keras2torch failed on this file (${detail.slice(0, 500)}); please report it`,
-          range: { file: path, line: 1, column: 1, endLine: 1, endColumn: 1 },
-        },
-      ],
-      models: [],
-      mapping: {},
-      layers: {},
-      entryFound: false,
-    };
+    return internalError(typeof options?.path === "string" ? options.path : "<input>", error);
   }
 }
 
@@ -86,9 +72,62 @@ function compileFile(text: string, options: CompileOptions): CompileResult {
   const source = new SourceFile(options.path, text);
   // The pipeline: parse → evaluate into the IR → layout pass → lowering → printing.
   const { program, entryFound, modelVariables } = buildProgram(source, options.resolver ?? noImports, { entry: options.entry, inputShapes: options.inputShapes, set: options.set });
-  const diagnostics = [...program.diagnostics];
+  const extra: Diagnostic[] = [];
   // An `--entry` over a parser limit (5,000 nested parentheses) says so, located in the entry.
-  if (options.entry !== undefined) diagnostics.push(...new SourceFile("<--entry>", options.entry).syntaxErrors().filter((d) => d.code === "resource-limit"));
+  if (options.entry !== undefined) extra.push(...new SourceFile("<--entry>", options.entry).syntaxErrors().filter((d) => d.code === "resource-limit"));
+  return finishProgram(program, entryFound, modelVariables, extra, options, options.path);
+}
+
+export interface SavedCompileOptions {
+  /** The saved file's path relative to its input root, with `/` (e.g. `a/b.keras`); the file of its diagnostics. */
+  path: string;
+  /** The module's path relative to the output folder (`a/b.py`); the weights script sits next to it. */
+  modulePath: string;
+  ioLayout?: IoLayout;
+}
+
+/**
+ * Compiles the architecture stored in a saved model file (read by `readSavedModel`) into the same
+ * module and weights script as its source would give. Never throws, like `compile`.
+ */
+export function compileSaved(saved: SavedModel, options: SavedCompileOptions): CompileResult {
+  try {
+    const stem = posix.basename(options.modulePath).replace(/\.py$/, "");
+    const { program, entryFound, modelVariables, version } = buildSavedProgram(saved, { path: options.path, stem });
+    const extra: Diagnostic[] = [];
+    extra.push({
+      severity: "info",
+      code: "saved-model",
+      message: `compiled from the architecture stored in the file (${saved.format === "keras-zip" ? "config.json" : "model_config"}), with the semantics of Keras ${version.major}${version.text ? ` (the file was saved by Keras ${version.text})` : " (the file does not say which Keras saved it)"}`,
+      range: { file: options.path, line: 1, column: 1, endLine: 1, endColumn: 1 },
+    });
+    return finishProgram(program, entryFound, modelVariables, extra, { path: options.path, ioLayout: options.ioLayout }, options.modulePath);
+  } catch (error) {
+    return internalError(options.path, error);
+  }
+}
+
+function internalError(path: string, error: unknown): CompileResult {
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return {
+    files: [],
+    diagnostics: [
+      {
+        severity: "error",
+        code: "internal-error",
+        message: `keras2torch failed on this file (${detail.slice(0, 500)}); please report it`,
+        range: { file: path, line: 1, column: 1, endLine: 1, endColumn: 1 },
+      },
+    ],
+    models: [],
+    mapping: {},
+    layers: {},
+    entryFound: false,
+  };
+}
+
+function finishProgram(program: Program, entryFound: boolean, modelVariables: Map<number, string>, extra: Diagnostic[], options: CompileOptions, modulePath: string): CompileResult {
+  const diagnostics = [...program.diagnostics, ...extra];
   diagnostics.sort(byPosition);
   const empty: CompileResult = { files: [], diagnostics, models: [], mapping: {}, layers: {}, entryFound };
   if (!program.roots.length) {
@@ -103,7 +142,8 @@ function compileFile(text: string, options: CompileOptions): CompileResult {
     return empty;
   }
 
-  const vocabPath = options.path.replace(/\.py$/, "") + "_vocab.json";
+  const stem = modulePath.replace(/\.py$/, "");
+  const vocabPath = stem + "_vocab.json";
   const boundary = stringBoundaryPass(program, posix.basename(vocabPath));
   program.boundaries = boundary.boundaries;
   diagnostics.push(...boundary.diagnostics);
@@ -119,8 +159,7 @@ function compileFile(text: string, options: CompileOptions): CompileResult {
   const ordered = classOrder(program).map((id) => models.get(id)!).filter((m) => m.sameAs === undefined);
   const primaryRoot = program.roots.find((r) => r.primary) ?? program.roots[program.roots.length - 1]!;
   const primaryClass = classNames.get(primaryRoot.modelId)!;
-  const modulePath = options.path;
-  const weightsPath = options.path.replace(/\.py$/, "") + "_weights.py";
+  const weightsPath = stem + "_weights.py";
   const moduleText = renderModuleFile(ordered, options.path, posix.basename(weightsPath));
   const weightsText = renderWeightsFile(ordered, primaryClass, posix.basename(modulePath), options.path, posix.basename(weightsPath));
 

@@ -1,5 +1,6 @@
 // Public API of keras2torch.
-export { compile, type CompileOptions, type CompileResult } from "./compile.js";
+export { compile, compileSaved, type CompileOptions, type CompileResult, type SavedCompileOptions } from "./compile.js";
+export { readSavedModel, type SavedModel, type SavedRead } from "./frontend/saved-file.js";
 export { listRules } from "./rules/registry.js";
 export type { Manifest, ManifestDiagnostic, ManifestFile, ManifestModel, ManifestValue } from "./manifest.js";
 export type { ModuleResolver } from "./frontend/evaluate.js";

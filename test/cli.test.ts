@@ -2,10 +2,11 @@
 // child process, on temporary folders. They check the output contract (CONTRACT.md): where files go,
 // the manifest, exit codes and the terminal diagnostics.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { crc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest, ManifestFile } from "../src/manifest.js";
 import { writeTree, listFiles, MLP, CNN, WITH_WARNING } from "./cli-util.js";
@@ -278,14 +279,15 @@ model = keras.Model(inputs, [x, y])
     expect(read("out_bad/unknown.py")).toMatch(/raise NotImplementedError\(/);
   });
 
-  it("reports saved model files as unsupported-input, from a folder or as an argument", () => {
+  it("reports damaged saved model files as invalid-saved-model, from a folder or as an argument, and writes nothing for them", () => {
     for (const input of ["saved.keras", "legacy.h5"]) {
       const entry = fileEntry(manifest, input);
-      expect(entry.diagnostics.map((d) => [d.severity, d.code])).toEqual([["error", "unsupported-input"]]);
+      expect(entry.diagnostics.map((d) => [d.severity, d.code])).toEqual([["error", "invalid-saved-model"]]);
       expect(entry.module).toBeUndefined();
     }
-    expect(run.stderr).toMatch(/^bad\/saved\.keras:1:1: error unsupported-input: /m);
-    expect(run.stderr).toMatch(/^loose\/legacy\.h5:1:1: error unsupported-input: /m);
+    expect(run.stderr).toMatch(/^bad\/saved\.keras:1:1: error invalid-saved-model: the zip is corrupt or truncated/m);
+    // (Written as UTF-8 text, its `\x89` is two bytes: no HDF5 signature at all.)
+    expect(run.stderr).toMatch(/^loose\/legacy\.h5:1:1: error invalid-saved-model: not a Keras model file/m);
   });
 
   it("prints FILE:LINE:COL: SEVERITY CODE: MESSAGE followed by a code frame", () => {
@@ -303,7 +305,7 @@ model = keras.Model(inputs, [x, y])
   it("exits 2 when nothing could be read", () => {
     const h5 = cli("convert", "loose/legacy.h5", "-o", "out_nothing");
     expect(h5.status).toBe(2);
-    expect(h5.stderr).toMatch(/legacy\.h5:1:1: error unsupported-input/);
+    expect(h5.stderr).toMatch(/legacy\.h5:1:1: error invalid-saved-model/);
     expect(h5.stderr).not.toMatch(STACK);
     tree("empty", { "notes.txt": "no python here\n" });
     const empty = cli("convert", "empty", "-o", "out_nothing");
@@ -433,5 +435,167 @@ model = keras.Model(inputs, conv_block(inputs, 6, "x"))
     const missing = fileEntry(m, "pkg/missing.py").diagnostics.find((d) => d.code === "unresolved-import");
     expect(missing).toMatchObject({ severity: "error", file: "pkg/missing.py", line: 2, column: 6, end_line: 2, end_column: 14 });
     expect(r.stderr).toMatch(/^imp\/pkg\/missing\.py:2:6: error unresolved-import: /m);
+  });
+});
+
+/** A zip with these entries, stored uncompressed (the layout Keras writes a `.keras` file in). */
+function storedZip(entries: Record<string, string>): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, text] of Object.entries(entries)) {
+    const data = Buffer.from(text);
+    const fileName = Buffer.from(name);
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(fileName.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(fileName.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, fileName, data);
+    centrals.push(central, fileName);
+    offset += 30 + fileName.length + data.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(Object.keys(entries).length, 8);
+  end.writeUInt16LE(Object.keys(entries).length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+describe("saved model files", () => {
+  const FIXTURES = resolve(ROOT, "..", "shared", "fixtures", "keras-files");
+  const fixtures = existsSync(FIXTURES) ? FIXTURES : "/work/shared/fixtures/keras-files";
+  const KERAS3_SEQUENTIAL = JSON.stringify({
+    module: "keras",
+    class_name: "Sequential",
+    config: {
+      name: "sequential",
+      layers: [
+        { module: "keras.layers", class_name: "InputLayer", config: { batch_shape: [null, 4], dtype: "float32", name: "input_layer" } },
+        { module: "keras.layers", class_name: "Dense", config: { name: "dense", units: 3, activation: "hard_sigmoid", use_bias: true, dtype: { module: "keras", class_name: "DTypePolicy", config: { name: "float32" } } } },
+      ],
+    },
+  });
+
+  it("compiles a .keras zip and a legacy .h5 from their stored architecture into module, weights script and manifest", () => {
+    const run = cli("convert", join(fixtures, "tf2.15_conv1d_bn.keras"), join(fixtures, "k2.2.2_lstm_full.h5"), "-o", "out_saved");
+    expect(run.status, run.stderr).toBe(0);
+    expect(listFiles(join(work, "out_saved"))).toEqual(["k2.2.2_lstm_full.py", "k2.2.2_lstm_full_weights.py", "keras2torch.json", "tf2.15_conv1d_bn.py", "tf2.15_conv1d_bn_weights.py"]);
+    const entry = fileEntry(manifestOf("out_saved"), "k2.2.2_lstm_full.h5");
+    expect([entry.module, entry.weights_script]).toEqual(["k2.2.2_lstm_full.py", "k2.2.2_lstm_full_weights.py"]);
+    expect(entry.diagnostics.map((d) => [d.severity, d.code])).toEqual([["info", "saved-model"]]);
+    expect(entry.diagnostics[0]!.message).toMatch(/Keras 2 \(the file was saved by Keras 2\.2\.2\)/);
+    expect(entry.models.map((m) => [m.class, m.names, m.inputs[0]!.keras_shape])).toEqual([["K222LstmFull", ["k2.2.2_lstm_full"], [null, 1, 200]]]);
+    // Keras 2.2.2's LSTM: recurrent_activation='hard_sigmoid' is Keras 2's clip(0.2x + 0.5, 0, 1).
+    expect(read("out_saved/k2.2.2_lstm_full.py")).toMatch(/recurrent_activation=keras2_hard_sigmoid/);
+    expect(read("out_saved/k2.2.2_lstm_full.py")).toMatch(/def keras2_hard_sigmoid\(x\):/);
+  });
+
+  it("uses Keras 3's hard_sigmoid for a Keras 3 config, and reads metadata.json's keras_version", () => {
+    tree("zips", { "k3.keras": "" });
+    writeFileSync(join(work, "zips", "k3.keras"), storedZip({ "metadata.json": '{"keras_version": "3.15.1"}', "config.json": KERAS3_SEQUENTIAL }));
+    const run = cli("convert", "zips/k3.keras", "-o", "out_k3");
+    expect(run.status, run.stderr).toBe(0);
+    expect(read("out_k3/k3.py")).toMatch(/F\.hardsigmoid\(self\.dense\(x\)\)/);
+    writeFileSync(join(work, "zips", "k2.keras"), storedZip({ "metadata.json": '{"keras_version": "2.15.0"}', "config.json": KERAS3_SEQUENTIAL }));
+    expect(cli("convert", "zips/k2.keras", "-o", "out_k2").status).toBe(0);
+    expect(read("out_k2/k2.py")).toMatch(/keras2_hard_sigmoid\(self\.dense\(x\)\)/);
+  });
+
+  it("gives configs of Keras <= 2.2 that leave keys out that version's defaults", () => {
+    // Keras 2.1 wrote a bare list; its LSTM/GRU defaulted to recurrent_activation='hard_sigmoid', GRU to reset_after=False.
+    const config = JSON.stringify({
+      class_name: "Sequential",
+      config: [
+        { class_name: "GRU", config: { name: "gru_1", units: 3, batch_input_shape: [null, 5, 2], return_sequences: true } },
+        { class_name: "LSTM", config: { name: "lstm_1", units: 2, return_sequences: true } },
+        // Keras 3 removed ThresholdedReLU; it is ReLU(threshold=theta).
+        { class_name: "ThresholdedReLU", config: { name: "thresholded_re_lu_1", theta: 0.5 } },
+      ],
+    });
+    tree("zips", { "readme.md": "" });
+    writeFileSync(join(work, "zips", "k21.keras"), storedZip({ "metadata.json": '{"keras_version": "2.1.6"}', "config.json": config }));
+    const run = cli("convert", "zips/k21.keras", "-o", "out_k21");
+    expect(run.status, run.stderr).toBe(0);
+    const module = read("out_k21/k21.py");
+    expect(module).toMatch(/self\.gru_1 = KerasRNN\("gru", 2, 3, recurrent_activation=keras2_hard_sigmoid, reset_after=False\)/);
+    expect(module).toMatch(/self\.lstm_1 = KerasRNN\("lstm", 3, 2, recurrent_activation=keras2_hard_sigmoid\)/);
+    expect(module).toMatch(/keras_relu\(x, negative_slope=0\.0, max_value=None, threshold=0\.5\)/);
+  });
+
+  it("refuses bad files with a located error naming the problem, and writes nothing", () => {
+    const lstm = readFileSync(join(fixtures, "k2.2.2_lstm_full.h5"));
+    tree("badsaved", { "readme.md": "" });
+    const files: Record<string, Buffer> = {
+      "truncated.h5": lstm.subarray(0, 4000),
+      "flipped.h5": Buffer.concat([lstm.subarray(0, 8), Buffer.alloc(200, 0xff), lstm.subarray(208)]),
+      "notkeras.h5": Buffer.from("just some text, not HDF5\n"),
+      "noconfig.keras": storedZip({ "model.weights.h5": "x", "metadata.json": "{}" }),
+      "truncated.keras": storedZip({ "config.json": KERAS3_SEQUENTIAL }).subarray(0, 60),
+      "badjson.keras": storedZip({ "config.json": "{not json" }),
+      "weights_only.h5": readFileSync(join(fixtures, "k2.1.5_cnn_weights_only.h5")),
+    };
+    for (const [name, data] of Object.entries(files)) writeFileSync(join(work, "badsaved", name), data);
+    const expected: Record<string, RegExp> = {
+      "truncated.h5": /the HDF5 file is corrupt or truncated \(.*truncated file/,
+      "flipped.h5": /the HDF5 file is corrupt or truncated/,
+      "notkeras.h5": /not a Keras model file: it is neither a `\.keras` zip nor an HDF5 file/,
+      "noconfig.keras": /the zip has no `config\.json`, so it is not a `\.keras` model file \(it holds `model\.weights\.h5`, `metadata\.json`\)/,
+      "truncated.keras": /the zip is corrupt or truncated/,
+      "badjson.keras": /its `config\.json` is not valid JSON/,
+      "weights_only.h5": /it is a weights-only file \(`save_weights`\): it holds no architecture/,
+    };
+    for (const [name, message] of Object.entries(expected)) {
+      const run = cli("convert", `badsaved/${name}`, "-o", `out_bad_${name}`);
+      expect(run.status, `${name}: ${run.stderr}`).toBe(2);
+      expect(run.stderr).toMatch(new RegExp(`^badsaved/${name.replace(".", "\\.")}:1:1: error invalid-saved-model: ${message.source}`, "m"));
+      expect(run.stderr).not.toMatch(STACK);
+      expect(run.stderr).not.toMatch(/HDF5-DIAG/);
+      expect(existsSync(join(work, `out_bad_${name}`)), name).toBe(false);
+    }
+  });
+
+  it("refuses what a saved file cannot say, naming the stored layer: custom classes, Lambda bytecode, time_major=True", () => {
+    const sequential = (layer: unknown) =>
+      JSON.stringify({ class_name: "Sequential", config: { name: "s", layers: [{ class_name: "InputLayer", config: { batch_input_shape: [null, 3, 4], name: "x" } }, layer] } });
+    const cases: [string, unknown, RegExp][] = [
+      ["custom", { module: "my_project.layers", class_name: "MyDense", config: { name: "mine" }, registered_name: "my_project>MyDense" }, /layer `mine` \(MyDense\): `my_project>MyDense` \(module `my_project\.layers`\) is a custom class defined in user code/],
+      ["lambda", { class_name: "Lambda", config: { name: "fn", function: ["4wEAAAAAAAAA", null, null] } }, /layer `fn` \(Lambda\): a `Lambda` layer is stored as Python bytecode, which keras2torch never runs or decodes/],
+      ["time_major", { class_name: "LSTM", config: { name: "lstm_1", units: 2, time_major: true } }, /LSTM `lstm_1`: `time_major=True` \(Keras 2\) is not supported/],
+    ];
+    tree("zips", { "readme.md": "" });
+    for (const [name, layer, message] of cases) {
+      writeFileSync(join(work, "zips", `${name}.keras`), storedZip({ "metadata.json": '{"keras_version": "2.15.0"}', "config.json": sequential(layer) }));
+      const run = cli("convert", `zips/${name}.keras`, "-o", `out_refused_${name}`);
+      expect(run.status, `${name}: ${run.stderr}`).toBe(1);
+      expect(run.stderr, name).toMatch(new RegExp(`^zips/${name}\\.keras:1:1: error [a-z-]+: ${message.source}`, "m"));
+      expect(run.stderr).not.toMatch(STACK);
+    }
+  });
+
+  it("compiles the source, not the saved file, when both give the same module", () => {
+    tree("pair", { "net.py": MLP });
+    writeFileSync(join(work, "pair", "net.keras"), storedZip({ "config.json": KERAS3_SEQUENTIAL }));
+    const run = cli("convert", "pair", "-o", "out_pair");
+    expect(run.status, run.stderr).toBe(0);
+    const manifest = manifestOf("out_pair");
+    expect(fileEntry(manifest, "net.py").module).toBe("net.py");
+    expect(fileEntry(manifest, "net.keras").diagnostics.map((d) => [d.severity, d.code])).toEqual([["info", "saved-model"]]);
+    expect(read("out_pair/net.py")).toMatch(/class Mlp/);
   });
 });

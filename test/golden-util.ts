@@ -51,6 +51,16 @@ export interface CaseSpec {
   tolerance?: number;
   reference_prelude?: string;
   keras3_source?: string;
+  /**
+   * Compile the file real Keras saved from the source (`keras/model.keras` or the legacy `keras/model.h5`)
+   * instead of the source: the model is built from its stored architecture. `module` is then `model.py`.
+   */
+  compile_from?: "keras" | "h5";
+  /**
+   * The saved files say this Keras wrote them (`keras_version`); with 2.x the reference runs with Keras
+   * 2's definitions where Keras 3 changed them (golden/harness/reference.py `use_keras2_definitions`).
+   */
+  saved_keras_version?: string;
   /** Real Keras runs the model compiled with XLA (channels-first ops TF's CPU kernels lack). */
   reference_xla?: boolean;
   seed?: number;

@@ -94,10 +94,22 @@ beforeAll(async () => {
     [path.join(HARNESS_DIR, "reference.py"), "--golden", GOLDEN_DIR, "--work", WORK_DIR, ...CASES],
     { env: pythonEnv(), timeoutMs: PYTHON_STAGE_TIMEOUT_MS, logFile: path.join(LOG_DIR, "reference.log") },
   );
-  const cliRuns = mapLimit(CASES, CLI_CONCURRENCY, async (name) => {
-    let args: string[];
+  // A case with `compile_from` compiles the file real Keras saved from its source (keras/model.keras or
+  // keras/model.h5): its CLI run waits for the reference.
+  const savedFrom = (name: string): string | undefined => {
     try {
-      args = readCase(name).cli_args ?? [];
+      return readCase(name).compile_from;
+    } catch {
+      return undefined;
+    }
+  };
+  const cliRun = async (name: string) => {
+    let args: string[];
+    let input: string;
+    try {
+      const spec = readCase(name);
+      args = spec.cli_args ?? [];
+      input = spec.compile_from ? `golden/.work/${name}/keras/model.${spec.compile_from}` : `golden/${name}/src`;
     } catch (e) {
       const r: ProcResult = { code: null, signal: null, stdout: "", stderr: "", ms: 0, error: `case.json: ${String(e)}` };
       state.cli.set(name, r);
@@ -105,13 +117,15 @@ beforeAll(async () => {
     }
     const r = await runProcess(
       process.execPath,
-      [CLI, "convert", `golden/${name}/src`, "-o", `golden/.work/${name}/out`, ...args],
+      [CLI, "convert", input, "-o", `golden/.work/${name}/out`, ...args],
       { cwd: REPO_ROOT, timeoutMs: CLI_TIMEOUT_MS, logFile: path.join(LOG_DIR, `cli-${name}.log`) },
     );
     state.cli.set(name, r);
     return r;
-  });
+  };
+  const cliRuns = mapLimit(CASES.filter((c) => !savedFrom(c)), CLI_CONCURRENCY, cliRun);
   [state.reference] = await Promise.all([referenceRun, cliRuns]);
+  await mapLimit(CASES.filter((c) => savedFrom(c)), CLI_CONCURRENCY, cliRun);
   const tRef = Date.now();
 
   state.torch = await runProcess(
@@ -263,7 +277,7 @@ async function checkCase(name: string): Promise<string[]> {
   const cli = state.cli.get(name);
   if (!cli || cli.code !== 0) {
     problems.push(
-      `CLI: \`keras2torch convert golden/${name}/src -o golden/.work/${name}/out\` ` +
+      `CLI: \`keras2torch convert ${spec.compile_from ? `golden/.work/${name}/keras/model.${spec.compile_from}` : `golden/${name}/src`} -o golden/.work/${name}/out\` ` +
         (cli ? (cli.timedOut ? "timed out" : cli.error ? `could not run: ${cli.error}` : `exited ${cli.code ?? cli.signal}`) : "did not run") +
         (cli ? `\n${tail(`${cli.stdout}\n${cli.stderr}`.trim(), 3000)}` : ""),
     );
@@ -272,7 +286,8 @@ async function checkCase(name: string): Promise<string[]> {
   const manifest = readJsonIfExists<Manifest>(path.join(outDir, "keras2torch.json"));
   if (!manifest) problems.push("CLI wrote no keras2torch.json");
   else {
-    const entries = manifest.files.filter((f) => f.input === spec.module);
+    // A case compiled from a saved file (compile_from) has input model.keras / model.h5 and module model.py.
+    const entries = manifest.files.filter((f) => f.input === spec.module || f.module === spec.module);
     if (entries.length !== 1) {
       problems.push(`manifest: ${entries.length} file entries for input ${spec.module} (expected 1)`);
     } else {

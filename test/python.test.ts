@@ -7,7 +7,11 @@
 //   bit-flipped, wrong dtypes, links, FIFOs, ...) through the runtime: a clear error naming the file and
 //   nothing written, never a traceback or a hang (docs/reliability.md);
 // - fixtures_recurrent_test.py: the real Keras 2.x files with LSTM, GRU and Bidirectional layers load into
-//   the modules generated from their architectures (test/fixture-models/) and match Keras 3.
+//   the modules generated from their architectures (test/fixture-models/) and match Keras 3;
+// - fixtures_saved_test.py: every full-model fixture compiles from the architecture stored in it, loads
+//   strictly and matches the stored model rebuilt in Keras 3 (Keras 2 formulas where they differ);
+// - saved_keras2_config_test.py: a Keras 2 Functional config (TFOpLambda, shared and nested models)
+//   compiles from a legacy .h5 and matches the same model in Keras 3.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -18,7 +22,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const VENV = process.env.KERAS2TORCH_VENV ?? join(ROOT, ".venv");
 const TIMEOUT = 10 * 60_000;
 
-it.each(["weights_runtime_test.py", "training_mode_test.py", "damaged_weights_test.py", "fixtures_recurrent_test.py"])(
+it.each(["weights_runtime_test.py", "training_mode_test.py", "damaged_weights_test.py", "fixtures_recurrent_test.py", "fixtures_saved_test.py", "saved_keras2_config_test.py"])(
   "%s",
   (script) => {
     const python = join(VENV, "bin", "python");

@@ -11,7 +11,10 @@ For each case folder ``<golden>/<case>/`` holding a ``case.json`` (all of them, 
    ``from blocks import x`` and ``from .blocks import x`` work), with ``src/`` on ``sys.path``;
 3. evaluates ``entry`` in the module's globals to get the model (building it on the inputs if needed);
 4. gives every variable in ``model.weights`` a seeded random value (BatchNorm statistics included);
-5. saves ``keras/model.keras``, ``keras/model.weights.h5`` and the legacy ``keras/model.h5``;
+5. saves ``keras/model.keras``, ``keras/model.weights.h5`` and the legacy ``keras/model.h5``; with
+   ``saved_keras_version`` the files then say that Keras wrote them (for cases that compile the saved
+   file, ``compile_from``), and with a 2.x version the whole case runs with Keras 2's definitions where
+   Keras 3 changed them (``use_keras2_definitions``: hard_sigmoid from Keras 2's documented formula);
 6. runs ``model(inputs, training=False)`` (compiled with XLA when ``reference_xla`` is set) on seeded inputs and writes ``reference.json`` plus raw
    little-endian ``.bin`` files for the inputs and outputs, all under ``<work>/<case>/``.
 
@@ -295,6 +298,51 @@ def save_all_formats(model, kdir: Path) -> dict:
     return files
 
 
+def use_keras2_definitions():
+    """Keras 2's definitions where Keras 3 changed them, for cases with `saved_keras_version` 2.x: the
+    reference is then what a Keras 2 file computes. Written from Keras 2's documented formula
+    (keras/backend.py: hard_sigmoid is `clip(0.2 * x + 0.5, 0, 1)`). Returns the undo."""
+    import tensorflow as tf
+    from keras.src.backend.tensorflow import nn as tf_nn
+
+    original = tf_nn.hard_sigmoid
+
+    def keras2_hard_sigmoid(x):
+        x = tf.convert_to_tensor(x)
+        return tf.clip_by_value(0.2 * x + 0.5, 0.0, 1.0)
+
+    tf_nn.hard_sigmoid = keras2_hard_sigmoid
+
+    def undo():
+        tf_nn.hard_sigmoid = original
+
+    return undo
+
+
+def stamp_keras_version(kdir: Path, version: str) -> None:
+    """Make the saved files say that Keras `version` wrote them: the legacy .h5's `keras_version`
+    attribute and the .keras zip's metadata.json (the rest of each file is left as Keras wrote it)."""
+    import zipfile
+
+    import h5py
+
+    h5 = kdir / "model.h5"
+    if h5.exists():
+        with h5py.File(h5, "a") as f:
+            f.attrs["keras_version"] = version
+    zipped = kdir / "model.keras"
+    if zipped.exists():
+        with zipfile.ZipFile(zipped) as z:
+            items = [(i, z.read(i.filename)) for i in z.infolist()]
+        with zipfile.ZipFile(zipped, "w") as z:
+            for info, data in items:
+                if info.filename == "metadata.json":
+                    meta = json.loads(data)
+                    meta["keras_version"] = version
+                    data = json.dumps(meta).encode()
+                z.writestr(info, data)
+
+
 def run_case(golden: Path, work: Path, case_name: str) -> dict:
     import keras
 
@@ -317,8 +365,12 @@ def run_case(golden: Path, work: Path, case_name: str) -> dict:
         "backend": keras.backend.backend(),
     }
     t0 = time.perf_counter()
+    undo_keras2 = None
     try:
         spec = json.loads((case_dir / "case.json").read_text(encoding="utf8"))
+        saved_version = spec.get("saved_keras_version")
+        if saved_version and not str(saved_version).startswith("3"):
+            undo_keras2 = use_keras2_definitions()
         seed = int(spec.get("seed", DEFAULT_SEED))
         record["seed"] = seed
         src = case_dir / "src"
@@ -374,6 +426,8 @@ def run_case(golden: Path, work: Path, case_name: str) -> dict:
                 finalize()
         phase("randomize")
         record["files"] = save_all_formats(model, kdir)
+        if saved_version:
+            stamp_keras_version(kdir, str(saved_version))
         phase("save")
 
         if spec.get("reference_xla"):
@@ -423,6 +477,9 @@ def run_case(golden: Path, work: Path, case_name: str) -> dict:
         record["ok"] = False
         record["error"] = f"{type(e).__name__}: {e}"
         record["traceback"] = traceback.format_exc()
+    finally:
+        if undo_keras2:
+            undo_keras2()
     record["seconds"] = round(time.perf_counter() - t0, 3)
     (out_dir / "reference.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf8")
     return record

@@ -85,7 +85,8 @@ def read_bin(path: Path, shape, dtype: str) -> np.ndarray:
 
 def find_primary(manifest: dict, module: str) -> tuple[dict, dict]:
     norm = module.replace("\\", "/").lstrip("./")
-    entries = [f for f in manifest.get("files", []) if str(f.get("input", "")).lstrip("./") == norm]
+    # A case compiled from a saved file (compile_from) has input model.keras / model.h5 and module model.py.
+    entries = [f for f in manifest.get("files", []) if str(f.get("input", "")).lstrip("./") == norm or f.get("module") == norm]
     if len(entries) != 1:
         raise CaseError(
             f"manifest has {len(entries)} file entries with input {module!r} "

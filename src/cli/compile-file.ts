@@ -1,7 +1,8 @@
 // Compiling one input file of a CLI run, inside a worker thread (thread.ts). The outcome is plain data:
 // it crosses the thread and process boundaries, and holds no source text (only the code frames of its
 // diagnostics), so the main process keeps little per file.
-import { compile, type CompileResult } from "../compile.js";
+import { compile, compileSaved, type CompileResult } from "../compile.js";
+import { readSavedModel } from "../frontend/saved-file.js";
 import type { ModuleResolver } from "../frontend/evaluate.js";
 import { SourceFile } from "../frontend/parse.js";
 import { sourceLineMap } from "../emit/source-map.js";
@@ -18,7 +19,15 @@ export interface InputFile {
   label: string;
   /** This file's own `--entry` (the config file's `entries`), over the run's. */
   entry?: string;
+  /** A saved model file (`.keras`, `.h5`): compiled from its stored architecture into this module label. */
+  module?: string;
 }
+
+/** Saved model files, by extension; their content decides how they are read. */
+export const SAVED_MODEL = /\.(keras|h5|hdf5)$/i;
+
+/** The module a saved model file compiles to: `a/b.keras` → `a/b.py`. */
+export const savedModuleLabel = (label: string): string => label.replace(SAVED_MODEL, "") + ".py";
 
 export interface FileOptions {
   entry?: string;
@@ -48,6 +57,30 @@ export type FileOutcome =
   | { kind: "unwritable"; message: string };
 
 const at = (file: string) => ({ file, line: 1, column: 1, endLine: 1, endColumn: 1 });
+
+/**
+ * A saved model file: its stored architecture, read without running anything. A file that is not a
+ * Keras model, or is damaged, gets one located `invalid-saved-model` error and no output.
+ */
+export async function compileSavedFile(file: InputFile, options: FileOptions): Promise<FileOutcome> {
+  let read;
+  try {
+    read = await readSavedModel(file.real);
+  } catch (error) {
+    read = { ok: false as const, message: `cannot read the file: ${(error as Error)?.message ?? String(error)}` };
+  }
+  if (!read.ok) {
+    const result: CompileResult = { files: [], diagnostics: [{ severity: "error", code: "invalid-saved-model", message: capMessage(read.message), range: at(file.label) }], models: [], mapping: {}, layers: {}, entryFound: false };
+    return { kind: "compiled", result, frames: [null] };
+  }
+  const result = compileSaved(read.saved, { path: file.label, modulePath: file.module ?? savedModuleLabel(file.label), ioLayout: options.ioLayout });
+  if (!options.review) result.mapping = {};
+  result.diagnostics = capDiagnostics(result.diagnostics.map((d) => ({ ...d, message: capMessage(d.message) })));
+  const frames = result.diagnostics.map(() => null);
+  if (!options.review) return { kind: "compiled", result, frames };
+  const module = result.files[0]?.text;
+  return { kind: "compiled", result, frames, review: { source: JSON.stringify(read.saved.config, null, 2), sourceLines: module === undefined ? [] : sourceLineMap(module) } };
+}
 
 export function compileFile(file: InputFile, resolver: ModuleResolver & { textOf(label: string): string | null }, options: FileOptions): FileOutcome {
   const read = readInput(file.real);

@@ -8,7 +8,7 @@ import { formatJson } from "../emit/format-json.js";
 import type { Diagnostic, DiagnosticCode, Severity, SourceLoc, TensorMapping } from "../ir/types.js";
 import type { Manifest, ManifestDiagnostic, ManifestFile } from "../manifest.js";
 import type { IoLayout } from "../passes/layout.js";
-import type { FileOutcome, InputFile } from "./compile-file.js";
+import { SAVED_MODEL, savedModuleLabel, type FileOutcome, type InputFile } from "./compile-file.js";
 import type { Frame } from "./diagnostics.js";
 import { shortDiff } from "./diff.js";
 import { globBase, globMatcher, hasGlobMagic } from "./glob.js";
@@ -111,7 +111,7 @@ interface Inputs {
 }
 
 const CONTROL = /[\x00-\x1f\x7f]/;
-const SAVED = /\.(keras|h5|hdf5)$/i;
+const SAVED = SAVED_MODEL;
 export const MANIFEST = "keras2torch.json";
 const RUNTIME = "keras2torch_runtime.py";
 /** The first line of every file keras2torch writes says so; `--check` takes such files in `-o` as its own. */
@@ -125,7 +125,8 @@ function classify(inputs: Inputs, real: string, label: string, stats: Stats): vo
     inputs.refused.push({ ...item, code: "unreadable-input", message: `it is ${fileKind(stats)}, not a regular file; it is not read` });
   } else if (stats.size > MAX_INPUT_BYTES && label.endsWith(".py")) {
     inputs.refused.push({ ...item, code: "resource-limit", message: tooLargeMessage(stats.size) });
-  } else (label.endsWith(".py") ? inputs.files : inputs.unsupported).push(item);
+  } else if (SAVED.test(label)) inputs.files.push({ ...item, module: savedModuleLabel(label) });
+  else (label.endsWith(".py") ? inputs.files : inputs.unsupported).push(item);
   try {
     inputs.reals.add(realpathSync(real));
   } catch {
@@ -251,7 +252,7 @@ function checkOutput(out: string, inputs: Inputs, cwd: string): string {
   }
   if (inputs.roots.has(realOut)) throw new UsageError(`-o ${shown} is an input folder: it would overwrite the inputs; choose another folder`);
   if (inputs.reals.has(realOut)) throw new UsageError(`-o ${shown} is an input file; it would overwrite the input`);
-  const targets = [...inputs.files.flatMap((f) => [f.label, weightsLabel(f.label)]), MANIFEST, RUNTIME];
+  const targets = [...inputs.files.flatMap((f) => [outputLabel(f), weightsLabel(outputLabel(f))]), MANIFEST, RUNTIME];
   for (const target of targets) {
     const path = join(realOut, target);
     const real = realish(path);
@@ -289,11 +290,20 @@ export async function convertFiles(args: string[], options: ConvertOptions): Pro
     reported.push({ diagnostic, path: shown(real), frame });
   };
 
-  // Output collisions: two inputs to one output, or `b_weights.py` next to `b.py`.
+  // Output collisions: two inputs to one output, or `b_weights.py` next to `b.py`. A saved model next to
+  // the source that builds it (`b.py`, `b.keras`) is not compiled: the source is, and the saved file is
+  // what its weights script reads.
   const owners = new Map<string, InputFile>();
   const collided = new Set<InputFile>();
-  for (const file of files) {
-    for (const target of [file.label, weightsLabel(file.label)]) {
+  const shadowed = new Map<InputFile, InputFile>();
+  const sourcesFirst = [...files.filter((f) => f.module === undefined), ...files.filter((f) => f.module !== undefined)];
+  for (const file of sourcesFirst) {
+    const source = file.module !== undefined ? owners.get(outputLabel(file)) : undefined;
+    if (source && source.module === undefined && !collided.has(source)) {
+      shadowed.set(file, source);
+      continue;
+    }
+    for (const target of [outputLabel(file), weightsLabel(outputLabel(file))]) {
       const owner = owners.get(target);
       if (owner && owner !== file) {
         collided.add(file);
@@ -304,7 +314,7 @@ export async function convertFiles(args: string[], options: ConvertOptions): Pro
 
   for (const file of files) if (options.entries && Object.hasOwn(options.entries, file.label)) file.entry = options.entries[file.label];
   const realOf = new Map(files.map((f) => [f.label, f.real]));
-  const todo = files.map((_, i) => i).filter((i) => !collided.has(files[i]!));
+  const todo = files.map((_, i) => i).filter((i) => !collided.has(files[i]!) && !shadowed.has(files[i]!));
   // What `check` finds; and every path the run produces (to find the extra files in -o).
   const stale: StaleFile[] = [];
   const produced = new Set<string>([MANIFEST]);
@@ -363,7 +373,22 @@ export async function convertFiles(args: string[], options: ConvertOptions): Pro
         {
           severity: "error",
           code: "output-collision",
-          message: `its output would collide with another input's (${file.label} → ${file.label}, ${weightsLabel(file.label)}); rename one of them`,
+          message: `its output would collide with another input's (${file.label} → ${outputLabel(file)}, ${weightsLabel(outputLabel(file))}); rename one of them`,
+          range: at(file.label),
+        },
+        null,
+      );
+      continue;
+    }
+    const source = shadowed.get(file);
+    if (source) {
+      readable++;
+      summary.status = "no-model";
+      add(
+        {
+          severity: "info",
+          code: "saved-model",
+          message: `not compiled from its stored architecture: the source ${source.label} compiles to the same module (${outputLabel(file)}); pass this file to that module's weights script`,
           range: at(file.label),
         },
         null,
@@ -385,13 +410,17 @@ export async function convertFiles(args: string[], options: ConvertOptions): Pro
       add({ severity: "error", code: "resource-limit", message: outcome.message, range: at(file.label) }, null);
       continue;
     }
-    readable++;
+    // A saved file that is not a Keras model, or is damaged, counts as unread: alone, nothing is written.
+    const invalidSaved = file.module !== undefined && outcome.kind === "compiled" && outcome.result.diagnostics.some((d) => d.code === "invalid-saved-model");
+    if (!invalidSaved) readable++;
     if (outcome.kind === "failed") {
       add({ severity: "error", code: "internal-error", message: `keras2torch failed on this file (${outcome.message}); please report it`, range: at(file.label) }, outcome.frame);
       continue;
     }
     const { result, frames } = outcome;
-    if (file.entry === undefined) entryFound ||= result.entryFound;
+    if (file.module !== undefined) {
+      // A saved file has one model; --entry does not apply to it.
+    } else if (file.entry === undefined) entryFound ||= result.entryFound;
     else if (!result.entryFound) {
       result.diagnostics.push({ severity: "error", code: "entry-not-found", message: `the entry \`${file.entry}\` given for this file did not produce a Keras model in it`, range: at(file.label) });
       frames.push(null);
@@ -426,7 +455,7 @@ export async function convertFiles(args: string[], options: ConvertOptions): Pro
     summaries.push({ entry: { input: file.label, diagnostics: [manifestDiagnostic(d, file.label)], models: [] }, real: file.real, status: "failed" });
     report(d, file.real, null);
   }
-  if (options.entry && !entryFound && files.some((f) => f.entry === undefined)) {
+  if (options.entry && !entryFound && files.some((f) => f.entry === undefined && f.module === undefined)) {
     const d: Diagnostic = {
       severity: "error",
       code: "entry-not-found",
@@ -507,6 +536,8 @@ function firstLine(path: string): string {
 }
 
 const weightsLabel = (label: string) => label.replace(/\.py$/, "") + "_weights.py";
+/** The module an input compiles to: a source keeps its path, a saved model file gets `.py`. */
+const outputLabel = (file: InputFile) => file.module ?? file.label;
 const at = (file: string) => ({ file, line: 1, column: 1, endLine: 1, endColumn: 1 });
 
 function manifestDiagnostic(d: Diagnostic, file: string): ManifestDiagnostic {

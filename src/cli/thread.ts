@@ -2,7 +2,7 @@
 // with the resource limits of limits.ts, the same for every file of every run.
 import { parentPort, workerData } from "node:worker_threads";
 import { compile } from "../compile.js";
-import { compileFile, makeResolver, type FileOptions, type InputFile } from "./compile-file.js";
+import { compileFile, compileSavedFile, makeResolver, type FileOptions, type InputFile } from "./compile-file.js";
 
 const WARM_UP = `import keras
 from keras import layers
@@ -19,7 +19,12 @@ const resolver = makeResolver(files);
 const abortOn = process.env.KERAS2TORCH_TEST_ABORT_ON;
 parentPort!.on("message", (index: number) => {
   if (abortOn !== undefined && files[index]!.label === abortOn) process.abort();
-  parentPort!.postMessage([index, compileFile(files[index]!, resolver, options)]);
+  const file = files[index]!;
+  // A saved model file is read asynchronously (zip entries, HDF5 through h5wasm); a source file is not.
+  if (file.module !== undefined) void compileSavedFile(file, options)
+      .catch((error: unknown) => ({ kind: "failed" as const, message: String((error as Error)?.message ?? error).slice(0, 500), frame: null }))
+      .then((outcome) => parentPort!.postMessage([index, outcome]));
+  else parentPort!.postMessage([index, compileFile(file, resolver, options)]);
 });
 // Warm up before taking files: the parser and the formatter load on first use, and that time must not
 // count against the first file's deadline.

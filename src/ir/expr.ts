@@ -49,12 +49,12 @@ export function calledNames(expr: PyExpr, into: Set<string>): void {
 }
 
 /**
- * Module-level names an expression uses: the functions it calls and dotted names passed as values
- * (`activation=F.relu`), which need the same imports.
+ * Module-level names an expression uses: the functions it calls and names passed as values
+ * (`activation=F.relu`, `recurrent_activation=keras2_hard_sigmoid`), which need the same imports or helpers.
  */
 export function referencedNames(expr: PyExpr, into: Set<string>): void {
   visitExpr(expr, (e) => {
     if (e.k === "call" && e.fn.k === "name") into.add(e.fn.name);
-    else if (e.k === "name" && e.name.includes(".")) into.add(e.name);
+    else if (e.k === "name") into.add(e.name);
   });
 }

@@ -27,6 +27,8 @@ export const DIAGNOSTIC_CODES = [
   "output-collision",
   "unreadable-input",
   "unsupported-input",
+  "invalid-saved-model",
+  "saved-model",
   "dynamic-padding",
   "training-only",
   "string-boundary",

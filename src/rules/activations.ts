@@ -11,6 +11,8 @@ export const ACTIVATIONS = [
   "softmax", "log_softmax", "softplus", "softsign", "leaky_relu", "hard_silu", "hard_swish", "mish", "exponential",
   "celu", "glu", "hard_shrink", "hard_tanh", "log_sigmoid", "soft_shrink", "sparse_plus", "sparse_sigmoid", "squareplus",
   "tanh_shrink", "sparsemax",
+  // Keras 2's hard_sigmoid, clip(0.2x + 0.5, 0, 1): the name "hard_sigmoid" in a config saved by Keras 2.
+  "keras2_hard_sigmoid",
 ] as const;
 
 export interface ActivationSpec {
@@ -111,6 +113,8 @@ export function applyActivation(x: PyExpr, spec: ActivationSpec, layout: Layout,
     case "hard_sigmoid":
       // Keras 3: relu6(x + 3) / 6, which is exactly F.hardsigmoid (Keras 2's 0.2x + 0.5 differs).
       return F("hardsigmoid");
+    case "keras2_hard_sigmoid":
+      return call("keras2_hard_sigmoid", [x]);
     case "silu":
     case "swish":
       return F("silu");

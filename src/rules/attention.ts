@@ -126,7 +126,13 @@ interface Geometry {
 function attentionGeometry(config: Record<string, unknown>, inputs: (number | null)[][], call: Record<string, unknown>): Geometry {
   if (!call.value) throw new ConfigError("MultiHeadAttention needs `value` (call it as `mha(query, value)`)");
   for (const mask of ["query_mask", "value_mask", "key_mask"]) if (call[mask]) throw new ConfigError(`\`${mask}=\` is not supported yet; pass \`attention_mask\``);
-  if (config.attention_axes !== null && config.attention_axes !== undefined) throw new ConfigError("`attention_axes` is not supported yet (attention over the steps axis only)");
+  // Keras' default attends over every axis between the batch and the features; once built, Keras stores
+  // those axes (a saved config has `[1]` for a sequence): the same as none given.
+  const axes = typeof config.attention_axes === "number" ? [config.attention_axes] : config.attention_axes;
+  const queryRank = inputs[0]!.length;
+  const defaultAxes = Array.from({ length: Math.max(0, queryRank - 2) }, (_, i) => i + 1);
+  const isDefault = Array.isArray(axes) && axes.length === defaultAxes.length && axes.every((a, i) => a === defaultAxes[i] || a === defaultAxes[i]! - queryRank);
+  if (axes !== null && axes !== undefined && !(isDefault && queryRank === 3)) throw new ConfigError("`attention_axes` is not supported yet (attention over the steps axis only)");
   const heads = config.num_heads;
   const keyDim = config.key_dim;
   if (typeof heads !== "number" || heads <= 0 || typeof keyDim !== "number" || keyDim <= 0) throw new ConfigError("`num_heads` and `key_dim` must be positive integers");

@@ -55,6 +55,8 @@ const COMMON = [
   "use_cudnn",
   "time_major",
   "implementation",
+  // Passed on to the RNN base (Keras 3 stores it in GRU's config).
+  "zero_output_for_mask",
 ];
 const DEFAULTS: Record<string, ConfigValue> = {
   activation: "tanh",
