@@ -1,0 +1,283 @@
+// Real model files are whole training scripts. Only what a model depends on is evaluated; a value that
+// cannot be known is an error only where a model needs it (and then names both places); `--set` gives
+// the sizes that come from data; and the Python such scripts use around the model evaluates.
+import { performance } from "node:perf_hooks";
+import { describe, expect, it } from "vitest";
+import { compile, type CompileOptions, type CompileResult } from "../src/compile.js";
+import type { Diagnostic } from "../src/ir/types.js";
+
+const run = (text: string, options: Partial<CompileOptions> = {}): CompileResult => compile(text, { path: "train.py", ...options });
+const errors = (r: CompileResult): Diagnostic[] => r.diagnostics.filter((d) => d.severity === "error");
+const linears = (r: CompileResult): string[] => [...(r.files[0]?.text ?? "").matchAll(/nn\.Linear\((\d+), (\d+)/g)].map((m) => `${m[1]}->${m[2]}`);
+
+/** Python source from indented template text. */
+function py(text: string): string {
+  const lines = text.replace(/^\n/, "").split("\n");
+  const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => l.match(/^ */)![0].length));
+  return lines.map((l) => l.slice(indent)).join("\n");
+}
+
+const DATA = py(`
+  import os
+  import glob
+  import numpy as np
+  import pandas as pd
+  import matplotlib.pyplot as plt
+  import keras
+  from keras import layers
+
+  df = pd.read_csv("train.csv")
+  class_names = sorted(os.listdir("data/"))
+  files = glob.glob("data/*/*.png")
+  for f in files:
+      print(f)
+  fig, ax = plt.subplots(1, 2)
+`);
+
+describe("unknown values are lazy", () => {
+  it("an unknown value that reaches no model produces no error", () => {
+    const r = run(
+      DATA +
+        py(`
+          num_classes = len(class_names)
+          model = keras.Sequential([keras.Input((4,)), layers.Dense(3)])
+          model.compile("adam", "mse")
+          history = model.fit(df.values, epochs=num_classes)
+          ax[0].plot(history.history["loss"])
+        `),
+    );
+    expect(errors(r)).toEqual([]);
+    expect(r.diagnostics.filter((d) => d.severity === "warning")).toEqual([]);
+    expect(linears(r)).toEqual(["4->3"]);
+  });
+
+  it("one that reaches a model is one error naming where the model needs it and where it became unknown", () => {
+    const r = run(
+      DATA +
+        py(`
+          num_classes = len(class_names)
+          model = keras.Sequential([keras.Input((4,)), layers.Dense(num_classes)])
+        `),
+    );
+    const found = errors(r);
+    expect(found).toHaveLength(1);
+    // Located at the layer argument (line 16), naming line 10 where `os.listdir` made it unknown.
+    expect(found[0]!.range).toMatchObject({ line: 16, column: 59 });
+    expect(found[0]!.message).toMatch(/`units`.*`os\.listdir` is not evaluated statically.*it became unknown at line 10:22.*--set num_classes=VALUE/);
+    // The forward raises there instead of computing something wrong.
+    expect(r.files[0]!.text).toMatch(/raise NotImplementedError/);
+  });
+
+  it("what a skipped loop would have changed is unknown, with the loop as its origin", () => {
+    const r = run(
+      DATA +
+        py(`
+          vocab = set()
+          for text in df["text"]:
+              vocab.update(text.split())
+          vocab_size = len(vocab) + 1
+          inputs = keras.Input(shape=(10,), dtype="int32")
+          model = keras.Model(inputs, layers.Embedding(vocab_size, 8)(inputs))
+        `),
+    );
+    const found = errors(r);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.range.line).toBe(20);
+    expect(found[0]!.message).toMatch(/`input_dim`.*not evaluated.*pandas\.read_csv.*line 16:13.*--set vocab_size=VALUE/);
+    // One info line for the file says what was skipped.
+    expect(r.diagnostics.filter((d) => d.severity === "info").map((d) => d.range.line)).toEqual([16]);
+  });
+});
+
+describe("--set", () => {
+  const source = DATA + py(`
+    vocab = sorted(set(" ".join(df["text"]).split()))
+    vocab_size = len(vocab) + 1
+    def build_model(num_classes, embed_dim=8):
+        inputs = keras.Input(shape=(10,), dtype="int32")
+        x = layers.Embedding(vocab_size, embed_dim)(inputs)
+        x = layers.GlobalAveragePooling1D()(x)
+        return keras.Model(inputs, layers.Dense(num_classes)(x))
+    model = build_model(len(class_names))
+  `);
+
+  it("gives a module variable and a parameter their values", () => {
+    const r = run(source, { set: { vocab_size: "1000", num_classes: "5" } });
+    expect(errors(r)).toEqual([]);
+    expect(r.files[0]!.text).toMatch(/nn\.Embedding\(1000, 8\)/);
+    expect(linears(r)).toEqual(["8->5"]);
+  });
+
+  it("says which name is missing when one is not given", () => {
+    const r = run(source, { set: { vocab_size: "1000" } });
+    expect(errors(r).map((d) => d.message)).toEqual([expect.stringMatching(/`units`.*--set num_classes=VALUE/)]);
+  });
+
+  it("refuses a value that is not a Python literal, and warns about a name the file never binds", () => {
+    const r = run(source, { set: { vocab_size: "os.getenv('V')", num_classes: "5", nmu_classes: "3" } });
+    expect(r.diagnostics.map((d) => d.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/--set vocab_size=os\.getenv\('V'\): the value must be a Python literal/), expect.stringMatching(/--set nmu_classes: the file never binds `nmu_classes`/)]),
+    );
+  });
+
+  it("takes tuples, as for an input shape", () => {
+    const r = run(py(`
+      import numpy as np
+      import keras
+      from keras import layers
+      x_train = np.load("x.npy")
+      input_shape = x_train.shape[1:]
+      model = keras.Sequential([keras.Input(shape=input_shape), layers.Flatten(), layers.Dense(2)])
+    `), { set: { input_shape: "(3, 4)" } });
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["12->2"]);
+  });
+});
+
+describe("relevance", () => {
+  it("never evaluates training and sampling loops after the model, however long", () => {
+    const source = py(`
+      import keras
+      from keras import layers
+      model = keras.Sequential([keras.Input((4,)), layers.Dense(3)])
+      generated = ""
+      for step in range(10**6):
+          for k in range(10**6):
+              generated += str(step * k)
+      text = "".join(sorted(generated))
+      model.save("model.keras")
+    `);
+    const start = performance.now();
+    const r = run(source);
+    expect(performance.now() - start).toBeLessThan(5_000); // "it finishes", not a benchmark: the loop is never run
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["4->3"]);
+  });
+
+  it("still evaluates what changes a model after it is built: add, pop, trainable, build, a first call", () => {
+    const r = run(py(`
+      import numpy as np
+      import keras
+      from keras import layers
+      base = keras.Sequential([layers.Dense(8, name="a"), layers.Dense(6, name="b")])
+      base.add(layers.Dense(4, name="c"))
+      base.pop()
+      base(np.zeros((1, 5)))
+      for layer in base.layers[:1]:
+          layer.trainable = False
+      history = base.fit(np.zeros((2, 5)), np.zeros((2, 6)))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["5->8", "8->6"]);
+    expect(r.mapping[Object.keys(r.mapping)[0]!]!.filter((row) => row.legacyLayer === "a").every((row) => !row.trainable)).toBe(true);
+  });
+
+  it("follows a change through an alias and through a function of the file", () => {
+    const r = run(py(`
+      import keras
+      from keras import layers
+      config = {"widths": [4]}
+      widths = config["widths"]
+      def widen(ws, n):
+          ws.append(n)
+      widths.append(6)
+      widen(widths, 2)
+      model = keras.Sequential([keras.Input((3,))] + [layers.Dense(w) for w in config["widths"]])
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["3->4", "4->6", "6->2"]);
+  });
+
+  it("keeps the Sequential built through fit on data of known shape", () => {
+    const r = run(py(`
+      import numpy as np
+      import keras
+      from keras import layers
+      model = keras.Sequential([layers.Dense(4)])
+      x_train = np.random.rand(100, 12).astype("float32")
+      model.compile("adam", "mse")
+      model.fit(x_train, np.zeros((100, 4)), epochs=1)
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["12->4"]);
+  });
+});
+
+describe("the Python training scripts use", () => {
+  it("config objects, dataclasses, properties, class methods and callbacks of the file's own classes", () => {
+    const r = run(py(`
+      from dataclasses import dataclass, field
+      import keras
+      from keras import layers
+
+      @dataclass
+      class Base:
+          width: int = 4
+
+      @dataclass
+      class Config(Base):
+          depth: int = 2
+          scale: float = 1.5
+
+          @property
+          def wide(self):
+              return int(self.width * self.scale)
+
+          @classmethod
+          def small(cls):
+              return cls(width=2, depth=1)
+
+      class Defaults:
+          UNITS = 3
+          def __init__(self, extra=1):
+              self.units = Defaults.UNITS + extra
+
+      class Logger(keras.callbacks.Callback):
+          def on_epoch_end(self, epoch, logs=None):
+              print(logs)
+
+      cfg = Config(depth=3)
+      small = Config.small()
+      d = Defaults(extra=2)
+      dims = [cfg.wide] * cfg.depth + [small.width, d.units, getattr(cfg, "missing", 7)]
+      model = keras.Sequential([keras.Input((5,))] + [layers.Dense(n) for n in dims])
+      model.fit(None, callbacks=[Logger()])
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["5->6", "6->6", "6->6", "6->2", "2->5", "5->7"]);
+  });
+
+  it("sets, sorted/min/max with key, any/all, isinstance, partial, lambda, while, try, with, global", () => {
+    const r = run(py(`
+      import functools
+      import keras
+      from keras import layers
+
+      words = {"b", "a", "c", "a"}
+      longest = max(["ab", "abcd", "abc"], key=len)
+      order = sorted([(2, "x"), (1, "y")], key=lambda p: p[0])
+      dense = functools.partial(layers.Dense, activation="relu")
+      n = 1
+      while n < 5:
+          n *= 2
+      try:
+          import tensorflow as tf
+      except ImportError:
+          tf = None
+      DEPTH = 0
+      def deeper():
+          global DEPTH
+          DEPTH += 2
+      deeper()
+      flags = [any([False, True]), all([True, isinstance(n, int)])]
+      with open("log.txt", "w") as log:
+          inputs = keras.Input((3,))
+          x = dense(len(words))(inputs)
+          x = dense(len(longest))(x)
+          x = dense(order[0][0] + n + DEPTH + sum(flags))(x)
+          model = keras.Model(inputs, x)
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["3->3", "3->4", "4->13"]);
+  });
+});
