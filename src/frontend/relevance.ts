@@ -224,6 +224,13 @@ export class FileRelevance {
         }
       }
     });
+    // A definition reads, when it runs, only its free names: not its parameters and locals.
+    const definition = node.type === "decorated_definition" ? node.childForFieldName("definition")! : node;
+    if (definition.type === "function_definition" || definition.type === "class_definition") {
+      uses.clear();
+      for (const name of freeNames(definition)) uses.add(name);
+      if (node !== definition) for (const d of node.namedChildren.filter((c) => c.type === "decorator")) walk(d, (n) => n.type === "identifier" && !isNameSlot(n) && uses.add(n.text));
+    }
     if (node.type === "function_definition" || node.type === "class_definition") defs.add(node.childForFieldName("name")!.text);
     if (node.type === "decorated_definition") defs.add(node.childForFieldName("definition")!.childForFieldName("name")!.text);
     if (binding) for (const name of boundNames(node)) defs.add(name);
@@ -552,6 +559,44 @@ function changedReceivers(stmt: SyntaxNode): Set<string> {
 function insideLoop(node: SyntaxNode, stmt: SyntaxNode): boolean {
   for (let n = node.parent; n && n !== stmt.parent; n = n.parent) if (n.type === "for_statement" || n.type === "while_statement") return true;
   return false;
+}
+
+/**
+ * The names a function or class reads from outside it: every identifier read in it, less a function's
+ * parameters and locals (a class body's names are read by its methods through `self`, not as names).
+ */
+function freeNames(def: SyntaxNode): Set<string> {
+  const free = new Set<string>();
+  const read = (n: SyntaxNode) => {
+    walk(n, (m, nested) => {
+      if (nested && (m.type === "function_definition" || m.type === "class_definition")) return;
+      if (m.type === "identifier" && !isNameSlot(m)) free.add(m.text);
+    });
+  };
+  const nestedDefs: SyntaxNode[] = [];
+  walk(def.childForFieldName("body")!, (m, nested) => {
+    if (!nested && (m.type === "function_definition" || m.type === "class_definition")) nestedDefs.push(m);
+  });
+  if (def.type === "class_definition") {
+    for (const base of def.childForFieldName("superclasses")?.namedChildren ?? []) read(base);
+    walk(def.childForFieldName("body")!, (m, nested) => {
+      if (!nested && m.type === "identifier" && !isNameSlot(m)) free.add(m.text);
+    });
+  } else {
+    for (const param of def.childForFieldName("parameters")?.namedChildren ?? []) {
+      const value = param.childForFieldName("value");
+      if (value) read(value);
+    }
+    const { params, assigned } = localNames(def);
+    walk(def.childForFieldName("body")!, (m, nested) => {
+      if (!nested && m.type === "identifier" && !isNameSlot(m) && !params.has(m.text) && !assigned.has(m.text)) free.add(m.text);
+    });
+  }
+  for (const inner of nestedDefs) {
+    const innerLocals = def.type === "function_definition" ? localNames(def) : { params: new Set<string>(), assigned: new Set<string>() };
+    for (const name of freeNames(inner)) if (!innerLocals.params.has(name) && !innerLocals.assigned.has(name)) free.add(name);
+  }
+  return free;
 }
 
 interface FunctionScope {
