@@ -216,6 +216,10 @@ export class KerasApi {
           : this.shapeValue(py.tuple([inputSpec.dim!]), inputSpec.range!, true);
       if (shape) this.layerInputSpecs.set(layer.id, { shape, dtype: this.dtypeOf(inputSpec.dtype) });
       else this.failedInputSpecs.add(layer.id);
+    } else if (cls === "Embedding" && typeof config.input_length === "number") {
+      // Keras 2: a first Embedding's `input_length` gave the model its input shape, (batch, input_length).
+      // Keras 3 ignores it; the file was written for Keras 2.
+      this.layerInputSpecs.set(layer.id, { shape: [null, config.input_length], dtype: "int32" });
     }
     return { t: "layer", id: layer.id };
   }

@@ -2,7 +2,8 @@
 // (`tf.keras.layers.Dense`, `keras.layers.core.Dense`, `L.Dense` → `keras.layers.Dense`).
 import { CLASS_ALIASES } from "../rules/registry.js";
 
-const KERAS_ROOTS = ["tensorflow.python.keras", "tensorflow.keras", "tf_keras", "keras.src", "keras.api", "keras"];
+/** `keras_core` is Keras 3 under its pre-release name. */
+const KERAS_ROOTS = ["tensorflow.python.keras", "tensorflow.keras", "tf_keras", "keras_core", "keras.src", "keras.api", "keras"];
 
 /** The module-relative path of a Keras symbol (`layers.Dense`), or null if `path` is not Keras. */
 export function kerasRelative(path: string): string | null {

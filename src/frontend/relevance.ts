@@ -436,11 +436,22 @@ export class FileRelevance {
 
   /** Whether a function of the file calls Keras or TensorFlow, directly or through other functions. */
   touchesKeras(def: SyntaxNode): boolean {
+    if (def.type === "lambda") {
+      let touches = false;
+      walk(def.childForFieldName("body")!, (n) => {
+        if (touches || n.type !== "call") return;
+        const callee = n.childForFieldName("function")!;
+        touches = callee.type === "call" || this.isKerasCall(callee) || (callee.type === "identifier" && (this.functions.get(callee.text)?.touchesKeras || this.classes.has(callee.text)) === true);
+      });
+      return touches;
+    }
     return isMethod(def) || (this.functions.get(def.childForFieldName("name")!.text)?.touchesKeras ?? true);
   }
 
   private isKerasCall(callee: SyntaxNode): boolean {
     const dotted = dottedName(callee);
+    // A method of a literal (`"".join(...)`) is Python's; any other call on a computed value may be Keras.
+    if (callee.type === "attribute" && ["string", "concatenated_string", "list", "dictionary", "tuple", "integer", "float"].includes(callee.childForFieldName("object")!.type)) return false;
     if (!dotted) return callee.type !== "identifier";
     const imported = this.imports.get(dotted.split(".")[0]!);
     if (imported === undefined) return false;
