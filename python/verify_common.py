@@ -82,3 +82,18 @@ def short_error(error):
     text = f"{type(error).__name__}: {error}".strip()
     first = text.splitlines()[0] if text else type(error).__name__
     return first[:400]
+
+
+def random_inputs(job, batch, rng, np):
+    """Seeded inputs in Keras' layout, one array per model input; both processes draw the same ones."""
+    arrays = []
+    for spec in job["inputs"]:
+        shape = [batch] + [d if d is not None else job["unknown_size"] for d in spec["keras_shape"][1:]]
+        dtype = spec.get("dtype") or "float32"
+        if "int" in dtype:
+            arrays.append(rng.integers(0, 10, size=shape).astype(dtype))
+        elif dtype == "bool":
+            arrays.append(rng.integers(0, 2, size=shape).astype(bool))
+        else:
+            arrays.append(rng.standard_normal(shape).astype(dtype))
+    return arrays

@@ -61,20 +61,6 @@ def build_model(job, keras):
     raise RuntimeError(f"{job['model_file']}: none of {job.get('entry') or job['names']} is a Keras model after running the file")
 
 
-def make_inputs(job, batch, rng, np):
-    arrays = []
-    for spec in job["inputs"]:
-        shape = [batch] + [d if d is not None else job["unknown_size"] for d in spec["keras_shape"][1:]]
-        dtype = spec.get("dtype") or "float32"
-        if "int" in dtype:
-            arrays.append(rng.integers(0, 10, size=shape).astype(dtype))
-        elif dtype == "bool":
-            arrays.append(rng.integers(0, 2, size=shape).astype(bool))
-        else:
-            arrays.append(rng.standard_normal(shape).astype(dtype))
-    return arrays
-
-
 def load_inputs(job, np):
     data = np.load(job["npz"])
     names = [spec["name"] for spec in job["inputs"]]
@@ -297,7 +283,7 @@ def main(job_path):
     if job.get("npz"):
         arrays = load_inputs(job, np)
     else:
-        arrays = make_inputs(job, job["compare_batch"], rng, np)
+        arrays = common.random_inputs(job, job["compare_batch"], rng, np)
     # Subclassed models (and their layers) get their variables on the first call; `build()` alone
     # may leave the inner layers unbuilt.
     model(model_inputs(arrays), training=False)
@@ -333,7 +319,7 @@ def main(job_path):
     np.savez(os.path.join(job["workdir"], "keras.npz"), **arrays_out)
     if job.get("speed"):
         for batch in job["batches"]:
-            x = model_inputs(make_inputs(job, batch, np.random.default_rng(job["seed"] + batch), np))
+            x = model_inputs(common.random_inputs(job, batch, np.random.default_rng(job["seed"] + batch), np))
             # predict_on_batch runs Keras' compiled inference function (tf.function, jax.jit, ...).
             stats = common.timings(lambda: model.predict_on_batch(x), job["warmup"], job["repeats"])
             info["speed"].append({"batch": batch, "keras": stats})

@@ -205,21 +205,6 @@ def torch_inputs(arrays, job, torch, np):
     return xs
 
 
-def random_inputs(job, batch, np):
-    # The same arrays the Keras process timed: same generator, same seed.
-    rng = np.random.default_rng(job["seed"] + batch)
-    arrays = []
-    for spec in job["inputs"]:
-        shape = [batch] + [d if d is not None else job["unknown_size"] for d in spec["keras_shape"][1:]]
-        dtype = spec.get("dtype") or "float32"
-        if "int" in dtype:
-            arrays.append(rng.integers(0, 10, size=shape).astype(dtype))
-        elif dtype == "bool":
-            arrays.append(rng.integers(0, 2, size=shape).astype(bool))
-        else:
-            arrays.append(rng.standard_normal(shape).astype(dtype))
-    return arrays
-
 
 def readiness(net, xs, torch):
     result = {}
@@ -351,7 +336,7 @@ def main(job_path):
             except Exception as error:  # noqa: BLE001
                 report["notes"].append(f"torch.compile is unavailable: {common.short_error(error)}")
         for batch in job["batches"]:
-            bx = torch_inputs(random_inputs(job, batch, np), job, torch, np)
+            bx = torch_inputs(common.random_inputs(job, batch, np.random.default_rng(job["seed"] + batch), np), job, torch, np)
             row = {"batch": batch}
             with torch.inference_mode():
                 row["eager"] = common.timings(lambda: net(*bx), job["warmup"], job["repeats"])
