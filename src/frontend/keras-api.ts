@@ -294,6 +294,7 @@ export class KerasApi {
   }
 
   reportUnknown(value: PyValue, what: string, range: SourceRange): void {
+    if (isUnknown(value) && value.reported) return;
     if (isUnknown(value) && value.name) {
       // Point at the undefined name itself, where the fix goes.
       this.graph.report(
@@ -445,7 +446,8 @@ export class KerasApi {
       this.graph.report("error", "invalid-model", "`Input` needs `shape=` (or `batch_shape=`)", call.range);
       return unknown("Input without a shape", call.range);
     }
-    if (!shape) return unknown("Input shape is not static", call.range);
+    // Already reported at the shape: what is built on this input is not reported again.
+    if (!shape) return { ...unknown("Input shape is not static", call.range), reported: true } as PyValue;
     const name = nameValue?.t === "str" ? nameValue.v : null;
     const tensor = this.graph.createInput(shape, this.dtypeOf(get("dtype", 2)), name);
     return { t: "tensor", id: tensor.id };

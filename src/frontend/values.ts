@@ -38,9 +38,10 @@ export type PyValue =
   | { t: "runtime"; kind: "bool" | "int"; expr: PyExpr }
   /**
    * A value that cannot be known statically, with why and where it became unknown. `name` is set when it
-   * is an undefined name; `variable` is the first variable it was bound to (what `--set` can give).
+   * is an undefined name; `variable` is the last variable it was bound to (what `--set` can give);
+   * `reported` when an error already said why, where it became unknown (it is not reported again).
    */
-  | { t: "unknown"; reason: string; range: SourceRange; name?: string; variable?: string };
+  | { t: "unknown"; reason: string; range: SourceRange; name?: string; variable?: string; reported?: true };
 
 export interface CallArgs {
   args: PyValue[];
