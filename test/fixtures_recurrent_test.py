@@ -20,25 +20,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(ROOT, "test", "fixture-models")
-PASSED, FAILED = [], []
-
-
-def fixtures_dir():
-    """shared/fixtures/keras-files beside the repository (where CI puts it), else the workplace copy."""
-    for candidate in (os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "keras-files"), "/work/shared/fixtures/keras-files"):
-        if os.path.isdir(candidate):
-            return candidate
-    raise SystemExit("shared/fixtures/keras-files not found")
-
-
-def check(name, fn):
-    try:
-        fn()
-        PASSED.append(name)
-        print(f"ok   {name}")
-    except Exception as error:  # noqa: BLE001 - report every failure and go on
-        FAILED.append(name)
-        print(f"FAIL {name}: {type(error).__name__}: {error}")
+from fixture_checks import FAILED, PASSED, check, fixtures_dir  # noqa: E402
 
 
 def run_fixture(fixture, work):

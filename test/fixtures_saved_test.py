@@ -26,25 +26,8 @@ import numpy as np
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PASSED, FAILED = [], []
+from fixture_checks import FAILED, PASSED, check, fixtures_dir  # noqa: E402
 FULL_MODELS = ["k2.2.2_lstm_full.h5", "k2.10_bilstm_full.h5", "k2.10_conv1d_bigru_full.h5", "k2.12_conv_autoencoder_full.h5", "tf2.15_conv1d_bn.keras"]
-
-
-def fixtures_dir():
-    for candidate in (os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "keras-files"), "/work/shared/fixtures/keras-files"):
-        if os.path.isdir(candidate):
-            return candidate
-    raise SystemExit("shared/fixtures/keras-files not found")
-
-
-def check(name, fn):
-    try:
-        fn()
-        PASSED.append(name)
-        print(f"ok   {name}")
-    except Exception as error:  # noqa: BLE001 - report every failure and go on
-        FAILED.append(name)
-        print(f"FAIL {name}: {type(error).__name__}: {error}")
 
 
 def stored_config(path):
