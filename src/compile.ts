@@ -5,6 +5,7 @@ import { layoutShape } from "./emit/view.js";
 import type { ModuleResolver } from "./frontend/evaluate.js";
 import { SourceFile } from "./frontend/parse.js";
 import { buildProgram } from "./frontend/program.js";
+import type { KerasSourceOption } from "./frontend/keras-source.js";
 import type { SavedModel } from "./frontend/saved-file.js";
 import { buildSavedProgram } from "./frontend/saved-model.js";
 import { isIdentity } from "./ir/layout.js";
@@ -38,6 +39,11 @@ export interface CompileOptions {
    * (`num_classes = len(class_names)`); every binding of NAME in the file takes the value.
    */
   set?: Record<string, string>;
+  /**
+   * The Keras source tree (`{ root: ".../site-packages/keras" }`) that `keras.applications.*` is compiled
+   * from, or the reason none was found (`locateKeras` finds one); without it an application is an error.
+   */
+  keras?: KerasSourceOption;
 }
 
 export interface CompileResult {
@@ -71,7 +77,7 @@ export function compile(text: string, options: CompileOptions): CompileResult {
 function compileFile(text: string, options: CompileOptions): CompileResult {
   const source = new SourceFile(options.path, text);
   // The pipeline: parse → evaluate into the IR → layout pass → lowering → printing.
-  const { program, entryFound, modelVariables } = buildProgram(source, options.resolver ?? noImports, { entry: options.entry, inputShapes: options.inputShapes, set: options.set });
+  const { program, entryFound, modelVariables } = buildProgram(source, options.resolver ?? noImports, { entry: options.entry, inputShapes: options.inputShapes, set: options.set, keras: options.keras });
   const extra: Diagnostic[] = [];
   // An `--entry` over a parser limit (5,000 nested parentheses) says so, located in the entry.
   if (options.entry !== undefined) extra.push(...new SourceFile("<--entry>", options.entry).syntaxErrors().filter((d) => d.code === "resource-limit"));
@@ -283,14 +289,15 @@ function chooseClassNames(program: Program, variables: Map<number, string>): Map
   for (const root of sorted) {
     const model = program.models.get(root.modelId)!;
     // A subclassed model keeps its class name; graph-built ones are named after their Keras name or variable.
-    const base = model.subclass ? model.subclass.className : model.explicitName ? model.name : root.names[0] ?? model.name;
+    // A Keras application is named after its function (`MobileNetV2`), not its generated Keras name.
+    const base = model.subclass ? model.subclass.className : model.application ? model.application.name : model.explicitName ? model.name : root.names[0] ?? model.name;
     names.set(root.modelId, claim(pascalCase(base)));
   }
   // Nested models used as layers get classes too.
   const roots = new Set(program.roots.map((r) => r.modelId));
   for (const modelId of classOrder(program).filter((id) => !roots.has(id))) {
     const nested = program.models.get(modelId)!;
-    names.set(modelId, nested.subclass ? claim(nested.subclass.className) : claim(pascalCase(nested.explicitName ? nested.name : variables.get(modelId) ?? nested.name)));
+    names.set(modelId, nested.subclass ? claim(nested.subclass.className) : claim(pascalCase(nested.application ? nested.application.name : nested.explicitName ? nested.name : variables.get(modelId) ?? nested.name)));
   }
   return names;
 }

@@ -29,6 +29,8 @@ export const SAVED_MODEL = /\.(keras|h5|hdf5)$/i;
 /** The module a saved model file compiles to: `a/b.keras` → `a/b.py`. */
 export const savedModuleLabel = (label: string): string => label.replace(SAVED_MODEL, "") + ".py";
 
+import type { KerasSourceOption } from "../frontend/keras-source.js";
+
 export interface FileOptions {
   entry?: string;
   ioLayout: IoLayout;
@@ -37,6 +39,8 @@ export interface FileOptions {
   set?: Record<string, string>;
   /** Keep what a review page shows: the source text, the weight mapping and the module's line map. */
   review?: boolean;
+  /** The Keras source tree applications are compiled from (see CompileOptions.keras). */
+  keras?: KerasSourceOption;
 }
 
 /** What the review page shows of one compiled file (only with `FileOptions.review`). */
@@ -89,7 +93,7 @@ export function compileFile(file: InputFile, resolver: ModuleResolver & { textOf
   const text = read.text;
   let result: CompileResult;
   try {
-    result = compile(text, { path: file.label, entry: file.entry ?? options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes, set: options.set });
+    result = compile(text, { path: file.label, entry: file.entry ?? options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes, set: options.set, keras: options.keras });
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     if (error instanceof RangeError && /call stack size/i.test(message)) {

@@ -15,6 +15,10 @@ export interface ProjectConfig {
   /** `--input-shape`s: `"28,28,1"` or `[28, 28, 1]` (no batch axis; `null` for a size known at run time). */
   inputShapes?: (string | (number | null)[])[];
   ioLayout?: "channels-first" | "keras";
+  /** `--keras-path`: the Keras source tree applications are compiled from. */
+  kerasPath?: string;
+  /** `--python`: the Python whose Keras that is. */
+  python?: string;
   /** `--set`: values by name, JSON for the Python literal (`{"num_classes": 10, "act": "relu"}`). */
   set?: Record<string, unknown>;
   jobs?: number;
@@ -37,6 +41,8 @@ const KEYS: Record<keyof ProjectConfig, (v: unknown) => boolean> = {
   entries: (v) => typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string"),
   inputShapes: (v) => Array.isArray(v) && v.every((s) => typeof s === "string" || (Array.isArray(s) && s.every((d) => d === null || typeof d === "number"))),
   ioLayout: (v) => v === "channels-first" || v === "keras",
+  kerasPath: (v) => typeof v === "string",
+  python: (v) => typeof v === "string",
   set: (v) => typeof v === "object" && v !== null && !Array.isArray(v),
   jobs: (v) => Number.isInteger(v) && (v as number) >= 1,
   reports: (v) => Array.isArray(v) && v.every((x) => typeof x === "string"),
@@ -75,6 +81,7 @@ export function loadConfig(cwd: string, explicit?: string): LoadedConfig | null 
   const base = dirname(path.replace(/ \("keras2torch"\)$/, ""));
   if (config.inputs) config.inputs = config.inputs.map((p) => resolve(base, p));
   if (config.out) config.out = resolve(base, config.out);
+  if (config.kerasPath) config.kerasPath = resolve(base, config.kerasPath);
   if (config.reports) config.reports = config.reports.map((p) => resolve(base, p));
   return { config, path };
 }

@@ -1,6 +1,8 @@
 // A conversion run over many inputs: walking folders and globs, compiling in the worker pool, writing
 // the output atomically inside `-o` (or, with `check`, comparing it with what is there) and the manifest
 // (CONTRACT.md). The CLI (main.ts) and the library's `convertFiles` both run through here.
+import { KerasPathError, locateKeras } from "./keras-path.js";
+import type { KerasSourceOption } from "../frontend/keras-source.js";
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -42,6 +44,10 @@ export interface ConvertOptions {
   onProgress?: (done: number, total: number, input: string) => void;
   /** Paths in diagnostics are shown relative to this folder (default: the current one). */
   cwd?: string;
+  /** `--keras-path`: the Keras source tree `keras.applications.*` is compiled from. */
+  kerasPath?: string;
+  /** `--python`: the Python whose Keras is that tree when `kerasPath` is not given. */
+  python?: string;
 }
 
 /** A diagnostic with what the terminal shows: the file as printed and a code frame. */
@@ -112,6 +118,30 @@ interface Inputs {
 
 const CONTROL = /[\x00-\x1f\x7f]/;
 const SAVED = SAVED_MODEL;
+/**
+ * The Keras source tree for the run: `--keras-path` (checked even when no file needs it: a wrong path is a
+ * usage error), else looked up in a Python environment, and only when a Python input names Keras'
+ * applications, so runs that use none never start Python.
+ */
+function kerasFor(files: InputFile[], todo: number[], options: ConvertOptions): KerasSourceOption | undefined {
+  try {
+    if (options.kerasPath !== undefined) return locateKeras({ kerasPath: options.kerasPath, cwd: options.cwd });
+  } catch (error) {
+    if (error instanceof KerasPathError) throw new UsageError(error.message);
+    throw error;
+  }
+  const mentions = todo.some((i) => {
+    const file = files[i]!;
+    if (file.module !== undefined) return false;
+    try {
+      return readFileSync(file.real, "utf8").includes("applications");
+    } catch {
+      return false;
+    }
+  });
+  return mentions ? locateKeras({ python: options.python, cwd: options.cwd }) : undefined;
+}
+
 export const MANIFEST = "keras2torch.json";
 const RUNTIME = "keras2torch_runtime.py";
 /** The first line of every file keras2torch writes says so; `--check` takes such files in `-o` as its own. */
@@ -337,7 +367,8 @@ export async function convertFiles(args: string[], options: ConvertOptions): Pro
   const written: string[][] = [];
   const reviews: (FileReview | undefined)[] = [];
   let done = 0;
-  const fileOptions = { entry: options.entry, ioLayout: options.ioLayout ?? "channels-first", inputShapes: options.inputShapes, set: options.set, review: options.review };
+  const keras = kerasFor(files, todo, options);
+  const fileOptions = { entry: options.entry, ioLayout: options.ioLayout ?? "channels-first", inputShapes: options.inputShapes, set: options.set, review: options.review, keras };
   await compileAll(files, todo, fileOptions, options.jobs ?? defaultJobs(todo.length), (i, outcome) => {
     options.onProgress?.(++done, todo.length, files[i]!.label);
     if (outcome.kind === "compiled") {

@@ -33,6 +33,12 @@ Options:
   --set NAME=VALUE     give a value the file computes from data at run time (\`num_classes =
                        len(class_names)\`): every binding of NAME in the file takes VALUE, a Python
                        literal (\`--set num_classes=10\`, \`--set 'input_shape=(28, 28, 1)'\`); repeatable
+  --keras-path DIR     the Keras source tree \`keras.applications.*\` (MobileNetV2, ResNet50, ...) is
+                       compiled from, statically as the input is: the \`keras\` package folder (e.g.
+                       .venv/lib/python3.12/site-packages/keras); default: the Keras of --python
+  --python PY          the Python whose Keras that is (default: $KERAS2TORCH_PYTHON, an active or
+                       project .venv, the .venv next to keras2torch, then python3); it is asked only
+                       where Keras is installed, and only when an input uses keras.applications
   --io-layout LAYOUT   channels-first (default): image inputs and outputs are NCHW, as PyTorch code
                        expects; keras: every class takes and returns Keras' axis order (NHWC) and
                        permutes inside instead
@@ -57,7 +63,7 @@ Options:
   -v, --version        print the version
 
 Config file keys (JSON; paths relative to the file): inputs, out, entry, entries (input path →
-entry for that file), inputShapes, set (name → JSON value), ioLayout, jobs, reports, format, quiet.
+entry for that file), inputShapes, set (name → JSON value), kerasPath, python, ioLayout, jobs, reports, format, quiet.
 
 The input is never executed: keras2torch reads it statically. Each file is compiled in isolation,
 under the same limits on every thread (inputs up to 5 MB, 20 s and 512 MB of heap per file;
@@ -144,6 +150,8 @@ async function run(argv: string[]): Promise<number> {
         "io-layout": { type: "string" },
         "input-shape": { type: "string", multiple: true },
         set: { type: "string", multiple: true },
+        "keras-path": { type: "string" },
+        python: { type: "string" },
         jobs: { type: "string", short: "j" },
         check: { type: "boolean" },
         report: { type: "string", multiple: true },
@@ -208,6 +216,8 @@ async function run(argv: string[]): Promise<number> {
     jobs,
     inputShapes,
     set,
+    kerasPath: values["keras-path"] ?? config.kerasPath,
+    python: values.python ?? config.python,
     check: values.check ?? false,
     review: reports.some((r) => r.kind === "html"),
     onProgress: bar?.update,

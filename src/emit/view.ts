@@ -61,6 +61,8 @@ function docstring(model: TorchModel, source: string): string {
   // A subclass's class may serve several instances: it is described by its class, not an instance's name.
   const what = model.subclassOf ? `Keras \`${model.className}\` (a \`keras.${model.subclassOf === "Model" ? "Model" : "layers.Layer"}\` subclass)` : `Keras model \`${model.kerasName}\``;
   const lines = [`${what} from \`${source}\`.`, ""];
+  // An application is built for the arguments it was called with; its layers come from Keras' own source.
+  if (model.application) lines.splice(1, 0, "", `Keras' \`${model.application.call}\`, compiled from \`${model.application.file}\`.`);
   lines.push(model.inputs.length === 1 ? "Input:" : "Inputs:");
   for (const input of model.inputs) {
     lines.push(`    ${input.variable}: ${describe(input)}`);

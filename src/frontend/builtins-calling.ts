@@ -147,6 +147,8 @@ function instanceOf(value: PyValue, type: PyValue): boolean | null {
     if (type.name === "set" || type.name === "list") return value.t === "list" && !!value.set === (type.name === "set");
     return allowed.includes(value.t);
   }
+  // A symbolic tensor is a KerasTensor, never a NumPy array (Keras' preprocess_input tests this).
+  if (type.t === "qname" && type.path === "numpy.ndarray") return value.t === "tensor" ? false : null;
   if (type.t === "class") {
     if (value.t !== "object") return value.t === "model" || value.t === "layer" ? null : false;
     const derives = (cls: Extract<PyValue, { t: "class" }>): boolean => cls === type || cls.bases.some((b) => b.t === "class" && derives(b));

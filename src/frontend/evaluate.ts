@@ -5,7 +5,8 @@ import type { ConfigValue, SourceRange } from "../ir/types.js";
 import { EvalError, iterate, makeBuiltins, mathFunction, numberOf, unknown } from "./builtins.js";
 import type { Checkpoint, GraphBuilder } from "./graph.js";
 import { KerasApi, MODEL_NO_OPS } from "./keras-api.js";
-import { resolveKeras } from "./names.js";
+import { kerasRelative, resolveKeras } from "./names.js";
+import { KERAS_PATH_HINT, kerasSourceAt, type KerasSource, type KerasSourceOption } from "./keras-source.js";
 import { effects, moduleFunctions } from "./queries.js";
 import { FileRelevance, isMethod } from "./relevance.js";
 import { PlainObjects, classAttribute } from "./objects.js";
@@ -123,6 +124,9 @@ export class Evaluator {
   readonly overridden = new Set<string>();
   /** Statements no model depends on (see relevance.ts): never evaluated. */
   private readonly irrelevant = new Set<Node>();
+  /** The Keras source tree `keras.applications.*` is compiled from (see keras-source.ts). */
+  kerasSource: KerasSourceOption | undefined;
+  private readonly kerasMissing = new Set<string>();
 
   constructor(
     readonly graph: GraphBuilder,
@@ -135,7 +139,11 @@ export class Evaluator {
     this.builtins.set("super", { t: "builtin", name: "super", call: (call) => this.subclasses.superObject(call) });
     for (const [name, call] of Object.entries(callingBuiltins(this))) this.builtins.set(name, { t: "builtin", name, call });
     graph.applyLambda = (layer, inputs, range) => this.applyLambda(layer.id, inputs, range);
+    graph.relocate = (range) => (range.file.startsWith("keras/") ? (this.kerasCallSites[0] ?? null) : null);
   }
+
+  /** The user's calls into Keras' source now running, outermost first (where findings in it are shown). */
+  private readonly kerasCallSites: SourceRange[] = [];
 
   /** A Lambda layer called on tensors: its function runs on them, so the graph gets the ops of its body. */
   private applyLambda(layerId: number, inputs: number[], range: SourceRange): number[] | null {
@@ -381,7 +389,12 @@ export class Evaluator {
   }
 
   private importModule(module: string, level: number, node: Node): PyValue | null {
-    const found = this.resolver.resolve(this.currentFile.path, module, level);
+    const fromKeras = level === 0 && module.startsWith("keras.src.applications");
+    if (fromKeras) {
+      const tree = this.kerasTree(module, this.range(node));
+      if (tree.t === "unknown") return tree;
+    }
+    const found = fromKeras ? kerasSourceAt((this.kerasSource as { root: string }).root).module(module) : this.resolver.resolve(this.currentFile.path, module, level);
     if (!found) return null;
     const cached = this.moduleCache.get(found.path);
     if (cached) return { t: "module", file: found.path, scope: cached };
@@ -403,6 +416,68 @@ export class Evaluator {
       this.loading.delete(found.path);
     }
     return { t: "module", file: found.path, scope };
+  }
+
+  /** The Keras source tree, or an unknown (reported once per name) saying none was found and how to give one. */
+  private kerasTree(what: string, range: SourceRange): { t: "tree"; tree: KerasSource } | Extract<PyValue, { t: "unknown" }> {
+    const option = this.kerasSource;
+    if (option && "root" in option) return { t: "tree", tree: kerasSourceAt(option.root) };
+    const message = `\`${what}\` is defined by Keras' own source, which keras2torch compiles statically, but ${option?.problem ?? "no Keras source tree was given"}; ${KERAS_PATH_HINT}`;
+    if (!this.kerasMissing.has(what)) {
+      this.kerasMissing.add(what);
+      this.graph.report("error", "unresolved-import", message, range);
+    }
+    return unknown(message, range) as Extract<PyValue, { t: "unknown" }>;
+  }
+
+  /**
+   * A qualified name under `keras.applications` (any spelling, `keras.src.applications` included): the
+   * value Keras' source defines for it, evaluated from that source; null for a name that is not one.
+   */
+  private applicationSymbol(path: string, range: SourceRange): PyValue | null {
+    const rel = kerasRelative(path);
+    if (rel === null || !rel.startsWith("applications.")) return null;
+    const found = this.kerasTree(path, range);
+    if (found.t === "unknown") return found;
+    const direct = path.startsWith("keras.src.");
+    const target = direct ? { module: path.slice(0, path.lastIndexOf(".")), name: path.slice(path.lastIndexOf(".") + 1) } : found.tree.publicName(rel.slice("applications.".length));
+    if (!target || !found.tree.module(target.module)) return null;
+    const module = this.importKerasModule(target.module, found.tree, range);
+    return module.scope.own(target.name) ?? null;
+  }
+
+  private importKerasModule(module: string, tree: KerasSource, range: SourceRange): Extract<PyValue, { t: "module" }> {
+    const found = tree.module(module)!;
+    const cached = this.moduleCache.get(found.path);
+    if (cached) return { t: "module", file: found.path, scope: cached };
+    const scope = new Scope(null);
+    this.moduleCache.set(found.path, scope);
+    this.loading.add(found.path);
+    const previous = this.currentFile;
+    try {
+      this.runModuleBody(found.source, scope, false);
+    } finally {
+      this.loading.delete(found.path);
+      this.currentFile = previous;
+    }
+    void range;
+    return { t: "module", file: found.path, scope };
+  }
+
+  private reportKerasRaise(stmt: Node, scope: Scope): void {
+    const raised = stmt.namedChildren[0];
+    let text = "an exception";
+    if (raised?.type === "call") {
+      const argument = raised.childForFieldName("arguments")?.namedChildren[0];
+      const message = argument ? this.safeEval(argument, scope) : null;
+      text = `${raised.childForFieldName("function")!.text}${message?.t === "str" ? `: ${message.v}` : ""}`;
+    }
+    this.graph.report("error", "invalid-model", `Keras raises ${text}`, this.range(stmt));
+  }
+
+  /** A qualified name as a value: Keras' source for an application, else the name itself. */
+  qualified(path: string, range: SourceRange): PyValue {
+    return this.applicationSymbol(path, range) ?? { t: "qname", path };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -477,6 +552,8 @@ export class Evaluator {
       case "continue_statement":
         throw new ContinueSignal();
       case "raise_statement":
+        // Keras' own checks of its arguments (`input_shape` too small, an unknown `weights=`) are errors the user sees.
+        if (this.currentFile.path.startsWith("keras/")) this.reportKerasRaise(stmt, scope);
         throw new RaiseSignal(this.range(stmt));
       case "try_statement": {
         this.execBlock(stmt.childForFieldName("body"), scope, where);
@@ -633,7 +710,7 @@ export class Evaluator {
       for (const item of stmt.namedChildren) {
         const [dotted, alias] = item.type === "aliased_import" ? [item.childForFieldName("name")!.text, item.childForFieldName("alias")!.text] : [item.text, null];
         const local = this.importModule(dotted, 0, item);
-        if (alias) scope.set(alias, local ?? { t: "qname", path: dotted });
+        if (alias) scope.set(alias, local ?? this.qualified(dotted, this.range(item)));
         else {
           const head = dotted.split(".")[0]!;
           scope.set(head, dotted === head && local ? local : { t: "qname", path: head });
@@ -671,7 +748,7 @@ export class Evaluator {
         value = local.scope.lookup(name) ?? this.importModule(`${moduleName}.${name}`, level, item) ?? unknown(`\`${name}\` is not defined in \`${moduleNode.text}\``, this.range(item));
       } else if (local?.t === "unknown") value = local;
       else if (level > 0) value = unknown(`\`${moduleNode.text}\` is not in the input set`, this.range(item));
-      else value = { t: "qname", path: `${moduleName}.${name}` };
+      else value = this.qualified(`${moduleName}.${name}`, this.range(item));
       scope.set(alias, value);
     }
   }
@@ -1213,7 +1290,7 @@ export class Evaluator {
         if (obj.path === "math") return mathFunction(name) ?? unknown(`\`math.${name}\` is not evaluated statically`, this.range(node));
         // NumPy on static sizes (`np.prod(x.shape[1:])`) behaves as `math` does.
         if (obj.path === "numpy" && ["prod", "ceil", "floor", "sqrt", "log2"].includes(name)) return mathFunction(name)!;
-        return { t: "qname", path };
+        return this.qualified(path, this.range(node));
       }
       case "module":
         return obj.scope.own(name) ?? unknown(`\`${name}\` is not defined in ${obj.file}`, this.range(node));
@@ -1376,17 +1453,21 @@ export class Evaluator {
     if (!isMethod(fn.node)) for (const stmt of this.relevanceOf(fn.source).functionIrrelevant(fn.node)) this.irrelevant.add(stmt);
     this.depth++;
     this.currentFile = fn.source;
+    const intoKeras = fn.source.path.startsWith("keras/") && !call.range.file.startsWith("keras/");
+    if (intoKeras) this.kerasCallSites.push(call.range);
     try {
       this.execBlock(fn.node.childForFieldName("body"), local, "function");
       return NONE;
     } catch (signal) {
       if (signal instanceof ReturnSignal) {
         this.noteBuilder(signal.value, fn.name);
+        this.noteApplication(signal.value, fn, call);
         return signal.value;
       }
       if (signal instanceof RaiseSignal) return unknown(`${fn.name}() raises an exception here`, signal.range);
       throw signal;
     } finally {
+      if (intoKeras) this.kerasCallSites.pop();
       this.depth--;
       this.currentFile = previousFile;
     }
@@ -1402,6 +1483,16 @@ export class Evaluator {
       kwargs.clear();
       local.set(name, { t: "dict", entries });
     }
+  }
+
+  /** A model a public function of Keras' applications returns is that application (the outermost call wins). */
+  private noteApplication(value: PyValue, fn: Extract<PyValue, { t: "function" }>, call: CallArgs): void {
+    if (value.t !== "model" || fn.name.startsWith("_") || !fn.source.path.startsWith("keras/src/applications/")) return;
+    const model = this.graph.program.models.get(value.id);
+    if (!model) return;
+    const shown = (v: PyValue) => (v.t === "str" || v.t === "int" || v.t === "float" || v.t === "bool" || v.t === "none" || v.t === "tuple" || v.t === "list" ? pyRepr(v) : "...");
+    const args = [...call.args.map(shown), ...[...call.kwargs].map(([k, v]) => `${k}=${shown(v)}`)];
+    model.application = { name: fn.name, call: `${fn.name}(${args.join(", ")})` };
   }
 
   private noteBuilder(value: PyValue, name: string): void {

@@ -165,7 +165,18 @@ export class GraphBuilder {
   /** Where each reported diagnostic's key was pushed (see `report`). */
   private readonly reported = new Map<string, number>();
 
+  /**
+   * Where a finding inside code the user did not write (Keras' own source) is shown: at the user's call
+   * into it, the message saying where in Keras it arose. Set by the evaluator.
+   */
+  relocate: ((range: SourceRange) => SourceRange | null) | null = null;
+
   report(severity: Diagnostic["severity"], code: DiagnosticCode, message: string, range: SourceRange): void {
+    const site = this.relocate?.(range);
+    if (site) {
+      message = `${message} (in Keras' ${range.file}:${range.line})`;
+      range = site;
+    }
     // Deduplicated through an index, not a scan of every diagnostic (thousands of them must stay linear).
     // A rollback truncates the list: an index past its end, or to another diagnostic, is stale.
     const key = diagnosticKey({ code, message, range });

@@ -50,6 +50,16 @@ export class KerasApi {
   constructor(private readonly graph: GraphBuilder) {}
 
   callQualified(path: string, call: CallArgs): PyValue {
+    // An application's `weights="imagenet"` (or a weights URL): keras2torch reads architecture, never downloads.
+    if (path === "keras.src.utils.file_utils.get_file") {
+      this.graph.report(
+        "info",
+        "pretrained-weights",
+        "the pretrained weights are not downloaded: the generated class has the architecture only; the weights script loads them from your saved .keras/.h5 file, which holds the backbone's (fine-tuned) weights",
+        call.range,
+      );
+      return py.str("<pretrained weights, not downloaded>");
+    }
     const op = opFor(path);
     if (op && op.rule.name !== "shape") return this.op(op.rule, op.qualifiedName, call);
     const symbol = resolveKeras(path);

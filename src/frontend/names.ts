@@ -74,7 +74,7 @@ export function resolveKeras(path: string): KerasSymbol | null {
   const parts = rel.split(".");
   const last = parts[parts.length - 1]!;
   if (rel === "Input" || rel === "layers.Input" || (parts[0] === "layers" && last === "Input")) return { kind: "input" };
-  if (rel === "Model" || rel === "models.Model" || rel === "engine.training.Model" || rel === "models.functional.Functional") return { kind: "model" };
+  if (rel === "Model" || rel === "models.Model" || rel === "engine.training.Model" || rel === "models.functional.Functional" || rel === "models.Functional") return { kind: "model" };
   if (rel === "Sequential" || rel === "models.Sequential" || rel === "engine.sequential.Sequential") return { kind: "sequential" };
   if (rel === "backend.int_shape" || rel === "ops.shape" || rel === "backend.shape") return { kind: "int-shape" };
   if (parts[0] === "activations" && parts.length === 2 && !["get", "serialize", "deserialize"].includes(last)) return { kind: "activation", name: last };

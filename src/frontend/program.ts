@@ -4,6 +4,7 @@ import { unknown } from "./builtins.js";
 import { Evaluator, type ModuleResolver } from "./evaluate.js";
 import { GraphBuilder } from "./graph.js";
 import { SourceFile } from "./parse.js";
+import type { KerasSourceOption } from "./keras-source.js";
 
 export interface FrontendOptions {
   /** `--entry`: a module-level name or a builder call, e.g. `build_model(num_classes=10)`. */
@@ -12,6 +13,8 @@ export interface FrontendOptions {
   inputShapes?: (number | null)[][];
   /** `--set NAME=VALUE`: Python literals by name. */
   set?: Record<string, string>;
+  /** The Keras source tree `keras.applications.*` is compiled from, or why none was found. */
+  keras?: KerasSourceOption;
 }
 
 export interface FrontendResult {
@@ -31,6 +34,7 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
     return { program: graph.program, entryFound: false, modelVariables: new Map() };
   }
   const evaluator = new Evaluator(graph, source, resolver);
+  evaluator.kerasSource = options.keras;
   evaluator.skipMainGuard = options.entry !== undefined;
   evaluator.entryNames = options.entry?.match(/[A-Za-z_]\w*/g) ?? [];
   for (const [name, text] of Object.entries(options.set ?? {})) {

@@ -20,6 +20,7 @@ export const DIAGNOSTIC_CODES = [
   "unknown-name",
   "unknown-value",
   "unresolved-import",
+  "pretrained-weights",
   "shape-error",
   "invalid-model",
   "entry-not-found",
@@ -157,6 +158,8 @@ export interface ModelDef {
   frozen?: boolean;
   /** The first variable the model was assigned to (a hint for naming nested model classes). */
   variable?: string;
+  /** Built by a Keras application compiled from Keras' source (`MobileNetV2`): its class name, and the call. */
+  application?: { name: string; call: string };
 }
 
 /** An instance of a user class that subclasses `keras.Model` or `keras.layers.Layer`. */
@@ -376,6 +379,8 @@ export interface TorchSubmodule {
   line: number;
   /** Parameters that stand in for Keras tensors that do not exist; they must not train. */
   frozen: string[];
+  /** `trainable = False` in Keras (a frozen backbone, a frozen layer): none of its parameters train. */
+  untrainable?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -486,6 +491,8 @@ export interface TorchModel {
   sameAs?: number;
   className: string;
   kerasName: string;
+  /** A Keras application: the call that built it, and the Keras source file it was compiled from. */
+  application?: { call: string; file: string };
   inputs: TorchValue[];
   outputs: TorchValue[];
   outputStructure: OutputStructure;

@@ -32,6 +32,10 @@ export function graphClass(plan: {
   const init: Stmt[] = [{ s: "expr", value: { k: "call", fn: { k: "attr", obj: { k: "call", fn: name("super"), args: [] }, name: "__init__" }, args: [] } }];
   for (const sub of plan.submodules) init.push({ s: "assign", targets: [self(sub.attr)], value: ctorExpr(sub.ctor), loc: { file: sub.file, line: sub.line } });
   for (const sub of plan.submodules) init.push(...freezeStmts(sub.attr, sub.frozen));
+  // Frozen in Keras (`base.trainable = False`): its parameters do not train here either.
+  for (const sub of plan.submodules) {
+    if (sub.untrainable) init.push({ s: "expr", value: { k: "call", fn: { k: "attr", obj: self(sub.attr), name: "requires_grad_" }, args: [{ k: "lit", value: false }] }, note: "trainable = False in Keras" });
+  }
   const forward: Stmt[] = plan.statements.map((st): Stmt =>
     st.kind === "raise"
       ? { s: "raise", message: st.message, loc: { file: st.file, line: st.line } }

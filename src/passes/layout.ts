@@ -135,11 +135,13 @@ function layoutModel(program: Program, model: ModelDef, cache: LayoutCache, io: 
         result = want;
         break;
       }
-      if (!want && node.outputs.length === 1 && shapeOf(node.outputs[0]!).length === rank && rank >= 3) {
+      // An elementwise op asks for the shared layout of its operands, Keras' order when given that: no demand.
+      if ((!want || (want.kind === "perm" && isIdentity(want))) && node.outputs.length === 1 && shapeOf(node.outputs[0]!).length === rank && rank >= 3) {
         // Transparent if a channels-first input would flow through unchanged.
         const probe: Layout = { kind: "perm", perm: [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)] };
         const through = plan(node, node.inputs.map((t, i) => (i === index ? probe : identity(shapeOf(t).length))));
-        if (sameLayout(through.outputs[0]!, probe)) {
+        const taken = through.inputs[index];
+        if (sameLayout(through.outputs[0]!, probe) && (!taken || sameLayout(taken, probe))) {
           const downstream = wanted(node.outputs[0]!);
           if (downstream && sameLayout(downstream, probe)) {
             result = downstream;

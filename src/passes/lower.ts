@@ -193,7 +193,7 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
       if (!attr) {
         attr = attrs.claim(pythonIdentifier(nested.name));
         moduleOf.set(`m${nested.id}`, attr);
-        submodules.push({ attr, ctor: { nestedClass: nestedPlan.className }, kerasName: nested.name, kerasClass: nested.kind === "sequential" ? "Sequential" : "Functional", file: nested.range.file, line: nested.range.line, frozen: [] });
+        submodules.push({ attr, ctor: { nestedClass: nestedPlan.className }, kerasName: nested.name, kerasClass: nested.kind === "sequential" ? "Sequential" : "Functional", file: nested.range.file, line: nested.range.line, frozen: [], ...(nested.frozen ? { untrainable: true } : {}) });
         const path = paths.get(`m${nested.id}`)!;
         for (const row of nestedPlan.tensors) {
           tensors.push({
@@ -226,7 +226,7 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
           // First call of the layer: declare the submodule and map its weights (shared layers once).
           attr = attrs.claim(pythonIdentifier(layer.name));
           moduleOf.set(`l${layer.id}`, attr);
-          submodules.push({ attr, ctor: lowering.module, kerasName: layer.name, kerasClass: layer.kerasClass, file: layer.range.file, line: layer.range.line, frozen: lowering.frozen ?? [] });
+          submodules.push({ attr, ctor: lowering.module, kerasName: layer.name, kerasClass: layer.kerasClass, file: layer.range.file, line: layer.range.line, frozen: lowering.frozen ?? [], ...(layer.frozen ? { untrainable: true } : {}) });
           // A helper class as the constructor (KerasPReLU) is emitted like a helper function; functions
           // passed to it (KerasRNN's `activation=F.relu`) need their imports too.
           calls.add(lowering.module.ctor);
@@ -338,6 +338,7 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
     cls: graphClass({ className, submodules, inputs, statements, returns }),
     className,
     kerasName: model.name,
+    ...(model.application ? { application: { call: model.application.call, file: model.range.file } } : {}),
     inputs,
     outputs,
     outputStructure: model.outputStructure,

@@ -45,6 +45,7 @@ class Head(nn.Module):
         self.frozen_proj = nn.Linear(8, 8)  # model.py:13
         self.head_bn = nn.BatchNorm1d(8, eps=0.001, momentum=0.01)  # model.py:14
         self.head_out = nn.Linear(8, 8)  # model.py:15
+        self.frozen_proj.requires_grad_(False)  # trainable = False in Keras
 
     def forward(self, x):
         x = self.frozen_proj(x)  # model.py:13
@@ -67,6 +68,7 @@ class FineTuned(nn.Module):
         self.backbone = Backbone()  # model.py:6
         self.head = Head()  # model.py:16
         self.classifier = nn.Linear(8, 3)  # model.py:19
+        self.backbone.requires_grad_(False)  # trainable = False in Keras
 
     def forward(self, x):
         x = self.backbone(x)  # model.py:19

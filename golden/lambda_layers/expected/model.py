@@ -13,7 +13,7 @@ class Features(nn.Module):
     """Keras model `features` from `model.py`.
 
     Input:
-        x: (N, 10, 10, 3) float32, in Keras' axis order
+        x: (N, 3, 10, 10) float32, channels-first (Keras: (N, 10, 10, 3))
     Returns:
         mean: (N, 4) float32, in Keras' axis order
     """
@@ -26,7 +26,7 @@ class Features(nn.Module):
     def forward(self, x):
         x = x / 127.5  # model.py:16
         x = x - 1.0  # model.py:16
-        x = F.relu(self.conv2d(x.permute(0, 3, 1, 2)))  # model.py:17
+        x = F.relu(self.conv2d(x))  # model.py:17
         y = x.amax(dim=1, keepdim=True)  # model.py:18
         x = y - x  # model.py:18
         x = self.conv2d_1(x)  # model.py:19
@@ -38,7 +38,7 @@ class Model(nn.Module):
     """Keras model `functional` from `model.py`.
 
     Inputs:
-        image: (N, 10, 10, 3) float32, in Keras' axis order
+        image: (N, 3, 10, 10) float32, channels-first (Keras: (N, 10, 10, 3))
         pair: (N, 4) float32, in Keras' axis order
     Returns (a tuple):
         concatenate: (N, 8) float32, in Keras' axis order
