@@ -469,7 +469,16 @@ const randomCases: OpCase[] = [
   ...each("random_uniform", (op) => ({ op, pos: [BIG], kw: { minval: f(-1), maxval: f(3) }, moments: true, tol: 0.05 })),
 ];
 
-const CASES: OpCase[] = [...randomCases, ...elementwiseCases, ...reductionCases, ...shapeCases, ...linalgCases, ...indexingCases, ...creationCases, ...activationCases, ...imageCases, ...unknownSizeCases];
+// Keras' applications' preprocessing, against the function of Keras' own source that it stands for.
+const PREPROCESS = "keras.applications.imagenet_utils._preprocess_tensor_input";
+const preprocessRef = "__import__('keras.src.applications.imagenet_utils', fromlist=['_'])._preprocess_tensor_input(tf.identity(x), data_format=data_format, mode=mode)";
+const applicationCases: OpCase[] = ["caffe", "torch", "tf"].flatMap((mode): OpCase[] => [
+  { op: PREPROCESS, pos: [X4], kw: { data_format: "channels_last", mode }, ref: preprocessRef, tol: 1e-4 },
+  { op: PREPROCESS, pos: [X4], kw: { data_format: "channels_last", mode }, layouts: { x: NCHW }, ref: preprocessRef, tol: 1e-4 },
+  { op: PREPROCESS, pos: [t([2, 3, 4, 4])], kw: { data_format: "channels_first", mode }, ref: preprocessRef, tol: 1e-4 },
+]);
+
+const CASES: OpCase[] = [...applicationCases, ...randomCases, ...elementwiseCases, ...reductionCases, ...shapeCases, ...linalgCases, ...indexingCases, ...creationCases, ...activationCases, ...imageCases, ...unknownSizeCases];
 
 // ---------------------------------------------------------------------------------------------
 // Running a case through the rule

@@ -120,6 +120,17 @@ export function makeBuiltins(): Map<string, PyValue> {
       if (s === null) return innerUnknown(v) ?? unknown(`str() of ${v.t} is not evaluated statically`, call.range);
       return py.str(s);
     },
+    // `chr(i + 97)` names blocks `1a`, `1b`, ... (Keras' EfficientNet).
+    chr: (call) => {
+      const x = call.args[0] ? numberOf(call.args[0]) : null;
+      if (x === null || !Number.isInteger(x) || x < 0 || x > 0x10ffff) return firstUnknown(call) ?? unknown("chr() needs a code point", call.range);
+      return py.str(String.fromCodePoint(x));
+    },
+    ord: (call) => {
+      const v = call.args[0];
+      if (v?.t !== "str" || [...v.v].length !== 1) return firstUnknown(call) ?? unknown("ord() needs a one-character string", call.range);
+      return py.int(v.v.codePointAt(0)!);
+    },
     abs: numeric("abs", Math.abs, "same"),
     round: (call) => {
       const x = call.args[0] && numberOf(call.args[0]);

@@ -187,12 +187,14 @@ export class Evaluator {
     const scope = new Scope(null);
     this.moduleCache.set(this.main.path, scope);
     this.guardBudget(() => this.runModuleBody(this.main, scope, true));
-    if (this.lazySkips.length) {
-      const [first] = this.lazySkips;
+    // Statements of Keras' own source left unevaluated (docstring edits) are no concern of the user's.
+    const skips = this.lazySkips.filter((s) => !s.range.file.startsWith("keras/"));
+    if (skips.length) {
+      const [first] = skips;
       this.graph.report(
         "info",
         "unknown-value",
-        `${this.lazySkips.length} statement(s) were not evaluated: they need values known only at run time and build no model (first, line ${first!.range.line}: ${first!.problem})`,
+        `${skips.length} statement(s) were not evaluated: they need values known only at run time and build no model (first, line ${first!.range.line}: ${first!.problem})`,
         first!.range,
       );
     }
@@ -389,12 +391,12 @@ export class Evaluator {
   }
 
   private importModule(module: string, level: number, node: Node): PyValue | null {
-    const fromKeras = level === 0 && module.startsWith("keras.src.applications");
-    if (fromKeras) {
+    if (level === 0 && module.startsWith("keras.src.applications")) {
       const tree = this.kerasTree(module, this.range(node));
       if (tree.t === "unknown") return tree;
+      return tree.tree.module(module) ? this.importKerasModule(module, tree.tree, this.range(node)) : null;
     }
-    const found = fromKeras ? kerasSourceAt((this.kerasSource as { root: string }).root).module(module) : this.resolver.resolve(this.currentFile.path, module, level);
+    const found = this.resolver.resolve(this.currentFile.path, module, level);
     if (!found) return null;
     const cached = this.moduleCache.get(found.path);
     if (cached) return { t: "module", file: found.path, scope: cached };
@@ -461,6 +463,10 @@ export class Evaluator {
       this.currentFile = previous;
     }
     void range;
+    // Keras makes this function's per-channel constants with `ops.convert_to_tensor`: it is a registry op.
+    if (module === "keras.src.applications.imagenet_utils" && scope.own("_preprocess_tensor_input")) {
+      scope.set("_preprocess_tensor_input", { t: "qname", path: "keras.src.applications.imagenet_utils._preprocess_tensor_input" });
+    }
     return { t: "module", file: found.path, scope };
   }
 

@@ -18,6 +18,8 @@ const TRAINING_ONLY = new Set([
   "moving_variance_initializer", "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint",
   "trainable", "dtype", "autocast", "synchronized", "fused", "renorm", "renorm_clipping", "renorm_momentum",
   "virtual_batch_size", "adjustment", "lora_rank", "lora_alpha", "quantization_config", "seed",
+  "depthwise_initializer", "pointwise_initializer", "depthwise_regularizer", "pointwise_regularizer",
+  "depthwise_constraint", "pointwise_constraint",
 ]);
 
 /** Arguments of any layer that describe the model input (Keras 2 style, first layer of a Sequential). */
@@ -50,6 +52,28 @@ export class KerasApi {
   constructor(private readonly graph: GraphBuilder) {}
 
   callQualified(path: string, call: CallArgs): PyValue {
+    // `copy.deepcopy(DEFAULT_BLOCKS_ARGS)` (EfficientNet): plain data is copied; anything else is shared.
+    if (path === "copy.deepcopy" || path === "copy.copy") {
+      const deep = path === "copy.deepcopy";
+      const copy = (v: PyValue, depth: number): PyValue => {
+        const inner = (x: PyValue) => (deep && depth < 64 ? copy(x, depth + 1) : x);
+        if (v.t === "list") return { ...v, items: v.items.map(inner) };
+        if (v.t === "tuple" && deep) return { ...v, items: v.items.map(inner) };
+        if (v.t === "dict") return { t: "dict", entries: new Map([...v.entries].map(([k, [key, value]]) => [k, [key, inner(value)]])) };
+        return v;
+      };
+      const [value] = call.args;
+      return value ? copy(value, 0) : unknown(`${path}() needs an argument`, call.range);
+    }
+    // Keras' backend name: the reference Keras runs TensorFlow (NASNet refuses only "torch").
+    if (path === "keras.src.backend.backend" || path === "keras.backend.backend" || path === "keras.config.backend") return py.str("tensorflow");
+    // `np.linspace(0.0, rate, n)` on constants (ConvNeXt's drop-path rates): the list of floats it iterates as.
+    if (path === "numpy.linspace") {
+      const [a, b, n] = [call.args[0], call.args[1], call.args[2] ?? call.kwargs.get("num") ?? py.int(50)].map((v) => (v ? numberOf(v) : null));
+      if (a !== null && b !== null && n !== null && n !== undefined && a !== undefined && b !== undefined && Number.isInteger(n) && n >= 0 && n <= 100_000 && call.kwargs.size === (call.kwargs.has("num") ? 1 : 0)) {
+        return py.list(Array.from({ length: n }, (_, i) => py.float(n === 1 ? a : a + ((b - a) * i) / (n - 1))));
+      }
+    }
     // An application's `weights="imagenet"` (or a weights URL): keras2torch reads architecture, never downloads.
     if (path === "keras.src.utils.file_utils.get_file") {
       this.graph.report(

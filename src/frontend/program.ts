@@ -86,6 +86,8 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
     const value = entryFile.syntaxErrors().length
       ? unknown("syntax error in --entry", entryFile.range(entryFile.tree.rootNode))
       : (evaluator.guardBudget(() => evaluator.evalEntry(entryFile, scope)) ?? unknown("evaluation budget exceeded", entryFile.range(entryFile.tree.rootNode)));
+    // Why the entry built nothing (a Keras application's argument check, an unknown value) is shown.
+    if (value.t === "unknown" && !value.reported) graph.report("error", "unknown-value", `--entry \`${options.entry}\`: ${value.reason}`, value.range);
     if (value.t === "model") {
       entryFound = true;
       const name = /^[A-Za-z_]\w*$/.test(options.entry.trim()) ? options.entry.trim() : null;

@@ -3,6 +3,7 @@
 // family = adding its module's list here. `test/ops.test.ts` runs every rule against real Keras or
 // TensorFlow, checks that every qualified name has a case, and regenerates docs/supported-operations.md.
 import { ACTIVATION_OPS } from "./activations.js";
+import { APPLICATION_OPS } from "./applications.js";
 import { CREATION_OPS } from "./creation.js";
 import { ELEMENTWISE_OPS } from "./elementwise.js";
 import { IMAGE_OPS } from "./image.js";
@@ -23,6 +24,7 @@ export const OP_RULES: readonly OpRule[] = [
   ...ACTIVATION_OPS,
   ...IMAGE_OPS,
   ...RANDOM_OPS,
+  ...APPLICATION_OPS,
 ];
 
 const byName = new Map<string, OpRule>();

@@ -2,7 +2,7 @@
 import { identity, torchDim } from "../ir/layout.js";
 import type { Layout, PyExpr } from "../ir/types.js";
 import type { LayerRule } from "./types.js";
-import { ConfigError, callModule, floatLit, input, lit, method, num, shapeOk } from "./util.js";
+import { ConfigError, call, callModule, floatLit, input, lit, method, num, shapeOk } from "./util.js";
 
 /**
  * Inputs are graph boundaries, built by the frontend (`keras.Input`, `InputLayer`, `input_shape=`).
@@ -40,11 +40,22 @@ export const dropoutRule: LayerRule = {
   }),
   inferShape: ({ inputs }) => shapeOk(inputs[0]!),
   layout: ({ inputLayouts }) => ({ inputs: [null], outputs: [inputLayouts[0]!] }),
-  lower: ({ layer }) => {
+  lower: ({ layer, inputLayouts, inputShapes }) => {
     const rate = num(layer, "rate");
     if (rate < 0 || rate >= 1) throw new ConfigError("`rate` must be in [0, 1)");
-    if (layer.config.noise_shape !== null && layer.config.noise_shape !== undefined) {
-      throw new ConfigError("Dropout with `noise_shape` is not supported yet");
+    const noise = layer.config.noise_shape;
+    if (noise !== null && noise !== undefined) {
+      // One mask of that shape, broadcast (EfficientNet's per-sample drop-path uses (None, 1, 1, 1)).
+      const rank = inputShapes[0]!.length;
+      if (!Array.isArray(noise) || noise.length !== rank || !noise.every((d) => d === null || (typeof d === "number" && Number.isInteger(d) && d >= 0))) {
+        throw new ConfigError(`\`noise_shape\` must be a tuple of ${rank} sizes or None (one per axis of the input, batch included)`);
+      }
+      const layout = inputLayouts[0]!;
+      if (layout.kind !== "perm") throw new ConfigError("Dropout with `noise_shape` on a flattened channels-first tensor is not supported");
+      // Keras' axis order → this tensor's: torch axis i is Keras axis perm[i].
+      const shape = layout.perm.map((k) => (noise as (number | null)[])[k]!);
+      const forward = call("keras_dropout", [input(), lit(rate), { k: "tuple", items: shape.map((d) => lit(d)) }, { k: "attr", obj: { k: "name", name: "self" }, name: "training" }]);
+      return { ok: true, lowering: { forward, weights: [], constants: [] } };
     }
     return {
       ok: true,

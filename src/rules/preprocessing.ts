@@ -49,6 +49,9 @@ export const normalizationRule: LayerRule = {
     const kwargs: [string, PyExpr][] = [];
     const given = layer.config.mean !== null && layer.config.mean !== undefined;
     if (given) {
+      // The constants list the normalized features in Keras' axis order: the buffer must keep that order.
+      const order = kept.map((a) => layout.perm.indexOf(a));
+      if (order.some((p, i) => i > 0 && p < order[i - 1]!)) throw new ConfigError("`mean=`/`variance=` over several axes whose order the channels-first layout changes is not supported yet");
       kwargs.push(["mean", constant(layer.config.mean!, "mean", size)], ["variance", constant(layer.config.variance!, "variance", size)]);
     }
     if (layer.config.invert === true) kwargs.push(["invert", lit(true)]);
