@@ -848,9 +848,12 @@ describe("lower", () => {
       expect(ctor(l)).toBe("nn.Dropout(0.5)");
       expect(py(l.forward)).toBe("self.m(x)");
       expect(() => lower(layer("Dropout", { rate: 1 }), [[null, 4]])).toThrow(ConfigError);
-      expect(() => lower(layer("Dropout", { rate: 0.5, noise_shape: [null, 1] }), [[null, 4]])).toThrow(/noise_shape/);
+      // noise_shape: one mask of that shape (None: the input's size), in the tensor's own axis order.
+      expect(py(lower(layer("Dropout", { rate: 0.5, noise_shape: [null, 1] }), [[null, 4]]).forward)).toBe("keras_dropout(x, 0.5, (None, 1), self.training)");
+      expect(py(lower(layer("Dropout", { rate: 0.2, noise_shape: [null, 1, 1, 4] }), [[null, 5, 5, 4]], [NHWC]).forward)).toBe("keras_dropout(x, 0.2, (None, 4, 1, 1), self.training)");
+      expect(() => lower(layer("Dropout", { rate: 0.5, noise_shape: [null, 1, 1] }), [[null, 4]])).toThrow(/noise_shape/);
       try {
-        lower(layer("Dropout", { rate: 0.5, noise_shape: [null, 1] }), [[null, 4]]);
+        lower(layer("Dropout", { rate: 0.5, noise_shape: [null, 1, 1] }), [[null, 4]]);
       } catch (e) {
         expect((e as ConfigError).code).toBe("unsupported-argument");
       }

@@ -49,6 +49,7 @@ spatial = keras.Sequential([keras.Input(shape=(16, 16, 64)), layers.SpatialDropo
 noise = keras.Sequential([keras.Input(shape=(4000,)), layers.GaussianNoise(0.3)])
 gaussian_dropout = keras.Sequential([keras.Input(shape=(4000,)), layers.GaussianDropout(0.2)])
 alpha_dropout = keras.Sequential([keras.Input(shape=(4000,)), layers.AlphaDropout(0.2)])
+drop_path = keras.Sequential([keras.Input(shape=(4, 4, 8)), layers.Dropout(0.5, noise_shape=(None, 1, 1, 1))])
 '''
 
 results = []
@@ -142,6 +143,14 @@ def noise_checks(work):
     check("SpatialDropout2D drops whole channel maps, like Keras", whole(k_maps) and whole(t_maps))
     check("SpatialDropout2D keeps maps scaled by 1/(1-rate), like Keras", set(np.unique(k_maps)) == set(np.unique(t_maps)) == {0.0, 2.0}, f"{np.unique(k_maps)} vs {np.unique(t_maps)}")
     check("SpatialDropout2D drops about `rate` of the maps", abs((t_maps[:, 0] == 0).mean() - 0.5) < 0.15 and abs((k_maps[:, 0] == 0).mean() - 0.5) < 0.15)
+
+    # Dropout(noise_shape=(None, 1, 1, 1)), EfficientNet's drop-path: each sample kept whole (scaled) or dropped.
+    ones = np.ones((400, 4, 4, 8), dtype="float32")
+    k, t = both("drop_path", "DropPath", ones, ones)
+    k_rows, t_rows = k.reshape(400, -1), t.reshape(400, -1)
+    check("Dropout with noise_shape drops whole samples, like Keras", whole(k_rows) and whole(t_rows))
+    check("Dropout with noise_shape keeps values scaled by 1/(1-rate), like Keras", set(np.unique(k_rows)) == set(np.unique(t_rows)) == {0.0, 2.0}, f"{np.unique(k_rows)} vs {np.unique(t_rows)}")
+    check("Dropout with noise_shape drops about `rate` of the samples", abs((t_rows[:, 0] == 0).mean() - 0.5) < 0.1 and abs((k_rows[:, 0] == 0).mean() - 0.5) < 0.1)
 
     # GaussianNoise: zero-mean noise of the given stddev.
     zeros = np.zeros((8, 4000), dtype="float32")
