@@ -106,6 +106,25 @@ describe("compiling applications", () => {
     expect(raised?.range).toMatchObject({ file: "model.py", line: 2 });
   });
 
+  it("builds the network for the arguments given (alpha, pooling, include_preprocessing, ...)", () => {
+    const text = `from keras.applications import MobileNetV2, MobileNetV3Small
+a = MobileNetV2(input_shape=(32, 32, 3), alpha=0.5, include_top=False, pooling="max", weights=None)
+b = MobileNetV3Small(input_shape=(32, 32, 3), include_top=False, pooling="avg", include_preprocessing=False, minimalistic=True, weights=None)
+`;
+    const result = compile(text, { path: "model.py", keras: { root: KERAS } });
+    expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const [v2, v3] = result.models;
+    expect(v2!.class).toBe("MobileNetV2");
+    expect(v2!.outputs[0]!.keras_shape).toEqual([null, 1280]); // real Keras: (None, 1280)
+    expect(v3!.class).toBe("MobileNetV3Small");
+    expect(v3!.outputs[0]!.keras_shape).toEqual([null, 576]); // real Keras: (None, 576)
+    const module = result.files[0]!.text;
+    expect(module).toContain("alpha=0.5, include_top=False, pooling='max', weights=None)`");
+    // alpha 0.5 halves the first block's filters (16 instead of 32); no Rescaling without include_preprocessing.
+    expect(module).toMatch(/self\.Conv1 = nn\.Conv2d\(3, 16,/);
+    expect(module).not.toMatch(/\/ 255|\* 0\.00392/);
+  });
+
   it("resolves keras.src.applications imports and tf.keras spellings alike", () => {
     for (const text of [
       "from keras.src.applications.vgg16 import VGG16\nmodel = VGG16(weights=None, input_shape=(32, 32, 3), classes=4)\n",

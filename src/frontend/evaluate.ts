@@ -6,7 +6,7 @@ import { EvalError, iterate, makeBuiltins, mathFunction, numberOf, unknown } fro
 import type { Checkpoint, GraphBuilder } from "./graph.js";
 import { KerasApi, MODEL_NO_OPS } from "./keras-api.js";
 import { kerasRelative, resolveKeras } from "./names.js";
-import { KERAS_PATH_HINT, kerasSourceAt, type KerasSource, type KerasSourceOption } from "./keras-source.js";
+import { KERAS_PATH_HINT, isKerasFile, kerasSourceAt, type KerasSource, type KerasSourceOption } from "./keras-source.js";
 import { effects, moduleFunctions } from "./queries.js";
 import { FileRelevance, isMethod } from "./relevance.js";
 import { PlainObjects, classAttribute } from "./objects.js";
@@ -139,7 +139,7 @@ export class Evaluator {
     this.builtins.set("super", { t: "builtin", name: "super", call: (call) => this.subclasses.superObject(call) });
     for (const [name, call] of Object.entries(callingBuiltins(this))) this.builtins.set(name, { t: "builtin", name, call });
     graph.applyLambda = (layer, inputs, range) => this.applyLambda(layer.id, inputs, range);
-    graph.relocate = (range) => (range.file.startsWith("keras/") ? (this.kerasCallSites[0] ?? null) : null);
+    graph.relocate = (range) => (isKerasFile(range.file) ? (this.kerasCallSites[0] ?? null) : null);
   }
 
   /** The user's calls into Keras' source now running, outermost first (where findings in it are shown). */
@@ -188,7 +188,7 @@ export class Evaluator {
     this.moduleCache.set(this.main.path, scope);
     this.guardBudget(() => this.runModuleBody(this.main, scope, true));
     // Statements of Keras' own source left unevaluated (docstring edits) are no concern of the user's.
-    const skips = this.lazySkips.filter((s) => !s.range.file.startsWith("keras/"));
+    const skips = this.lazySkips.filter((s) => !isKerasFile(s.range.file));
     if (skips.length) {
       const [first] = skips;
       this.graph.report(
@@ -559,7 +559,7 @@ export class Evaluator {
         throw new ContinueSignal();
       case "raise_statement":
         // Keras' own checks of its arguments (`input_shape` too small, an unknown `weights=`) are errors the user sees.
-        if (this.currentFile.path.startsWith("keras/")) this.reportKerasRaise(stmt, scope);
+        if (isKerasFile(this.currentFile.path)) this.reportKerasRaise(stmt, scope);
         throw new RaiseSignal(this.range(stmt));
       case "try_statement": {
         this.execBlock(stmt.childForFieldName("body"), scope, where);
@@ -1459,7 +1459,7 @@ export class Evaluator {
     if (!isMethod(fn.node)) for (const stmt of this.relevanceOf(fn.source).functionIrrelevant(fn.node)) this.irrelevant.add(stmt);
     this.depth++;
     this.currentFile = fn.source;
-    const intoKeras = fn.source.path.startsWith("keras/") && !call.range.file.startsWith("keras/");
+    const intoKeras = isKerasFile(fn.source.path) && !isKerasFile(call.range.file);
     if (intoKeras) this.kerasCallSites.push(call.range);
     try {
       this.execBlock(fn.node.childForFieldName("body"), local, "function");
@@ -1493,7 +1493,7 @@ export class Evaluator {
 
   /** A model a public function of Keras' applications returns is that application (the outermost call wins). */
   private noteApplication(value: PyValue, fn: Extract<PyValue, { t: "function" }>, call: CallArgs): void {
-    if (value.t !== "model" || fn.name.startsWith("_") || !fn.source.path.startsWith("keras/src/applications/")) return;
+    if (value.t !== "model" || fn.name.startsWith("_") || !isKerasFile(fn.source.path)) return;
     const model = this.graph.program.models.get(value.id);
     if (!model) return;
     const shown = (v: PyValue) => (v.t === "str" || v.t === "int" || v.t === "float" || v.t === "bool" || v.t === "none" || v.t === "tuple" || v.t === "list" ? pyRepr(v) : "...");

@@ -12,12 +12,20 @@ export type KerasSourceOption = { root: string } | { problem: string };
 
 /** Parsed Keras files, per process: the same tree serves every file that uses an application. */
 const parsed = new Map<string, SourceFile | null>();
+/** The labels of Keras' files (`keras/src/applications/vgg16.py`): their ranges are Keras', not the user's. */
+const labels = new Set<string>();
+
+/** Whether a source range's file is one of Keras' own (a user's file of the same name is not). */
+export function isKerasFile(file: string): boolean {
+  return labels.has(file);
+}
 
 function readParsed(file: string, label: string): SourceFile | null {
   if (parsed.has(file)) return parsed.get(file)!;
   let source: SourceFile | null = null;
   try {
     source = new SourceFile(label, readFileSync(file, "utf8"));
+    labels.add(label);
     if (source.syntaxErrors().length) source = null;
   } catch {
     source = null;

@@ -30,7 +30,7 @@ export const inputRule: LayerRule = {
 export const dropoutRule: LayerRule = {
   name: "dropout",
   kerasClasses: ["Dropout"],
-  summary: "`nn.Dropout` (identity in eval mode, as in Keras inference)",
+  summary: "`nn.Dropout` (identity in eval mode, as in Keras inference); with `noise_shape`, the generated `keras_dropout` (one mask of that shape, broadcast)",
   signature: () => ({
     params: [
       { name: "rate", default: null },
