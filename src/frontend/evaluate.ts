@@ -37,6 +37,8 @@ import {
 
 type Node = SyntaxNode;
 
+const siteKey = (r: SourceRange) => `${r.file}:${r.line}:${r.column}:${r.endLine}:${r.endColumn}`;
+
 export class ReturnSignal {
   constructor(readonly value: PyValue) {}
 }
@@ -139,8 +141,21 @@ export class Evaluator {
     this.builtins.set("super", { t: "builtin", name: "super", call: (call) => this.subclasses.superObject(call) });
     for (const [name, call] of Object.entries(callingBuiltins(this))) this.builtins.set(name, { t: "builtin", name, call });
     graph.applyLambda = (layer, inputs, range) => this.applyLambda(layer.id, inputs, range);
-    graph.relocate = (range) => (isKerasFile(range.file) ? (this.kerasCallSites[0] ?? null) : null);
+    graph.relocate = (range, severity) => {
+      if (!isKerasFile(range.file)) return null;
+      const site = this.kerasCallSites[0] ?? this.lastKerasSite;
+      if (!site) return null;
+      // After Keras' own check raised at this call, what fails for want of its result says nothing more.
+      if (severity === "error" && this.kerasRaised.has(siteKey(site)) && !this.reportingRaise) return "drop";
+      return site;
+    };
   }
+
+  /** The user's last call into Keras' source (where findings reported after it returned are shown). */
+  private lastKerasSite: SourceRange | null = null;
+  /** Calls into Keras' source whose own checks raised (see reportKerasRaise). */
+  private readonly kerasRaised = new Set<string>();
+  private reportingRaise = false;
 
   /** The user's calls into Keras' source now running, outermost first (where findings in it are shown). */
   private readonly kerasCallSites: SourceRange[] = [];
@@ -429,7 +444,8 @@ export class Evaluator {
       this.kerasMissing.add(what);
       this.graph.report("error", "unresolved-import", message, range);
     }
-    return unknown(message, range) as Extract<PyValue, { t: "unknown" }>;
+    // Reported here: what is built on it is not reported again.
+    return { ...unknown(message, range), reported: true } as Extract<PyValue, { t: "unknown" }>;
   }
 
   /**
@@ -478,7 +494,14 @@ export class Evaluator {
       const message = argument ? this.safeEval(argument, scope) : null;
       text = `${raised.childForFieldName("function")!.text}${message?.t === "str" ? `: ${message.v}` : ""}`;
     }
-    this.graph.report("error", "invalid-model", `Keras raises ${text}`, this.range(stmt));
+    this.reportingRaise = true;
+    try {
+      this.graph.report("error", "invalid-model", `Keras raises ${text}`, this.range(stmt));
+    } finally {
+      this.reportingRaise = false;
+    }
+    const site = this.kerasCallSites[0];
+    if (site) this.kerasRaised.add(siteKey(site));
   }
 
   /** A qualified name as a value: Keras' source for an application, else the name itself. */
@@ -1460,7 +1483,7 @@ export class Evaluator {
     this.depth++;
     this.currentFile = fn.source;
     const intoKeras = isKerasFile(fn.source.path) && !isKerasFile(call.range.file);
-    if (intoKeras) this.kerasCallSites.push(call.range);
+    if (intoKeras) this.kerasCallSites.push((this.lastKerasSite = call.range));
     try {
       this.execBlock(fn.node.childForFieldName("body"), local, "function");
       return NONE;

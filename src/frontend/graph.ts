@@ -169,10 +169,11 @@ export class GraphBuilder {
    * Where a finding inside code the user did not write (Keras' own source) is shown: at the user's call
    * into it, the message saying where in Keras it arose. Set by the evaluator.
    */
-  relocate: ((range: SourceRange) => SourceRange | null) | null = null;
+  relocate: ((range: SourceRange, severity: Diagnostic["severity"]) => SourceRange | "drop" | null) | null = null;
 
   report(severity: Diagnostic["severity"], code: DiagnosticCode, message: string, range: SourceRange): void {
-    const site = this.relocate?.(range);
+    const site = this.relocate?.(range, severity);
+    if (site === "drop") return;
     if (site) {
       message = `${message} (in Keras' ${range.file}:${range.line})`;
       range = site;

@@ -18,12 +18,16 @@ class KerasNormalization(nn.Module):
         super().__init__()
         self.invert = invert
         given = mean is not None
-        mean = torch.zeros(shape) if mean is None else torch.tensor(mean, dtype=torch.float32).expand(shape).clone()
-        variance = (
-            torch.ones(shape) if variance is None else torch.tensor(variance, dtype=torch.float32).expand(shape).clone()
-        )
+        mean = torch.zeros(shape) if mean is None else self.constant(mean, shape)
+        variance = torch.ones(shape) if variance is None else self.constant(variance, shape)
         self.register_buffer("mean", mean, persistent=not given)
         self.register_buffer("variance", variance, persistent=not given)
+
+    @staticmethod
+    def constant(values, shape):
+        # One value per normalized feature, laid out along the buffer's axes; or one value for all.
+        t = torch.tensor(values, dtype=torch.float32)
+        return (t.reshape(shape) if t.numel() > 1 else t.expand(shape)).clone()
 
     def forward(self, x):
         scale = self.variance.sqrt().clamp(min=1e-7)

@@ -502,8 +502,7 @@ class Model(nn.Module):
         self.mobilenetv2_1_00_224.requires_grad_(False)  # trainable = False in Keras
 
     def forward(self, x):
-        x = x / 127.5  # keras/src/applications/imagenet_utils.py:257
-        x = x - 1.0  # keras/src/applications/imagenet_utils.py:258
+        x = x / 127.5 - 1.0  # keras/src/applications/imagenet_utils.py:106
         x = self.mobilenetv2_1_00_224(x)  # model.py:14
         x = x.mean(dim=(2, 3))  # model.py:15
         x = self.dropout(x)  # model.py:16
