@@ -14,6 +14,7 @@ import { layoutPass, type IoLayout } from "./passes/layout.js";
 import { lowerModels } from "./passes/lower.js";
 import { pascalCase } from "./passes/names.js";
 import { stringBoundaryPass } from "./passes/string-boundary.js";
+import { withSizeParameters, type LoweredFile, type WeightShapes } from "./size-parameters.js";
 import { boundaryRecipe, lookupVocabulary, vocabularySource } from "./rules/lookup.js";
 import type { ManifestLayer, ManifestModel, ManifestValue } from "./manifest.js";
 
@@ -38,6 +39,11 @@ export interface CompileOptions {
    * (`num_classes = len(class_names)`); every binding of NAME in the file takes the value.
    */
   set?: Record<string, string>;
+  /**
+   * `--weights FILE`: the variable shapes of a Keras-saved file of this model, which give the sizes the
+   * source computes from data (src/size-parameters.ts; read by `readWeightShapes`).
+   */
+  weightShapes?: WeightShapes;
 }
 
 export interface CompileResult {
@@ -70,12 +76,17 @@ export function compile(text: string, options: CompileOptions): CompileResult {
 
 function compileFile(text: string, options: CompileOptions): CompileResult {
   const source = new SourceFile(options.path, text);
-  // The pipeline: parse → evaluate into the IR → layout pass → lowering → printing.
-  const { program, entryFound, modelVariables } = buildProgram(source, options.resolver ?? noImports, { entry: options.entry, inputShapes: options.inputShapes, set: options.set });
   const extra: Diagnostic[] = [];
   // An `--entry` over a parser limit (5,000 nested parentheses) says so, located in the entry.
   if (options.entry !== undefined) extra.push(...new SourceFile("<--entry>", options.entry).syntaxErrors().filter((d) => d.code === "resource-limit"));
-  return finishProgram(program, entryFound, modelVariables, extra, options, options.path);
+  // The pipeline: parse → evaluate into the IR → layout pass → lowering → printing. Sizes the file
+  // computes from data may take more than one lowering (src/size-parameters.ts).
+  const lowerWith = (set: Record<string, string>): LoweredFile => {
+    const { program, entryFound, modelVariables } = buildProgram(source, options.resolver ?? noImports, { entry: options.entry, inputShapes: options.inputShapes, set });
+    return lowerProgram(program, entryFound, modelVariables, extra, options, options.path);
+  };
+  const lowered = withSizeParameters(lowerWith, options);
+  return lowered.ordered.length ? emitLowered(lowered, options, options.path) : lowered.empty!;
 }
 
 export interface SavedCompileOptions {
@@ -101,7 +112,9 @@ export function compileSaved(saved: SavedModel, options: SavedCompileOptions): C
       message: `compiled from the architecture stored in the file (${saved.format === "keras-zip" ? "config.json" : "model_config"}), with the semantics of Keras ${version.major}${version.text ? ` (the file was saved by Keras ${version.text})` : " (the file does not say which Keras saved it)"}`,
       range: { file: options.path, line: 1, column: 1, endLine: 1, endColumn: 1 },
     });
-    return finishProgram(program, entryFound, modelVariables, extra, { path: options.path, ioLayout: options.ioLayout }, options.modulePath);
+    const compileOptions = { path: options.path, ioLayout: options.ioLayout };
+    const lowered = lowerProgram(program, entryFound, modelVariables, extra, compileOptions, options.modulePath);
+    return lowered.ordered.length ? emitLowered(lowered, compileOptions, options.modulePath) : lowered.empty!;
   } catch (error) {
     return internalError(options.path, error);
   }
@@ -126,10 +139,10 @@ function internalError(path: string, error: unknown): CompileResult {
   };
 }
 
-function finishProgram(program: Program, entryFound: boolean, modelVariables: Map<number, string>, extra: Diagnostic[], options: CompileOptions, modulePath: string): CompileResult {
+/** The frontend and the passes, up to the PyTorch classes (none, and `empty`, when the file builds no model). */
+function lowerProgram(program: Program, entryFound: boolean, modelVariables: Map<number, string>, extra: Diagnostic[], options: CompileOptions, modulePath: string): LoweredFile {
   const diagnostics = [...program.diagnostics, ...extra];
   diagnostics.sort(byPosition);
-  const empty: CompileResult = { files: [], diagnostics, models: [], mapping: {}, layers: {}, entryFound };
   if (!program.roots.length) {
     if (!diagnostics.some((d) => d.severity === "error")) {
       diagnostics.push({
@@ -139,12 +152,10 @@ function finishProgram(program: Program, entryFound: boolean, modelVariables: Ma
         range: { file: options.path, line: 1, column: 1, endLine: 1, endColumn: 1 },
       });
     }
-    return empty;
+    return { program, entryFound, diagnostics, ordered: [], primaryClass: "", empty: { files: [], diagnostics, models: [], mapping: {}, layers: {}, entryFound } };
   }
 
-  const stem = modulePath.replace(/\.py$/, "");
-  const vocabPath = stem + "_vocab.json";
-  const boundary = stringBoundaryPass(program, posix.basename(vocabPath));
+  const boundary = stringBoundaryPass(program, posix.basename(vocabularyPath(modulePath)));
   program.boundaries = boundary.boundaries;
   diagnostics.push(...boundary.diagnostics);
 
@@ -154,12 +165,19 @@ function finishProgram(program: Program, entryFound: boolean, modelVariables: Ma
   diagnostics.push(...lowering);
   diagnostics.sort(byPosition);
 
-  // Nested models come before the classes that use them; roots in source order.
   // Instances that share an earlier instance's class are not emitted again.
   const ordered = classOrder(program).map((id) => models.get(id)!).filter((m) => m.sameAs === undefined);
   const primaryRoot = program.roots.find((r) => r.primary) ?? program.roots[program.roots.length - 1]!;
-  const primaryClass = classNames.get(primaryRoot.modelId)!;
-  const weightsPath = stem + "_weights.py";
+  return { program, entryFound, diagnostics, ordered, primaryClass: classNames.get(primaryRoot.modelId)! };
+}
+
+const vocabularyPath = (modulePath: string) => modulePath.replace(/\.py$/, "") + "_vocab.json";
+
+/** Prints the module, the weights script and the vocabulary file of lowered classes. */
+function emitLowered(lowered: LoweredFile, options: CompileOptions, modulePath: string): CompileResult {
+  const { program, ordered, primaryClass, diagnostics, entryFound } = lowered;
+  const vocabPath = vocabularyPath(modulePath);
+  const weightsPath = modulePath.replace(/\.py$/, "") + "_weights.py";
   const moduleText = renderModuleFile(ordered, options.path, posix.basename(weightsPath));
   const weightsText = renderWeightsFile(ordered, primaryClass, posix.basename(modulePath), options.path, posix.basename(weightsPath));
 

@@ -1,6 +1,8 @@
 // Public API of keras2torch.
 export { compile, compileSaved, type CompileOptions, type CompileResult, type SavedCompileOptions } from "./compile.js";
 export { readSavedModel, type SavedModel, type SavedRead } from "./frontend/saved-file.js";
+export { readWeightShapes } from "./cli/weight-shapes.js";
+export type { WeightShapes } from "./size-parameters.js";
 export { listRules } from "./rules/registry.js";
 export type { Manifest, ManifestDiagnostic, ManifestFile, ManifestModel, ManifestValue } from "./manifest.js";
 export type { ModuleResolver } from "./frontend/evaluate.js";

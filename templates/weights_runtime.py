@@ -617,6 +617,16 @@ def _legacy_layer_order(tensors):
     return layers
 
 
+def _shape_fits(shape, expected):
+    """Whether a file's shape is the table's; `None` in the table is an axis a
+    constructor parameter of the class sizes (any size fits)."""
+    return len(shape) == len(expected) and all(e is None or s == e for s, e in zip(shape, expected))
+
+
+def _shapes_fit(shapes, expected):
+    return expected is not None and len(shapes) == len(expected) and all(_shape_fits(s, e) for s, e in zip(shapes, expected))
+
+
 def _shape_list(expected):
     """Expected shapes by index as a list, or None if the indices have gaps."""
     n = max(expected) + 1 if expected else 0
@@ -640,7 +650,7 @@ def _pair_in_order(exp_names, exp_layers, file_names, file_layers):
     for e, f in zip(exp_names, file_names):
         want = _shape_list(exp_layers[e])
         have = [d.shape for _n, d in file_layers[f]]
-        if want != have:
+        if not _shapes_fit(have, want):
             problems.append(
                 f"cannot match expected layer `{e}` (shapes {want}) with file layer `{f}` "
                 f"(shapes {have}) by order: shapes differ"
@@ -686,7 +696,7 @@ def _match_legacy_layers(tensors, wfile):
     for e in by_name:
         want = _shape_list(expected[e])
         have = [d.shape for _n, d in file_layers[e]]
-        if want != have:
+        if not _shapes_fit(have, want):
             problems_a.append(
                 f"layer `{e}` exists in the file but its shapes {have} differ from the "
                 f"expected {want} (a drifted auto-generated name?)"
@@ -891,7 +901,7 @@ def _convert(name, tensors, constants, wfile):
         if tensor.refusal:
             problems.append(f"refused: {source} (for `{key}`) {tensor.refusal}")
             continue
-        if tensor.shape != kshape:
+        if not _shape_fits(tensor.shape, kshape):
             problems.append(
                 f"mis-shaped: {source} has shape {tensor.shape}, `{key}` expects Keras "
                 f"shape {kshape}"

@@ -56,6 +56,8 @@ export interface CaseSpec {
    * instead of the source: the model is built from its stored architecture. `module` is then `model.py`.
    */
   compile_from?: "keras" | "h5";
+  /** Keyword arguments the generated class is built with: sizes it takes as constructor parameters. */
+  constructor?: Record<string, number>;
   /**
    * The saved files say this Keras wrote them (`keras_version`); with 2.x the reference runs with Keras
    * 2's definitions where Keras 3 changed them (golden/harness/reference.py `use_keras2_definitions`).

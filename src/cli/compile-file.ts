@@ -8,6 +8,7 @@ import { SourceFile } from "../frontend/parse.js";
 import { sourceLineMap } from "../emit/source-map.js";
 import type { Diagnostic, Severity, SourceLoc } from "../ir/types.js";
 import type { IoLayout } from "../passes/layout.js";
+import type { WeightShapes } from "../size-parameters.js";
 import { makeFrame, type Frame } from "./diagnostics.js";
 import { FILE_STACK_MB, MAX_DIAGNOSTICS_PER_FILE, MAX_MESSAGE_CHARS } from "./limits.js";
 import { readInput } from "./read-input.js";
@@ -35,6 +36,8 @@ export interface FileOptions {
   inputShapes?: (number | null)[][];
   /** `--set NAME=VALUE` (see CompileOptions.set). */
   set?: Record<string, string>;
+  /** `--weights` (see CompileOptions.weightShapes). */
+  weightShapes?: WeightShapes;
   /** Keep what a review page shows: the source text, the weight mapping and the module's line map. */
   review?: boolean;
 }
@@ -89,7 +92,7 @@ export function compileFile(file: InputFile, resolver: ModuleResolver & { textOf
   const text = read.text;
   let result: CompileResult;
   try {
-    result = compile(text, { path: file.label, entry: file.entry ?? options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes, set: options.set });
+    result = compile(text, { path: file.label, entry: file.entry ?? options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes, set: options.set, weightShapes: options.weightShapes });
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     if (error instanceof RangeError && /call stack size/i.test(message)) {

@@ -17,6 +17,8 @@ export interface ProjectConfig {
   ioLayout?: "channels-first" | "keras";
   /** `--set`: values by name, JSON for the Python literal (`{"num_classes": 10, "act": "relu"}`). */
   set?: Record<string, unknown>;
+  /** `--weights`: a Keras-saved file whose shapes give the sizes the source computes from data. */
+  weights?: string;
   jobs?: number;
   /** `--report` files. */
   reports?: string[];
@@ -38,6 +40,7 @@ const KEYS: Record<keyof ProjectConfig, (v: unknown) => boolean> = {
   inputShapes: (v) => Array.isArray(v) && v.every((s) => typeof s === "string" || (Array.isArray(s) && s.every((d) => d === null || typeof d === "number"))),
   ioLayout: (v) => v === "channels-first" || v === "keras",
   set: (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+  weights: (v) => typeof v === "string",
   jobs: (v) => Number.isInteger(v) && (v as number) >= 1,
   reports: (v) => Array.isArray(v) && v.every((x) => typeof x === "string"),
   format: (v) => v === "text" || v === "github",

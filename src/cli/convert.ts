@@ -8,6 +8,7 @@ import { formatJson } from "../emit/format-json.js";
 import type { Diagnostic, DiagnosticCode, Severity, SourceLoc, TensorMapping } from "../ir/types.js";
 import type { Manifest, ManifestDiagnostic, ManifestFile } from "../manifest.js";
 import type { IoLayout } from "../passes/layout.js";
+import type { WeightShapes } from "../size-parameters.js";
 import { SAVED_MODEL, savedModuleLabel, type FileOutcome, type InputFile } from "./compile-file.js";
 import type { Frame } from "./diagnostics.js";
 import { shortDiff } from "./diff.js";
@@ -34,6 +35,8 @@ export interface ConvertOptions {
   inputShapes?: (number | null)[][];
   /** `--set NAME=VALUE`: Python literals by name (see CompileOptions.set). */
   set?: Record<string, string>;
+  /** `--weights`: the shapes of a Keras-saved file of the model (see CompileOptions.weightShapes). */
+  weightShapes?: WeightShapes;
   /** `--check`: write nothing; compare what would be written with the files in `out`. */
   check?: boolean;
   /** Keep the source, the generated module, its line map and the weight mapping of each file (review page). */
@@ -337,7 +340,7 @@ export async function convertFiles(args: string[], options: ConvertOptions): Pro
   const written: string[][] = [];
   const reviews: (FileReview | undefined)[] = [];
   let done = 0;
-  const fileOptions = { entry: options.entry, ioLayout: options.ioLayout ?? "channels-first", inputShapes: options.inputShapes, set: options.set, review: options.review };
+  const fileOptions = { entry: options.entry, ioLayout: options.ioLayout ?? "channels-first", inputShapes: options.inputShapes, set: options.set, weightShapes: options.weightShapes, review: options.review };
   await compileAll(files, todo, fileOptions, options.jobs ?? defaultJobs(todo.length), (i, outcome) => {
     options.onProgress?.(++done, todo.length, files[i]!.label);
     if (outcome.kind === "compiled") {

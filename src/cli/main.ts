@@ -7,6 +7,8 @@ import { convertFiles, UsageError, writeFileAtomic, type ConvertResult } from ".
 import { formatDiagnostic, printablePath } from "./diagnostics.js";
 import { verifyMain } from "./verify.js";
 import { githubAnnotation, githubStaleAnnotation, renderReport, reportFormat, type ReportFormat } from "./reports.js";
+import { readWeightShapes } from "./weight-shapes.js";
+import type { WeightShapes } from "../size-parameters.js";
 
 export const VERSION = "0.1.0";
 
@@ -33,6 +35,10 @@ Options:
   --set NAME=VALUE     give a value the file computes from data at run time (\`num_classes =
                        len(class_names)\`): every binding of NAME in the file takes VALUE, a Python
                        literal (\`--set num_classes=10\`, \`--set 'input_shape=(28, 28, 1)'\`); repeatable
+  --weights FILE       a Keras-saved file of this model (.keras, .weights.h5 or legacy .h5): its
+                       stored shapes give the sizes the source computes from data (the
+                       Embedding's table gives \`vocab_size\`), one info diagnostic per size; only
+                       shapes are read
   --io-layout LAYOUT   channels-first (default): image inputs and outputs are NCHW, as PyTorch code
                        expects; keras: every class takes and returns Keras' axis order (NHWC) and
                        permutes inside instead
@@ -57,7 +63,8 @@ Options:
   -v, --version        print the version
 
 Config file keys (JSON; paths relative to the file): inputs, out, entry, entries (input path →
-entry for that file), inputShapes, set (name → JSON value), ioLayout, jobs, reports, format, quiet.
+entry for that file), inputShapes, set (name → JSON value), weights, ioLayout, jobs, reports, format,
+quiet.
 
 The input is never executed: keras2torch reads it statically. Each file is compiled in isolation,
 under the same limits on every thread (inputs up to 5 MB, 20 s and 512 MB of heap per file;
@@ -144,6 +151,7 @@ async function run(argv: string[]): Promise<number> {
         "io-layout": { type: "string" },
         "input-shape": { type: "string", multiple: true },
         set: { type: "string", multiple: true },
+        weights: { type: "string" },
         jobs: { type: "string", short: "j" },
         check: { type: "boolean" },
         report: { type: "string", multiple: true },
@@ -189,6 +197,13 @@ async function run(argv: string[]): Promise<number> {
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError("--jobs must be a positive integer");
   const inputShapes = (values["input-shape"] ?? (config.inputShapes ?? []).map((s) => (typeof s === "string" ? s : s.map((d) => (d === null ? "None" : String(d))).join(",")))).map(parseInputShape);
   const set = { ...pythonLiterals(config.set ?? {}), ...parseSets(values.set ?? []) };
+  const weightsFile = values.weights ?? config.weights;
+  let weightShapes: WeightShapes | undefined;
+  if (weightsFile !== undefined) {
+    const read = await readWeightShapes(resolve(weightsFile), weightsFile);
+    if (!read.ok) throw new UsageError(`--weights ${read.message}`);
+    weightShapes = read.shapes;
+  }
   const format = values.format ?? config.format ?? "text";
   if (format !== "text" && format !== "github") throw new UsageError("--format must be `text` or `github`");
   const reports = (values.report ?? config.reports ?? []).map((path) => {
@@ -208,6 +223,7 @@ async function run(argv: string[]): Promise<number> {
     jobs,
     inputShapes,
     set,
+    weightShapes,
     check: values.check ?? false,
     review: reports.some((r) => r.kind === "html"),
     onProgress: bar?.update,

@@ -306,6 +306,7 @@ export class KerasApi {
       return;
     }
     this.graph.report("error", "unknown-value", `cannot determine ${what} statically: ${unknownStory(value, range)}`, range);
+    if (isUnknown(value) && value.variable) this.graph.program.dataDependent.push({ variable: value.variable, neededAt: range });
   }
 
   callObject(obj: Extract<PyValue, { t: "layer" | "model" }>, call: CallArgs): PyValue {
