@@ -56,20 +56,27 @@ const PROBES = [7919, 7927, 7933, 7937, 7949, 7951, 7963, 7993, 8009, 8011, 8017
 const OTHER_PROBES = [8053, 8059, 8069, 8081, 8087, 8089, 8093, 8101, 8111, 8117, 8123, 8147];
 const MAX_SIZES = PROBES.length;
 
+const diagnosticKey = (d: Diagnostic) => `${d.range.line}:${d.range.column}:${d.code}:${d.message}`;
+
 /** Names a size parameter cannot take in the generated `__init__`. */
 const RESERVED = new Set(["self", "nn", "F", "torch", "math", "super"]);
 
 export function withSizeParameters(lower: Lower, options: CompileOptions): LoweredFile {
   const given = options.set ?? {};
   const first = lower(given);
-  const unknownSizes = dataDependentNames(first.program).filter((name) => !(name in given));
+  const unknownSizes = dataDependentSizes(first.program).filter((name) => !(name in given));
   const intGiven = Object.keys(given).filter((name) => /^\s*\d+\s*$/.test(given[name]!));
   if (!unknownSizes.length && !intGiven.length) return first;
 
   const notes: Diagnostic[] = [];
   const set = { ...given };
   const origin = new Map<string, SizeProbe["origin"]>(intGiven.map((n) => [n, "set"]));
-  let unknowns = unknownSizes.slice(0, MAX_SIZES);
+  const refused = new Map<string, string>();
+  // A variable is a size only if a number in its place breaks nothing else: `len(class_names)` makes
+  // `class_names` unknown too, but a number is no list of names. Each is tried on its own first.
+  const errorsBefore = new Set(first.diagnostics.filter((d) => d.severity === "error").map(diagnosticKey));
+  const newError = (lowered: LoweredFile[]) => lowered.flatMap((l) => l.diagnostics).find((d) => d.severity === "error" && !errorsBefore.has(diagnosticKey(d)));
+  let unknowns = unknownSizes.slice(0, MAX_SIZES).filter((name) => !newError([lower({ ...given, [name]: String(PROBES[0]) })]));
 
   // Way 3: the weights file's shapes give what the source leaves unknown.
   if (options.weightShapes && unknowns.length) {
@@ -92,7 +99,6 @@ export function withSizeParameters(lower: Lower, options: CompileOptions): Lower
   // candidate refused in a round is dropped (a given value is then built in, a missing one stays an
   // error) and the round is run again without it.
   let candidates = [...origin.keys(), ...unknowns];
-  const refused = new Map<string, string>();
   for (let round = 0; round < 3 && candidates.length; round++) {
     const probes: SizeProbe[] = candidates.map((name, i) => {
       const value = name in set ? Number(set[name]) : null;
@@ -102,7 +108,11 @@ export function withSizeParameters(lower: Lower, options: CompileOptions): Lower
     });
     const kept = lower({ ...set, ...Object.fromEntries(probes.map((p) => [p.name, String(p.kept)])) });
     const other = lower({ ...set, ...Object.fromEntries(probes.map((p) => [p.name, String(p.other)])) });
-    const result = parameterise(kept, other, probes);
+    // Probes that are fine alone may still fail together: then none without a value is a parameter.
+    const broken = newError([kept, other]);
+    const result = broken
+      ? { lowered: kept, parameters: new Map(), refused: new Map(probes.filter((p) => !p.given).map((p) => [p.name, `a number in its place makes the model fail elsewhere (${broken.message.slice(0, 120)})`])) }
+      : parameterise(kept, other, probes);
     if (!result.refused.size) return finish(result.lowered, result.parameters, notes, first.program);
     for (const [name, reason] of result.refused) refused.set(name, reason);
     candidates = candidates.filter((name) => !result.refused.has(name));
@@ -117,9 +127,14 @@ export function withSizeParameters(lower: Lower, options: CompileOptions): Lower
   return plain;
 }
 
-/** Variables whose data-dependent value a model needed, in the order the file needed them. */
-function dataDependentNames(program: Program): string[] {
-  return [...new Set(program.dataDependent.map((d) => d.variable))];
+/**
+ * Variables whose data-dependent value a model needed as one number (a layer argument, an input
+ * dimension), in the order the file needed them. One a model also needed as a shape or a structure
+ * (`input_shape = x.shape[1:]`) is not a size: only `--set` gives it.
+ */
+function dataDependentSizes(program: Program): string[] {
+  const names = [...new Set(program.dataDependent.map((d) => d.variable))];
+  return names.filter((name) => program.dataDependent.every((d) => d.variable !== name || d.scalar));
 }
 
 function neededAt(program: Program, name: string): SourceRange {

@@ -288,12 +288,13 @@ export class KerasApi {
         this.graph.report("error", "unknown-value", `\`${key}\` must be a constant`, range);
         return undefined;
       default:
-        this.reportUnknown(value, `\`${key}\``, range);
+        this.reportUnknown(value, `\`${key}\``, range, true);
         return undefined;
     }
   }
 
-  reportUnknown(value: PyValue, what: string, range: SourceRange): void {
+  /** `scalar`: the model needed one number there (a layer argument, an input dimension), not a shape or a structure. */
+  reportUnknown(value: PyValue, what: string, range: SourceRange, scalar = false): void {
     if (isUnknown(value) && value.reported) return;
     if (isUnknown(value) && value.name) {
       // Point at the undefined name itself, where the fix goes.
@@ -306,7 +307,7 @@ export class KerasApi {
       return;
     }
     this.graph.report("error", "unknown-value", `cannot determine ${what} statically: ${unknownStory(value, range)}`, range);
-    if (isUnknown(value) && value.variable) this.graph.program.dataDependent.push({ variable: value.variable, neededAt: range });
+    if (isUnknown(value) && value.variable) this.graph.program.dataDependent.push({ variable: value.variable, neededAt: range, scalar });
   }
 
   callObject(obj: Extract<PyValue, { t: "layer" | "model" }>, call: CallArgs): PyValue {
@@ -466,7 +467,7 @@ export class KerasApi {
       if (item.t === "none") dims.push(null);
       else if (item.t === "int") dims.push(item.v);
       else {
-        this.reportUnknown(item, "an input dimension", range);
+        this.reportUnknown(item, "an input dimension", range, true);
         return null;
       }
     }

@@ -246,7 +246,7 @@ export interface Program {
    * Variables whose value the file computes from data and a model needed (each also an `unknown-value`
    * error): what `--set`, a constructor parameter or `--weights` can give (src/size-parameters.ts).
    */
-  dataDependent: { variable: string; neededAt: SourceRange }[];
+  dataDependent: { variable: string; neededAt: SourceRange; scalar: boolean }[];
 }
 
 /**
