@@ -223,7 +223,7 @@ from keras import layers
 inputs = keras.Input(shape=(8,))
 x = layers.Dense(NUM_UNITS, name="a")(inputs)
 units = int(os.environ["U"])
-y = layers.Dense(units, name="b")(inputs)
+y = layers.Dense(units * 2, name="b")(inputs)
 model = keras.Model(inputs, [x, y])
 `,
       "saved.keras": "PK not really a zip",
@@ -270,7 +270,7 @@ model = keras.Model(inputs, [x, y])
     const d = fileEntry(manifest, "unknown.py").diagnostics;
     expect(d.map((x) => [x.severity, x.line, x.column, x.end_line, x.end_column])).toEqual([
       ["error", 6, 18, 6, 27],
-      ["error", 8, 18, 8, 23],
+      ["error", 8, 18, 8, 27],
     ]);
     expect(d[0]!.code).toMatch(/^unknown-(name|value)$/);
     expect(d[0]!.message).toMatch(/NUM_UNITS/);
