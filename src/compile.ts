@@ -13,6 +13,7 @@ import type { Diagnostic, LayerTap, Layout, Program, TensorMapping, TorchValue }
 import { layoutPass, type IoLayout } from "./passes/layout.js";
 import { lowerModels } from "./passes/lower.js";
 import { pascalCase } from "./passes/names.js";
+import { kerasVersionPass, parseKerasVersion } from "./passes/keras-version.js";
 import { stringBoundaryPass } from "./passes/string-boundary.js";
 import { withSizeParameters, type LoweredFile, type WeightShapes } from "./size-parameters.js";
 import { boundaryRecipe, lookupVocabulary, vocabularySource } from "./rules/lookup.js";
@@ -44,6 +45,12 @@ export interface CompileOptions {
    * source computes from data (src/size-parameters.ts; read by `readWeightShapes`).
    */
   weightShapes?: WeightShapes;
+  /**
+   * `--keras-version`: the Keras whose definitions the source follows, `2` or `3` (the default), or a
+   * Keras 2 release such as `2.2`. Where Keras 3 changed a definition (`hard_sigmoid`), a model trained
+   * with Keras 2 is compiled with Keras 2's.
+   */
+  kerasVersion?: string;
 }
 
 export interface CompileResult {
@@ -81,9 +88,14 @@ function compileFile(text: string, options: CompileOptions): CompileResult {
   if (options.entry !== undefined) extra.push(...new SourceFile("<--entry>", options.entry).syntaxErrors().filter((d) => d.code === "resource-limit"));
   // The pipeline: parse → evaluate into the IR → layout pass → lowering → printing. Sizes the file
   // computes from data may take more than one lowering (src/size-parameters.ts).
+  const version = options.kerasVersion === undefined ? undefined : parseKerasVersion(options.kerasVersion);
+  if (version === null) {
+    extra.push({ severity: "error", code: "keras-version", message: `--keras-version ${options.kerasVersion}: give 2, 3 or a Keras release such as 2.2`, range: { file: options.path, line: 1, column: 1, endLine: 1, endColumn: 1 } });
+  }
   const lowerWith = (set: Record<string, string>): LoweredFile => {
-    const { program, entryFound, modelVariables } = buildProgram(source, options.resolver ?? noImports, { entry: options.entry, inputShapes: options.inputShapes, set });
-    return lowerProgram(program, entryFound, modelVariables, extra, options, options.path);
+    const built = buildProgram(source, options.resolver ?? noImports, { entry: options.entry, inputShapes: options.inputShapes, set });
+    const versioned = kerasVersionPass(built.program, version ?? undefined);
+    return lowerProgram(versioned.program, built.entryFound, built.modelVariables, [...extra, ...versioned.diagnostics], options, options.path);
   };
   const lowered = withSizeParameters(lowerWith, options);
   return lowered.ordered.length ? emitLowered(lowered, options, options.path) : lowered.empty!;

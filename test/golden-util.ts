@@ -56,6 +56,8 @@ export interface CaseSpec {
    * instead of the source: the model is built from its stored architecture. `module` is then `model.py`.
    */
   compile_from?: "keras" | "h5";
+  /** The source is compiled with `--keras-version` this: with 2.x the reference runs with Keras 2's definitions. */
+  keras_version?: string;
   /** Keyword arguments the generated class is built with: sizes it takes as constructor parameters. */
   constructor?: Record<string, number>;
   /**

@@ -38,6 +38,8 @@ export interface FileOptions {
   set?: Record<string, string>;
   /** `--weights` (see CompileOptions.weightShapes). */
   weightShapes?: WeightShapes;
+  /** `--keras-version` (see CompileOptions.kerasVersion). */
+  kerasVersion?: string;
   /** Keep what a review page shows: the source text, the weight mapping and the module's line map. */
   review?: boolean;
 }
@@ -92,7 +94,7 @@ export function compileFile(file: InputFile, resolver: ModuleResolver & { textOf
   const text = read.text;
   let result: CompileResult;
   try {
-    result = compile(text, { path: file.label, entry: file.entry ?? options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes, set: options.set, weightShapes: options.weightShapes });
+    result = compile(text, { path: file.label, entry: file.entry ?? options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes, set: options.set, weightShapes: options.weightShapes, kerasVersion: options.kerasVersion });
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     if (error instanceof RangeError && /call stack size/i.test(message)) {

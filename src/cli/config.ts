@@ -19,6 +19,8 @@ export interface ProjectConfig {
   set?: Record<string, unknown>;
   /** `--weights`: a Keras-saved file whose shapes give the sizes the source computes from data. */
   weights?: string;
+  /** `--keras-version`: `2`, `3` or a release such as `"2.2"`. */
+  kerasVersion?: string | number;
   jobs?: number;
   /** `--report` files. */
   reports?: string[];
@@ -41,6 +43,7 @@ const KEYS: Record<keyof ProjectConfig, (v: unknown) => boolean> = {
   ioLayout: (v) => v === "channels-first" || v === "keras",
   set: (v) => typeof v === "object" && v !== null && !Array.isArray(v),
   weights: (v) => typeof v === "string",
+  kerasVersion: (v) => typeof v === "string" || typeof v === "number",
   jobs: (v) => Number.isInteger(v) && (v as number) >= 1,
   reports: (v) => Array.isArray(v) && v.every((x) => typeof x === "string"),
   format: (v) => v === "text" || v === "github",

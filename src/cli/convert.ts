@@ -37,6 +37,8 @@ export interface ConvertOptions {
   set?: Record<string, string>;
   /** `--weights`: the shapes of a Keras-saved file of the model (see CompileOptions.weightShapes). */
   weightShapes?: WeightShapes;
+  /** `--keras-version` (see CompileOptions.kerasVersion). */
+  kerasVersion?: string;
   /** `--check`: write nothing; compare what would be written with the files in `out`. */
   check?: boolean;
   /** Keep the source, the generated module, its line map and the weight mapping of each file (review page). */
@@ -340,7 +342,7 @@ export async function convertFiles(args: string[], options: ConvertOptions): Pro
   const written: string[][] = [];
   const reviews: (FileReview | undefined)[] = [];
   let done = 0;
-  const fileOptions = { entry: options.entry, ioLayout: options.ioLayout ?? "channels-first", inputShapes: options.inputShapes, set: options.set, weightShapes: options.weightShapes, review: options.review };
+  const fileOptions = { entry: options.entry, ioLayout: options.ioLayout ?? "channels-first", inputShapes: options.inputShapes, set: options.set, weightShapes: options.weightShapes, kerasVersion: options.kerasVersion, review: options.review };
   await compileAll(files, todo, fileOptions, options.jobs ?? defaultJobs(todo.length), (i, outcome) => {
     options.onProgress?.(++done, todo.length, files[i]!.label);
     if (outcome.kind === "compiled") {

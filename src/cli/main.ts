@@ -8,6 +8,7 @@ import { formatDiagnostic, printablePath } from "./diagnostics.js";
 import { verifyMain } from "./verify.js";
 import { githubAnnotation, githubStaleAnnotation, renderReport, reportFormat, type ReportFormat } from "./reports.js";
 import { readWeightShapes } from "./weight-shapes.js";
+import { parseKerasVersion } from "../passes/keras-version.js";
 import type { WeightShapes } from "../size-parameters.js";
 
 export const VERSION = "0.1.0";
@@ -39,6 +40,10 @@ Options:
                        stored shapes give the sizes the source computes from data (the
                        Embedding's table gives \`vocab_size\`), one info diagnostic per size; only
                        shapes are read
+  --keras-version V    the Keras the source's model was trained with: 3 (default) or 2 (or a release
+                       such as 2.2); where Keras 3 changed a definition (hard_sigmoid, Keras <= 2.2's
+                       recurrent defaults) the module follows that Keras. Saved files follow the
+                       keras_version they store
   --io-layout LAYOUT   channels-first (default): image inputs and outputs are NCHW, as PyTorch code
                        expects; keras: every class takes and returns Keras' axis order (NHWC) and
                        permutes inside instead
@@ -63,7 +68,7 @@ Options:
   -v, --version        print the version
 
 Config file keys (JSON; paths relative to the file): inputs, out, entry, entries (input path →
-entry for that file), inputShapes, set (name → JSON value), weights, ioLayout, jobs, reports, format,
+entry for that file), inputShapes, set (name → JSON value), weights, kerasVersion, ioLayout, jobs, reports, format,
 quiet.
 
 The input is never executed: keras2torch reads it statically. Each file is compiled in isolation,
@@ -152,6 +157,7 @@ async function run(argv: string[]): Promise<number> {
         "input-shape": { type: "string", multiple: true },
         set: { type: "string", multiple: true },
         weights: { type: "string" },
+        "keras-version": { type: "string" },
         jobs: { type: "string", short: "j" },
         check: { type: "boolean" },
         report: { type: "string", multiple: true },
@@ -204,6 +210,8 @@ async function run(argv: string[]): Promise<number> {
     if (!read.ok) throw new UsageError(`--weights ${read.message}`);
     weightShapes = read.shapes;
   }
+  const kerasVersion = values["keras-version"] ?? (config.kerasVersion === undefined ? undefined : String(config.kerasVersion));
+  if (kerasVersion !== undefined && !parseKerasVersion(kerasVersion)) throw new UsageError(`--keras-version must be 2, 3 or a Keras release such as 2.2 (got \`${kerasVersion}\`)`);
   const format = values.format ?? config.format ?? "text";
   if (format !== "text" && format !== "github") throw new UsageError("--format must be `text` or `github`");
   const reports = (values.report ?? config.reports ?? []).map((path) => {
@@ -224,6 +232,7 @@ async function run(argv: string[]): Promise<number> {
     inputShapes,
     set,
     weightShapes,
+    kerasVersion,
     check: values.check ?? false,
     review: reports.some((r) => r.kind === "html"),
     onProgress: bar?.update,

@@ -163,6 +163,7 @@ export class GraphBuilder {
       diagnostics: [],
       incomplete: [],
       dataDependent: [],
+      keras2Spellings: [],
     };
   }
 

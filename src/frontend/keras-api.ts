@@ -178,6 +178,8 @@ export class KerasApi {
         continue;
       }
       const param = params.find((p) => p.name === key || p.aliases?.includes(key));
+      // Every alias a rule accepts is a Keras 2 spelling (`LeakyReLU(alpha=)`, `Input(input_shape=)`).
+      if (param && param.name !== key) this.graph.program.keras2Spellings.push({ spelling: `${cls}(${key}=)`, range });
       if (param) {
         set(param.name, value, range);
         continue;
@@ -218,6 +220,7 @@ export class KerasApi {
       else this.failedInputSpecs.add(layer.id);
     } else if (cls === "Embedding" && typeof config.input_length === "number") {
       // Keras 2: a first Embedding's `input_length` gave the model its input shape, (batch, input_length).
+      this.graph.program.keras2Spellings.push({ spelling: "Embedding(input_length=)", range: layer.range });
       // Keras 3 ignores it; the file was written for Keras 2.
       this.layerInputSpecs.set(layer.id, { shape: [null, config.input_length], dtype: "int32" });
     }

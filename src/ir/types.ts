@@ -37,6 +37,7 @@ export const DIAGNOSTIC_CODES = [
   "integer-hashing",
   "size-parameter",
   "size-from-weights",
+  "keras-version",
   "resource-limit",
   "internal-error",
 ] as const;
@@ -247,6 +248,8 @@ export interface Program {
    * error): what `--set`, a constructor parameter or `--weights` can give (src/size-parameters.ts).
    */
   dataDependent: { variable: string; neededAt: SourceRange; scalar: boolean }[];
+  /** Spellings only Keras 2 has (`LeakyReLU(alpha=)`, `keras.backend.*`): a hint to compile with `--keras-version 2`. */
+  keras2Spellings: { spelling: string; range: SourceRange }[];
 }
 
 /**
