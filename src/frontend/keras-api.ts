@@ -52,6 +52,8 @@ export class KerasApi {
   callQualified(path: string, call: CallArgs): PyValue {
     const op = opFor(path);
     if (op && op.rule.name !== "shape") return this.op(op.rule, op.qualifiedName, call);
+    const dataset = this.kerasDataset(path, call);
+    if (dataset) return dataset;
     const symbol = resolveKeras(path);
     if (!symbol) {
       const array = this.numpyArray(path, call);
@@ -104,6 +106,44 @@ export class KerasApi {
         if (symbol.path === "random.SeedGenerator") return { t: "qname", path: "keras.random.SeedGenerator" };
         return unknown(`\`${path}\` is not supported by keras2torch yet`, call.range);
     }
+  }
+
+  /**
+   * `keras.datasets.<name>.load_data()`: `((x_train, y_train), (x_test, y_test))` as arrays of the shapes
+   * Keras documents (keras/src/datasets/*.py), so that `x_train.shape[1:]` and `fit(x_train)` give a
+   * model its input shape. Nothing is downloaded or read. Word-index datasets (imdb, reuters) hold
+   * lists of varying length: they stay unknown.
+   */
+  private kerasDataset(path: string, call: CallArgs): PyValue | null {
+    const m = /^keras\.datasets\.(mnist|fashion_mnist|cifar10|cifar100|boston_housing|california_housing)\.load_data$/.exec(path);
+    if (!m) return null;
+    const split = (n: number) => {
+      const given = call.kwargs.get("test_split");
+      const fraction = given ? numberOf(given) : 0.2;
+      if (fraction === null) return null;
+      const train = Math.floor(n * (1 - fraction));
+      return [train, n - train] as const;
+    };
+    const sizes: Record<string, () => { train: number; test: number; x: number[]; y: number[] } | null> = {
+      mnist: () => ({ train: 60000, test: 10000, x: [28, 28], y: [] }),
+      fashion_mnist: () => ({ train: 60000, test: 10000, x: [28, 28], y: [] }),
+      cifar10: () => ({ train: 50000, test: 10000, x: [32, 32, 3], y: [1] }),
+      cifar100: () => ({ train: 50000, test: 10000, x: [32, 32, 3], y: [1] }),
+      boston_housing: () => {
+        const s = split(506);
+        return s && { train: s[0], test: s[1], x: [13], y: [] };
+      },
+      california_housing: () => {
+        const version = call.kwargs.get("version") ?? call.args[0];
+        const s = split(version?.t === "str" && version.v === "small" ? 600 : 20640);
+        return s && { train: s[0], test: s[1], x: [8], y: [] };
+      },
+    };
+    const found = sizes[m[1]!]!();
+    if (!found) return unknown(`the \`test_split\` of \`${path}\` is not static`, call.range);
+    const array = (dims: number[], dtype: DType): PyValue => ({ t: "tensor", id: this.graph.createLeaf(dims, dtype, "array").id });
+    const part = (n: number) => py.tuple([array([n, ...found.x], "float32"), array([n, ...found.y], "int32")]);
+    return py.tuple([part(found.train), part(found.test)]);
   }
 
   /**
