@@ -264,6 +264,21 @@ function nonFinite(counts: { nan: number; pos: number; neg: number }): string | 
 }
 
 function countNonFinite(values: Float32Array, counts: { nan: number; pos: number; neg: number }): void {
+  // x * 0 is 0 for every finite x and NaN for NaN and ±Inf: one pass of float math finds out whether
+  // there is anything to count.
+  let p0 = 0;
+  let p1 = 0;
+  let p2 = 0;
+  let p3 = 0;
+  const n4 = values.length & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    p0 += values[i]! * 0;
+    p1 += values[i + 1]! * 0;
+    p2 += values[i + 2]! * 0;
+    p3 += values[i + 3]! * 0;
+  }
+  for (let i = n4; i < values.length; i++) p0 += values[i]! * 0;
+  if (p0 + p1 + p2 + p3 === 0) return;
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   for (let i = 0; i < bits.length; i++) {
     const b = bits[i]!;
@@ -275,7 +290,58 @@ function countNonFinite(values: Float32Array, counts: { nan: number; pos: number
   }
 }
 
-function writeTensor(out: AtomicWriter, wfile: WeightsFile, t: Planned, warn: (text: string) => void, source: string): void {
+/** Streaming a transposed tensor: blocks of source rows of at most `blockBytes`, output runs of at least `minRunElements`. */
+export const STREAM = { blockBytes: 16 << 20, minRunElements: 256 };
+
+interface StreamPlan {
+  rows: number;
+  blockRows: number;
+  rowElements: number;
+  /** Output elements after the source's first axis (a run per block row), and runs per block. */
+  inner: number;
+  outer: number;
+}
+
+/**
+ * How a tensor whose transforms only transpose (a Dense or conv kernel) is streamed without holding
+ * it, or null: blocks of source rows are read in turn, transposed, and their output runs written in
+ * place (positional writes at offsets computed from the output shape). Null too when the runs would be
+ * too short to be worth a write each (conv-like kernels) or one block is the whole tensor.
+ */
+function streamPlan(t: Planned): StreamPlan | null {
+  const kshape = t.tensor.shape!;
+  if (kshape.length < 2 || !t.transforms.length || !t.transforms.every((x) => x[0] === "transpose")) return null;
+  // Output axis j is source axis origin[j].
+  let origin = kshape.map((_d, i) => i);
+  for (const x of t.transforms) origin = (x[1] as number[]).map((a) => origin[a]!);
+  const outShape = origin.map((k) => kshape[k]!);
+  const jStar = origin.indexOf(0);
+  const inner = product(outShape.slice(jStar + 1));
+  const outer = product(outShape.slice(0, jStar));
+  const rowElements = product(kshape.slice(1));
+  const rows = kshape[0]!;
+  const blockRows = Math.max(1, Math.min(rows, Math.floor(STREAM.blockBytes / 4 / Math.max(rowElements, 1))));
+  if (blockRows === rows || blockRows * inner < STREAM.minRunElements) return null;
+  return { rows, blockRows, rowElements, inner, outer };
+}
+
+function streamTransposed(out: AtomicWriter, wfile: WeightsFile, t: Planned, plan: StreamPlan, at: number, counts: { nan: number; pos: number; neg: number }): void {
+  const { rows, blockRows, rowElements, inner, outer } = plan;
+  const kshape = t.tensor.shape!;
+  const block = scratch(blockRows * rowElements);
+  const moved = outBuffer(blockRows * rowElements);
+  for (let r0 = 0; r0 < rows; r0 += blockRows) {
+    const n = Math.min(blockRows, rows - r0);
+    const src = block.subarray(0, n * rowElements);
+    wfile.read(t.tensor, (values) => countNonFinite(values, counts), src, undefined, [r0, r0 + n]);
+    gather(applyToView(contiguousView([n, ...kshape.slice(1)]), t.transforms), src, moved, 0, n * rowElements);
+    // The block's output: `outer` runs of n * inner elements; run o starts at output element (o * rows + r0) * inner.
+    const run = n * inner;
+    for (let o = 0; o < outer; o++) out.writeAt(new Uint8Array(moved.buffer, o * run * 4, run * 4), at + (o * rows + r0) * inner * 4);
+  }
+}
+
+function writeTensor(out: AtomicWriter, wfile: WeightsFile, t: Planned, warn: (text: string) => void, source: string, at: number): void {
   const counts = { nan: 0, pos: 0, neg: 0 };
   const kshape = t.tensor.shape!;
   const total = product(kshape);
@@ -283,17 +349,20 @@ function writeTensor(out: AtomicWriter, wfile: WeightsFile, t: Planned, warn: (t
   const view: View = applyToView(contiguousView(kshape), t.transforms, () => {
     copies = true;
   });
-  if (!copies && isIdentity(view)) {
+  const stream = copies ? null : streamPlan(t);
+  if (stream) {
+    streamTransposed(out, wfile, t, stream, at, counts);
+  } else if (!copies && isIdentity(view)) {
     // Nothing moves: each piece read is written as it is.
     wfile.read(t.tensor, (values) => {
       countNonFinite(values, counts);
       out.write(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     });
   } else {
-    // The whole source in memory once, the output written in pieces from the view over it.
-    const whole = new Float32Array(total);
-    wfile.read(t.tensor, (values, first) => whole.set(values, first));
-    countNonFinite(whole, counts);
+    // The whole source in memory once, the output written in pieces from the view over it. One
+    // buffer serves every tensor (grown to the largest), so memory stays at the largest tensor.
+    const whole = scratch(total);
+    wfile.read(t.tensor, (values) => countNonFinite(values, counts), whole);
     let src: Float32Array = whole;
     // Rebuilt over the data: a reshape that needs a copy makes it now.
     const v = applyToView(contiguousView(kshape), t.transforms, (w) => {
@@ -305,7 +374,7 @@ function writeTensor(out: AtomicWriter, wfile: WeightsFile, t: Planned, warn: (t
     const inner = viewShape(v).at(-1) ?? 1;
     // Pieces of whole rows, so that a transposed tensor is copied in tiles.
     const step = Math.max(inner, Math.floor(OUT_ELEMENTS / Math.max(inner, 1)) * inner);
-    const buf = new Float32Array(Math.min(n, step) || 1);
+    const buf = outBuffer(Math.min(n, step) || 1);
     for (let start = 0; start < n; start += step) {
       const count = Math.min(step, n - start);
       gather(v, src, buf, start, count);
@@ -314,6 +383,23 @@ function writeTensor(out: AtomicWriter, wfile: WeightsFile, t: Planned, warn: (t
   }
   const bad = nonFinite(counts);
   if (bad) warn(`${wfile.path}: ${source} (for \`${t.key}\`) has non-finite values: ${bad}`);
+}
+
+let scratchBuffer: Float32Array | null = null;
+let outBufferArray: Float32Array | null = null;
+
+function outBuffer(n: number): Float32Array {
+  if (!outBufferArray || outBufferArray.length < n) outBufferArray = new Float32Array(n);
+  return outBufferArray;
+}
+
+/** A Float32Array of `n` elements over one buffer reused by every tensor (contents undefined). */
+function scratch(n: number): Float32Array {
+  if (!scratchBuffer || scratchBuffer.length < n) {
+    scratchBuffer = null; // let the old one go before the new one is allocated
+    scratchBuffer = new Float32Array(n);
+  }
+  return scratchBuffer.subarray(0, n);
 }
 
 function constantBytes(c: PlannedConstant): Uint8Array {
@@ -370,6 +456,9 @@ export async function convertWeights(o: ConvertOptions): Promise<Report> {
       ...p.constants.map((c) => ({ key: c.key, dtype: (c.dtype === "int64" ? "I64" : "F32") as SafeDtype, shape: c.shape, planned: c as Planned | PlannedConstant })),
     ];
     const byKey = new Map(entries.map((e) => [e.key, e.planned]));
+    // The one buffer for tensors whose elements move, at its largest size from the start.
+    const moving = p.tensors.filter((t) => t.transforms.length).map((t) => Math.min(product(t.tensor.shape!), streamPlan(t) ? STREAM.blockBytes / 4 : Infinity));
+    if (moving.length) scratch(Math.max(...moving));
     const { entries: placed, header } = layout(entries);
     let out: AtomicWriter;
     try {
@@ -381,11 +470,12 @@ export async function convertWeights(o: ConvertOptions): Promise<Report> {
       out.write(header);
       for (const e of placed) {
         const item = byKey.get(e.key)!;
-        if ("tensor" in item) writeTensor(out, wfile, item, (w) => p.report.warnings.push(w), sources.get(e.key)!);
+        if ("tensor" in item) writeTensor(out, wfile, item, (w) => p.report.warnings.push(w), sources.get(e.key)!, header.length + e.begin);
         else out.write(constantBytes(item));
         if (out.position !== header.length + e.end) throw new Error(`internal: ${e.key} wrote ${out.position - header.length - e.begin} bytes, expected ${e.end - e.begin}`);
       }
       out.commit();
+      if (process.env.KERAS2TORCH_DEBUG_MEMORY) process.stderr.write(`memory: ${JSON.stringify(process.memoryUsage())} wasm ${wfile.wasmBytes()}\n`);
     } catch (error) {
       out.abort();
       if (error instanceof ConversionError) throw error;
@@ -394,6 +484,8 @@ export async function convertWeights(o: ConvertOptions): Promise<Report> {
       throw error;
     }
     for (const w of p.report.warnings) o.onWarning?.(w);
+    scratchBuffer = null;
+    outBufferArray = null;
     return p.report;
   } finally {
     wfile.close();

@@ -252,6 +252,7 @@ export class WeightsFile {
   private temp: string | null = null;
   private buffer = 0;
   private bufferBytes = 0;
+  private piece: Float32Array | null = null;
 
   private constructor(readonly path: string) {
     this.label = path;
@@ -541,19 +542,20 @@ export class WeightsFile {
    * each piece (a view valid until the next call). Float16, float64 and bfloat16 become float32 as
    * numpy's `astype(float32)` makes them (float64 beyond float32's range becomes ±inf).
    */
-  read(tensor: H5Tensor, onPiece: (values: Float32Array, first: number) => void, pieceElements = CHUNK_BYTES / 4): void {
+  read(tensor: H5Tensor, onPiece: (values: Float32Array, first: number) => void, into?: Float32Array, pieceElements = CHUNK_BYTES / 4, range?: [number, number]): void {
     const shape = tensor.shape!;
     const itemSize = tensor.type === "float64" ? 8 : tensor.type === "float32" ? 4 : 2;
     const total = shape.reduce((a, b) => a * b, 1);
     if (total === 0) return;
     const rowElements = shape.length ? total / shape[0]! : 1;
     const rowsPerPiece = shape.length ? Math.max(1, Math.floor(pieceElements / rowElements)) : 1;
-    const rows = shape.length ? shape[0]! : 1;
-    const out = new Float32Array(Math.min(total, rowsPerPiece * rowElements));
-    const outBits = new Uint32Array(out.buffer);
-    const outBytes = new Uint8Array(out.buffer);
+    // Rows `range[0] .. range[1]` of the first axis only, when given; `into` then holds just those.
+    const [from, rows] = range ?? [0, shape.length ? shape[0]! : 1];
+    const pieceSize = Math.min(total, rowsPerPiece * rowElements);
+    // Converted straight into `into` when given (the whole tensor), else into one reused piece buffer.
+    if (!into && (!this.piece || this.piece.length < pieceSize)) this.piece = new Float32Array(pieceSize);
     const m = this.module;
-    for (let r = 0; r < rows; r += rowsPerPiece) {
+    for (let r = from; r < rows; r += rowsPerPiece) {
       const n = Math.min(rowsPerPiece, rows - r);
       const elements = n * rowElements;
       const ptr = this.wasmBuffer(elements * itemSize);
@@ -571,6 +573,11 @@ export class WeightsFile {
       }
       // HEAPU8 is looked up again after each read: WASM memory may have grown.
       const heap = m.HEAPU8;
+      const base = into ? (r - from) * rowElements : 0;
+      const target = into ?? this.piece!;
+      const out = target.subarray(base, base + elements);
+      const outBits = new Uint32Array(target.buffer, target.byteOffset + base * 4, elements);
+      const outBytes = new Uint8Array(target.buffer, target.byteOffset + base * 4, elements * 4);
       if (tensor.type === "float32") {
         outBytes.set(heap.subarray(ptr, ptr + elements * 4));
       } else if (tensor.type === "float64") {
@@ -584,8 +591,13 @@ export class WeightsFile {
           for (let i = 0; i < elements; i++) outBits[i] = table[src[i]!]!;
         }
       }
-      onPiece(elements === out.length ? out : out.subarray(0, elements), r * rowElements);
+      onPiece(out, r * rowElements);
     }
+  }
+
+  /** The size of h5wasm's WASM memory (it grows, never shrinks). */
+  wasmBytes(): number {
+    return this.module.HEAPU8.length;
   }
 
   close(): void {

@@ -56,8 +56,13 @@ export class AtomicWriter {
   }
 
   write(bytes: Uint8Array): void {
+    this.writeAt(bytes, this.written);
+  }
+
+  /** Writes `bytes` at byte `position` of the file (counted in `position` like `write`). */
+  writeAt(bytes: Uint8Array, position: number): void {
     let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
+    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, position + done);
     this.written += bytes.length;
   }
 

@@ -31,7 +31,35 @@ def main():
 
     with h5py.File(bad / "not_keras.h5", "w") as f:
         f["data"] = np.zeros(3, dtype=np.float32)
+    write_dtypes(work / "synthetic" / "dense_dtypes.weights.h5")
     return 0
+
+
+def write_dtypes(path):
+    """test/conformance/sources/dense_dtypes.py's weights in Keras 3's layout, stored as float16,
+    float64 and bfloat16 (Keras 3 keeps bfloat16 as 2-byte opaque data with the attribute
+    dtype="bfloat16"), with NaN, +Inf, -Inf, float16 subnormals and a float64 beyond float32's range."""
+    import h5py
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    k0 = rng.normal(size=(4, 3)).astype(np.float16)
+    k0[0, 0], k0[1, 1], k0[2, 2] = np.inf, -np.inf, np.float16(3e-7)  # a float16 subnormal
+    b0 = rng.normal(size=(3,)).astype(np.float64)
+    b0[0], b0[1] = 1e300, 1.0000000001  # beyond float32: inf; rounded to nearest
+    k1 = rng.normal(size=(3, 2)).astype(np.float32)
+    bf = (k1.view(np.uint32) >> 16).astype(np.uint16)
+    b1 = np.array([np.nan, 0.5], dtype=np.float32)
+    with h5py.File(path, "w") as f:
+        layers = f.create_group("layers")
+        d0 = layers.create_group("dense").create_group("vars")
+        d0["0"], d0["1"] = k0, b0
+        d1 = layers.create_group("dense_1").create_group("vars")
+        d1.create_dataset("0", data=bf.view("V2"))
+        d1["0"].attrs["dtype"] = "bfloat16"
+        d1["1"] = b1
+        f.create_group("vars")
 
 
 if __name__ == "__main__":
