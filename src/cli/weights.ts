@@ -81,7 +81,7 @@ export async function weightsMain(argv: string[]): Promise<number> {
   const source = values.source ?? kerasFile;
 
   try {
-    const result = await compileSource(source, { entry: values.entry, inputShapes, set, ioLayout });
+    const result = await compileSource(source, { entry: values.entry, inputShapes, set, ioLayout }, values.source === undefined);
     const errors = result.diagnostics.filter((d) => d.severity === "error");
     // Errors are shown; the conversion still checks every tensor, so a layer left out fails there.
     if (errors.length) process.stderr.write(errors.map((d) => formatDiagnostic(d, d.range.file, null, false)).join("\n") + "\n");
@@ -124,7 +124,7 @@ interface SourceOptions {
 }
 
 /** Compiles SRC as `convert` compiles a lone input file: a .py source, or a saved model's architecture. */
-export async function compileSource(source: string, o: SourceOptions): Promise<CompileResult> {
+export async function compileSource(source: string, o: SourceOptions, implicit = false): Promise<CompileResult> {
   let isFile = false;
   try {
     isFile = statSync(source).isFile();
@@ -135,7 +135,8 @@ export async function compileSource(source: string, o: SourceOptions): Promise<C
   const label = basename(source);
   if (SAVED_MODEL.test(source)) {
     const read = await readSavedModel(source);
-    if (!read.ok) throw new ConversionError(`${source}: ${read.message}`, [], EXIT_USAGE);
+    // Without --source the weights file itself was taken for the model: say how to give the source.
+    if (!read.ok) throw new ConversionError(`${source}: ${implicit ? `${read.message.split(". ")[0]}; give the model's source (.py, or a saved full model) with --source` : read.message}`, [], EXIT_USAGE);
     return compileSaved(read.saved, { path: label, modulePath: savedModuleLabel(label), ioLayout: o.ioLayout });
   }
   let text: string;
