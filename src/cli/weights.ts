@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { compile, compileSaved, type CompileResult } from "../compile.js";
 import { readSavedModel } from "../frontend/saved-file.js";
 import { ConversionError, convertWeights, EXIT_USAGE, formatReport } from "../weights/convert.js";
+import { preloadH5 } from "../weights/hdf5.js";
 import { formatDiagnostic } from "./diagnostics.js";
 import { SAVED_MODEL, savedModuleLabel } from "./compile-file.js";
 import { parseInputShape, parseSets } from "./options.js";
@@ -79,6 +80,8 @@ export async function weightsMain(argv: string[]): Promise<number> {
     return usage((error as Error).message);
   }
   const source = values.source ?? kerasFile;
+  // h5wasm compiles its WASM off the main thread while the source is compiled on it.
+  preloadH5();
 
   try {
     const result = await compileSource(source, { entry: values.entry, inputShapes, set, ioLayout }, values.source === undefined);

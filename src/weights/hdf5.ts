@@ -62,6 +62,11 @@ type H5Lib = typeof import("h5wasm/node").default;
 type H5Module = Awaited<H5Lib["ready"]>;
 let loaded: Promise<{ lib: H5Lib; module: H5Module }> | null = null;
 
+/** Starts loading h5wasm (decoding and compiling its WASM takes about a second, off the main thread). */
+export function preloadH5(): void {
+  loadH5().catch(() => undefined); // a failure is reported by the load that is awaited
+}
+
 function loadH5(): Promise<{ lib: H5Lib; module: H5Module }> {
   loaded ??= import("h5wasm/node").then(async ({ default: lib }) => {
     const module = await lib.ready;
