@@ -338,6 +338,20 @@ describe("bad files: a clear error naming the file, the weights script's exit co
       message: /model\.weights\.h5: cannot build the state_dict of `\w+` \(\d+ problem\(s\)\):(\n {2}- (missing|unexpected|mis-shaped): .*)+\n$/,
     },
     {
+      name: "a global heap entry that would hang HDF5 (index 0, size 0)",
+      make: () => {
+        const data = Buffer.from(readFileSync(join(work, "keras-files", "batchnorm_conv2d", "keras", "model.weights.h5")));
+        const at = data.indexOf("GCOL");
+        expect(at).toBeGreaterThanOrEqual(0);
+        data.fill(0, at + 16, at + 32);
+        writeFileSync(bad("heap.weights.h5"), data);
+        return bad("heap.weights.h5");
+      },
+      source: "golden/batchnorm_conv2d/src/model.py",
+      code: 2,
+      message: /heap\.weights\.h5: damaged HDF5 file: the global heap collection at byte \d+ has an empty entry at byte \d+, which would make the HDF5 library loop forever/,
+    },
+    {
       name: "a file that is not a Keras file at all",
       make: () => {
         writeFileSync(bad("notes.h5"), "these are not weights\n");

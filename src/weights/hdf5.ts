@@ -146,11 +146,14 @@ function checkGlobalHeaps(path: string, label: string): void {
         const collection = Number(head.readBigUInt64LE(8));
         const end = at + collection;
         if (collection < 4096 || end > size) continue;
-        const body = read(at, collection);
+        // A collection is read whole when small (they hold a few strings); a huge one entry by entry.
+        const body = collection <= PIECE ? read(at, collection) : null;
+        const entry = (p: number) => (body ? body.subarray(p, p + 16) : read(at + p, 16));
         let p = 16;
         while (p + 16 <= collection) {
-          const index = body.readUInt16LE(p);
-          const length = Number(body.readBigUInt64LE(p + 8));
+          const e = entry(p);
+          const index = e.readUInt16LE(0);
+          const length = Number(e.readBigUInt64LE(8));
           const need = index ? 16 + Math.ceil(length / 8) * 8 : length;
           if (need === 0) {
             throw unreadable(`${label}: damaged HDF5 file: the global heap collection at byte ${at} has an empty entry at byte ${at + p}, which would make the HDF5 library loop forever`);
