@@ -18,6 +18,7 @@ import { stringBoundaryPass } from "./passes/string-boundary.js";
 import { withSizeParameters, type LoweredFile, type WeightShapes } from "./size-parameters.js";
 import { boundaryRecipe, lookupVocabulary, vocabularySource } from "./rules/lookup.js";
 import type { ManifestLayer, ManifestModel, ManifestValue } from "./manifest.js";
+import { fileMapping, type FileMapping } from "./weights/mapping.js";
 
 export type { ManifestLayer, ManifestModel, ManifestValue } from "./manifest.js";
 
@@ -64,6 +65,8 @@ export interface CompileResult {
   layers: Record<string, ManifestLayer[]>;
   /** Whether `options.entry` named a model in this file. */
   entryFound: boolean;
+  /** The weights script's mapping tables, as data (src/weights/mapping.ts); absent when nothing was generated. */
+  weights?: FileMapping;
 }
 
 const noImports: ModuleResolver = { resolve: () => null };
@@ -217,6 +220,7 @@ function emitLowered(lowered: LoweredFile, options: CompileOptions, modulePath: 
     mapping: Object.fromEntries(ordered.map((m) => [m.className, m.tensors.filter((row) => !row.unused)])),
     layers: Object.fromEntries(ordered.filter((m) => m.taps).map((m) => [m.className, layerTable(m.taps!)])),
     entryFound,
+    weights: fileMapping(ordered, primaryClass),
   };
 }
 

@@ -20,3 +20,5 @@ export {
   type StaleFile,
 } from "./cli/convert.js";
 export { renderReport, type ReportFormat } from "./cli/reports.js";
+export { convertWeights, formatReport, ConversionError, type ConvertOptions as ConvertWeightsOptions, type Report as WeightsReport } from "./weights/convert.js";
+export type { FileMapping, ModelMapping, TensorRow, ConstantRow, TransformJson } from "./weights/mapping.js";

@@ -6,6 +6,8 @@ import { loadConfig } from "./config.js";
 import { convertFiles, UsageError, writeFileAtomic, type ConvertResult } from "./convert.js";
 import { formatDiagnostic, printablePath } from "./diagnostics.js";
 import { verifyMain } from "./verify.js";
+import { parseInputShape, parseSets } from "./options.js";
+import { weightsMain } from "./weights.js";
 import { githubAnnotation, githubStaleAnnotation, renderReport, reportFormat, type ReportFormat } from "./reports.js";
 import { readWeightShapes } from "./weight-shapes.js";
 import { parseKerasVersion } from "../passes/keras-version.js";
@@ -18,6 +20,8 @@ const HELP = `keras2torch ${VERSION} — compile Keras model source files into P
 Usage:
   keras2torch convert INPUT... -o OUT [options]
   keras2torch verify MODEL.py --weights TRAINED [options]   (keras2torch verify --help)
+  keras2torch weights KERAS_FILE --source SRC -o OUT.safetensors [options]
+                       convert weights with no Python (keras2torch weights --help)
 
 INPUT is a .py file, a folder (walked recursively; hidden folders, __pycache__, node_modules and
 virtualenvs are skipped) or a quoted glob ('models/**/*.py', walked from its folder part). a/b.py
@@ -83,32 +87,10 @@ error diagnostic (everything else was written), or with --check at least one sta
 error or nothing could be read.
 
 Then: python OUT/a/b_weights.py model.keras b.safetensors   # .keras, .weights.h5 or legacy .h5
+Or:   keras2torch weights model.keras --source a/b.py -o b.safetensors   # the same tensors, no Python
 And:  keras2torch verify a/b.py --weights model.keras   # real Keras vs the generated PyTorch
 `;
 
-
-/** `28,28,1`, `(None, 64)`-style without the batch axis: `None` (or `?`) is a size known at run time. */
-function parseInputShape(text: string): (number | null)[] {
-  const body = text.trim().replace(/^[([]|[)\]]$/g, "");
-  const dims = body.split(",").map((d) => d.trim()).filter((d) => d !== "");
-  const shape = dims.map((d) => (d === "None" || d === "?" ? null : /^\d+$/.test(d) && Number(d) > 0 ? Number(d) : undefined));
-  if (!shape.length || shape.some((d) => d === undefined)) {
-    throw new UsageError(`--input-shape \`${text}\` must be sizes separated by commas, without the batch axis (e.g. 28,28,1; None for a size known at run time)`);
-  }
-  return [null, ...(shape as (number | null)[])];
-}
-
-
-/** `--set NAME=VALUE`s: NAME a Python identifier, VALUE a Python literal (checked when the file is compiled). */
-function parseSets(items: string[]): Record<string, string> {
-  const sets: Record<string, string> = {};
-  for (const item of items) {
-    const match = /^\s*([A-Za-z_]\w*)\s*=(.*)$/s.exec(item);
-    if (!match || !match[2]!.trim()) throw new UsageError(`--set \`${item}\` must be NAME=VALUE, VALUE a Python literal (e.g. --set num_classes=10, --set 'input_shape=(28, 28, 1)')`);
-    sets[match[1]!] = match[2]!.trim();
-  }
-  return sets;
-}
 
 /** The config file's `set`: JSON values written as the Python literals they are. */
 function pythonLiterals(values: Record<string, unknown>): Record<string, string> {
@@ -132,6 +114,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // `verify` has options of its own.
     if (argv[0] === "verify") return await verifyMain(argv.slice(1));
+    if (argv[0] === "weights") return await weightsMain(argv.slice(1));
     return await run(argv);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -2,6 +2,7 @@
 // templates only lay files out.
 import { torchShape } from "../ir/layout.js";
 import { type ConstantMapping, type Layout, type TensorMapping, type TorchModel, type TorchValue } from "../ir/types.js";
+import { sortedRows } from "../weights/mapping.js";
 import type { Helper } from "./helpers.js";
 import { printClass } from "./printer.js";
 import { pyFloat, pyLiteral } from "./render.js";
@@ -108,19 +109,6 @@ export function weightsFileView(models: TorchModel[], primary: string, module: s
       return rows.length ? [`${JSON.stringify(m.className)}: [${rows.join(", ")}]`] : [];
     }),
   };
-}
-
-/** Rows grouped by legacy layer, layers in Keras' `model.layers` order (the order fallback relies on it). */
-function sortedRows(model: TorchModel): TensorMapping[] {
-  const position = new Map(model.layerOrder.map((path, i) => [path, i] as [string, number]));
-  const layerOrder = new Map<string, number>();
-  for (const row of model.tensors) {
-    const top = row.keras3Path.split("/").slice(0, 2).join("/");
-    if (!layerOrder.has(row.legacyLayer)) layerOrder.set(row.legacyLayer, position.get(top) ?? -1);
-  }
-  return [...model.tensors].sort(
-    (a, b) => layerOrder.get(a.legacyLayer)! - layerOrder.get(b.legacyLayer)! || a.legacyIndex - b.legacyIndex,
-  );
 }
 
 function tensorRow(row: TensorMapping): string {
