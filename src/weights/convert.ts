@@ -50,8 +50,9 @@ interface PlannedConstant {
 }
 
 const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-const sameShape = (a: readonly number[] | null, b: readonly number[]) => a !== null && a.length === b.length && a.every((d, i) => d === b[i]);
-const fmtShape = (shape: readonly number[] | null) => (shape === null ? "None" : pyShape(shape));
+/** Whether a file's shape is the table's; a `null` axis of the table (a size parameter) takes any size. */
+const sameShape = (a: readonly number[] | null, b: readonly (number | null)[]) => a !== null && a.length === b.length && a.every((d, i) => b[i] === null || d === b[i]);
+const fmtShape = (shape: readonly (number | null)[] | null) => (shape === null ? "None" : pyShape(shape));
 
 function describeTransforms(transforms: TransformJson[]): string {
   if (!transforms.length) return "-";
@@ -60,8 +61,8 @@ function describeTransforms(transforms: TransformJson[]): string {
 
 // -- legacy layer matching (`_match_legacy_layers`) ------------------------------------------------
 
-function legacyLayerOrder(tensors: TensorRow[]): Map<string, Map<number, number[]>> {
-  const layers = new Map<string, Map<number, number[]>>();
+function legacyLayerOrder(tensors: TensorRow[]): Map<string, Map<number, (number | null)[]>> {
+  const layers = new Map<string, Map<number, (number | null)[]>>();
   for (const row of tensors) {
     if (!layers.has(row.legacy_layer)) layers.set(row.legacy_layer, new Map());
     layers.get(row.legacy_layer)!.set(row.legacy_index, row.keras_shape);
@@ -70,17 +71,17 @@ function legacyLayerOrder(tensors: TensorRow[]): Map<string, Map<number, number[
 }
 
 /** Expected shapes by index as a list, or null when the indices have gaps. */
-function shapeList(expected: Map<number, number[]>): number[][] | null {
+function shapeList(expected: Map<number, (number | null)[]>): (number | null)[][] | null {
   const n = expected.size ? Math.max(...expected.keys()) + 1 : 0;
   const keys = [...expected.keys()].sort((a, b) => a - b);
   if (keys.length !== n || keys.some((k, i) => k !== i)) return null;
   return keys.map((k) => expected.get(k)!);
 }
 
-const pyList = (shapes: (number[] | null)[] | null) => (shapes === null ? "None" : `[${shapes.map(fmtShape).join(", ")}]`);
-const sameList = (a: number[][] | null, b: (number[] | null)[]) => a !== null && a.length === b.length && a.every((s, i) => sameShape(b[i]!, s));
+const pyList = (shapes: ((number | null)[] | null)[] | null) => (shapes === null ? "None" : `[${shapes.map(fmtShape).join(", ")}]`);
+const sameList = (a: (number | null)[][] | null, b: (number[] | null)[]) => a !== null && a.length === b.length && a.every((s, i) => sameShape(b[i]!, s));
 
-function pairInOrder(expNames: string[], expLayers: Map<string, Map<number, number[]>>, fileNames: string[], fileLayers: Map<string, [string, H5Tensor][]>): [Map<string, string>, string[]] {
+function pairInOrder(expNames: string[], expLayers: Map<string, Map<number, (number | null)[]>>, fileNames: string[], fileLayers: Map<string, [string, H5Tensor][]>): [Map<string, string>, string[]] {
   const problems: string[] = [];
   if (expNames.length !== fileNames.length) {
     problems.push(`cannot match by order: ${expNames.length} expected layer(s) [${expNames.join(", ")}] but the file has ${fileNames.length} layer(s) with weights [${fileNames.join(", ")}]`);
@@ -210,7 +211,7 @@ function plan(name: string, spec: ModelMapping, wfile: WeightsFile): Plan {
     }
     let shape: number[];
     try {
-      shape = viewShape(applyToView(contiguousView(kshape), transforms, () => undefined));
+      shape = viewShape(applyToView(contiguousView(tensor.shape!), transforms, () => undefined));
     } catch (error) {
       if (!(error instanceof TransformError)) throw error;
       problems.push(`mis-shaped: ${source} for \`${key}\`: ${error.message}`);

@@ -18,7 +18,8 @@ export interface TensorRow {
   keras3_path: string;
   legacy_layer: string;
   legacy_index: number;
-  keras_shape: number[];
+  /** `null` for an axis a size parameter of the class gives: any size fits (src/size-parameters.ts). */
+  keras_shape: (number | null)[];
   transforms: TransformJson[];
 }
 

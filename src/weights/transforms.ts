@@ -23,8 +23,10 @@ export interface View {
 }
 
 /** A shape as Python prints a tuple: `(3, 4)`, `(5,)`, `()`. */
-export function pyShape(shape: readonly number[]): string {
-  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+/** A shape as Python prints the tuple; `null` (an axis of any size) is `None`. */
+export function pyShape(shape: readonly (number | null)[]): string {
+  const dims = shape.map((d) => (d === null ? "None" : String(d)));
+  return dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(", ")})`;
 }
 
 const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
