@@ -1,6 +1,10 @@
 # ---------------------------------------------------------------------------
-# keras2torch weights runtime. Everything below is static: it is the same in
-# every generated weights script and reads only PRIMARY and MODELS above.
+# keras2torch weights runtime. Everything below is static: the same for every
+# weights script. It reads only the table of the script it serves: SCHEMA,
+# PRIMARY, MODELS (and VOCABULARIES when there is one). Either it follows that
+# table in the same file (`convert --standalone-weights`), or it is the shared
+# `keras2torch_runtime.py` at the top of the output folder, which each script
+# loads by path with its table put in first (docs/weights-schema.md).
 #
 #   python THIS_SCRIPT KERAS_FILE OUTPUT [--model CLASS] [--verbose]
 #
@@ -28,16 +32,26 @@
 import os  # noqa: E402 (the generated mapping above comes first)
 import sys  # noqa: E402
 
-# A user's file next to this script (say `torch.py` or `numpy.py`) must not
-# shadow the real libraries: drop the script's own directory from sys.path
-# before importing them. Run as a script, it stays dropped (libraries import
-# more modules lazily, safetensors among them); imported by other code, the
-# caller's sys.path is restored afterwards.
-_SCRIPT_DIR = os.path.dirname(os.path.realpath(globals().get("__file__") or sys.argv[0] or "."))
+# The version of the table format this runtime reads (docs/weights-schema.md).
+MAPPING_SCHEMA = 1
+
+# A user's file next to the weights script (say `torch.py` or `numpy.py`)
+# must not shadow the real libraries: drop the script's own directory (and
+# this file's, when the runtime is shared) from sys.path before importing
+# them. Run as a script, it stays dropped (libraries import more modules
+# lazily, safetensors among them); imported by other code, the caller's
+# sys.path is restored afterwards. A script loading the shared runtime sets
+# _SCRIPT_FILE and _AS_SCRIPT first.
+_SCRIPT_DIRS = {
+    os.path.dirname(os.path.realpath(p))
+    for p in (globals().get("__file__") or sys.argv[0] or ".", globals().get("_SCRIPT_FILE"))
+    if p
+}
+_AS_SCRIPT = globals().get("_AS_SCRIPT", __name__ == "__main__")
 
 
 def _without_script_dir(paths):
-    return [p for p in paths if os.path.realpath(p or os.getcwd()) != _SCRIPT_DIR]
+    return [p for p in paths if os.path.realpath(p or os.getcwd()) not in _SCRIPT_DIRS]
 
 
 _SAVED_SYS_PATH = list(sys.path)
@@ -59,7 +73,7 @@ try:
     import numpy as np  # noqa: E402
     import torch  # noqa: E402 (after the sys.path guard above)
 finally:
-    if __name__ != "__main__":
+    if not _AS_SCRIPT:
         sys.path[:] = _SAVED_SYS_PATH
 
 
@@ -786,8 +800,26 @@ def _to_tensor(array):
     return torch.from_numpy(np.ascontiguousarray(array)).clone()
 
 
+def check_schema():
+    """Refuse a table this runtime cannot read: SCHEMA must be MAPPING_SCHEMA."""
+    if "MODELS" not in globals():
+        raise ConversionError(
+            "this is the shared weights runtime, not a weights script: run one of the *_weights.py "
+            "scripts of this output folder",
+            exit_code=EXIT_USAGE,
+        )
+    schema = globals().get("SCHEMA")
+    if schema != MAPPING_SCHEMA:
+        raise ConversionError(
+            f"the mapping table is of schema {schema!r}, this runtime reads schema {MAPPING_SCHEMA}; "
+            "regenerate the weights scripts with `keras2torch convert ...` (or `--standalone-weights`)",
+            exit_code=EXIT_USAGE,
+        )
+
+
 def select_model(model_name=None):
     """The MODELS entry for `model_name` (default PRIMARY)."""
+    check_schema()
     name = model_name or PRIMARY
     if name not in MODELS:
         raise ConversionError(
@@ -1097,6 +1129,12 @@ def write_vocabularies(keras_file, model_name, output):
 
 
 def main(argv=None):
+    prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "weights"
+    try:
+        check_schema()
+    except ConversionError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return e.exit_code
     parser = argparse.ArgumentParser(
         description="Convert Keras weights to a PyTorch state_dict for: " + ", ".join(MODELS),
     )
@@ -1108,7 +1146,6 @@ def main(argv=None):
     parser.add_argument("--verbose", action="store_true", help="print the mapping table")
     args = parser.parse_args(argv)  # exits with 2 on usage errors
 
-    prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "weights"
     try:
         # OUTPUT and --model are checked before the file is read.
         check_output(args.output, args.keras_file)

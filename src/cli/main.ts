@@ -7,8 +7,9 @@ import { convertFiles, UsageError, writeFileAtomic, type ConvertResult } from ".
 import { formatDiagnostic, printablePath } from "./diagnostics.js";
 import { verifyMain } from "./verify.js";
 import { githubAnnotation, githubStaleAnnotation, renderReport, reportFormat, type ReportFormat } from "./reports.js";
+import { VERSION } from "../version.js";
 
-export const VERSION = "0.1.0";
+export { VERSION };
 
 const HELP = `keras2torch ${VERSION} — compile Keras model source files into PyTorch modules and weight scripts.
 
@@ -20,7 +21,9 @@ INPUT is a .py file, a folder (walked recursively; hidden folders, __pycache__, 
 virtualenvs are skipped) or a quoted glob ('models/**/*.py', walked from its folder part). a/b.py
 under a folder (or a glob's folder) is written to OUT/a/b.py, with its weights script
 OUT/a/b_weights.py; a file argument is written to OUT/<name>.py. OUT/keras2torch.json describes
-every file, model and diagnostic. A file with no model gets an info diagnostic and no module.
+every file, model and diagnostic. A file with no model gets an info diagnostic and no module. The
+weights scripts share one runtime, OUT/keras2torch_runtime.py, which each loads by path; and
+OUT/.gitattributes marks everything written as linguist-generated.
 
 Options:
   -o, --out DIR        output folder (required, here or in the config file); never an input folder
@@ -36,6 +39,10 @@ Options:
   --io-layout LAYOUT   channels-first (default): image inputs and outputs are NCHW, as PyTorch code
                        expects; keras: every class takes and returns Keras' axis order (NHWC) and
                        permutes inside instead
+  --standalone-weights each weights script carries the runtime itself (about 1,100 lines) instead of
+                       loading OUT/keras2torch_runtime.py: for a script that must travel alone
+  --no-gitattributes   do not write OUT/.gitattributes (a .gitattributes in OUT that keras2torch did
+                       not write is never touched)
   --check              write nothing: compare what would be written with the files in OUT; exit 1
                        listing each stale file with a short diff (changed, missing, or an earlier
                        output no input produces any more)
@@ -57,7 +64,8 @@ Options:
   -v, --version        print the version
 
 Config file keys (JSON; paths relative to the file): inputs, out, entry, entries (input path →
-entry for that file), inputShapes, set (name → JSON value), ioLayout, jobs, reports, format, quiet.
+entry for that file), inputShapes, set (name → JSON value), ioLayout, standaloneWeights,
+gitattributes (false for --no-gitattributes), jobs, reports, format, quiet.
 
 The input is never executed: keras2torch reads it statically. Each file is compiled in isolation,
 under the same limits on every thread (inputs up to 5 MB, 20 s and 512 MB of heap per file;
@@ -146,6 +154,8 @@ async function run(argv: string[]): Promise<number> {
         set: { type: "string", multiple: true },
         jobs: { type: "string", short: "j" },
         check: { type: "boolean" },
+        "standalone-weights": { type: "boolean" },
+        "no-gitattributes": { type: "boolean" },
         report: { type: "string", multiple: true },
         format: { type: "string" },
         config: { type: "string" },
@@ -209,6 +219,8 @@ async function run(argv: string[]): Promise<number> {
     inputShapes,
     set,
     check: values.check ?? false,
+    standaloneWeights: values["standalone-weights"] ?? config.standaloneWeights ?? false,
+    gitattributes: values["no-gitattributes"] ? false : config.gitattributes ?? true,
     review: reports.some((r) => r.kind === "html"),
     onProgress: bar?.update,
   });
@@ -233,6 +245,7 @@ function finish(result: ConvertResult, options: FinishOptions): number {
   }
   if (lines.length) process.stderr.write(lines.join("\n") + "\n");
   if (result.exitCode === 2) return 2;
+  if (!options.quiet) for (const note of result.notes) process.stderr.write(`keras2torch: note: ${note}\n`);
   const shownOut = printablePath(relative(process.cwd(), result.out) || ".");
   if (options.check) {
     for (const s of result.stale) {
