@@ -18,7 +18,7 @@ export interface ModuleFileView {
 export interface WeightsFileView {
   /** The runtime follows the table (`--standalone-weights`); otherwise the script loads the shared one. */
   standalone: boolean;
-  /** The arguments of `os.path.join` from the script's folder to the shared runtime. */
+  /** A Python expression: the shared runtime's path relative to the script's folder. */
   runtimePath: string;
   runtimeLabel: string;
   version: string;
@@ -105,7 +105,7 @@ export interface WeightsRuntimeView {
 export function weightsFileView(models: TorchModel[], primary: string, module: string, source: string, script: string, runtime: WeightsRuntimeView): WeightsFileView {
   return {
     standalone: runtime.standalone,
-    runtimePath: [...Array<string>(runtime.depth).fill(".."), runtime.runtimeLabel].map((p) => JSON.stringify(p)).join(", "),
+    runtimePath: runtime.depth ? `os.path.join(${[...Array<string>(runtime.depth).fill(".."), runtime.runtimeLabel].map((p) => JSON.stringify(p)).join(", ")})` : JSON.stringify(runtime.runtimeLabel),
     runtimeLabel: runtime.runtimeLabel,
     version: runtime.version,
     schema: runtime.schema,
