@@ -2,6 +2,9 @@
 export { compile, compileSaved, type CompileOptions, type CompileResult, type SavedCompileOptions } from "./compile.js";
 export { readSavedModel, type SavedModel, type SavedRead } from "./frontend/saved-file.js";
 export { listRules } from "./rules/registry.js";
+export { renderRuntimeFile, RUNTIME_FILE } from "./emit/files.js";
+export { MAPPING_SCHEMA_VERSION } from "./weights/schema.js";
+export { VERSION } from "./version.js";
 export type { Manifest, ManifestDiagnostic, ManifestFile, ManifestModel, ManifestValue } from "./manifest.js";
 export type { ModuleResolver } from "./frontend/evaluate.js";
 export type { Diagnostic, DiagnosticCode, Severity, SourceRange, TensorMapping } from "./ir/types.js";
