@@ -802,7 +802,7 @@ def _to_tensor(array):
 
 def check_schema():
     """Refuse a table this runtime cannot read: SCHEMA must be MAPPING_SCHEMA."""
-    if "MODELS" not in globals():
+    if globals().get("MODELS") is None:
         raise ConversionError(
             "this is the shared weights runtime, not a weights script: run one of the *_weights.py "
             "scripts of this output folder",
