@@ -275,7 +275,7 @@ def _check_global_heaps(data, label):
     """
     pos = data.find(b"GCOL")
     while pos >= 0:
-        if data[pos + 4:pos + 8] == b"\x01\x00\x00\x00" and pos + 16 <= len(data):
+        if data[pos + 4 : pos + 8] == b"\x01\x00\x00\x00" and pos + 16 <= len(data):
             (size,) = struct.unpack_from("<Q", data, pos + 8)
             end = pos + size
             p = pos + 16
@@ -426,9 +426,7 @@ class WeightsFile:
     @staticmethod
     def _check_regular(path, st):
         if not stat.S_ISREG(st.st_mode):
-            raise ConversionError(
-                f"{path}: is {_file_type(st.st_mode)}, not a regular file", exit_code=EXIT_USAGE
-            )
+            raise ConversionError(f"{path}: is {_file_type(st.st_mode)}, not a regular file", exit_code=EXIT_USAGE)
         if st.st_size == 0:
             raise ConversionError(f"{path}: is empty (0 bytes)", exit_code=EXIT_USAGE)
 
@@ -456,8 +454,7 @@ class WeightsFile:
                 info = members["model.weights.h5"][0]
                 if info.flag_bits & 0x1:
                     raise ConversionError(
-                        f"{path}: model.weights.h5 is encrypted in the zip (Keras never encrypts "
-                        ".keras files)",
+                        f"{path}: model.weights.h5 is encrypted in the zip (Keras never encrypts .keras files)",
                         exit_code=EXIT_USAGE,
                     )
                 if info.compress_type not in _ZIP_METHODS:
@@ -528,9 +525,7 @@ class WeightsFile:
 
         root.visititems(visit)
         self.keras3 = {
-            p: _Tensor(d)
-            for p, d in sorted(found.items())
-            if p.split("/")[0] not in _KERAS3_NON_MODEL_ROOTS
+            p: _Tensor(d) for p, d in sorted(found.items()) if p.split("/")[0] not in _KERAS3_NON_MODEL_ROOTS
         }
 
     # -- legacy: layer names + weight_names ----------------------------------
@@ -544,9 +539,7 @@ class WeightsFile:
         seen = set()
         for lname in layer_names:
             if lname in seen:
-                raise ConversionError(
-                    f"{label}: layer `{lname}` is listed twice in layer_names", exit_code=EXIT_USAGE
-                )
+                raise ConversionError(f"{label}: layer `{lname}` is listed twice in layer_names", exit_code=EXIT_USAGE)
             seen.add(lname)
             lgroup = self._child(group, lname, label)
             if lgroup is None:
@@ -740,9 +733,7 @@ def _apply_transforms(array, transforms):
             shape, axes = tuple(t[1]), tuple(t[2])
             n = int(np.prod(shape))
             if array.shape[0] != n:
-                raise ValueError(
-                    f"permute_rows over {shape} needs {n} rows, the tensor has {array.shape[0]}"
-                )
+                raise ValueError(f"permute_rows over {shape} needs {n} rows, the tensor has {array.shape[0]}")
             order = np.arange(n).reshape(shape).transpose(axes).ravel()
             array = array[order]
         elif op == "reshape":
@@ -774,7 +765,9 @@ def _describe_transforms(transforms):
         return "-"
     parts = []
     for t in transforms:
-        parts.append(t[0] + "(" + ", ".join(str(tuple(a)) if isinstance(a, (list, tuple)) else str(a) for a in t[1:]) + ")")
+        parts.append(
+            t[0] + "(" + ", ".join(str(tuple(a)) if isinstance(a, (list, tuple)) else str(a) for a in t[1:]) + ")"
+        )
     return " then ".join(parts)
 
 
@@ -924,10 +917,7 @@ def _convert(name, tensors, constants, wfile):
             problems.append(f"refused: {source} (for `{key}`) {tensor.refusal}")
             continue
         if tensor.shape != kshape:
-            problems.append(
-                f"mis-shaped: {source} has shape {tensor.shape}, `{key}` expects Keras "
-                f"shape {kshape}"
-            )
+            problems.append(f"mis-shaped: {source} has shape {tensor.shape}, `{key}` expects Keras shape {kshape}")
             continue
         array = wfile.read(tensor)
         bad = _nonfinite(array)
@@ -964,8 +954,7 @@ def _convert(name, tensors, constants, wfile):
             for i, (wname, tensor) in enumerate(weights):
                 if (flayer, i) not in consumed:
                     problems.append(
-                        f"unexpected: legacy layer `{flayer}` weight #{i} `{wname}` shape "
-                        f"{tensor.shape} is not used"
+                        f"unexpected: legacy layer `{flayer}` weight #{i} `{wname}` shape {tensor.shape} is not used"
                     )
 
     for key, shape, dtype, fill in constants:
@@ -1023,9 +1012,7 @@ def check_output(output, keras_file=None):
     """Refuse an OUTPUT that cannot be written, before any input is read."""
     kind = _output_kind(output)
     if kind is None:
-        raise ConversionError(
-            f"{output}: OUTPUT must end in .safetensors, .pt or .pth", exit_code=EXIT_USAGE
-        )
+        raise ConversionError(f"{output}: OUTPUT must end in .safetensors, .pt or .pth", exit_code=EXIT_USAGE)
     directory = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(directory):
         raise ConversionError(f"{output}: directory {directory} does not exist", exit_code=EXIT_USAGE)
@@ -1036,9 +1023,7 @@ def check_output(output, keras_file=None):
     except OSError:
         same = False
     if same:
-        raise ConversionError(
-            f"{output}: is KERAS_FILE itself; refusing to overwrite the input", exit_code=EXIT_USAGE
-        )
+        raise ConversionError(f"{output}: is KERAS_FILE itself; refusing to overwrite the input", exit_code=EXIT_USAGE)
     return kind
 
 
@@ -1081,8 +1066,7 @@ def format_report(report):
             lines.append(f"  {expected:<28} <- {found:<28} [{strategy}]")
     headers = ("keras tensor", "state_dict key", "torch shape", "transforms", "strategy")
     table = [headers] + [
-        (r["source"], r["key"], str(tuple(r["shape"])), r["transforms"], r["strategy"])
-        for r in report["rows"]
+        (r["source"], r["key"], str(tuple(r["shape"])), r["transforms"], r["strategy"]) for r in report["rows"]
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
     for n, row in enumerate(table):
@@ -1140,9 +1124,7 @@ def main(argv=None):
     )
     parser.add_argument("keras_file", metavar="KERAS_FILE", help=".keras, .weights.h5 or legacy .h5")
     parser.add_argument("output", metavar="OUTPUT", help="output .safetensors, .pt or .pth")
-    parser.add_argument(
-        "--model", metavar="CLASS", default=None, help=f"model class to convert (default {PRIMARY})"
-    )
+    parser.add_argument("--model", metavar="CLASS", default=None, help=f"model class to convert (default {PRIMARY})")
     parser.add_argument("--verbose", action="store_true", help="print the mapping table")
     args = parser.parse_args(argv)  # exits with 2 on usage errors
 

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../src/index.js";
 import { renderRuntimeFile } from "../src/emit/files.js";
+import { formatPython } from "../src/emit/format.js";
 import { MAPPING_SCHEMA_VERSION } from "../src/weights/schema.js";
 import type { Manifest } from "../src/manifest.js";
 import { CNN, listFiles, MLP, writeTree } from "./cli-util.js";
@@ -58,6 +59,9 @@ describe("one runtime per output tree", () => {
     expect(runtime).toContain(`KERAS2TORCH_VERSION = "${VERSION}"`);
     expect(runtime).toContain(`MAPPING_SCHEMA = ${MAPPING_SCHEMA_VERSION}\n`);
     expect(runtime).toBe(renderRuntimeFile());
+    // Written as it is, never formatted on the way: it must already be laid out as ruff formats it.
+    expect(formatPython(runtime)).toBe(runtime);
+    expect(formatPython(readFileSync(join(ROOT, "templates", "weights_runtime.py"), "utf8"))).toBe(readFileSync(join(ROOT, "templates", "weights_runtime.py"), "utf8"));
     expect((JSON.parse(read("out/keras2torch.json")) as Manifest).runtime).toBe("keras2torch_runtime.py");
   });
 

@@ -16,8 +16,6 @@ const read = (name: string) => readFileSync(join(templatesDir, name), "utf8");
 let compiled: {
   module: HandlebarsTemplateDelegate;
   weights: HandlebarsTemplateDelegate;
-  runtimeHeader: HandlebarsTemplateDelegate;
-  runtime: string;
   helpers: ReadonlyMap<string, Helper>;
 } | null = null;
 
@@ -25,8 +23,6 @@ function templates() {
   compiled ??= {
     module: Handlebars.compile(read("module.py.hbs"), { noEscape: true, strict: true }),
     weights: Handlebars.compile(read("weights.py.hbs"), { noEscape: true, strict: true }),
-    runtimeHeader: Handlebars.compile(read("weights_runtime_header.py.hbs"), { noEscape: true, strict: true }),
-    runtime: read("weights_runtime.py"),
     helpers: helperCatalog(),
   };
   return compiled;
@@ -38,18 +34,22 @@ export function renderModuleFile(models: TorchModel[], source: string, weightsSc
   return formatPython(t.module(moduleFileView(models, source, weightsScript, t.helpers)));
 }
 
-/** The static runtime, formatted once per process: it is the same in every weights script. */
-let formattedRuntime: string | null = null;
+/**
+ * The static runtime, the same in every weights script. templates/weights_runtime.py is kept as ruff
+ * formats it (test/runtime.test.ts checks), so it is written as it is: the main process of a run, which
+ * writes the shared runtime, never loads the formatter.
+ */
+let runtimeTemplates: { header: HandlebarsTemplateDelegate; runtime: string } | null = null;
 
 function staticRuntime(): string {
-  const t = templates();
-  if (formattedRuntime === null) {
+  if (runtimeTemplates === null) {
+    const runtime = read("weights_runtime.py");
     // The runtime states the schema it reads; it must be the one the tables are written in.
-    const stated = /^MAPPING_SCHEMA = (\d+)$/m.exec(t.runtime)?.[1];
+    const stated = /^MAPPING_SCHEMA = (\d+)$/m.exec(runtime)?.[1];
     if (stated !== String(MAPPING_SCHEMA_VERSION)) throw new Error(`templates/weights_runtime.py reads mapping schema ${stated}, the compiler writes ${MAPPING_SCHEMA_VERSION}`);
-    formattedRuntime = formatPython(t.runtime);
+    runtimeTemplates = { header: Handlebars.compile(read("weights_runtime_header.py.hbs"), { noEscape: true, strict: true }), runtime };
   }
-  return formattedRuntime;
+  return runtimeTemplates.runtime;
 }
 
 /** Where the weights script finds the shared runtime, or that it carries the runtime itself. */
@@ -74,7 +74,8 @@ export const RUNTIME_FILE = "keras2torch_runtime.py";
 
 /** `OUT/keras2torch_runtime.py`: a header naming this keras2torch's version and schema, then the static runtime. */
 export function renderRuntimeFile(): string {
-  const t = templates();
-  const header = formatPython(t.runtimeHeader({ version: VERSION, schema: MAPPING_SCHEMA_VERSION }));
-  return `${header.trimEnd()}\n\n\n${staticRuntime()}`;
+  const runtime = staticRuntime();
+  // The header is laid out as ruff would; so is the whole file (test/runtime.test.ts).
+  const header = runtimeTemplates!.header({ version: VERSION, schema: MAPPING_SCHEMA_VERSION });
+  return `${header.trimEnd()}\n\n\n${runtime}`;
 }
