@@ -52,6 +52,12 @@ export interface CompileOptions {
    * with Keras 2 is compiled with Keras 2's.
    */
   kerasVersion?: string;
+  /**
+   * `--standalone-weights`: the weights script carries the weights runtime itself. By default it loads
+   * the shared `keras2torch_runtime.py` (see `renderRuntimeFile`) from the root of the output tree, which
+   * is `path`'s root: `a/b_weights.py` looks for `../keras2torch_runtime.py`.
+   */
+  standaloneWeights?: boolean;
 }
 
 export interface CompileResult {
@@ -110,6 +116,8 @@ export interface SavedCompileOptions {
   /** The module's path relative to the output folder (`a/b.py`); the weights script sits next to it. */
   modulePath: string;
   ioLayout?: IoLayout;
+  /** See CompileOptions.standaloneWeights. */
+  standaloneWeights?: boolean;
 }
 
 /**
@@ -127,7 +135,7 @@ export function compileSaved(saved: SavedModel, options: SavedCompileOptions): C
       message: `compiled from the architecture stored in the file (${saved.format === "keras-zip" ? "config.json" : "model_config"}), with the semantics of Keras ${version.major}${version.text ? ` (the file was saved by Keras ${version.text})` : " (the file does not say which Keras saved it)"}`,
       range: { file: options.path, line: 1, column: 1, endLine: 1, endColumn: 1 },
     });
-    const compileOptions = { path: options.path, ioLayout: options.ioLayout };
+    const compileOptions = { path: options.path, ioLayout: options.ioLayout, standaloneWeights: options.standaloneWeights };
     const lowered = lowerProgram(program, entryFound, modelVariables, extra, compileOptions, options.modulePath);
     return lowered.ordered.length ? emitLowered(lowered, compileOptions, options.modulePath) : lowered.empty!;
   } catch (error) {
@@ -194,7 +202,8 @@ function emitLowered(lowered: LoweredFile, options: CompileOptions, modulePath: 
   const vocabPath = vocabularyPath(modulePath);
   const weightsPath = modulePath.replace(/\.py$/, "") + "_weights.py";
   const moduleText = renderModuleFile(ordered, options.path, posix.basename(weightsPath));
-  const weightsText = renderWeightsFile(ordered, primaryClass, posix.basename(modulePath), options.path, posix.basename(weightsPath));
+  const runtime = { standalone: options.standaloneWeights ?? false, depth: weightsPath.split("/").length - 1 };
+  const weightsText = renderWeightsFile(ordered, primaryClass, posix.basename(modulePath), options.path, posix.basename(weightsPath), runtime);
 
   const manifestModels: ManifestModel[] = ordered.map((m) => {
     const root = program.roots.find((r) => r.modelId === m.modelId);

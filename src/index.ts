@@ -4,6 +4,9 @@ export { readSavedModel, type SavedModel, type SavedRead } from "./frontend/save
 export { readWeightShapes } from "./cli/weight-shapes.js";
 export type { WeightShapes } from "./size-parameters.js";
 export { listRules } from "./rules/registry.js";
+export { renderRuntimeFile, RUNTIME_FILE } from "./emit/files.js";
+export { MAPPING_SCHEMA_VERSION } from "./weights/schema.js";
+export { VERSION } from "./version.js";
 export type { Manifest, ManifestDiagnostic, ManifestFile, ManifestModel, ManifestValue } from "./manifest.js";
 export type { ModuleResolver } from "./frontend/evaluate.js";
 export type { Diagnostic, DiagnosticCode, Severity, SourceRange, TensorMapping } from "./ir/types.js";

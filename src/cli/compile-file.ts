@@ -42,6 +42,8 @@ export interface FileOptions {
   kerasVersion?: string;
   /** Keep what a review page shows: the source text, the weight mapping and the module's line map. */
   review?: boolean;
+  /** `--standalone-weights` (see CompileOptions.standaloneWeights). */
+  standaloneWeights?: boolean;
 }
 
 /** What the review page shows of one compiled file (only with `FileOptions.review`). */
@@ -78,7 +80,7 @@ export async function compileSavedFile(file: InputFile, options: FileOptions): P
     const result: CompileResult = { files: [], diagnostics: [{ severity: "error", code: "invalid-saved-model", message: capMessage(read.message), range: at(file.label) }], models: [], mapping: {}, layers: {}, entryFound: false };
     return { kind: "compiled", result, frames: [null] };
   }
-  const result = compileSaved(read.saved, { path: file.label, modulePath: file.module ?? savedModuleLabel(file.label), ioLayout: options.ioLayout });
+  const result = compileSaved(read.saved, { path: file.label, modulePath: file.module ?? savedModuleLabel(file.label), ioLayout: options.ioLayout, standaloneWeights: options.standaloneWeights });
   if (!options.review) result.mapping = {};
   result.diagnostics = capDiagnostics(result.diagnostics.map((d) => ({ ...d, message: capMessage(d.message) })));
   const frames = result.diagnostics.map(() => null);
@@ -94,7 +96,7 @@ export function compileFile(file: InputFile, resolver: ModuleResolver & { textOf
   const text = read.text;
   let result: CompileResult;
   try {
-    result = compile(text, { path: file.label, entry: file.entry ?? options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes, set: options.set, weightShapes: options.weightShapes, kerasVersion: options.kerasVersion });
+    result = compile(text, { path: file.label, entry: file.entry ?? options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes, set: options.set, weightShapes: options.weightShapes, kerasVersion: options.kerasVersion, standaloneWeights: options.standaloneWeights });
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     if (error instanceof RangeError && /call stack size/i.test(message)) {

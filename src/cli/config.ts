@@ -26,6 +26,10 @@ export interface ProjectConfig {
   reports?: string[];
   format?: "text" | "github";
   quiet?: boolean;
+  /** `--standalone-weights`. */
+  standaloneWeights?: boolean;
+  /** false: `--no-gitattributes`. */
+  gitattributes?: boolean;
 }
 
 export interface LoadedConfig {
@@ -48,6 +52,8 @@ const KEYS: Record<keyof ProjectConfig, (v: unknown) => boolean> = {
   reports: (v) => Array.isArray(v) && v.every((x) => typeof x === "string"),
   format: (v) => v === "text" || v === "github",
   quiet: (v) => typeof v === "boolean",
+  standaloneWeights: (v) => typeof v === "boolean",
+  gitattributes: (v) => typeof v === "boolean",
 };
 
 /** The project's config, or null when there is none; a malformed one is a usage error. */

@@ -12,8 +12,9 @@ import { githubAnnotation, githubStaleAnnotation, renderReport, reportFormat, ty
 import { readWeightShapes } from "./weight-shapes.js";
 import { parseKerasVersion } from "../passes/keras-version.js";
 import type { WeightShapes } from "../size-parameters.js";
+import { VERSION } from "../version.js";
 
-export const VERSION = "0.1.0";
+export { VERSION };
 
 const HELP = `keras2torch ${VERSION} — compile Keras model source files into PyTorch modules and weight scripts.
 
@@ -27,7 +28,9 @@ INPUT is a .py file, a folder (walked recursively; hidden folders, __pycache__, 
 virtualenvs are skipped) or a quoted glob ('models/**/*.py', walked from its folder part). a/b.py
 under a folder (or a glob's folder) is written to OUT/a/b.py, with its weights script
 OUT/a/b_weights.py; a file argument is written to OUT/<name>.py. OUT/keras2torch.json describes
-every file, model and diagnostic. A file with no model gets an info diagnostic and no module.
+every file, model and diagnostic. A file with no model gets an info diagnostic and no module. The
+weights scripts share one runtime, OUT/keras2torch_runtime.py, which each loads by path; and
+OUT/.gitattributes marks everything written as linguist-generated.
 
 Options:
   -o, --out DIR        output folder (required, here or in the config file); never an input folder
@@ -51,6 +54,10 @@ Options:
   --io-layout LAYOUT   channels-first (default): image inputs and outputs are NCHW, as PyTorch code
                        expects; keras: every class takes and returns Keras' axis order (NHWC) and
                        permutes inside instead
+  --standalone-weights each weights script carries the runtime itself (about 1,100 lines) instead of
+                       loading OUT/keras2torch_runtime.py: for a script that must travel alone
+  --no-gitattributes   do not write OUT/.gitattributes (a .gitattributes in OUT that keras2torch did
+                       not write is never touched)
   --check              write nothing: compare what would be written with the files in OUT; exit 1
                        listing each stale file with a short diff (changed, missing, or an earlier
                        output no input produces any more)
@@ -72,8 +79,8 @@ Options:
   -v, --version        print the version
 
 Config file keys (JSON; paths relative to the file): inputs, out, entry, entries (input path →
-entry for that file), inputShapes, set (name → JSON value), weights, kerasVersion, ioLayout, jobs, reports, format,
-quiet.
+entry for that file), inputShapes, set (name → JSON value), weights, kerasVersion, ioLayout,
+standaloneWeights, gitattributes (false for --no-gitattributes), jobs, reports, format, quiet.
 
 The input is never executed: keras2torch reads it statically. Each file is compiled in isolation,
 under the same limits on every thread (inputs up to 5 MB, 20 s and 512 MB of heap per file;
@@ -143,6 +150,8 @@ async function run(argv: string[]): Promise<number> {
         "keras-version": { type: "string" },
         jobs: { type: "string", short: "j" },
         check: { type: "boolean" },
+        "standalone-weights": { type: "boolean" },
+        "no-gitattributes": { type: "boolean" },
         report: { type: "string", multiple: true },
         format: { type: "string" },
         config: { type: "string" },
@@ -217,6 +226,8 @@ async function run(argv: string[]): Promise<number> {
     weightShapes,
     kerasVersion,
     check: values.check ?? false,
+    standaloneWeights: values["standalone-weights"] ?? config.standaloneWeights ?? false,
+    gitattributes: values["no-gitattributes"] ? false : config.gitattributes ?? true,
     review: reports.some((r) => r.kind === "html"),
     onProgress: bar?.update,
   });
@@ -241,6 +252,7 @@ function finish(result: ConvertResult, options: FinishOptions): number {
   }
   if (lines.length) process.stderr.write(lines.join("\n") + "\n");
   if (result.exitCode === 2) return 2;
+  if (!options.quiet) for (const note of result.notes) process.stderr.write(`keras2torch: note: ${note}\n`);
   const shownOut = printablePath(relative(process.cwd(), result.out) || ".");
   if (options.check) {
     for (const s of result.stale) {

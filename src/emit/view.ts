@@ -17,6 +17,13 @@ export interface ModuleFileView {
 }
 
 export interface WeightsFileView {
+  /** The runtime follows the table (`--standalone-weights`); otherwise the script loads the shared one. */
+  standalone: boolean;
+  /** A Python expression: the shared runtime's path relative to the script's folder. */
+  runtimePath: string;
+  runtimeLabel: string;
+  version: string;
+  schema: number;
   module: string;
   source: string;
   script: string;
@@ -87,8 +94,22 @@ export function layoutShape(shape: (number | null)[], layout: Layout): (number |
   return layout.kind === "perm" ? torchShape(shape, layout) : shape;
 }
 
-export function weightsFileView(models: TorchModel[], primary: string, module: string, source: string, script: string): WeightsFileView {
+export interface WeightsRuntimeView {
+  standalone: boolean;
+  /** Folders between the output folder and the script. */
+  depth: number;
+  version: string;
+  schema: number;
+  runtimeLabel: string;
+}
+
+export function weightsFileView(models: TorchModel[], primary: string, module: string, source: string, script: string, runtime: WeightsRuntimeView): WeightsFileView {
   return {
+    standalone: runtime.standalone,
+    runtimePath: runtime.depth ? `os.path.join(${[...Array<string>(runtime.depth).fill(".."), runtime.runtimeLabel].map((p) => JSON.stringify(p)).join(", ")})` : JSON.stringify(runtime.runtimeLabel),
+    runtimeLabel: runtime.runtimeLabel,
+    version: runtime.version,
+    schema: runtime.schema,
     module,
     source,
     script,
