@@ -74,6 +74,9 @@ for (const kind of [...new Set(paths.map((p) => p.split("/")[0]))]) {
 const inProcess = rows.reduce((n, r) => n + r.total, 0);
 console.log(`  sum: ${(inProcess / 1000).toFixed(2)} s, ${(count / (inProcess / 1000)).toFixed(0)} files/s`);
 
+// BENCH_CLI=0: the in-process figures only.
+if (process.env.BENCH_CLI === "0") process.exit(0);
+
 // ---- The CLI ----
 /** Resident memory (MB) of `pid` and all its descendants, from /proc. */
 function treeRss(pid) {
