@@ -3,6 +3,7 @@
 // of compiling a file; here one cursor walk per parse copies the whole tree (types, offsets, fields,
 // children, parents, error flags), and nothing the frontend reads afterwards touches the addon.
 import type Parser from "tree-sitter";
+import Python from "tree-sitter-python";
 import { MAX_SYNTAX_DEPTH } from "./values.js";
 
 export interface Point {
@@ -36,6 +37,8 @@ export class SyntaxNode {
     /** The field of the parent this node fills (`left`, `body`, ...), or null. */
     readonly fieldName: string | null,
     readonly parent: SyntaxNode | null,
+    /** Whether a child of this node can fill a field (see FIELDLESS). */
+    readonly fields: boolean,
   ) {
     this.hasError = isMissing || type === "ERROR";
   }
@@ -86,8 +89,26 @@ export class SyntaxNode {
 const typeNames: string[] = [];
 const typeNamed: boolean[] = [];
 const fieldNames: (string | null)[] = [null];
+/** Per symbol: whether a child of such a node can fill a field (reading a child's field costs an addon call). */
+const typeFields: boolean[] = [];
+/** Per symbol: whether such a node is a token (has no children: asking the addon for them is skipped). */
+const typeLeaf: boolean[] = [];
+type NodeTypeInfo = { type: string; named: boolean; fields?: Record<string, unknown>; subtypes?: unknown[] };
+const NODE_TYPES = (Python as unknown as { nodeTypeInfo?: NodeTypeInfo[] }).nodeTypeInfo ?? [];
+const key = (type: string, named: boolean) => `${named ? "N" : "A"}${type}`;
+/**
+ * From the grammar's node-types: a rule (which can have children) lists `fields`, possibly empty, and a
+ * token does not. Node types include what hidden rules and aliases inline into them (`block` lists the
+ * `alternative` of its hidden match block; the anonymous `not in` is a rule). `ERROR` and any type not
+ * listed are read in full.
+ */
+const TOKENS = new Set(NODE_TYPES.filter((t) => !t.subtypes && !("fields" in t)).map((t) => key(t.type, t.named)));
+/** Node types whose children never fill a field. */
+const FIELDLESS = new Set(NODE_TYPES.filter((t) => !t.subtypes && "fields" in t && Object.keys(t.fields!).length === 0).map((t) => key(t.type, t.named)));
 /** tree-sitter's symbol of `ERROR` nodes (kept out of the arrays above, which stay dense). */
 const ERROR_SYMBOL = 65535;
+/** Set by `read`: whether the node it read is a token. */
+let readLeaf = false;
 
 /** Binary operators whose left operand nests to the left: `a + b + c` is a chain, not depth. */
 const CHAINS = new Set(["binary_operator", "boolean_operator"]);
@@ -114,8 +135,9 @@ export class SyntaxForest {
     const path: SyntaxNode[] = [root];
     const depths: number[] = [0];
     let node = root;
+    let leaf = readLeaf;
     for (;;) {
-      if (cursor.gotoFirstChild()) {
+      if (!leaf && cursor.gotoFirstChild()) {
         const child = this.read(cursor, node);
         const depth = CHAINS.has(node.type) && child.type === node.type && child.fieldName === "left" ? depths[depths.length - 1]! : depths[depths.length - 1]! + 1;
         if (node.children === NONE) node.children = [child];
@@ -127,6 +149,7 @@ export class SyntaxForest {
         path.push(child);
         depths.push(depth);
         node = child;
+        leaf = readLeaf;
         continue;
       }
       for (;;) {
@@ -147,6 +170,7 @@ export class SyntaxForest {
           path.push(child);
           depths.push(depth);
           node = child;
+          leaf = readLeaf;
           break;
         }
         cursor.gotoParent();
@@ -160,20 +184,25 @@ export class SyntaxForest {
     const symbol = cursor.nodeTypeId;
     let type: string;
     let named: boolean;
+    let fields = true;
+    let leaf = false;
     if (symbol === ERROR_SYMBOL) {
       type = "ERROR";
       named = true;
     } else {
       type = typeNames[symbol] ?? (typeNames[symbol] = cursor.nodeType);
       named = typeNamed[symbol] ?? (typeNamed[symbol] = cursor.nodeIsNamed);
+      fields = typeFields[symbol] ?? (typeFields[symbol] = !FIELDLESS.has(key(type, named)));
+      leaf = typeLeaf[symbol] ?? (typeLeaf[symbol] = TOKENS.has(key(type, named)));
     }
-    const field = parent ? cursor.currentFieldId : 0;
+    readLeaf = leaf;
+    const field = parent && parent.fields ? cursor.currentFieldId : 0;
     const fieldName = field === 0 ? null : fieldNames[field] !== undefined ? fieldNames[field]! : (fieldNames[field] = cursor.currentFieldName);
     const start = cursor.startIndex;
     const end = cursor.endIndex;
     // Only an empty node can be MISSING.
     const missing = start === end && cursor.nodeIsMissing;
-    return new SyntaxNode(this, type, start, end, named, missing, fieldName, parent);
+    return new SyntaxNode(this, type, start, end, named, missing, fieldName, parent, fields);
   }
 
   /** tree-sitter's point of a UTF-16 offset: rows split at `\n`, columns in UTF-16 units. */
