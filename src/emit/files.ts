@@ -1,22 +1,22 @@
-// Lays out the generated files from view models through the Handlebars templates.
+// Lays out the generated files from view models through the templates (template.ts).
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import Handlebars from "handlebars";
 import type { TorchModel } from "../ir/types.js";
 import { helperCatalog, type Helper } from "./helpers.js";
 import { formatPython } from "./format.js";
+import { compileTemplate, type Template } from "./template.js";
 import { moduleFileView, weightsFileView } from "./view.js";
 
 const templatesDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "templates");
 const read = (name: string) => readFileSync(join(templatesDir, name), "utf8");
 
-let compiled: { module: HandlebarsTemplateDelegate; weights: HandlebarsTemplateDelegate; runtime: string; helpers: ReadonlyMap<string, Helper> } | null = null;
+let compiled: { module: Template; weights: Template; runtime: string; helpers: ReadonlyMap<string, Helper> } | null = null;
 
 function templates() {
   compiled ??= {
-    module: Handlebars.compile(read("module.py.hbs"), { noEscape: true, strict: true }),
-    weights: Handlebars.compile(read("weights.py.hbs"), { noEscape: true, strict: true }),
+    module: compileTemplate(read("module.py.hbs")),
+    weights: compileTemplate(read("weights.py.hbs")),
     runtime: read("weights_runtime.py"),
     helpers: helperCatalog(),
   };
