@@ -51,9 +51,10 @@ const rows = texts.map((text, k) => {
   const source = best(3, () => new SourceFile(path, text));
   let result;
   const total = best(3, () => (result = compile(text, { path })));
-  // Formatting the outputs again costs what formatting them did (ruff sees the same text either way);
-  // the weights script's static runtime is formatted once per process, so it is left out.
-  const generated = result.files.map((f) => f.text.split(RUNTIME_START)[0]);
+  // Formatting the module again costs what formatting it did (ruff sees the same text either way). The
+  // weights script is left out: its static runtime is formatted once per process, and its generated part
+  // only when ruff would change it (src/emit/files.ts), which it does not for this corpus.
+  const generated = result.files.slice(0, 1).map((f) => f.text.split(RUNTIME_START)[0]);
   const format = best(3, () => {
     for (const text of generated) formatPython(text);
   });
