@@ -39,3 +39,34 @@ describe("templates without Handlebars", () => {
     expect(() => compileTemplate("{{#each a}}\nx\n")).toThrow(/unclosed/);
   });
 });
+
+describe("the weights script without ruff", () => {
+  it("is what ruff makes of it, for plain and other paths and several models", async () => {
+    const { compile } = await import("../src/compile.js");
+    const { formatPython } = await import("../src/emit/format.js");
+    const RUNTIME_START = "# ---------------------------------------------------------------------------\n# keras2torch weights runtime";
+    const sources = ["mnist_cnn", "nested_functional_submodel", "functional_multi_io", "masked_bidirectional", "string_boundary_adapted", "subclass_nested_layers"]
+      .map((c) => new URL(`../golden/${c}/src/model.py`, import.meta.url))
+      .filter((u) => {
+        try {
+          readFileSync(u);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    expect(sources.length).toBeGreaterThan(2);
+    let checked = 0;
+    for (const url of sources) {
+      for (const path of ["model.py", "a/b-c/model_1.py", "deep/er/x.y.py", "with space.py", "ü/mod.py", "q'uote.py"]) {
+        const result = compile(readFileSync(url, "utf8"), { path });
+        const weights = result.files.find((f) => f.path.endsWith("_weights.py"));
+        if (!weights) continue;
+        const generated = weights.text.split(RUNTIME_START)[0]!;
+        expect(generated.trimEnd() + "\n", `${url.pathname} as ${path}`).toBe(formatPython(generated.trimEnd() + "\n"));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+});
