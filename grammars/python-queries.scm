@@ -1,5 +1,6 @@
 ; tree-sitter queries over the pinned tree-sitter-python grammar (package.json pins its exact version).
-; src/frontend/queries.ts compiles this file once; test/queries.test.ts fails if a pattern stops compiling.
+; src/frontend/queries.ts finds the same as walks over the mirrored tree; test/queries.test.ts fails if a pattern stops
+; compiling, and test/frontend-syntax.test.ts if a walk and its query disagree.
 
 ; Module-level function definitions, decorated or not: candidate model builders.
 (module

@@ -57,7 +57,7 @@ def main(root):
         spec = importlib.util.spec_from_file_location(f"golden_{name}", os.path.join(expected, entry["module"]))
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        net = getattr(module, model["class"])().eval()
+        net = getattr(module, model["class"])(**case.get("constructor", {})).eval()
         xs = case_inputs(case, model)
         problems = []
         try:

@@ -14,9 +14,12 @@ import type { Diagnostic, LayerTap, Layout, Program, TensorMapping, TorchValue }
 import { layoutPass, type IoLayout } from "./passes/layout.js";
 import { lowerModels } from "./passes/lower.js";
 import { pascalCase } from "./passes/names.js";
+import { kerasVersionPass, parseKerasVersion } from "./passes/keras-version.js";
 import { stringBoundaryPass } from "./passes/string-boundary.js";
+import { withSizeParameters, type LoweredFile, type WeightShapes } from "./size-parameters.js";
 import { boundaryRecipe, lookupVocabulary, vocabularySource } from "./rules/lookup.js";
 import type { ManifestLayer, ManifestModel, ManifestValue } from "./manifest.js";
+import { fileMapping, type FileMapping } from "./weights/mapping.js";
 
 export type { ManifestLayer, ManifestModel, ManifestValue } from "./manifest.js";
 
@@ -44,6 +47,23 @@ export interface CompileOptions {
    * from, or the reason none was found (`locateKeras` finds one); without it an application is an error.
    */
   keras?: KerasSourceOption;
+  /**
+   * `--weights FILE`: the variable shapes of a Keras-saved file of this model, which give the sizes the
+   * source computes from data (src/size-parameters.ts; read by `readWeightShapes`).
+   */
+  weightShapes?: WeightShapes;
+  /**
+   * `--keras-version`: the Keras whose definitions the source follows, `2` or `3` (the default), or a
+   * Keras 2 release such as `2.2`. Where Keras 3 changed a definition (`hard_sigmoid`), a model trained
+   * with Keras 2 is compiled with Keras 2's.
+   */
+  kerasVersion?: string;
+  /**
+   * `--standalone-weights`: the weights script carries the weights runtime itself. By default it loads
+   * the shared `keras2torch_runtime.py` (see `renderRuntimeFile`) from the root of the output tree, which
+   * is `path`'s root: `a/b_weights.py` looks for `../keras2torch_runtime.py`.
+   */
+  standaloneWeights?: boolean;
 }
 
 export interface CompileResult {
@@ -57,6 +77,8 @@ export interface CompileResult {
   layers: Record<string, ManifestLayer[]>;
   /** Whether `options.entry` named a model in this file. */
   entryFound: boolean;
+  /** The weights script's mapping tables, as data (src/weights/mapping.ts); absent when nothing was generated. */
+  weights?: FileMapping;
 }
 
 const noImports: ModuleResolver = { resolve: () => null };
@@ -76,12 +98,22 @@ export function compile(text: string, options: CompileOptions): CompileResult {
 
 function compileFile(text: string, options: CompileOptions): CompileResult {
   const source = new SourceFile(options.path, text);
-  // The pipeline: parse → evaluate into the IR → layout pass → lowering → printing.
-  const { program, entryFound, modelVariables } = buildProgram(source, options.resolver ?? noImports, { entry: options.entry, inputShapes: options.inputShapes, set: options.set, keras: options.keras });
   const extra: Diagnostic[] = [];
   // An `--entry` over a parser limit (5,000 nested parentheses) says so, located in the entry.
   if (options.entry !== undefined) extra.push(...new SourceFile("<--entry>", options.entry).syntaxErrors().filter((d) => d.code === "resource-limit"));
-  return finishProgram(program, entryFound, modelVariables, extra, options, options.path);
+  // The pipeline: parse → evaluate into the IR → layout pass → lowering → printing. Sizes the file
+  // computes from data may take more than one lowering (src/size-parameters.ts).
+  const version = options.kerasVersion === undefined ? undefined : parseKerasVersion(options.kerasVersion);
+  if (version === null) {
+    extra.push({ severity: "error", code: "keras-version", message: `--keras-version ${options.kerasVersion}: give 2, 3 or a Keras release such as 2.2`, range: { file: options.path, line: 1, column: 1, endLine: 1, endColumn: 1 } });
+  }
+  const lowerWith = (set: Record<string, string>): LoweredFile => {
+    const built = buildProgram(source, options.resolver ?? noImports, { entry: options.entry, inputShapes: options.inputShapes, set, keras: options.keras });
+    const versioned = kerasVersionPass(built.program, version ?? undefined);
+    return lowerProgram(versioned.program, built.entryFound, built.modelVariables, [...extra, ...versioned.diagnostics], options, options.path);
+  };
+  const lowered = withSizeParameters(lowerWith, options);
+  return lowered.ordered.length ? emitLowered(lowered, options, options.path) : lowered.empty!;
 }
 
 export interface SavedCompileOptions {
@@ -90,6 +122,8 @@ export interface SavedCompileOptions {
   /** The module's path relative to the output folder (`a/b.py`); the weights script sits next to it. */
   modulePath: string;
   ioLayout?: IoLayout;
+  /** See CompileOptions.standaloneWeights. */
+  standaloneWeights?: boolean;
 }
 
 /**
@@ -107,7 +141,9 @@ export function compileSaved(saved: SavedModel, options: SavedCompileOptions): C
       message: `compiled from the architecture stored in the file (${saved.format === "keras-zip" ? "config.json" : "model_config"}), with the semantics of Keras ${version.major}${version.text ? ` (the file was saved by Keras ${version.text})` : " (the file does not say which Keras saved it)"}`,
       range: { file: options.path, line: 1, column: 1, endLine: 1, endColumn: 1 },
     });
-    return finishProgram(program, entryFound, modelVariables, extra, { path: options.path, ioLayout: options.ioLayout }, options.modulePath);
+    const compileOptions = { path: options.path, ioLayout: options.ioLayout, standaloneWeights: options.standaloneWeights };
+    const lowered = lowerProgram(program, entryFound, modelVariables, extra, compileOptions, options.modulePath);
+    return lowered.ordered.length ? emitLowered(lowered, compileOptions, options.modulePath) : lowered.empty!;
   } catch (error) {
     return internalError(options.path, error);
   }
@@ -132,10 +168,10 @@ function internalError(path: string, error: unknown): CompileResult {
   };
 }
 
-function finishProgram(program: Program, entryFound: boolean, modelVariables: Map<number, string>, extra: Diagnostic[], options: CompileOptions, modulePath: string): CompileResult {
+/** The frontend and the passes, up to the PyTorch classes (none, and `empty`, when the file builds no model). */
+function lowerProgram(program: Program, entryFound: boolean, modelVariables: Map<number, string>, extra: Diagnostic[], options: CompileOptions, modulePath: string): LoweredFile {
   const diagnostics = [...program.diagnostics, ...extra];
   diagnostics.sort(byPosition);
-  const empty: CompileResult = { files: [], diagnostics, models: [], mapping: {}, layers: {}, entryFound };
   if (!program.roots.length) {
     if (!diagnostics.some((d) => d.severity === "error")) {
       diagnostics.push({
@@ -145,12 +181,10 @@ function finishProgram(program: Program, entryFound: boolean, modelVariables: Ma
         range: { file: options.path, line: 1, column: 1, endLine: 1, endColumn: 1 },
       });
     }
-    return empty;
+    return { program, entryFound, diagnostics, ordered: [], primaryClass: "", empty: { files: [], diagnostics, models: [], mapping: {}, layers: {}, entryFound } };
   }
 
-  const stem = modulePath.replace(/\.py$/, "");
-  const vocabPath = stem + "_vocab.json";
-  const boundary = stringBoundaryPass(program, posix.basename(vocabPath));
+  const boundary = stringBoundaryPass(program, posix.basename(vocabularyPath(modulePath)));
   program.boundaries = boundary.boundaries;
   diagnostics.push(...boundary.diagnostics);
 
@@ -160,14 +194,22 @@ function finishProgram(program: Program, entryFound: boolean, modelVariables: Ma
   diagnostics.push(...lowering);
   diagnostics.sort(byPosition);
 
-  // Nested models come before the classes that use them; roots in source order.
   // Instances that share an earlier instance's class are not emitted again.
   const ordered = classOrder(program).map((id) => models.get(id)!).filter((m) => m.sameAs === undefined);
   const primaryRoot = program.roots.find((r) => r.primary) ?? program.roots[program.roots.length - 1]!;
-  const primaryClass = classNames.get(primaryRoot.modelId)!;
-  const weightsPath = stem + "_weights.py";
+  return { program, entryFound, diagnostics, ordered, primaryClass: classNames.get(primaryRoot.modelId)! };
+}
+
+const vocabularyPath = (modulePath: string) => modulePath.replace(/\.py$/, "") + "_vocab.json";
+
+/** Prints the module, the weights script and the vocabulary file of lowered classes. */
+function emitLowered(lowered: LoweredFile, options: CompileOptions, modulePath: string): CompileResult {
+  const { program, ordered, primaryClass, diagnostics, entryFound } = lowered;
+  const vocabPath = vocabularyPath(modulePath);
+  const weightsPath = modulePath.replace(/\.py$/, "") + "_weights.py";
   const moduleText = renderModuleFile(ordered, options.path, posix.basename(weightsPath));
-  const weightsText = renderWeightsFile(ordered, primaryClass, posix.basename(modulePath), options.path, posix.basename(weightsPath));
+  const runtime = { standalone: options.standaloneWeights ?? false, depth: weightsPath.split("/").length - 1 };
+  const weightsText = renderWeightsFile(ordered, primaryClass, posix.basename(modulePath), options.path, posix.basename(weightsPath), runtime);
 
   const manifestModels: ManifestModel[] = ordered.map((m) => {
     const root = program.roots.find((r) => r.modelId === m.modelId);
@@ -193,6 +235,7 @@ function finishProgram(program: Program, entryFound: boolean, modelVariables: Ma
     mapping: Object.fromEntries(ordered.map((m) => [m.className, m.tensors.filter((row) => !row.unused)])),
     layers: Object.fromEntries(ordered.filter((m) => m.taps).map((m) => [m.className, layerTable(m.taps!)])),
     entryFound,
+    weights: fileMapping(ordered, primaryClass),
   };
 }
 

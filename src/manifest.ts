@@ -3,6 +3,8 @@ import type { Diagnostic } from "./ir/types.js";
 
 export interface Manifest {
   version: 1;
+  /** The shared weights runtime the run wrote (`keras2torch_runtime.py`); absent with `--standalone-weights` or when no weights script was written. */
+  runtime?: string;
   files: ManifestFile[];
 }
 

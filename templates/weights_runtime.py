@@ -1,6 +1,10 @@
 # ---------------------------------------------------------------------------
-# keras2torch weights runtime. Everything below is static: it is the same in
-# every generated weights script and reads only PRIMARY and MODELS above.
+# keras2torch weights runtime. Everything below is static: the same for every
+# weights script. It reads only the table of the script it serves: SCHEMA,
+# PRIMARY, MODELS (and VOCABULARIES when there is one). Either it follows that
+# table in the same file (`convert --standalone-weights`), or it is the shared
+# `keras2torch_runtime.py` at the top of the output folder, which each script
+# loads by path with its table put in first (docs/weights-schema.md).
 #
 #   python THIS_SCRIPT KERAS_FILE OUTPUT [--model CLASS] [--verbose]
 #
@@ -28,16 +32,26 @@
 import os  # noqa: E402 (the generated mapping above comes first)
 import sys  # noqa: E402
 
-# A user's file next to this script (say `torch.py` or `numpy.py`) must not
-# shadow the real libraries: drop the script's own directory from sys.path
-# before importing them. Run as a script, it stays dropped (libraries import
-# more modules lazily, safetensors among them); imported by other code, the
-# caller's sys.path is restored afterwards.
-_SCRIPT_DIR = os.path.dirname(os.path.realpath(globals().get("__file__") or sys.argv[0] or "."))
+# The version of the table format this runtime reads (docs/weights-schema.md).
+MAPPING_SCHEMA = 1
+
+# A user's file next to the weights script (say `torch.py` or `numpy.py`)
+# must not shadow the real libraries: drop the script's own directory (and
+# this file's, when the runtime is shared) from sys.path before importing
+# them. Run as a script, it stays dropped (libraries import more modules
+# lazily, safetensors among them); imported by other code, the caller's
+# sys.path is restored afterwards. A script loading the shared runtime sets
+# _SCRIPT_FILE and _AS_SCRIPT first.
+_SCRIPT_DIRS = {
+    os.path.dirname(os.path.realpath(p))
+    for p in (globals().get("__file__") or sys.argv[0] or ".", globals().get("_SCRIPT_FILE"))
+    if p
+}
+_AS_SCRIPT = globals().get("_AS_SCRIPT", __name__ == "__main__")
 
 
 def _without_script_dir(paths):
-    return [p for p in paths if os.path.realpath(p or os.getcwd()) != _SCRIPT_DIR]
+    return [p for p in paths if os.path.realpath(p or os.getcwd()) not in _SCRIPT_DIRS]
 
 
 _SAVED_SYS_PATH = list(sys.path)
@@ -59,7 +73,7 @@ try:
     import numpy as np  # noqa: E402
     import torch  # noqa: E402 (after the sys.path guard above)
 finally:
-    if __name__ != "__main__":
+    if not _AS_SCRIPT:
         sys.path[:] = _SAVED_SYS_PATH
 
 
@@ -261,7 +275,7 @@ def _check_global_heaps(data, label):
     """
     pos = data.find(b"GCOL")
     while pos >= 0:
-        if data[pos + 4:pos + 8] == b"\x01\x00\x00\x00" and pos + 16 <= len(data):
+        if data[pos + 4 : pos + 8] == b"\x01\x00\x00\x00" and pos + 16 <= len(data):
             (size,) = struct.unpack_from("<Q", data, pos + 8)
             end = pos + size
             p = pos + 16
@@ -412,9 +426,7 @@ class WeightsFile:
     @staticmethod
     def _check_regular(path, st):
         if not stat.S_ISREG(st.st_mode):
-            raise ConversionError(
-                f"{path}: is {_file_type(st.st_mode)}, not a regular file", exit_code=EXIT_USAGE
-            )
+            raise ConversionError(f"{path}: is {_file_type(st.st_mode)}, not a regular file", exit_code=EXIT_USAGE)
         if st.st_size == 0:
             raise ConversionError(f"{path}: is empty (0 bytes)", exit_code=EXIT_USAGE)
 
@@ -442,8 +454,7 @@ class WeightsFile:
                 info = members["model.weights.h5"][0]
                 if info.flag_bits & 0x1:
                     raise ConversionError(
-                        f"{path}: model.weights.h5 is encrypted in the zip (Keras never encrypts "
-                        ".keras files)",
+                        f"{path}: model.weights.h5 is encrypted in the zip (Keras never encrypts .keras files)",
                         exit_code=EXIT_USAGE,
                     )
                 if info.compress_type not in _ZIP_METHODS:
@@ -514,9 +525,7 @@ class WeightsFile:
 
         root.visititems(visit)
         self.keras3 = {
-            p: _Tensor(d)
-            for p, d in sorted(found.items())
-            if p.split("/")[0] not in _KERAS3_NON_MODEL_ROOTS
+            p: _Tensor(d) for p, d in sorted(found.items()) if p.split("/")[0] not in _KERAS3_NON_MODEL_ROOTS
         }
 
     # -- legacy: layer names + weight_names ----------------------------------
@@ -530,9 +539,7 @@ class WeightsFile:
         seen = set()
         for lname in layer_names:
             if lname in seen:
-                raise ConversionError(
-                    f"{label}: layer `{lname}` is listed twice in layer_names", exit_code=EXIT_USAGE
-                )
+                raise ConversionError(f"{label}: layer `{lname}` is listed twice in layer_names", exit_code=EXIT_USAGE)
             seen.add(lname)
             lgroup = self._child(group, lname, label)
             if lgroup is None:
@@ -617,6 +624,20 @@ def _legacy_layer_order(tensors):
     return layers
 
 
+def _shape_fits(shape, expected):
+    """Whether a file's shape is the table's; `None` in the table is an axis a
+    constructor parameter of the class sizes (any size fits)."""
+    return len(shape) == len(expected) and all(e is None or s == e for s, e in zip(shape, expected))
+
+
+def _shapes_fit(shapes, expected):
+    return (
+        expected is not None
+        and len(shapes) == len(expected)
+        and all(_shape_fits(s, e) for s, e in zip(shapes, expected))
+    )
+
+
 def _shape_list(expected):
     """Expected shapes by index as a list, or None if the indices have gaps."""
     n = max(expected) + 1 if expected else 0
@@ -640,7 +661,7 @@ def _pair_in_order(exp_names, exp_layers, file_names, file_layers):
     for e, f in zip(exp_names, file_names):
         want = _shape_list(exp_layers[e])
         have = [d.shape for _n, d in file_layers[f]]
-        if want != have:
+        if not _shapes_fit(have, want):
             problems.append(
                 f"cannot match expected layer `{e}` (shapes {want}) with file layer `{f}` "
                 f"(shapes {have}) by order: shapes differ"
@@ -686,7 +707,7 @@ def _match_legacy_layers(tensors, wfile):
     for e in by_name:
         want = _shape_list(expected[e])
         have = [d.shape for _n, d in file_layers[e]]
-        if want != have:
+        if not _shapes_fit(have, want):
             problems_a.append(
                 f"layer `{e}` exists in the file but its shapes {have} differ from the "
                 f"expected {want} (a drifted auto-generated name?)"
@@ -726,9 +747,7 @@ def _apply_transforms(array, transforms):
             shape, axes = tuple(t[1]), tuple(t[2])
             n = int(np.prod(shape))
             if array.shape[0] != n:
-                raise ValueError(
-                    f"permute_rows over {shape} needs {n} rows, the tensor has {array.shape[0]}"
-                )
+                raise ValueError(f"permute_rows over {shape} needs {n} rows, the tensor has {array.shape[0]}")
             order = np.arange(n).reshape(shape).transpose(axes).ravel()
             array = array[order]
         elif op == "reshape":
@@ -760,7 +779,9 @@ def _describe_transforms(transforms):
         return "-"
     parts = []
     for t in transforms:
-        parts.append(t[0] + "(" + ", ".join(str(tuple(a)) if isinstance(a, (list, tuple)) else str(a) for a in t[1:]) + ")")
+        parts.append(
+            t[0] + "(" + ", ".join(str(tuple(a)) if isinstance(a, (list, tuple)) else str(a) for a in t[1:]) + ")"
+        )
     return " then ".join(parts)
 
 
@@ -786,8 +807,26 @@ def _to_tensor(array):
     return torch.from_numpy(np.ascontiguousarray(array)).clone()
 
 
+def check_schema():
+    """Refuse a table this runtime cannot read: SCHEMA must be MAPPING_SCHEMA."""
+    if globals().get("MODELS") is None:
+        raise ConversionError(
+            "this is the shared weights runtime, not a weights script: run one of the *_weights.py "
+            "scripts of this output folder",
+            exit_code=EXIT_USAGE,
+        )
+    schema = globals().get("SCHEMA")
+    if schema != MAPPING_SCHEMA:
+        raise ConversionError(
+            f"the mapping table is of schema {schema!r}, this runtime reads schema {MAPPING_SCHEMA}; "
+            "regenerate the weights scripts with `keras2torch convert ...` (or `--standalone-weights`)",
+            exit_code=EXIT_USAGE,
+        )
+
+
 def select_model(model_name=None):
     """The MODELS entry for `model_name` (default PRIMARY)."""
+    check_schema()
     name = model_name or PRIMARY
     if name not in MODELS:
         raise ConversionError(
@@ -891,11 +930,8 @@ def _convert(name, tensors, constants, wfile):
         if tensor.refusal:
             problems.append(f"refused: {source} (for `{key}`) {tensor.refusal}")
             continue
-        if tensor.shape != kshape:
-            problems.append(
-                f"mis-shaped: {source} has shape {tensor.shape}, `{key}` expects Keras "
-                f"shape {kshape}"
-            )
+        if not _shape_fits(tensor.shape, kshape):
+            problems.append(f"mis-shaped: {source} has shape {tensor.shape}, `{key}` expects Keras shape {kshape}")
             continue
         array = wfile.read(tensor)
         bad = _nonfinite(array)
@@ -932,8 +968,7 @@ def _convert(name, tensors, constants, wfile):
             for i, (wname, tensor) in enumerate(weights):
                 if (flayer, i) not in consumed:
                     problems.append(
-                        f"unexpected: legacy layer `{flayer}` weight #{i} `{wname}` shape "
-                        f"{tensor.shape} is not used"
+                        f"unexpected: legacy layer `{flayer}` weight #{i} `{wname}` shape {tensor.shape} is not used"
                     )
 
     for key, shape, dtype, fill in constants:
@@ -991,9 +1026,7 @@ def check_output(output, keras_file=None):
     """Refuse an OUTPUT that cannot be written, before any input is read."""
     kind = _output_kind(output)
     if kind is None:
-        raise ConversionError(
-            f"{output}: OUTPUT must end in .safetensors, .pt or .pth", exit_code=EXIT_USAGE
-        )
+        raise ConversionError(f"{output}: OUTPUT must end in .safetensors, .pt or .pth", exit_code=EXIT_USAGE)
     directory = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(directory):
         raise ConversionError(f"{output}: directory {directory} does not exist", exit_code=EXIT_USAGE)
@@ -1004,9 +1037,7 @@ def check_output(output, keras_file=None):
     except OSError:
         same = False
     if same:
-        raise ConversionError(
-            f"{output}: is KERAS_FILE itself; refusing to overwrite the input", exit_code=EXIT_USAGE
-        )
+        raise ConversionError(f"{output}: is KERAS_FILE itself; refusing to overwrite the input", exit_code=EXIT_USAGE)
     return kind
 
 
@@ -1049,8 +1080,7 @@ def format_report(report):
             lines.append(f"  {expected:<28} <- {found:<28} [{strategy}]")
     headers = ("keras tensor", "state_dict key", "torch shape", "transforms", "strategy")
     table = [headers] + [
-        (r["source"], r["key"], str(tuple(r["shape"])), r["transforms"], r["strategy"])
-        for r in report["rows"]
+        (r["source"], r["key"], str(tuple(r["shape"])), r["transforms"], r["strategy"]) for r in report["rows"]
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
     for n, row in enumerate(table):
@@ -1097,18 +1127,21 @@ def write_vocabularies(keras_file, model_name, output):
 
 
 def main(argv=None):
+    prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "weights"
+    try:
+        check_schema()
+    except ConversionError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return e.exit_code
     parser = argparse.ArgumentParser(
         description="Convert Keras weights to a PyTorch state_dict for: " + ", ".join(MODELS),
     )
     parser.add_argument("keras_file", metavar="KERAS_FILE", help=".keras, .weights.h5 or legacy .h5")
     parser.add_argument("output", metavar="OUTPUT", help="output .safetensors, .pt or .pth")
-    parser.add_argument(
-        "--model", metavar="CLASS", default=None, help=f"model class to convert (default {PRIMARY})"
-    )
+    parser.add_argument("--model", metavar="CLASS", default=None, help=f"model class to convert (default {PRIMARY})")
     parser.add_argument("--verbose", action="store_true", help="print the mapping table")
     args = parser.parse_args(argv)  # exits with 2 on usage errors
 
-    prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "weights"
     try:
         # OUTPUT and --model are checked before the file is read.
         check_output(args.output, args.keras_file)

@@ -91,6 +91,7 @@ describe("glob inputs", () => {
     expect(r.status).toBe(0);
     expect(manifestOf("out_glob").files.map((f) => f.input)).toEqual(["a/b.py", "a/deeper/c.py", "a/notes.py", "a/warn.py", "top.py"]);
     expect(listFiles(join(work, "out_glob"))).toEqual([
+      ".gitattributes",
       "a/b.py",
       "a/b_weights.py",
       "a/deeper/c.py",
@@ -98,6 +99,7 @@ describe("glob inputs", () => {
       "a/warn.py",
       "a/warn_weights.py",
       "keras2torch.json",
+      "keras2torch_runtime.py",
       "top.py",
       "top_weights.py",
     ]);
@@ -177,8 +179,10 @@ describe("--check", () => {
     expect(r.stderr).toMatch(/stale: gone\.py \(extra\)/);
     expect(r.stderr).toMatch(/stale: gone_weights\.py \(extra\)/);
     expect(r.stderr).not.toMatch(/__init__\.py/);
-    expect(r.stderr).toMatch(/--check: 5 stale files in out_chk/);
-    expect(r.stderr).toMatch(/keras2torch: checked out_chk\n[^]* {2}stale +5\n {2}time /);
+    // .gitattributes lists gone.py no more.
+    expect(r.stderr).toMatch(/stale: \.gitattributes \(changed\)/);
+    expect(r.stderr).toMatch(/--check: 6 stale files in out_chk/);
+    expect(r.stderr).toMatch(/keras2torch: checked out_chk\n[^]* {2}stale +6\n {2}time /);
     expect(listFiles(join(work, "out_chk"))).toEqual(before);
     // Regenerating brings it back in sync (the hand-written file stays, the extra ones are the user's to delete).
     expect(cli(["convert", "chk", "-o", "out_chk"]).status).toBe(0);

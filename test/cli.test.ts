@@ -124,7 +124,7 @@ describe("a folder of inputs", () => {
   });
 
   it("maps a/b.py to OUT/a/b.py and OUT/a/b_weights.py, skipping hidden folders, caches, node_modules and virtualenvs", () => {
-    expect(listFiles(join(work, "out_proj"))).toEqual(["a/b.py", "a/b_weights.py", "a/warn.py", "a/warn_weights.py", "keras2torch.json", "top.py", "top_weights.py"]);
+    expect(listFiles(join(work, "out_proj"))).toEqual([".gitattributes", "a/b.py", "a/b_weights.py", "a/warn.py", "a/warn_weights.py", "keras2torch.json", "keras2torch_runtime.py", "top.py", "top_weights.py"]);
     expect(manifest.files.map((f) => f.input)).toEqual(["a/b.py", "a/notes.py", "a/warn.py", "top.py"]);
   });
 
@@ -223,7 +223,7 @@ from keras import layers
 inputs = keras.Input(shape=(8,))
 x = layers.Dense(NUM_UNITS, name="a")(inputs)
 units = int(os.environ["U"])
-y = layers.Dense(units, name="b")(inputs)
+y = layers.Dense(units * 2, name="b")(inputs)
 model = keras.Model(inputs, [x, y])
 `,
       "saved.keras": "PK not really a zip",
@@ -237,9 +237,11 @@ model = keras.Model(inputs, [x, y])
     expect(run.status).toBe(1);
     expect(run.stderr).not.toMatch(STACK);
     expect(listFiles(join(work, "out_bad"))).toEqual([
+      ".gitattributes",
       "good.py",
       "good_weights.py",
       "keras2torch.json",
+      "keras2torch_runtime.py",
       "unknown.py",
       "unknown_weights.py",
       "unsupported.py",
@@ -270,7 +272,7 @@ model = keras.Model(inputs, [x, y])
     const d = fileEntry(manifest, "unknown.py").diagnostics;
     expect(d.map((x) => [x.severity, x.line, x.column, x.end_line, x.end_column])).toEqual([
       ["error", 6, 18, 6, 27],
-      ["error", 8, 18, 8, 23],
+      ["error", 8, 18, 8, 27],
     ]);
     expect(d[0]!.code).toMatch(/^unknown-(name|value)$/);
     expect(d[0]!.message).toMatch(/NUM_UNITS/);
@@ -339,7 +341,7 @@ describe("outputs never overwrite", () => {
     expect(r.status).toBe(1);
     const m = manifestOf("wcol_out");
     expect(fileEntry(m, "b.py").diagnostics.map((d) => d.code)).toEqual(["output-collision"]);
-    expect(listFiles(join(work, "wcol_out"))).toEqual(["c.py", "c_weights.py", "keras2torch.json"]);
+    expect(listFiles(join(work, "wcol_out"))).toEqual([".gitattributes", "c.py", "c_weights.py", "keras2torch.json", "keras2torch_runtime.py"]);
   });
 
   it("an -o that would write over an input is a usage error and nothing is written", () => {
@@ -495,7 +497,7 @@ describe("saved model files", () => {
   it("compiles a .keras zip and a legacy .h5 from their stored architecture into module, weights script and manifest", () => {
     const run = cli("convert", join(fixtures, "tf2.15_conv1d_bn.keras"), join(fixtures, "k2.2.2_lstm_full.h5"), "-o", "out_saved");
     expect(run.status, run.stderr).toBe(0);
-    expect(listFiles(join(work, "out_saved"))).toEqual(["k2.2.2_lstm_full.py", "k2.2.2_lstm_full_weights.py", "keras2torch.json", "tf2.15_conv1d_bn.py", "tf2.15_conv1d_bn_weights.py"]);
+    expect(listFiles(join(work, "out_saved"))).toEqual([".gitattributes", "k2.2.2_lstm_full.py", "k2.2.2_lstm_full_weights.py", "keras2torch.json", "keras2torch_runtime.py", "tf2.15_conv1d_bn.py", "tf2.15_conv1d_bn_weights.py"]);
     const entry = fileEntry(manifestOf("out_saved"), "k2.2.2_lstm_full.h5");
     expect([entry.module, entry.weights_script]).toEqual(["k2.2.2_lstm_full.py", "k2.2.2_lstm_full_weights.py"]);
     expect(entry.diagnostics.map((d) => [d.severity, d.code])).toEqual([["info", "saved-model"]]);

@@ -300,6 +300,7 @@ def write_script(directory, stem, rows):
     path = os.path.join(directory, f"{stem}_weights.py")
     header = (
         '"""Weights script for the damaged-weights test (table read off the intact file)."""\n\n'
+        "SCHEMA = 1\n\n"
         "PRIMARY = 'M'\n\n"
         f"MODELS = {{'M': {{'tensors': {rows!r}, 'constants': []}}}}\n\n"
     )

@@ -20,6 +20,7 @@ import {
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatPython } from "../src/emit/format.js";
+import { renderRuntimeFile, RUNTIME_FILE } from "../src/emit/files.js";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const GOLDEN_DIR = path.join(REPO_ROOT, "golden");
@@ -56,6 +57,10 @@ export interface CaseSpec {
    * instead of the source: the model is built from its stored architecture. `module` is then `model.py`.
    */
   compile_from?: "keras" | "h5";
+  /** The source is compiled with `--keras-version` this: with 2.x the reference runs with Keras 2's definitions. */
+  keras_version?: string;
+  /** Keyword arguments the generated class is built with: sizes it takes as constructor parameters. */
+  constructor?: Record<string, number>;
   /**
    * The saved files say this Keras wrote them (`keras_version`); with 2.x the reference runs with Keras
    * 2's definitions where Keras 3 changed them (golden/harness/reference.py `use_keras2_definitions`).
@@ -405,15 +410,37 @@ function firstDifference(a: string, b: string): string {
   return "differs";
 }
 
-/** Every weights script ends with the same static runtime, formatted: templates/weights_runtime.py. */
+/** A `--standalone-weights` script ends with the static runtime, formatted: templates/weights_runtime.py. */
 const RUNTIME = formatPython(readFileSync(path.join(REPO_ROOT, "templates", "weights_runtime.py"), "utf8"));
 const RUNTIME_MARKER = "# (the static runtime, templates/weights_runtime.py formatted, follows here)\n";
 
-/** A generated file as its snapshot stores it: weights scripts without the runtime they all share. */
+/** A generated file as its snapshot stores it: a standalone weights script without the runtime it carries. */
 function snapshotText(file: string, text: string): { text: string; problem: string | null } {
-  if (!file.endsWith("_weights.py")) return { text, problem: null };
-  if (!text.endsWith(RUNTIME)) return { text, problem: `${file}: does not end with the static runtime of templates/weights_runtime.py` };
+  if (!file.endsWith("_weights.py") || !text.endsWith(RUNTIME)) return { text, problem: null };
   return { text: text.slice(0, text.length - RUNTIME.length) + RUNTIME_MARKER, problem: null };
+}
+
+/**
+ * Files of the output that the snapshot leaves out, because they follow from the rest: the shared
+ * runtime (the same in every case: it must be exactly what keras2torch renders) and `.gitattributes`
+ * (it must mark every other file generated). Returns the problems with them.
+ */
+const DERIVED = new Set([RUNTIME_FILE, ".gitattributes"]);
+
+function derivedProblems(outDir: string, files: string[]): string[] {
+  const problems: string[] = [];
+  const read = (f: string) => (existsSync(path.join(outDir, f)) ? readFileSync(path.join(outDir, f), "utf8") : null);
+  const runtime = read(RUNTIME_FILE);
+  const shared = files.some((f) => f.endsWith("_weights.py") && !readFileSync(path.join(outDir, f), "utf8").endsWith(RUNTIME));
+  if (shared && runtime === null) problems.push(`${RUNTIME_FILE}: not written, and the weights scripts need it`);
+  if (runtime !== null && runtime !== renderRuntimeFile()) problems.push(`${RUNTIME_FILE}: is not the runtime keras2torch renders`);
+  const attributes = read(".gitattributes");
+  if (attributes === null) problems.push(".gitattributes: not written");
+  else {
+    const marked = new Set(attributes.split("\n").filter((l) => l.endsWith(" linguist-generated=true")).map((l) => l.slice(1, -" linguist-generated=true".length)));
+    for (const f of [...files, ...(runtime === null ? [] : [RUNTIME_FILE])]) if (!marked.has(f)) problems.push(`.gitattributes: does not mark ${f} linguist-generated`);
+  }
+  return problems;
 }
 
 /** Compares every file of the CLI's output folder with golden/<case>/expected/ (as text). With
@@ -422,8 +449,9 @@ export function checkSnapshot(outDir: string, expectedDir: string, update: boole
   if (update) {
     rmSync(expectedDir, { recursive: true, force: true });
     mkdirSync(expectedDir, { recursive: true });
-    const problems: string[] = [];
-    for (const f of listFiles(outDir)) {
+    const files = listFiles(outDir).filter((f) => !DERIVED.has(f));
+    const problems: string[] = derivedProblems(outDir, files);
+    for (const f of files) {
       mkdirSync(path.dirname(path.join(expectedDir, f)), { recursive: true });
       const { text, problem } = snapshotText(f, readFileSync(path.join(outDir, f), "utf8"));
       if (problem) problems.push(problem);
@@ -435,9 +463,9 @@ export function checkSnapshot(outDir: string, expectedDir: string, update: boole
   if (!existsSync(expectedDir)) {
     return [`no snapshot at ${rel}/: run the golden tests with UPDATE_GOLDEN=1 and review the files`];
   }
-  const got = listFiles(outDir);
+  const got = listFiles(outDir).filter((f) => !DERIVED.has(f));
   const want = listFiles(expectedDir);
-  const problems: string[] = [];
+  const problems: string[] = derivedProblems(outDir, got);
   for (const f of want.filter((f) => !got.includes(f))) problems.push(`${f}: in the snapshot, not generated`);
   for (const f of got.filter((f) => !want.includes(f))) problems.push(`${f}: generated, not in the snapshot`);
   for (const f of got.filter((f) => want.includes(f))) {

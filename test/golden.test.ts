@@ -95,12 +95,14 @@ beforeAll(async () => {
     { env: pythonEnv(), timeoutMs: PYTHON_STAGE_TIMEOUT_MS, logFile: path.join(LOG_DIR, "reference.log") },
   );
   // A case with `compile_from` compiles the file real Keras saved from its source (keras/model.keras or
-  // keras/model.h5): its CLI run waits for the reference.
-  const savedFrom = (name: string): string | undefined => {
+  // keras/model.h5), and one whose CLI arguments name such a file (`--weights`) reads it: their CLI
+  // runs wait for the reference.
+  const savedFrom = (name: string): boolean => {
     try {
-      return readCase(name).compile_from;
+      const spec = readCase(name);
+      return spec.compile_from !== undefined || (spec.cli_args ?? []).some((a) => a.startsWith("golden/.work/"));
     } catch {
-      return undefined;
+      return false;
     }
   };
   const cliRun = async (name: string) => {

@@ -104,7 +104,7 @@ describe("hostile files among normal ones", () => {
   it("translates every other file as if the hostile ones were not there", () => {
     const files = listFiles(join(work, "out_j1"));
     const modules = ["alias.py", ...GOOD, "sub/nested.py"];
-    expect(files).toEqual([...modules.flatMap((m) => [m, m.replace(/\.py$/, "_weights.py")]), "keras2torch.json"].sort());
+    expect(files).toEqual([...modules.flatMap((m) => [m, m.replace(/\.py$/, "_weights.py")]), ".gitattributes", "keras2torch.json", "keras2torch_runtime.py"].sort());
     const m = manifestOf("out_j1");
     for (const name of modules) expect(entryOf(m, name).diagnostics, name).toEqual([]);
     expect(read("out_j1/good5.py")).toMatch(/nn\.Linear\(8, 6\)/);

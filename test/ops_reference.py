@@ -62,6 +62,11 @@ class K2:
         return tf.random.uniform(shape, minval=minval, maxval=maxval, dtype=dtype or tf.float32, seed=seed)
 
     @staticmethod
+    def hard_sigmoid(x):
+        # tf_keras/backend.py: x * 0.2 + 0.5, clipped to [0, 1] (Keras 3's is relu6(x + 3) / 6).
+        return tf.clip_by_value(x * 0.2 + 0.5, 0.0, 1.0)
+
+    @staticmethod
     def sum(x, axis=None, keepdims=False):
         return tf.reduce_sum(x, axis, keepdims)
 

@@ -56,14 +56,16 @@ describe("unknown values are lazy", () => {
       DATA +
         py(`
           num_classes = len(class_names)
-          model = keras.Sequential([keras.Input((4,)), layers.Dense(num_classes)])
+          model = keras.Sequential([keras.Input((4,)), layers.Dense(num_classes * 2)])
         `),
     );
     const found = errors(r);
     expect(found).toHaveLength(1);
-    // Located at the layer argument (line 16), naming line 10 where `os.listdir` made it unknown.
+    // Located at the layer argument (line 16), naming line 10 where `os.listdir` made it unknown. Twice
+    // the size cannot be a constructor parameter (a plain `Dense(num_classes)` would be one), and the
+    // error says so.
     expect(found[0]!.range).toMatchObject({ line: 16, column: 59 });
-    expect(found[0]!.message).toMatch(/`units`.*`os\.listdir` is not evaluated statically.*it became unknown at line 10:22.*--set num_classes=VALUE/);
+    expect(found[0]!.message).toMatch(/`units`.*`os\.listdir` is not evaluated statically.*it became unknown at line 10:22.*--set num_classes=VALUE.*cannot be a constructor parameter: a number computed from it/);
     // The forward raises there instead of computing something wrong.
     expect(r.files[0]!.text).toMatch(/raise NotImplementedError/);
   });
@@ -77,7 +79,7 @@ describe("unknown values are lazy", () => {
               vocab.update(text.split())
           vocab_size = len(vocab) + 1
           inputs = keras.Input(shape=(10,), dtype="int32")
-          model = keras.Model(inputs, layers.Embedding(vocab_size, 8)(inputs))
+          model = keras.Model(inputs, layers.Embedding(vocab_size + 1, 8)(inputs))
         `),
     );
     const found = errors(r);
@@ -104,13 +106,24 @@ describe("--set", () => {
   it("gives a module variable and a parameter their values", () => {
     const r = run(source, { set: { vocab_size: "1000", num_classes: "5" } });
     expect(errors(r)).toEqual([]);
-    expect(r.files[0]!.text).toMatch(/nn\.Embedding\(1000, 8\)/);
-    expect(linears(r)).toEqual(["8->5"]);
+    // Both are plain sizes: the class takes them as constructor parameters with these defaults.
+    expect(r.files[0]!.text).toMatch(/def __init__\(self, vocab_size=1000, num_classes=5\):/);
+    expect(r.files[0]!.text).toMatch(/nn\.Embedding\(vocab_size, 8\)/);
+    expect(r.files[0]!.text).toMatch(/nn\.Linear\(8, num_classes\)/);
+    expect(r.diagnostics.filter((d) => d.code === "size-parameter").map((d) => [d.severity, d.message])).toEqual([
+      ["info", expect.stringMatching(/`Model` takes `vocab_size` as a constructor parameter \(default 1000, from --set vocab_size=1000\)/)],
+      ["info", expect.stringMatching(/takes `num_classes` as a constructor parameter \(default 5, from --set num_classes=5\)/)],
+    ]);
   });
 
-  it("says which name is missing when one is not given", () => {
+  it("a size not given becomes a constructor parameter with no default, and a warning says how to give one", () => {
     const r = run(source, { set: { vocab_size: "1000" } });
-    expect(errors(r).map((d) => d.message)).toEqual([expect.stringMatching(/`units`.*--set num_classes=VALUE/)]);
+    expect(errors(r)).toEqual([]);
+    expect(r.files[0]!.text).toMatch(/def __init__\(self, num_classes, vocab_size=1000\):/);
+    expect(r.diagnostics.filter((d) => d.severity === "warning").map((d) => [d.range.line, d.message])).toEqual([[21, expect.stringMatching(/`num_classes` is computed from data.*no default.*--set num_classes=VALUE or --weights FILE/)]]);
+    // The weights table leaves the axes it sizes open: any size fits.
+    expect(r.files[1]!.text).toMatch(/"dense\.weight", "layers\/dense\/vars\/0", "dense", 0, \(8, None\)/);
+    expect(r.models[0]!.outputs[0]!.keras_shape).toEqual([null, null]);
   });
 
   it("refuses a value that is not a Python literal, and warns about a name the file never binds", () => {
@@ -118,6 +131,48 @@ describe("--set", () => {
     expect(r.diagnostics.map((d) => d.message)).toEqual(
       expect.arrayContaining([expect.stringMatching(/--set vocab_size=os\.getenv\('V'\): the value must be a Python literal/), expect.stringMatching(/--set nmu_classes: the file never binds `nmu_classes`/)]),
     );
+  });
+
+  it("builds in a size that also reaches forward or a derived number, and says why", () => {
+    const source = py(`
+      import os
+      import keras
+      from keras import layers
+      num_classes = len(os.listdir("data"))
+      inputs = keras.Input(shape=(4,))
+      x = layers.Dense(num_classes)(inputs)
+      outputs = layers.Reshape((num_classes, 1))(x)
+      model = keras.Model(inputs, outputs)
+    `);
+    // Given: built in, with an info line that says where else it is used.
+    const given = run(source, { set: { num_classes: "3" } });
+    expect(errors(given)).toEqual([]);
+    expect(given.files[0]!.text).toMatch(/nn\.Linear\(4, 3\)/);
+    expect(given.files[0]!.text).toMatch(/def __init__\(self\):/);
+    expect(given.diagnostics.filter((d) => d.code === "size-parameter").map((d) => d.message)).toEqual([expect.stringMatching(/`num_classes` = 3 is built into the generated classes, not a constructor parameter: it is used in `forward`/)]);
+    // Not given: the errors stand, each saying why it cannot be a parameter.
+    const missing = run(source);
+    expect(errors(missing).map((d) => d.message)).toEqual([
+      expect.stringMatching(/`units`.*--set num_classes=VALUE.*cannot be a constructor parameter: it is used in `forward`/),
+      expect.stringMatching(/`target_shape`.*cannot be a constructor parameter/),
+    ]);
+  });
+
+  it("never makes a shape variable a size parameter: only --set gives it", () => {
+    const source = py(`
+      import numpy as np
+      import keras
+      from keras import layers
+      x_train = np.load("x.npy")
+      n = x_train.shape[1]
+      inputs = keras.Input(shape=(n,))
+      model = keras.Model(inputs, layers.Dense(2)(inputs))
+    `);
+    // An input dimension is one number: it may be a parameter (the module is built from it).
+    const r = run(source);
+    expect(errors(r)).toEqual([]);
+    expect(r.files[0]!.text).toMatch(/def __init__\(self, n\):[\s\S]*nn\.Linear\(n, 2\)/);
+    expect(r.models[0]!.inputs[0]!.keras_shape).toEqual([null, null]);
   });
 
   it("takes tuples, as for an input shape", () => {
@@ -135,6 +190,37 @@ describe("--set", () => {
     const r = run(source, { set: { input_shape: "(3, 4)" } });
     expect(errors(r)).toEqual([]);
     expect(linears(r)).toEqual(["12->2"]);
+  });
+});
+
+describe("--weights", () => {
+  const source = DATA + py(`
+    vocab = sorted(set(" ".join(df["text"]).split()))
+    vocab_size = len(vocab) + 1
+    inputs = keras.Input(shape=(10,), dtype="int32")
+    x = layers.Embedding(vocab_size, 8)(inputs)
+    x = layers.GlobalAveragePooling1D()(x)
+    model = keras.Model(inputs, layers.Dense(len(class_names))(x))
+  `);
+  const keras3 = (paths: Record<string, number[]>) => ({ weightShapes: { file: "model.keras", format: "keras3" as const, paths, layers: {} } });
+
+  it("reads a size from the shape of the tensor it sizes, with an info line, and makes it the parameter's default", () => {
+    const r = run(source, keras3({ "layers/embedding/vars/0": [5000, 8], "layers/dense/vars/0": [8, 3], "layers/dense/vars/1": [3] }));
+    // `len(class_names)` is bound to no variable of its own: that error stays, and says what to give.
+    expect(errors(r).map((d) => d.message)).toEqual([expect.stringMatching(/`units`.*--set class_names=VALUE/)]);
+    expect(r.diagnostics.filter((d) => d.code === "size-from-weights").map((d) => [d.range.line, d.message])).toEqual([[18, "`vocab_size` = 5000, read from model.keras: axis 0 of `layers/embedding/vars/0`"]]);
+    expect(r.files[0]!.text).toMatch(/def __init__\(self, vocab_size=5000\):/);
+    const legacy = run(source.replace("layers.Dense(len(class_names))", "layers.Dense(4)"), { weightShapes: { file: "model.h5", format: "legacy", paths: {}, layers: { embedding: [[77, 8]] } } });
+    expect(errors(legacy)).toEqual([]);
+    expect(legacy.files[0]!.text).toMatch(/def __init__\(self, vocab_size=77\):/);
+  });
+
+  it("says when the file does not give a size, or its tensors disagree", () => {
+    const src = source.replace("layers.Dense(len(class_names))", "layers.Dense(vocab_size)");
+    const none = run(src, keras3({ "layers/other/vars/0": [3, 3] }));
+    expect(none.diagnostics.filter((d) => d.code === "size-from-weights").map((d) => d.message)).toEqual([expect.stringMatching(/does not give `vocab_size`: no tensor of the file is shaped by it/)]);
+    const disagree = run(src, keras3({ "layers/embedding/vars/0": [50, 8], "layers/dense/vars/0": [8, 60], "layers/dense/vars/1": [60] }));
+    expect(disagree.diagnostics.filter((d) => d.code === "size-from-weights").map((d) => d.message)).toEqual([expect.stringMatching(/its tensors disagree \(`layers\/embedding\/vars\/0`: 50, `layers\/dense\/vars\/0`: 60/)]);
   });
 });
 

@@ -227,6 +227,7 @@ def write_script(directory, models, primary="Net", name="net_weights.py"):
     os.makedirs(directory, exist_ok=True)
     header = (
         '"""Weights script for the runtime test (hand-written table)."""\n\n'
+        "SCHEMA = 1\n\n"
         f"PRIMARY = {primary!r}\n\n"
         f"MODELS = {models!r}\n\n"
     )

@@ -368,7 +368,9 @@ def run_case(golden: Path, work: Path, case_name: str) -> dict:
     undo_keras2 = None
     try:
         spec = json.loads((case_dir / "case.json").read_text(encoding="utf8"))
-        saved_version = spec.get("saved_keras_version")
+        # A saved file that says Keras 2 wrote it, or a source compiled with --keras-version 2
+        # (`keras_version`), is checked against Keras 2's definitions.
+        saved_version = spec.get("saved_keras_version") or spec.get("keras_version")
         if saved_version and not str(saved_version).startswith("3"):
             undo_keras2 = use_keras2_definitions()
         seed = int(spec.get("seed", DEFAULT_SEED))

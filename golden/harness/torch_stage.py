@@ -497,7 +497,7 @@ def run_case(golden: Path, work: Path, case: str) -> dict:
                     raise CaseError(f"weights script exited 0 but wrote no {st.name}")
                 purge_modules_under(out_dir)  # whatever the script imported from beside itself
                 torch.manual_seed(0)
-                net = cls()
+                net = cls(**spec.get("constructor", {}))  # sizes the class takes as parameters
                 net.eval()
                 state = safetensors.torch.load_file(str(st))
                 # strict=True forgives a missing BatchNorm num_batches_tracked; the contract does not.

@@ -8,6 +8,7 @@ import { SourceFile } from "../frontend/parse.js";
 import { sourceLineMap } from "../emit/source-map.js";
 import type { Diagnostic, Severity, SourceLoc } from "../ir/types.js";
 import type { IoLayout } from "../passes/layout.js";
+import type { WeightShapes } from "../size-parameters.js";
 import { makeFrame, type Frame } from "./diagnostics.js";
 import { FILE_STACK_MB, MAX_DIAGNOSTICS_PER_FILE, MAX_MESSAGE_CHARS } from "./limits.js";
 import { readInput } from "./read-input.js";
@@ -37,10 +38,16 @@ export interface FileOptions {
   inputShapes?: (number | null)[][];
   /** `--set NAME=VALUE` (see CompileOptions.set). */
   set?: Record<string, string>;
+  /** `--weights` (see CompileOptions.weightShapes). */
+  weightShapes?: WeightShapes;
+  /** `--keras-version` (see CompileOptions.kerasVersion). */
+  kerasVersion?: string;
   /** Keep what a review page shows: the source text, the weight mapping and the module's line map. */
   review?: boolean;
   /** The Keras source tree applications are compiled from (see CompileOptions.keras). */
   keras?: KerasSourceOption;
+  /** `--standalone-weights` (see CompileOptions.standaloneWeights). */
+  standaloneWeights?: boolean;
 }
 
 /** What the review page shows of one compiled file (only with `FileOptions.review`). */
@@ -77,7 +84,7 @@ export async function compileSavedFile(file: InputFile, options: FileOptions): P
     const result: CompileResult = { files: [], diagnostics: [{ severity: "error", code: "invalid-saved-model", message: capMessage(read.message), range: at(file.label) }], models: [], mapping: {}, layers: {}, entryFound: false };
     return { kind: "compiled", result, frames: [null] };
   }
-  const result = compileSaved(read.saved, { path: file.label, modulePath: file.module ?? savedModuleLabel(file.label), ioLayout: options.ioLayout });
+  const result = compileSaved(read.saved, { path: file.label, modulePath: file.module ?? savedModuleLabel(file.label), ioLayout: options.ioLayout, standaloneWeights: options.standaloneWeights });
   if (!options.review) result.mapping = {};
   result.diagnostics = capDiagnostics(result.diagnostics.map((d) => ({ ...d, message: capMessage(d.message) })));
   const frames = result.diagnostics.map(() => null);
@@ -93,7 +100,7 @@ export function compileFile(file: InputFile, resolver: ModuleResolver & { textOf
   const text = read.text;
   let result: CompileResult;
   try {
-    result = compile(text, { path: file.label, entry: file.entry ?? options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes, set: options.set, keras: options.keras });
+    result = compile(text, { path: file.label, entry: file.entry ?? options.entry, resolver, ioLayout: options.ioLayout, inputShapes: options.inputShapes, set: options.set, weightShapes: options.weightShapes, kerasVersion: options.kerasVersion, standaloneWeights: options.standaloneWeights, keras: options.keras });
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     if (error instanceof RangeError && /call stack size/i.test(message)) {

@@ -21,11 +21,19 @@ export interface ProjectConfig {
   python?: string;
   /** `--set`: values by name, JSON for the Python literal (`{"num_classes": 10, "act": "relu"}`). */
   set?: Record<string, unknown>;
+  /** `--weights`: a Keras-saved file whose shapes give the sizes the source computes from data. */
+  weights?: string;
+  /** `--keras-version`: `2`, `3` or a release such as `"2.2"`. */
+  kerasVersion?: string | number;
   jobs?: number;
   /** `--report` files. */
   reports?: string[];
   format?: "text" | "github";
   quiet?: boolean;
+  /** `--standalone-weights`. */
+  standaloneWeights?: boolean;
+  /** false: `--no-gitattributes`. */
+  gitattributes?: boolean;
 }
 
 export interface LoadedConfig {
@@ -44,10 +52,14 @@ const KEYS: Record<keyof ProjectConfig, (v: unknown) => boolean> = {
   kerasPath: (v) => typeof v === "string",
   python: (v) => typeof v === "string",
   set: (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+  weights: (v) => typeof v === "string",
+  kerasVersion: (v) => typeof v === "string" || typeof v === "number",
   jobs: (v) => Number.isInteger(v) && (v as number) >= 1,
   reports: (v) => Array.isArray(v) && v.every((x) => typeof x === "string"),
   format: (v) => v === "text" || v === "github",
   quiet: (v) => typeof v === "boolean",
+  standaloneWeights: (v) => typeof v === "boolean",
+  gitattributes: (v) => typeof v === "boolean",
 };
 
 /** The project's config, or null when there is none; a malformed one is a usage error. */

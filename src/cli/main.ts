@@ -6,21 +6,31 @@ import { loadConfig } from "./config.js";
 import { convertFiles, UsageError, writeFileAtomic, type ConvertResult } from "./convert.js";
 import { formatDiagnostic, printablePath } from "./diagnostics.js";
 import { verifyMain } from "./verify.js";
+import { parseInputShape, parseSets } from "./options.js";
+import { weightsMain } from "./weights.js";
 import { githubAnnotation, githubStaleAnnotation, renderReport, reportFormat, type ReportFormat } from "./reports.js";
+import { readWeightShapes } from "./weight-shapes.js";
+import { parseKerasVersion } from "../passes/keras-version.js";
+import type { WeightShapes } from "../size-parameters.js";
+import { VERSION } from "../version.js";
 
-export const VERSION = "0.1.0";
+export { VERSION };
 
 const HELP = `keras2torch ${VERSION} — compile Keras model source files into PyTorch modules and weight scripts.
 
 Usage:
   keras2torch convert INPUT... -o OUT [options]
   keras2torch verify MODEL.py --weights TRAINED [options]   (keras2torch verify --help)
+  keras2torch weights KERAS_FILE --source SRC -o OUT.safetensors [options]
+                       convert weights with no Python (keras2torch weights --help)
 
 INPUT is a .py file, a folder (walked recursively; hidden folders, __pycache__, node_modules and
 virtualenvs are skipped) or a quoted glob ('models/**/*.py', walked from its folder part). a/b.py
 under a folder (or a glob's folder) is written to OUT/a/b.py, with its weights script
 OUT/a/b_weights.py; a file argument is written to OUT/<name>.py. OUT/keras2torch.json describes
-every file, model and diagnostic. A file with no model gets an info diagnostic and no module.
+every file, model and diagnostic. A file with no model gets an info diagnostic and no module. The
+weights scripts share one runtime, OUT/keras2torch_runtime.py, which each loads by path; and
+OUT/.gitattributes marks everything written as linguist-generated.
 
 Options:
   -o, --out DIR        output folder (required, here or in the config file); never an input folder
@@ -39,9 +49,21 @@ Options:
   --python PY          the Python whose Keras that is (default: $KERAS2TORCH_PYTHON, an active or
                        project .venv, the .venv next to keras2torch, then python3); it is asked only
                        where Keras is installed, and only when an input uses keras.applications
+  --weights FILE       a Keras-saved file of this model (.keras, .weights.h5 or legacy .h5): its
+                       stored shapes give the sizes the source computes from data (the
+                       Embedding's table gives \`vocab_size\`), one info diagnostic per size; only
+                       shapes are read
+  --keras-version V    the Keras the source's model was trained with: 3 (default) or 2 (or a release
+                       such as 2.2); where Keras 3 changed a definition (hard_sigmoid, Keras <= 2.2's
+                       recurrent defaults) the module follows that Keras. Saved files follow the
+                       keras_version they store
   --io-layout LAYOUT   channels-first (default): image inputs and outputs are NCHW, as PyTorch code
                        expects; keras: every class takes and returns Keras' axis order (NHWC) and
                        permutes inside instead
+  --standalone-weights each weights script carries the runtime itself (about 1,100 lines) instead of
+                       loading OUT/keras2torch_runtime.py: for a script that must travel alone
+  --no-gitattributes   do not write OUT/.gitattributes (a .gitattributes in OUT that keras2torch did
+                       not write is never touched)
   --check              write nothing: compare what would be written with the files in OUT; exit 1
                        listing each stale file with a short diff (changed, missing, or an earlier
                        output no input produces any more)
@@ -63,7 +85,8 @@ Options:
   -v, --version        print the version
 
 Config file keys (JSON; paths relative to the file): inputs, out, entry, entries (input path →
-entry for that file), inputShapes, set (name → JSON value), kerasPath, python, ioLayout, jobs, reports, format, quiet.
+entry for that file), inputShapes, set (name → JSON value), weights, kerasVersion, kerasPath, python,
+ioLayout, standaloneWeights, gitattributes (false for --no-gitattributes), jobs, reports, format, quiet.
 
 The input is never executed: keras2torch reads it statically. Each file is compiled in isolation,
 under the same limits on every thread (inputs up to 5 MB, 20 s and 512 MB of heap per file;
@@ -77,32 +100,10 @@ error diagnostic (everything else was written), or with --check at least one sta
 error or nothing could be read.
 
 Then: python OUT/a/b_weights.py model.keras b.safetensors   # .keras, .weights.h5 or legacy .h5
+Or:   keras2torch weights model.keras --source a/b.py -o b.safetensors   # the same tensors, no Python
 And:  keras2torch verify a/b.py --weights model.keras   # real Keras vs the generated PyTorch
 `;
 
-
-/** `28,28,1`, `(None, 64)`-style without the batch axis: `None` (or `?`) is a size known at run time. */
-function parseInputShape(text: string): (number | null)[] {
-  const body = text.trim().replace(/^[([]|[)\]]$/g, "");
-  const dims = body.split(",").map((d) => d.trim()).filter((d) => d !== "");
-  const shape = dims.map((d) => (d === "None" || d === "?" ? null : /^\d+$/.test(d) && Number(d) > 0 ? Number(d) : undefined));
-  if (!shape.length || shape.some((d) => d === undefined)) {
-    throw new UsageError(`--input-shape \`${text}\` must be sizes separated by commas, without the batch axis (e.g. 28,28,1; None for a size known at run time)`);
-  }
-  return [null, ...(shape as (number | null)[])];
-}
-
-
-/** `--set NAME=VALUE`s: NAME a Python identifier, VALUE a Python literal (checked when the file is compiled). */
-function parseSets(items: string[]): Record<string, string> {
-  const sets: Record<string, string> = {};
-  for (const item of items) {
-    const match = /^\s*([A-Za-z_]\w*)\s*=(.*)$/s.exec(item);
-    if (!match || !match[2]!.trim()) throw new UsageError(`--set \`${item}\` must be NAME=VALUE, VALUE a Python literal (e.g. --set num_classes=10, --set 'input_shape=(28, 28, 1)')`);
-    sets[match[1]!] = match[2]!.trim();
-  }
-  return sets;
-}
 
 /** The config file's `set`: JSON values written as the Python literals they are. */
 function pythonLiterals(values: Record<string, unknown>): Record<string, string> {
@@ -126,6 +127,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // `verify` has options of its own.
     if (argv[0] === "verify") return await verifyMain(argv.slice(1));
+    if (argv[0] === "weights") return await weightsMain(argv.slice(1));
     return await run(argv);
   } catch (error) {
     if (error instanceof UsageError) {
@@ -152,8 +154,12 @@ async function run(argv: string[]): Promise<number> {
         set: { type: "string", multiple: true },
         "keras-path": { type: "string" },
         python: { type: "string" },
+        weights: { type: "string" },
+        "keras-version": { type: "string" },
         jobs: { type: "string", short: "j" },
         check: { type: "boolean" },
+        "standalone-weights": { type: "boolean" },
+        "no-gitattributes": { type: "boolean" },
         report: { type: "string", multiple: true },
         format: { type: "string" },
         config: { type: "string" },
@@ -197,6 +203,15 @@ async function run(argv: string[]): Promise<number> {
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError("--jobs must be a positive integer");
   const inputShapes = (values["input-shape"] ?? (config.inputShapes ?? []).map((s) => (typeof s === "string" ? s : s.map((d) => (d === null ? "None" : String(d))).join(",")))).map(parseInputShape);
   const set = { ...pythonLiterals(config.set ?? {}), ...parseSets(values.set ?? []) };
+  const weightsFile = values.weights ?? config.weights;
+  let weightShapes: WeightShapes | undefined;
+  if (weightsFile !== undefined) {
+    const read = await readWeightShapes(resolve(weightsFile), weightsFile);
+    if (!read.ok) throw new UsageError(`--weights ${read.message}`);
+    weightShapes = read.shapes;
+  }
+  const kerasVersion = values["keras-version"] ?? (config.kerasVersion === undefined ? undefined : String(config.kerasVersion));
+  if (kerasVersion !== undefined && !parseKerasVersion(kerasVersion)) throw new UsageError(`--keras-version must be 2, 3 or a Keras release such as 2.2 (got \`${kerasVersion}\`)`);
   const format = values.format ?? config.format ?? "text";
   if (format !== "text" && format !== "github") throw new UsageError("--format must be `text` or `github`");
   const reports = (values.report ?? config.reports ?? []).map((path) => {
@@ -218,7 +233,11 @@ async function run(argv: string[]): Promise<number> {
     set,
     kerasPath: values["keras-path"] ?? config.kerasPath,
     python: values.python ?? config.python,
+    weightShapes,
+    kerasVersion,
     check: values.check ?? false,
+    standaloneWeights: values["standalone-weights"] ?? config.standaloneWeights ?? false,
+    gitattributes: values["no-gitattributes"] ? false : config.gitattributes ?? true,
     review: reports.some((r) => r.kind === "html"),
     onProgress: bar?.update,
   });
@@ -243,6 +262,7 @@ function finish(result: ConvertResult, options: FinishOptions): number {
   }
   if (lines.length) process.stderr.write(lines.join("\n") + "\n");
   if (result.exitCode === 2) return 2;
+  if (!options.quiet) for (const note of result.notes) process.stderr.write(`keras2torch: note: ${note}\n`);
   const shownOut = printablePath(relative(process.cwd(), result.out) || ".");
   if (options.check) {
     for (const s of result.stale) {

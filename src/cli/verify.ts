@@ -12,6 +12,7 @@ import { compile } from "../compile.js";
 import type { Manifest, ManifestLayer, ManifestModel } from "../manifest.js";
 import { convertFiles, UsageError } from "./convert.js";
 import { formatDiagnostic, printablePath } from "./diagnostics.js";
+import { transformJson } from "../weights/mapping.js";
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PYTHON_DIR = join(PACKAGE_ROOT, "python");
@@ -243,7 +244,7 @@ async function verify(o: VerifyOptions, python: string, work: string): Promise<n
   // Transforms as the weights script spells them: ("transpose", axes), ("permute_rows", shape, axes)...
   const mapping = (compiled.mapping[model.class] ?? []).map((row) => ({
     ...row,
-    transforms: row.transforms.map((t) => [t.op, ...(t.op === "transpose" ? [t.axes] : t.op === "reshape" ? [t.shape] : t.op === "permute_rows" ? [t.shape, t.axes] : t.op === "index" ? [t.index] : [t.order])]),
+    transforms: row.transforms.map(transformJson),
   }));
 
   const job = {

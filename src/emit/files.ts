@@ -1,42 +1,212 @@
-// Lays out the generated files from view models through the Handlebars templates.
+// Lays out the generated files from view models through the templates (template.ts).
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import Handlebars from "handlebars";
 import type { TorchModel } from "../ir/types.js";
 import { helperCatalog, type Helper } from "./helpers.js";
 import { formatPython } from "./format.js";
-import { moduleFileView, weightsFileView } from "./view.js";
+import { compileTemplate, type Template } from "./template.js";
+import {
+  moduleFileView,
+  weightsFileView,
+  type WeightsFileView,
+} from "./view.js";
+import { VERSION } from "../version.js";
+import { MAPPING_SCHEMA_VERSION } from "../weights/schema.js";
 
-const templatesDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "templates");
+const templatesDir = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "templates",
+);
 const read = (name: string) => readFileSync(join(templatesDir, name), "utf8");
 
-let compiled: { module: HandlebarsTemplateDelegate; weights: HandlebarsTemplateDelegate; runtime: string; helpers: ReadonlyMap<string, Helper> } | null = null;
+let compiled: {
+  module: Template;
+  weights: Template;
+  helpers: ReadonlyMap<string, Helper>;
+} | null = null;
 
 function templates() {
   compiled ??= {
-    module: Handlebars.compile(read("module.py.hbs"), { noEscape: true, strict: true }),
-    weights: Handlebars.compile(read("weights.py.hbs"), { noEscape: true, strict: true }),
-    runtime: read("weights_runtime.py"),
+    module: compileTemplate(read("module.py.hbs")),
+    weights: compileTemplate(read("weights.py.hbs")),
     helpers: helperCatalog(),
   };
   return compiled;
 }
 
 /** The module file: one class per model, nested models first. */
-export function renderModuleFile(models: TorchModel[], source: string, weightsScript: string): string {
+export function renderModuleFile(
+  models: TorchModel[],
+  source: string,
+  weightsScript: string,
+): string {
   const t = templates();
-  return formatPython(t.module(moduleFileView(models, source, weightsScript, t.helpers)));
+  return formatPython(
+    t.module(moduleFileView(models, source, weightsScript, t.helpers)),
+  );
 }
 
-/** The static runtime, formatted once per process: it is the same in every weights script. */
-let formattedRuntime: string | null = null;
+/**
+ * The static runtime, the same in every weights script. templates/weights_runtime.py is kept as ruff
+ * formats it (test/runtime.test.ts checks), so it is written as it is: the main process of a run, which
+ * writes the shared runtime, never loads the formatter.
+ */
+let runtimeTemplates: { header: Template; runtime: string } | null = null;
 
-export function renderWeightsFile(models: TorchModel[], primary: string, module: string, source: string, script: string): string {
+function staticRuntime(): string {
+  if (runtimeTemplates === null) {
+    const runtime = read("weights_runtime.py");
+    // The runtime states the schema it reads; it must be the one the tables are written in.
+    const stated = /^MAPPING_SCHEMA = (\d+)$/m.exec(runtime)?.[1];
+    if (stated !== String(MAPPING_SCHEMA_VERSION))
+      throw new Error(
+        `templates/weights_runtime.py reads mapping schema ${stated}, the compiler writes ${MAPPING_SCHEMA_VERSION}`,
+      );
+    runtimeTemplates = {
+      header: compileTemplate(read("weights_runtime_header.py.hbs")),
+      runtime,
+    };
+  }
+  return runtimeTemplates.runtime;
+}
+
+/** Where the weights script finds the shared runtime, or that it carries the runtime itself. */
+export interface WeightsRuntimeOptions {
+  /** `--standalone-weights`: the runtime follows the table in the script. */
+  standalone: boolean;
+  /** How many folders below the output folder the script sits (`a/b_weights.py`: 1). */
+  depth: number;
+}
+
+export function renderWeightsFile(
+  models: TorchModel[],
+  primary: string,
+  module: string,
+  source: string,
+  script: string,
+  runtime: WeightsRuntimeOptions,
+): string {
   const t = templates();
-  formattedRuntime ??= formatPython(t.runtime);
-  // The generated part is formatted on its own; the static runtime (templates/weights_runtime.py)
-  // follows after the usual two blank lines.
-  const generated = formatPython(t.weights(weightsFileView(models, primary, module, source, script)));
-  return `${generated.trimEnd()}\n\n\n${formattedRuntime}`;
+  const view = weightsFileView(models, primary, module, source, script, {
+    ...runtime,
+    version: VERSION,
+    schema: MAPPING_SCHEMA_VERSION,
+    runtimeLabel: RUNTIME_FILE,
+  });
+  // The generated part is formatted on its own; a standalone script's static runtime
+  // (templates/weights_runtime.py) follows after the usual two blank lines.
+  const text = t.weights(view);
+  const generated =
+    plainWeights(view, models, runtime.depth) &&
+    weightsTemplateStable(t.weights)
+      ? text
+      : formatPython(text);
+  return runtime.standalone
+    ? `${generated.trimEnd()}\n\n\n${staticRuntime()}`
+    : generated;
+}
+
+/** The shared runtime's file name, at the top of the output folder. */
+export const RUNTIME_FILE = "keras2torch_runtime.py";
+
+/** `OUT/keras2torch_runtime.py`: a header naming this keras2torch's version and schema, then the static runtime. */
+export function renderRuntimeFile(): string {
+  const runtime = staticRuntime();
+  // The header is laid out as ruff would; so is the whole file (test/runtime.test.ts).
+  const header = runtimeTemplates!.header({
+    version: VERSION,
+    schema: MAPPING_SCHEMA_VERSION,
+  });
+  return `${header.trimEnd()}\n\n\n${runtime}`;
+}
+
+// The weights script's generated part needs no formatting when ruff would leave it as it is. Its tables sit
+// between `# fmt: off` and `# fmt: on`, which ruff copies verbatim; outside them ruff sees the template's
+// docstring, comments and `PRIMARY = "..."`, where ruff does not wrap or reflow anything. With values that
+// hold no quotes, backslashes, spaces or non-ASCII text, and a PRIMARY line far below the line length, ruff's
+// output equals its input whenever it does so for a probe rendered from the same template (checked once
+// per process: a template edit that ruff would change turns this shortcut off).
+const PLAIN_PATH = /^[A-Za-z0-9_./-]{1,100}$/;
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+// The shared runtime's path (`os.path.join("..", "..", ...)`) stays within the line length up to this depth.
+const PLAIN_DEPTH = 4;
+
+function plainWeights(
+  view: WeightsFileView,
+  models: TorchModel[],
+  depth: number,
+): boolean {
+  return (
+    depth <= PLAIN_DEPTH &&
+    PLAIN_PATH.test(view.module) &&
+    PLAIN_PATH.test(view.source) &&
+    PLAIN_PATH.test(view.script) &&
+    PLAIN_NAME.test(view.primary) &&
+    models.every((m) => PLAIN_NAME.test(m.className))
+  );
+}
+
+let stableWeights: boolean | null = null;
+
+function weightsTemplateStable(template: Template): boolean {
+  if (stableWeights === null) {
+    const probe = (
+      vocabularies: string[],
+      standalone: boolean,
+      depth: number,
+    ): WeightsFileView => ({
+      ...weightsFileView(
+        [],
+        "Probe",
+        "probe.py",
+        "src/probe.py",
+        "probe_weights.py",
+        {
+          standalone,
+          depth,
+          version: VERSION,
+          schema: MAPPING_SCHEMA_VERSION,
+          runtimeLabel: RUNTIME_FILE,
+        },
+      ),
+      module: "probe.py",
+      source: "src/probe.py",
+      script: "probe_weights.py",
+      modelList: "`Probe`, `ProbeModel2`",
+      primary: "Probe",
+      primaryLiteral: JSON.stringify("Probe"),
+      models: [
+        {
+          nameLiteral: '"Probe"',
+          tensors: [
+            '("dense.weight", "layers/dense/vars/0", "dense", 0, (4, 2), (("transpose", (1, 0)),))',
+          ],
+          constants: [],
+        },
+        {
+          nameLiteral: '"ProbeModel2"',
+          tensors: [],
+          constants: ['("mask", (1,), "float32", 0.0)'],
+        },
+      ],
+      vocabularies,
+    });
+    const vocabulary =
+      '"Probe": [("text", "lookup", "StringLookup", "assets/lookup/vocabulary.txt")]';
+    const views = [true, false].flatMap((standalone) =>
+      [0, PLAIN_DEPTH].flatMap((depth) => [
+        probe([], standalone, depth),
+        probe([vocabulary], standalone, depth),
+      ]),
+    );
+    stableWeights = views.every((view) => {
+      const text = template(view);
+      return formatPython(text) === text;
+    });
+  }
+  return stableWeights;
 }

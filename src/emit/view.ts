@@ -2,6 +2,7 @@
 // templates only lay files out.
 import { torchShape } from "../ir/layout.js";
 import { type ConstantMapping, type Layout, type TensorMapping, type TorchModel, type TorchValue } from "../ir/types.js";
+import { sortedRows } from "../weights/mapping.js";
 import type { Helper } from "./helpers.js";
 import { printClass } from "./printer.js";
 import { pyFloat, pyLiteral } from "./render.js";
@@ -16,6 +17,13 @@ export interface ModuleFileView {
 }
 
 export interface WeightsFileView {
+  /** The runtime follows the table (`--standalone-weights`); otherwise the script loads the shared one. */
+  standalone: boolean;
+  /** A Python expression: the shared runtime's path relative to the script's folder. */
+  runtimePath: string;
+  runtimeLabel: string;
+  version: string;
+  schema: number;
   module: string;
   source: string;
   script: string;
@@ -88,8 +96,22 @@ export function layoutShape(shape: (number | null)[], layout: Layout): (number |
   return layout.kind === "perm" ? torchShape(shape, layout) : shape;
 }
 
-export function weightsFileView(models: TorchModel[], primary: string, module: string, source: string, script: string): WeightsFileView {
+export interface WeightsRuntimeView {
+  standalone: boolean;
+  /** Folders between the output folder and the script. */
+  depth: number;
+  version: string;
+  schema: number;
+  runtimeLabel: string;
+}
+
+export function weightsFileView(models: TorchModel[], primary: string, module: string, source: string, script: string, runtime: WeightsRuntimeView): WeightsFileView {
   return {
+    standalone: runtime.standalone,
+    runtimePath: runtime.depth ? `os.path.join(${[...Array<string>(runtime.depth).fill(".."), runtime.runtimeLabel].map((p) => JSON.stringify(p)).join(", ")})` : JSON.stringify(runtime.runtimeLabel),
+    runtimeLabel: runtime.runtimeLabel,
+    version: runtime.version,
+    schema: runtime.schema,
     module,
     source,
     script,
@@ -110,19 +132,6 @@ export function weightsFileView(models: TorchModel[], primary: string, module: s
       return rows.length ? [`${JSON.stringify(m.className)}: [${rows.join(", ")}]`] : [];
     }),
   };
-}
-
-/** Rows grouped by legacy layer, layers in Keras' `model.layers` order (the order fallback relies on it). */
-function sortedRows(model: TorchModel): TensorMapping[] {
-  const position = new Map(model.layerOrder.map((path, i) => [path, i] as [string, number]));
-  const layerOrder = new Map<string, number>();
-  for (const row of model.tensors) {
-    const top = row.keras3Path.split("/").slice(0, 2).join("/");
-    if (!layerOrder.has(row.legacyLayer)) layerOrder.set(row.legacyLayer, position.get(top) ?? -1);
-  }
-  return [...model.tensors].sort(
-    (a, b) => layerOrder.get(a.legacyLayer)! - layerOrder.get(b.legacyLayer)! || a.legacyIndex - b.legacyIndex,
-  );
 }
 
 function tensorRow(row: TensorMapping): string {

@@ -69,6 +69,8 @@ function numeric(name: string, fn: (...xs: number[]) => number, returnsInt: bool
 }
 
 /** Builtins that are functions of their arguments alone; builtins-calling.ts has the ones that call back. */
+const NOT_EVALUATED = "aiter anext ascii bin breakpoint bytearray bytes callable chr compile complex delattr dir divmod eval exec filter format frozenset globals hash help hex id input issubclass iter locals map memoryview next oct open ord pow repr slice vars __import__ exit quit".split(" ");
+
 export function makeBuiltins(): Map<string, PyValue> {
   const table: Record<string, Builtin> = {
     range: (call) => {
@@ -201,6 +203,11 @@ export function makeBuiltins(): Map<string, PyValue> {
     print: () => NONE,
   };
   const builtins = new Map<string, PyValue>();
+  // The other Python builtins read files, the console or the interpreter's state (`open`, `next`,
+  // `input`), or are not modelled: a call is unknown, and an error only if a model needs it.
+  for (const name of NOT_EVALUATED) {
+    builtins.set(name, { t: "builtin", name, call: (call) => unknown(`\`${name}()\` is a Python builtin that keras2torch does not evaluate statically`, call.range) });
+  }
   for (const [name, call] of Object.entries(table)) builtins.set(name, { t: "builtin", name, call });
   builtins.set("None", NONE);
   builtins.set("True", py.bool(true));

@@ -41,6 +41,7 @@ export interface Checkpoint {
   uids: Map<string, number>;
   diagnostics: number;
   incomplete: number;
+  dataDependent: number;
   modelOrder: number;
   journal: number;
   built: Set<number>;
@@ -122,6 +123,7 @@ export class GraphBuilder {
       uids: new Map(this.uids),
       diagnostics: this.program.diagnostics.length,
       incomplete: this.program.incomplete.length,
+      dataDependent: this.program.dataDependent.length,
       modelOrder: this.modelOrder.length,
       journal: this.journal.length,
       built: new Set(this.built),
@@ -142,6 +144,7 @@ export class GraphBuilder {
     for (const [k, v] of point.uids) this.uids.set(k, v);
     this.program.diagnostics.splice(point.diagnostics);
     this.program.incomplete.splice(point.incomplete);
+    this.program.dataDependent.splice(point.dataDependent);
     this.modelOrder.splice(point.modelOrder);
     this.nextId = point.nextId;
   }
@@ -159,6 +162,8 @@ export class GraphBuilder {
       roots: [],
       diagnostics: [],
       incomplete: [],
+      dataDependent: [],
+      keras2Spellings: [],
     };
   }
 

@@ -86,6 +86,8 @@ export class KerasApi {
     }
     const op = opFor(path);
     if (op && op.rule.name !== "shape") return this.op(op.rule, op.qualifiedName, call);
+    const dataset = this.kerasDataset(path, call);
+    if (dataset) return dataset;
     const symbol = resolveKeras(path);
     if (!symbol) {
       const array = this.numpyArray(path, call);
@@ -138,6 +140,44 @@ export class KerasApi {
         if (symbol.path === "random.SeedGenerator") return { t: "qname", path: "keras.random.SeedGenerator" };
         return unknown(`\`${path}\` is not supported by keras2torch yet`, call.range);
     }
+  }
+
+  /**
+   * `keras.datasets.<name>.load_data()`: `((x_train, y_train), (x_test, y_test))` as arrays of the shapes
+   * Keras documents (keras/src/datasets/*.py), so that `x_train.shape[1:]` and `fit(x_train)` give a
+   * model its input shape. Nothing is downloaded or read. Word-index datasets (imdb, reuters) hold
+   * lists of varying length: they stay unknown.
+   */
+  private kerasDataset(path: string, call: CallArgs): PyValue | null {
+    const m = /^keras\.datasets\.(mnist|fashion_mnist|cifar10|cifar100|boston_housing|california_housing)\.load_data$/.exec(path);
+    if (!m) return null;
+    const split = (n: number) => {
+      const given = call.kwargs.get("test_split");
+      const fraction = given ? numberOf(given) : 0.2;
+      if (fraction === null) return null;
+      const train = Math.floor(n * (1 - fraction));
+      return [train, n - train] as const;
+    };
+    const sizes: Record<string, () => { train: number; test: number; x: number[]; y: number[] } | null> = {
+      mnist: () => ({ train: 60000, test: 10000, x: [28, 28], y: [] }),
+      fashion_mnist: () => ({ train: 60000, test: 10000, x: [28, 28], y: [] }),
+      cifar10: () => ({ train: 50000, test: 10000, x: [32, 32, 3], y: [1] }),
+      cifar100: () => ({ train: 50000, test: 10000, x: [32, 32, 3], y: [1] }),
+      boston_housing: () => {
+        const s = split(506);
+        return s && { train: s[0], test: s[1], x: [13], y: [] };
+      },
+      california_housing: () => {
+        const version = call.kwargs.get("version") ?? call.args[0];
+        const s = split(version?.t === "str" && version.v === "small" ? 600 : 20640);
+        return s && { train: s[0], test: s[1], x: [8], y: [] };
+      },
+    };
+    const found = sizes[m[1]!]!();
+    if (!found) return unknown(`the \`test_split\` of \`${path}\` is not static`, call.range);
+    const array = (dims: number[], dtype: DType): PyValue => ({ t: "tensor", id: this.graph.createLeaf(dims, dtype, "array").id });
+    const part = (n: number) => py.tuple([array([n, ...found.x], "float32"), array([n, ...found.y], "int32")]);
+    return py.tuple([part(found.train), part(found.test)]);
   }
 
   /**
@@ -212,6 +252,8 @@ export class KerasApi {
         continue;
       }
       const param = params.find((p) => p.name === key || p.aliases?.includes(key));
+      // Every alias a rule accepts is a Keras 2 spelling (`LeakyReLU(alpha=)`, `Input(input_shape=)`).
+      if (param && param.name !== key) this.graph.program.keras2Spellings.push({ spelling: `${cls}(${key}=)`, range });
       if (param) {
         set(param.name, value, range);
         continue;
@@ -252,6 +294,7 @@ export class KerasApi {
       else this.failedInputSpecs.add(layer.id);
     } else if (cls === "Embedding" && typeof config.input_length === "number") {
       // Keras 2: a first Embedding's `input_length` gave the model its input shape, (batch, input_length).
+      this.graph.program.keras2Spellings.push({ spelling: "Embedding(input_length=)", range: layer.range });
       // Keras 3 ignores it; the file was written for Keras 2.
       this.layerInputSpecs.set(layer.id, { shape: [null, config.input_length], dtype: "int32" });
     }
@@ -322,12 +365,13 @@ export class KerasApi {
         this.graph.report("error", "unknown-value", `\`${key}\` must be a constant`, range);
         return undefined;
       default:
-        this.reportUnknown(value, `\`${key}\``, range);
+        this.reportUnknown(value, `\`${key}\``, range, true);
         return undefined;
     }
   }
 
-  reportUnknown(value: PyValue, what: string, range: SourceRange): void {
+  /** `scalar`: the model needed one number there (a layer argument, an input dimension), not a shape or a structure. */
+  reportUnknown(value: PyValue, what: string, range: SourceRange, scalar = false): void {
     if (isUnknown(value) && value.reported) return;
     if (isUnknown(value) && value.name) {
       // Point at the undefined name itself, where the fix goes.
@@ -340,6 +384,7 @@ export class KerasApi {
       return;
     }
     this.graph.report("error", "unknown-value", `cannot determine ${what} statically: ${unknownStory(value, range)}`, range);
+    if (isUnknown(value) && value.variable) this.graph.program.dataDependent.push({ variable: value.variable, neededAt: range, scalar });
   }
 
   callObject(obj: Extract<PyValue, { t: "layer" | "model" }>, call: CallArgs): PyValue {
@@ -499,7 +544,7 @@ export class KerasApi {
       if (item.t === "none") dims.push(null);
       else if (item.t === "int") dims.push(item.v);
       else {
-        this.reportUnknown(item, "an input dimension", range);
+        this.reportUnknown(item, "an input dimension", range, true);
         return null;
       }
     }

@@ -133,7 +133,7 @@ const TRAINING_ONLY = /_(initializer|regularizer|constraint)$/;
 export const LAYER_KEYS = new Set(["layer", "backward_layer", "cell", "cells", "forward_layer"]);
 
 /** Keras 2 defaults that Keras 3 changed, for configs that leave the key out (Keras ≤ 2.2 wrote fewer keys). */
-function keras2Defaults(cls: string, version: KerasVersion): Record<string, unknown> {
+export function keras2Defaults(cls: string, version: KerasVersion): Record<string, unknown> {
   const old = version.major === 2 && version.minor < 3;
   switch (cls) {
     case "LSTM":

@@ -29,6 +29,7 @@ export type OpOutcome = { ok: true; value: PyValue } | { ok: false; message: str
 /** Bind, infer and add the node. Returns the output tensor (a tuple of them for several outputs). */
 export function applyOp(graph: GraphBuilder, rule: OpRule, qualifiedName: string, call: CallArgs): OpOutcome {
   const params = rule.signature(qualifiedName).params;
+  if (qualifiedName.startsWith("keras.backend.")) graph.program.keras2Spellings.push({ spelling: qualifiedName, range: call.range });
   const shown = qualifiedName.replace(/^tensorflow\./, "tf.");
   const inputs: number[] = [];
   const args: Record<string, OpArgValue> = {};

@@ -25,7 +25,7 @@ const COMMENT_RUN = 64;
 
 /** A parsed file with what diagnostics need: positions in 1-based lines and code-point columns. */
 export class SourceFile {
-  /** The syntax tree, behind a memoising view (see syntax.ts). */
+  /** The syntax tree, mirrored in plain objects (see syntax.ts). */
   readonly tree: SyntaxForest;
   /** The file's text with `\r\n` and lone `\r` line endings read as `\n` (offsets unchanged). */
   readonly text: string;
@@ -65,8 +65,8 @@ export class SourceFile {
       tree = parse(parsedText);
     }
     this.tree = new SyntaxForest(tree, parsedText);
-    const deep = deepestNode(tree);
-    if (deep) this.limit = resourceLimit(this.range(this.tree.wrap(deep)), `the syntax is nested more than ${MAX_SYNTAX_DEPTH} levels deep (MAX_SYNTAX_DEPTH)`);
+    const deep = this.tree.tooDeep;
+    if (deep) this.limit = resourceLimit(this.range(deep), `the syntax is nested more than ${MAX_SYNTAX_DEPTH} levels deep (MAX_SYNTAX_DEPTH)`);
   }
 
   /** `index` is a UTF-16 offset, as tree-sitter reports for JS strings. */
@@ -274,42 +274,6 @@ function blank(text: string, ranges: [number, number][]): string {
 function insideString(node: Parser.SyntaxNode | null): boolean {
   for (let n = node, k = 0; n && k < 4; n = n.parent, k++) if (n.type === "string" || n.type === "string_content") return true;
   return false;
-}
-
-const CHAINS = new Set(["binary_operator", "boolean_operator"]);
-
-/** The first node nested deeper than MAX_SYNTAX_DEPTH, found with a cursor (no recursion), or null. */
-function deepestNode(tree: Parser.Tree): Parser.SyntaxNode | null {
-  const cursor = tree.walk();
-  const depths: number[] = [0];
-  const types: string[] = [cursor.nodeType];
-  for (;;) {
-    if (cursor.gotoFirstChild()) {
-      const parentType = types[types.length - 1]!;
-      const parentDepth = depths[depths.length - 1]!;
-      const d = CHAINS.has(parentType) && cursor.nodeType === parentType && cursor.currentFieldName === "left" ? parentDepth : parentDepth + 1;
-      if (d > MAX_SYNTAX_DEPTH) return cursor.currentNode;
-      depths.push(d);
-      types.push(cursor.nodeType);
-      continue;
-    }
-    for (;;) {
-      if (cursor.gotoNextSibling()) {
-        depths.pop();
-        types.pop();
-        const parentType = types[types.length - 1]!;
-        const parentDepth = depths[depths.length - 1]!;
-        const d = CHAINS.has(parentType) && cursor.nodeType === parentType && cursor.currentFieldName === "left" ? parentDepth : parentDepth + 1;
-        if (d > MAX_SYNTAX_DEPTH) return cursor.currentNode;
-        depths.push(d);
-        types.push(cursor.nodeType);
-        break;
-      }
-      if (!cursor.gotoParent()) return null;
-      depths.pop();
-      types.pop();
-    }
-  }
 }
 
 function syntaxError(range: SourceRange, message: string): Diagnostic {

@@ -1,27 +1,7 @@
-// The `.scm` queries of grammars/python-queries.scm, compiled once per process and cached.
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import Parser from "tree-sitter";
-import Python from "tree-sitter-python";
+// What the evaluator looks up in the syntax tree by pattern, as walks over the mirrored tree (syntax.ts).
+// grammars/python-queries.scm states the same patterns as tree-sitter queries; test/queries.test.ts
+// checks that the walks find exactly what the compiled queries capture, in the same order.
 import type { SyntaxNode } from "./syntax.js";
-
-const QUERY_FILE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "grammars", "python-queries.scm");
-
-let compiled: Parser.Query | null = null;
-
-/** The compiled query; throws (and so fails the tests) if a pattern does not compile. */
-export function pythonQueries(): Parser.Query {
-  compiled ??= new Parser.Query(Python as unknown as Parser.Language, readFileSync(QUERY_FILE, "utf8"));
-  return compiled;
-}
-
-function captures(node: SyntaxNode, prefix: string): { name: string; node: SyntaxNode }[] {
-  return pythonQueries()
-    .captures(node.native)
-    .filter((c) => c.name.startsWith(prefix))
-    .map((c) => ({ name: c.name, node: node.forest.wrap(c.node) }));
-}
 
 export interface BuilderCandidate {
   name: string;
@@ -30,23 +10,45 @@ export interface BuilderCandidate {
   allDefaults: boolean;
 }
 
-/** Module-level functions, in source order. */
+/** Module-level functions, decorated or not, in source order. */
 export function moduleFunctions(root: SyntaxNode): BuilderCandidate[] {
-  const found = captures(root, "builder");
-  return found
-    .filter((c) => c.name === "builder")
-    .map((def) => {
-      const parameters = def.node.childForFieldName("parameters")!;
-      const required = captures(parameters, "parameter.required").filter((c) => c.node.parent?.id === parameters.id || c.node.parent?.parent?.id === parameters.id);
-      return { name: def.node.childForFieldName("name")!.text, node: def.node, allDefaults: required.length === 0 };
-    });
+  const found: BuilderCandidate[] = [];
+  if (root.type !== "module") return found;
+  for (const child of root.children) {
+    const def = child.type === "function_definition" ? child : child.type === "decorated_definition" ? child.childForFieldName("definition") : null;
+    if (def?.type !== "function_definition") continue;
+    const name = def.childForFieldName("name");
+    const parameters = def.childForFieldName("parameters");
+    if (name?.type !== "identifier" || parameters?.type !== "parameters") continue;
+    found.push({ name: name.text, node: def, allDefaults: !parameters.children.some(isRequired) });
+  }
+  return found;
 }
 
-/** Callees and assignment targets inside a statement (what it could do to a model if it ran). */
+/** A parameter without a default: a name, or a typed name (`x: int`; not `*args: int`). */
+function isRequired(parameter: SyntaxNode): boolean {
+  if (parameter.type === "identifier") return true;
+  return parameter.type === "typed_parameter" && parameter.namedChildren[0]?.type === "identifier";
+}
+
+/** Callees and assignment targets inside a statement (what it could do to a model if it ran), in source order. */
 export function effects(statement: SyntaxNode): { callees: SyntaxNode[]; targets: SyntaxNode[] } {
-  const found = captures(statement, "effect");
-  return {
-    callees: found.filter((c) => c.name === "effect.callee").map((c) => c.node),
-    targets: found.filter((c) => c.name === "effect.target").map((c) => c.node),
-  };
+  const callees: SyntaxNode[] = [];
+  const targets: SyntaxNode[] = [];
+  // Document order (a call's callee starts where the call does, so outer calls come first).
+  const stack: SyntaxNode[] = [statement];
+  while (stack.length) {
+    const node = stack.pop()!;
+    const type = node.type;
+    if (type === "call") {
+      const callee = node.childForFieldName("function");
+      if (callee?.isNamed) callees.push(callee);
+    } else if (type === "assignment" || type === "augmented_assignment") {
+      const target = node.childForFieldName("left");
+      if (target?.isNamed) targets.push(target);
+    }
+    const children = node.children;
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  }
+  return { callees, targets };
 }

@@ -477,14 +477,20 @@ export function isMethod(def: SyntaxNode): boolean {
  * function, class or lambda. Iterative: a chain of ten thousand `+` is ten thousand levels deep.
  */
 function walk(node: SyntaxNode, visit: (n: SyntaxNode, nested: boolean) => void): void {
-  const stack: [SyntaxNode, boolean][] = [[node, false]];
-  while (stack.length) {
-    const [n, nested] = stack.pop()!;
+  // Two parallel stacks: no pair allocated per node.
+  const nodes: SyntaxNode[] = [node];
+  const flags: boolean[] = [false];
+  while (nodes.length) {
+    const n = nodes.pop()!;
+    const nested = flags.pop()!;
     visit(n, nested);
     const inner = nested || NESTED_SCOPES.has(n.type);
     const name = inner && !nested ? n.childForFieldName("name") : null;
     const children = n.namedChildren;
-    for (let i = children.length - 1; i >= 0; i--) stack.push([children[i]!, inner && children[i] !== name]);
+    for (let i = children.length - 1; i >= 0; i--) {
+      nodes.push(children[i]!);
+      flags.push(inner && children[i] !== name);
+    }
   }
 }
 

@@ -70,11 +70,11 @@ function parseConfig(text: string, where: string): { ok: true; value: unknown } 
 
 // .keras --------------------------------------------------------------------------------------------
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
+export function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: true, strictFileNames: false }, (error, zip) => (error ? reject(error) : resolve(zip!))));
 }
 
-function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
+export function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     zip.openReadStream(entry, (error, stream) => {
       if (error || !stream) return reject(error ?? new Error("no stream"));
@@ -136,7 +136,7 @@ type H5 = typeof import("h5wasm/node").default;
 let h5: Promise<H5> | null = null;
 
 /** h5wasm, loaded once per thread, with HDF5 errors thrown (not printed to stderr). */
-function loadH5(): Promise<H5> {
+export function loadH5(): Promise<H5> {
   h5 ??= import("h5wasm/node").then(async ({ default: lib }) => {
     const module = await lib.ready;
     module.activate_throwing_error_handler();
@@ -146,7 +146,7 @@ function loadH5(): Promise<H5> {
 }
 
 /** The innermost frame of an HDF5 error stack: "truncated file: eof = ...", "file signature not found". */
-function hdf5Problem(error: unknown): string {
+export function hdf5Problem(error: unknown): string {
   const text = String((error as Error)?.message ?? error);
   const frames = [...text.matchAll(/#\d+: .*? in (\w+)\(\): (.*)$/gm)];
   return frames.length ? frames[frames.length - 1]![2]!.trim() : text.split("\n")[0]!.slice(0, 200);

@@ -1,115 +1,225 @@
-// A memoising view of tree-sitter's syntax nodes. Every property read on a native node crosses into the
-// addon and builds fresh JS objects, which made a loop that the evaluator runs a million times spend
-// nine tenths of its time in tree-sitter. Each node here reads what it needs once and keeps it.
+// The syntax tree of a parsed file as plain JavaScript objects. Every property read on one of
+// tree-sitter's native nodes crosses into the addon and builds fresh JS objects, which dominated the cost
+// of compiling a file; here one cursor walk per parse copies the whole tree (types, offsets, fields,
+// children, parents, error flags), and nothing the frontend reads afterwards touches the addon.
 import type Parser from "tree-sitter";
+import Python from "tree-sitter-python";
+import { MAX_SYNTAX_DEPTH } from "./values.js";
 
 export interface Point {
   row: number;
   column: number;
 }
 
+/** Shared by every leaf (never mutated). */
+const NONE: SyntaxNode[] = [];
+
+/** Ids are unique across every tree of the process: maps keyed by node id may mix files (imports). */
+let nextId = 1;
+
 /** One syntax node of a parsed file. Only the parts of tree-sitter's API the frontend uses. */
 export class SyntaxNode {
-  private cachedType?: string;
-  private cachedText?: string;
-  private cachedStart?: number;
-  private cachedEnd?: number;
-  private cachedChildren?: SyntaxNode[];
-  private cachedNamed?: SyntaxNode[];
-  private cachedParent?: SyntaxNode | null;
-  private fields?: Map<string, SyntaxNode | null>;
-  readonly id: number;
+  readonly id: number = nextId++;
+  /** Child nodes, named and anonymous (comments included), in order. */
+  children: SyntaxNode[] = NONE;
+  /** tree-sitter's `hasError`: this node or a node under it is `ERROR` or `MISSING`. */
+  hasError: boolean;
+  private cachedText: string | undefined = undefined;
+  private cachedNamed: SyntaxNode[] | undefined = undefined;
 
   constructor(
-    /** The addon's node; only for queries, which need it. */
-    readonly native: Parser.SyntaxNode,
     readonly forest: SyntaxForest,
+    readonly type: string,
+    readonly startIndex: number,
+    readonly endIndex: number,
+    readonly isNamed: boolean,
+    readonly isMissing: boolean,
+    /** The field of the parent this node fills (`left`, `body`, ...), or null. */
+    readonly fieldName: string | null,
+    readonly parent: SyntaxNode | null,
+    /** Whether a child of this node can fill a field (see FIELDLESS). */
+    readonly fields: boolean,
   ) {
-    this.id = native.id;
+    this.hasError = isMissing || type === "ERROR";
   }
 
-  get type(): string {
-    return (this.cachedType ??= this.native.type);
-  }
-  get startIndex(): number {
-    return (this.cachedStart ??= this.native.startIndex);
-  }
-  get endIndex(): number {
-    return (this.cachedEnd ??= this.native.endIndex);
-  }
   get text(): string {
     return (this.cachedText ??= this.forest.text.slice(this.startIndex, this.endIndex));
   }
+  /** Row (0-based) and column (UTF-16 units) of the start, as tree-sitter reports them. */
   get startPosition(): Point {
-    return this.native.startPosition;
-  }
-  get isNamed(): boolean {
-    return this.native.isNamed;
-  }
-  get isMissing(): boolean {
-    return this.native.isMissing;
-  }
-  get hasError(): boolean {
-    return this.native.hasError;
-  }
-  get children(): SyntaxNode[] {
-    return (this.cachedChildren ??= this.forest.wrapAll(this.native.children));
+    return this.forest.point(this.startIndex);
   }
   get namedChildren(): SyntaxNode[] {
-    return (this.cachedNamed ??= this.forest.wrapAll(this.native.namedChildren));
+    if (this.cachedNamed === undefined) {
+      const all = this.children;
+      let named = 0;
+      for (let i = 0; i < all.length; i++) if (all[i]!.isNamed) named++;
+      this.cachedNamed = named === all.length ? all : named === 0 ? NONE : all.filter((c) => c.isNamed);
+    }
+    return this.cachedNamed;
   }
   get firstChild(): SyntaxNode | null {
     return this.children[0] ?? null;
   }
-  get parent(): SyntaxNode | null {
-    if (this.cachedParent === undefined) this.cachedParent = this.forest.wrapOrNull(this.native.parent);
-    return this.cachedParent;
-  }
   childForFieldName(field: string): SyntaxNode | null {
-    this.fields ??= new Map();
-    let child = this.fields.get(field);
-    if (child === undefined) {
-      child = this.forest.wrapOrNull(this.native.childForFieldName(field));
-      this.fields.set(field, child);
-    }
-    return child;
+    const all = this.children;
+    for (let i = 0; i < all.length; i++) if (all[i]!.fieldName === field) return all[i]!;
+    return null;
   }
   childrenForFieldName(field: string): SyntaxNode[] {
-    return this.forest.wrapAll(this.native.childrenForFieldName(field));
+    return this.children.filter((c) => c.fieldName === field);
   }
+  /** This node and its descendants of `type`, in document order (as tree-sitter's `descendantsOfType`). */
   descendantsOfType(type: string): SyntaxNode[] {
-    return this.forest.wrapAll(this.native.descendantsOfType(type));
-  }
-  descendantForIndex(index: number): SyntaxNode {
-    return this.forest.wrap(this.native.descendantForIndex(index));
+    const found: SyntaxNode[] = [];
+    // Iterative: a deep tree must not overflow the stack.
+    const stack: SyntaxNode[] = [this];
+    while (stack.length) {
+      const node = stack.pop()!;
+      if (node.type === type) found.push(node);
+      const children = node.children;
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    }
+    return found;
   }
 }
 
-/** The nodes of one tree, one wrapper per native node (so identity and caches are shared). */
+// Per symbol and per field id of the grammar, read from the addon once per process.
+const typeNames: string[] = [];
+const typeNamed: boolean[] = [];
+const fieldNames: (string | null)[] = [null];
+/** Per symbol: whether a child of such a node can fill a field (reading a child's field costs an addon call). */
+const typeFields: boolean[] = [];
+/** Per symbol: whether such a node is a token (has no children: asking the addon for them is skipped). */
+const typeLeaf: boolean[] = [];
+type NodeTypeInfo = { type: string; named: boolean; fields?: Record<string, unknown>; subtypes?: unknown[] };
+const NODE_TYPES = (Python as unknown as { nodeTypeInfo?: NodeTypeInfo[] }).nodeTypeInfo ?? [];
+const key = (type: string, named: boolean) => `${named ? "N" : "A"}${type}`;
+/**
+ * From the grammar's node-types: a rule (which can have children) lists `fields`, possibly empty, and a
+ * token does not. Node types include what hidden rules and aliases inline into them (`block` lists the
+ * `alternative` of its hidden match block; the anonymous `not in` is a rule). `ERROR` and any type not
+ * listed are read in full.
+ */
+const TOKENS = new Set(NODE_TYPES.filter((t) => !t.subtypes && !("fields" in t)).map((t) => key(t.type, t.named)));
+/** Node types whose children never fill a field. */
+const FIELDLESS = new Set(NODE_TYPES.filter((t) => !t.subtypes && "fields" in t && Object.keys(t.fields!).length === 0).map((t) => key(t.type, t.named)));
+/** tree-sitter's symbol of `ERROR` nodes (kept out of the arrays above, which stay dense). */
+const ERROR_SYMBOL = 65535;
+/** Set by `read`: whether the node it read is a token. */
+let readLeaf = false;
+
+/** Binary operators whose left operand nests to the left: `a + b + c` is a chain, not depth. */
+const CHAINS = new Set(["binary_operator", "boolean_operator"]);
+
+/** The mirrored tree of one parse. */
 export class SyntaxForest {
-  private readonly nodes = new Map<number, SyntaxNode>();
   readonly rootNode: SyntaxNode;
+  /**
+   * The first node nested deeper than MAX_SYNTAX_DEPTH (a chain of `+` or `and` to the left counts as
+   * one level), or null. The walk stops there: nothing else is read from such a file.
+   */
+  readonly tooDeep: SyntaxNode | null = null;
+  private lineStarts: number[] | null = null;
 
   constructor(
-    readonly tree: Parser.Tree,
+    tree: Parser.Tree,
     /** The text tree-sitter parsed (offsets index into it). */
     readonly text: string,
   ) {
-    this.rootNode = this.wrap(tree.rootNode);
+    const cursor = tree.walk();
+    const root = this.read(cursor, null);
+    this.rootNode = root;
+    // The path from the root to the cursor, and the nesting depth of each.
+    const path: SyntaxNode[] = [root];
+    const depths: number[] = [0];
+    let node = root;
+    let leaf = readLeaf;
+    for (;;) {
+      if (!leaf && cursor.gotoFirstChild()) {
+        const child = this.read(cursor, node);
+        const depth = CHAINS.has(node.type) && child.type === node.type && child.fieldName === "left" ? depths[depths.length - 1]! : depths[depths.length - 1]! + 1;
+        if (node.children === NONE) node.children = [child];
+        else node.children.push(child);
+        if (depth > MAX_SYNTAX_DEPTH) {
+          this.tooDeep = child;
+          return;
+        }
+        path.push(child);
+        depths.push(depth);
+        node = child;
+        leaf = readLeaf;
+        continue;
+      }
+      for (;;) {
+        // `node` and everything under it is read.
+        path.pop();
+        depths.pop();
+        const parent = node.parent;
+        if (!parent) return;
+        if (node.hasError) parent.hasError = true;
+        if (cursor.gotoNextSibling()) {
+          const child = this.read(cursor, parent);
+          const depth = CHAINS.has(parent.type) && child.type === parent.type && child.fieldName === "left" ? depths[depths.length - 1]! : depths[depths.length - 1]! + 1;
+          parent.children.push(child);
+          if (depth > MAX_SYNTAX_DEPTH) {
+            this.tooDeep = child;
+            return;
+          }
+          path.push(child);
+          depths.push(depth);
+          node = child;
+          leaf = readLeaf;
+          break;
+        }
+        cursor.gotoParent();
+        node = parent;
+      }
+    }
   }
 
-  wrap(native: Parser.SyntaxNode): SyntaxNode {
-    let node = this.nodes.get(native.id);
-    if (!node) {
-      node = new SyntaxNode(native, this);
-      this.nodes.set(native.id, node);
+  /** The node at the cursor. */
+  private read(cursor: Parser.TreeCursor, parent: SyntaxNode | null): SyntaxNode {
+    const symbol = cursor.nodeTypeId;
+    let type: string;
+    let named: boolean;
+    let fields = true;
+    let leaf = false;
+    if (symbol === ERROR_SYMBOL) {
+      type = "ERROR";
+      named = true;
+    } else {
+      type = typeNames[symbol] ?? (typeNames[symbol] = cursor.nodeType);
+      named = typeNamed[symbol] ?? (typeNamed[symbol] = cursor.nodeIsNamed);
+      fields = typeFields[symbol] ?? (typeFields[symbol] = !FIELDLESS.has(key(type, named)));
+      leaf = typeLeaf[symbol] ?? (typeLeaf[symbol] = TOKENS.has(key(type, named)));
     }
-    return node;
+    readLeaf = leaf;
+    const field = parent && parent.fields ? cursor.currentFieldId : 0;
+    const fieldName = field === 0 ? null : fieldNames[field] !== undefined ? fieldNames[field]! : (fieldNames[field] = cursor.currentFieldName);
+    const start = cursor.startIndex;
+    const end = cursor.endIndex;
+    // Only an empty node can be MISSING.
+    const missing = start === end && cursor.nodeIsMissing;
+    return new SyntaxNode(this, type, start, end, named, missing, fieldName, parent, fields);
   }
-  wrapOrNull(native: Parser.SyntaxNode | null): SyntaxNode | null {
-    return native ? this.wrap(native) : null;
-  }
-  wrapAll(natives: Parser.SyntaxNode[]): SyntaxNode[] {
-    return natives.map((n) => this.wrap(n));
+
+  /** tree-sitter's point of a UTF-16 offset: rows split at `\n`, columns in UTF-16 units. */
+  point(index: number): Point {
+    if (!this.lineStarts) {
+      const starts = [0];
+      for (let i = this.text.indexOf("\n"); i >= 0; i = this.text.indexOf("\n", i + 1)) starts.push(i + 1);
+      this.lineStarts = starts;
+    }
+    const starts = this.lineStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return { row: lo, column: index - starts[lo]! };
   }
 }

@@ -35,10 +35,49 @@ export function mapExpr(expr: PyExpr, leaf: (e: PyExpr) => PyExpr | undefined): 
 
 /** Visits every node of `expr`, parents before children. */
 export function visitExpr(expr: PyExpr, visit: (e: PyExpr) => void): void {
-  mapExpr(expr, (e) => {
-    visit(e);
-    return undefined;
-  });
+  // The order of mapExpr's walk, without rebuilding the expression.
+  visit(expr);
+  switch (expr.k) {
+    case "attr":
+      visitExpr(expr.obj, visit);
+      return;
+    case "call":
+      visitExpr(expr.fn, visit);
+      for (const a of expr.args) visitExpr(a, visit);
+      if (expr.kwargs) for (const [, v] of expr.kwargs) visitExpr(v, visit);
+      return;
+    case "binop":
+    case "compare":
+      visitExpr(expr.left, visit);
+      visitExpr(expr.right, visit);
+      return;
+    case "unary":
+      visitExpr(expr.operand, visit);
+      return;
+    case "subscript":
+      visitExpr(expr.obj, visit);
+      visitExpr(expr.index, visit);
+      return;
+    case "slice":
+      if (expr.start) visitExpr(expr.start, visit);
+      if (expr.stop) visitExpr(expr.stop, visit);
+      if (expr.step) visitExpr(expr.step, visit);
+      return;
+    case "ternary":
+      visitExpr(expr.condition, visit);
+      visitExpr(expr.then, visit);
+      visitExpr(expr.otherwise, visit);
+      return;
+    case "list":
+    case "tuple":
+      for (const item of expr.items) visitExpr(item, visit);
+      return;
+    case "dict":
+      for (const [, v] of expr.entries) visitExpr(v, visit);
+      return;
+    default:
+      return;
+  }
 }
 
 /** Module-level functions an expression calls (`F.relu`, `torch.cat`, `pad_same`); not `self.*` or methods. */

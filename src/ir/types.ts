@@ -36,6 +36,9 @@ export const DIAGNOSTIC_CODES = [
   "string-preprocessing",
   "vocabulary-not-static",
   "integer-hashing",
+  "size-parameter",
+  "size-from-weights",
+  "keras-version",
   "resource-limit",
   "internal-error",
 ] as const;
@@ -243,6 +246,13 @@ export interface Program {
   incomplete: { range: SourceRange; message: string }[];
   /** String inputs whose first layer the string-boundary pass took out of the module (set after the frontend). */
   boundaries?: StringBoundary[];
+  /**
+   * Variables whose value the file computes from data and a model needed (each also an `unknown-value`
+   * error): what `--set`, a constructor parameter or `--weights` can give (src/size-parameters.ts).
+   */
+  dataDependent: { variable: string; neededAt: SourceRange; scalar: boolean }[];
+  /** Spellings only Keras 2 has (`LeakyReLU(alpha=)`, `keras.backend.*`): a hint to compile with `--keras-version 2`. */
+  keras2Spellings: { spelling: string; range: SourceRange }[];
 }
 
 /**
@@ -466,7 +476,8 @@ export interface TensorMapping {
   keras3Path: string;
   legacyLayer: string;
   legacyIndex: number;
-  kerasShape: number[];
+  /** `null` for an axis a size parameter of the class gives (src/size-parameters.ts). */
+  kerasShape: Shape;
   transforms: WeightTransform[];
   /** Keras lists trainable weights before non-trainable ones (BatchNorm statistics) in legacy files. */
   trainable: boolean;

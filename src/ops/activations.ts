@@ -163,6 +163,13 @@ export const hardSigmoidOp = activationOp({
   spellings: spellings({ activations: ["hard_sigmoid"], ops: ["hard_sigmoid"] }),
 });
 
+/** Keras 2's hard_sigmoid; `keras.backend.hard_sigmoid` exists only in Keras 2 (src/passes/keras-version.ts maps the others). */
+export const keras2HardSigmoidOp = activationOp({
+  activation: "keras2_hard_sigmoid",
+  summary: "Keras 2's `clip(0.2 * x + 0.5, 0, 1)` (`keras2_hard_sigmoid`)",
+  spellings: spellings({ backend: ["hard_sigmoid"] }),
+});
+
 export const siluOp = activationOp({
   activation: "silu",
   summary: "`F.silu`; tf.nn's `beta` gives `x * torch.sigmoid(beta * x)`",
@@ -274,6 +281,7 @@ export const ACTIVATION_OPS: readonly OpRule[] = [
   geluOp,
   sigmoidOp,
   hardSigmoidOp,
+  keras2HardSigmoidOp,
   siluOp,
   hardSiluOp,
   tanhOp,

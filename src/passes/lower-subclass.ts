@@ -1,7 +1,7 @@
 // Lowering of a subclass instance: its translated `call` (and helper methods) become `forward` (and
 // methods), its attributes become `__init__`, and its variables and sublayers the weight mapping.
 // Pure: the Program, layouts and the already lowered nested classes in, a TorchModel out.
-import { calledNames, mapExpr } from "../ir/expr.js";
+import { calledNames, mapExpr, visitExpr } from "../ir/expr.js";
 import { identity, torchDim } from "../ir/layout.js";
 import type {
   AddedWeight,
@@ -583,9 +583,8 @@ function namesOf(e: PyExpr): string[] {
 }
 
 function visitExprNames(e: PyExpr, into: Set<string>): void {
-  mapExpr(e, (x) => {
+  visitExpr(e, (x) => {
     if (x.k === "name") into.add(x.name);
-    return undefined;
   });
 }
 

@@ -49,6 +49,7 @@ const MODULE_RESERVED = new Set([
 /** Names for the results of arithmetic ops, when they need a name of their own (`total = a + b`). */
 const OP_RESULT_NAMES: Record<string, string> = {
   add: "total",
+  keras2_hard_sigmoid: "hard_sigmoid",
   subtract: "difference",
   multiply: "product",
   divide: "quotient",

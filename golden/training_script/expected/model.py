@@ -58,14 +58,14 @@ class TextClassifier(nn.Module):
         dense: (N, 4) float32, in Keras' axis order
     """
 
-    def __init__(self):
+    def __init__(self, num_classes=4, vocab_size=24):
         super().__init__()
-        self.embedding = nn.Embedding(24, 8)  # model.py:71
+        self.embedding = nn.Embedding(vocab_size, 8)  # model.py:71
         self.bidirectional = MaskedBidirectional(
             nn.LSTM(8, 5, batch_first=True), nn.LSTM(8, 5, batch_first=True)
         )  # model.py:72
         self.dropout = nn.Dropout(0.2)  # model.py:73
-        self.dense = nn.Linear(10, 4)  # model.py:74
+        self.dense = nn.Linear(10, num_classes)  # model.py:74
         self.bidirectional.forward_layer.bias_hh_l0.requires_grad_(
             False
         )  # Keras has no such tensor: it stays a constant
