@@ -66,6 +66,13 @@ export interface CaseSpec {
    * 2's definitions where Keras 3 changed them (golden/harness/reference.py `use_keras2_definitions`).
    */
   saved_keras_version?: string;
+  /**
+   * `false`: ONNX Runtime runs the exported model with its graph optimizations off. Its PadFusion folds a
+   * zero `Pad` into a following `MaxPool`, whose own padding counts as -inf, not 0, and so changes the
+   * result wherever a window holds only negative values (ResNetV2's stem: ZeroPadding2D, then MaxPooling2D).
+   * The export is right and eager PyTorch matches Keras; the optimizer is wrong.
+   */
+  onnx_runtime_optimizations?: boolean;
   /** Real Keras runs the model compiled with XLA (channels-first ops TF's CPU kernels lack). */
   reference_xla?: boolean;
   seed?: number;

@@ -33,6 +33,7 @@ import {
   transpose,
   venvDir,
   venvPython,
+  type CaseSpec,
   type Manifest,
   type ManifestModel,
   type ProcResult,
@@ -153,7 +154,8 @@ function stageFailure(what: string, r: ProcResult | undefined): string {
  * rejects its own result ("Pad should be smaller than kernel"); the model itself is valid. Only for
  * that error, run the model as exported, with graph optimizations off.
  */
-async function openSession(file: string): Promise<ort.InferenceSession> {
+async function openSession(file: string, spec: CaseSpec): Promise<ort.InferenceSession> {
+  if (spec.onnx_runtime_optimizations === false) return ort.InferenceSession.create(file, { graphOptimizationLevel: "disabled" });
   try {
     return await ort.InferenceSession.create(file);
   } catch (error) {
@@ -164,7 +166,7 @@ async function openSession(file: string): Promise<ort.InferenceSession> {
 
 async function checkOnnx(
   name: string,
-  spec: { tolerance?: number },
+  spec: CaseSpec,
   ref: ReferenceJson,
   model: ManifestModel,
   tr: TorchResultJson,
@@ -174,7 +176,7 @@ async function checkOnnx(
   const tol = spec.tolerance ?? DEFAULT_TOLERANCE;
   const refInputs = ref.inputs ?? [];
   const refOutputs = ref.outputs ?? [];
-  const session = await openSession(path.join(w, "torch", tr.onnx.file!));
+  const session = await openSession(path.join(w, "torch", tr.onnx.file!), spec);
   try {
     const feeds: Record<string, ort.Tensor> = {};
     for (const [pos, inputName] of session.inputNames.entries()) {
