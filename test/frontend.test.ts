@@ -624,7 +624,7 @@ describe("what cannot be known is reported", () => {
     expect(moduleText(r)).toMatch(/raise NotImplementedError\(/);
   });
 
-  it("a value from the environment is an unknown-value error at the argument", () => {
+  it("a size from the environment becomes a constructor parameter, named at the argument", () => {
     const r = run(
       py(`
         import os
@@ -635,9 +635,27 @@ describe("what cannot be known is reported", () => {
         model = keras.Model(inputs, layers.Dense(units, name="d")(inputs))
       `),
     );
+    expect(r.diagnostics.filter((x) => x.severity === "error")).toEqual([]);
+    const d = r.diagnostics.find((x) => x.code === "size-parameter");
+    expect(d?.severity).toBe("warning");
+    expect(at(d)).toEqual({ line: 6, column: 42, endLine: 6, endColumn: 47 });
+  });
+
+  it("a value from the environment that is not a size is an unknown-value error at the argument", () => {
+    const r = run(
+      py(`
+        import os
+        import keras
+        from keras import layers
+        act = os.environ["ACT"]
+        inputs = keras.Input(shape=(8,))
+        model = keras.Model(inputs, layers.Dense(4, activation=act)(inputs))
+      `),
+    );
     const d = r.diagnostics.find((x) => x.code === "unknown-value");
     expect(d?.severity).toBe("error");
-    expect(at(d)).toEqual({ line: 6, column: 42, endLine: 6, endColumn: 47 });
+    expect(at(d)).toEqual({ line: 6, column: 45, endLine: 6, endColumn: 59 });
+    expect(d?.message).toMatch(/line 4:7.*--set act=/);
   });
 
   it("if and while on unknowable conditions are diagnosed at their location; static while loops run", () => {
