@@ -232,8 +232,8 @@ def main():
 
     def global_heap_scan_in_windows():
         # "GCOL" across a window boundary and at both alignments is found once, as bytes.find finds it.
-        data = bytearray(np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8).tobytes())
-        for at in (0, 1, 1021, 1022, 1023, 1024, 2047, 4996):
+        data = bytearray(np.random.default_rng(1).integers(0, 256, 10000, dtype=np.uint8).tobytes())
+        for at in (0, 1, 4093, 4094, 4095, 4096, 8191, 9996):
             data[at : at + 4] = b"GCOL"
         path = os.path.join(TMP, "gcol.bin")
         with open(path, "wb") as f:
@@ -244,10 +244,10 @@ def main():
             pos = data.find(b"GCOL", pos + 1)
         with open(path, "rb") as f:
             fb = rt._FileBytes(f)
-            fb.WINDOW = 1024
+            fb.WINDOW = 4096  # a multiple of mmap's allocation granularity
             got = list(fb.positions(b"GCOL"))
             assert got == want, (got, want)
-            assert fb[1020:1030] == bytes(data[1020:1030]) and fb[4990:6000] == bytes(data[4990:])
+            assert fb[4090:4100] == bytes(data[4090:4100]) and fb[9990:12000] == bytes(data[9990:])
         # A collection with an empty entry is refused through the window as from bytes.
         heap = bytearray(8192)
         heap[100:116] = b"GCOL\x01\x00\x00\x00" + (4096).to_bytes(8, "little")
