@@ -17,6 +17,9 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileSource, weightsMain } from "../src/cli/weights.js";
+import { savedModuleLabel } from "../src/cli/compile-file.js";
+import { compile, compileSaved } from "../src/compile.js";
+import { readSavedModel, type SavedModel } from "../src/frontend/saved-file.js";
 import { convertWeights, ConversionError, formatReport, STREAM, streamPlan, type Report } from "../src/weights/convert.js";
 import type { TransformJson } from "../src/weights/mapping.js";
 import { layout } from "../src/weights/safetensors.js";
@@ -241,6 +244,21 @@ describe("streamed transposes (blocks of rows written in place) give the same by
       }
     });
   }
+});
+
+describe("the source is compiled for its mapping only", () => {
+  it("gives the mapping `convert` gives, without printing the module or the weights script", async () => {
+    for (const source of ["test/conformance/sources/cnn_weights_only.py", "fixtures/k2.10_bilstm_full.h5"]) {
+      const result = await compileSource(filePath(source), { inputShapes: [], set: {}, ioLayout: "channels-first", entry: undefined });
+      expect(result.files.map((f) => f.text)).toEqual(["", ""]);
+      const full = source.endsWith(".py")
+        ? compile(readFileSync(filePath(source), "utf8"), { path: basename(source) })
+        : compileSaved(((await readSavedModel(filePath(source))) as { saved: SavedModel }).saved, { path: basename(source), modulePath: savedModuleLabel(basename(source)) });
+      expect(full.files.every((f) => f.text.length > 0)).toBe(true);
+      expect(result.weights).toEqual(full.weights);
+      expect(result.diagnostics).toEqual(full.diagnostics);
+    }
+  });
 });
 
 describe("the blocked transpose of a Dense kernel", () => {
