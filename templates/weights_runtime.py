@@ -1336,7 +1336,7 @@ def _write_tensor(fd, wfile, item, at, buffers):
             _write_at(fd, piece, at)
             at += piece.nbytes
         return counts
-    block_rows, origin, inner, outer = layout
+    block_rows, origin, inner, _outer = layout
     rows = shape[0]
     for r0 in range(0, rows, block_rows):
         n = min(block_rows, rows - r0)
