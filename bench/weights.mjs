@@ -1,13 +1,14 @@
-// Weights conversion benchmark: a generated Keras 3 `.weights.h5` of about 640 MB (a Dense stack whose
+// Weights conversion benchmark: a generated Keras 3 `.weights.h5` of about 530 MB (a Dense stack whose
 // largest kernel is 256 MB, plus a conv layer), written with h5py directly in the layout Keras 3
 // saves (`layers/<name>/vars/<i>`), converted by `keras2torch weights` (TypeScript, h5wasm) and by
-// the generated Python weights script, next to a plain `cp` of the same file. Each is run under
+// the generated Python weights script (to `.safetensors`, streamed, and once to `.pt`), next to a plain
+// `cp` of the same file. Each is run under
 // /usr/bin/time -v (wall time and peak RSS); the best of RUNS runs is reported. Both outputs are
 // checked to be the same bytes. Every file is removed afterwards.
 //   node bench/weights.mjs            (after npm run build; BENCH_WEIGHTS_RUNS=3 by default)
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -66,9 +67,9 @@ function timed(cmd, args) {
   return { seconds: secs, rssMB: rss, cpu };
 }
 
-function best(label, cmd, args, cleanup) {
+function best(label, cmd, args, cleanup, count = RUNS) {
   const runs = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < count; i++) {
     cleanup?.();
     runs.push(timed(cmd, args));
   }
@@ -77,6 +78,7 @@ function best(label, cmd, args, cleanup) {
   return { label, seconds: fastest.seconds, cpu: Math.min(...runs.map((r) => r.cpu)), rssMB: peak, runs };
 }
 
+const loadAtStart = loadavg()[0];
 try {
   const h5 = join(work, "big.weights.h5");
   writeFileSync(join(work, "big.py"), source);
@@ -93,20 +95,21 @@ try {
     best("dd bs=8M (copy through user space)", "dd", [`if=${h5}`, `of=${join(work, "copy.h5")}`, "bs=8M", "status=none"], rm("copy.h5")),
     best("keras2torch weights (TypeScript)", process.execPath, [join(root, "bin", "keras2torch.js"), "weights", h5, "--source", join(work, "big.py"), "-o", join(work, "ts.safetensors")], rm("ts.safetensors")),
     best("generated Python weights script", python, [join(work, "out", "big_weights.py"), h5, join(work, "py.safetensors")], rm("py.safetensors")),
+    // `.pt` is not streamed (the whole state_dict, then torch.save): once, for the record.
+    best("generated Python weights script, .pt (once)", python, [join(work, "out", "big_weights.py"), h5, join(work, "py.pt")], rm("py.pt"), 1),
   ];
   const same = spawnSync("cmp", [join(work, "ts.safetensors"), join(work, "py.safetensors")]).status === 0;
-  // The constant: the same converters on a tiny file of the same source's layout would need its own
-  // source; the fixed cost is measured as the RSS of `weights --help`, `python -c "import torch, h5py"`.
   // The fixed cost of each process: the same converter on a tiny file (a 4→3 Dense layer's weights).
   writeFileSync(join(work, "tiny.py"), "import keras\nmodel = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])\n");
   spawnSync(python, ["-c", "import sys, h5py, numpy as np\nwith h5py.File(sys.argv[1], 'w') as f:\n    g = f.create_group('layers/dense/vars')\n    g['0'] = np.ones((4, 3), np.float32)\n    g['1'] = np.ones(3, np.float32)\n", join(work, "tiny.weights.h5")]);
   spawnSync(process.execPath, [join(root, "bin", "keras2torch.js"), "convert", join(work, "tiny.py"), "-o", join(work, "out"), "-q"]);
   const nodeTiny = best("tiny", process.execPath, [join(root, "bin", "keras2torch.js"), "weights", join(work, "tiny.weights.h5"), "--source", join(work, "tiny.py"), "-o", join(work, "tiny_ts.safetensors")], rm("tiny_ts.safetensors"));
   const pyTiny = best("tiny", python, [join(work, "out", "tiny_weights.py"), join(work, "tiny.weights.h5"), join(work, "tiny_py.safetensors")], rm("tiny_py.safetensors"));
+  const ptTiny = best("tiny", python, [join(work, "out", "tiny_weights.py"), join(work, "tiny.weights.h5"), join(work, "tiny_py.pt")], rm("tiny_py.pt"), 1);
   const mb = size / 2 ** 20;
   const copy = results[0];
-  console.log(`load average ${(await import("node:os")).loadavg()[0].toFixed(1)} on ${(await import("node:os")).cpus().length} cores; file: ${mb.toFixed(0)} MB Keras 3 .weights.h5, largest tensor ${(largest / 2 ** 20).toFixed(0)} MB; best of ${RUNS} runs; outputs identical: ${same}`);
-  const tiny = [null, null, nodeTiny, pyTiny];
+  console.log(`load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end, on ${cpus().length} cores; file: ${mb.toFixed(0)} MB Keras 3 .weights.h5, largest tensor ${(largest / 2 ** 20).toFixed(0)} MB; best of ${RUNS} runs; outputs identical: ${same}`);
+  const tiny = [null, null, nodeTiny, pyTiny, ptTiny];
   console.log("| | wall time | CPU time | throughput | vs cp | wall time on a tiny file | throughput after that fixed cost | vs cp | peak RSS | on a tiny file | peak − tiny |");
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   results.forEach((r, i) => {

@@ -64,6 +64,11 @@ export interface CompileOptions {
    * is `path`'s root: `a/b_weights.py` looks for `../keras2torch_runtime.py`.
    */
   standaloneWeights?: boolean;
+  /**
+   * Only the weights mapping is wanted (`keras2torch weights`): the module and the weights script are
+   * not printed, and the result's `files` hold empty texts. Everything else is the same.
+   */
+  mappingOnly?: boolean;
 }
 
 export interface CompileResult {
@@ -124,6 +129,8 @@ export interface SavedCompileOptions {
   ioLayout?: IoLayout;
   /** See CompileOptions.standaloneWeights. */
   standaloneWeights?: boolean;
+  /** See CompileOptions.mappingOnly. */
+  mappingOnly?: boolean;
 }
 
 /**
@@ -141,7 +148,7 @@ export function compileSaved(saved: SavedModel, options: SavedCompileOptions): C
       message: `compiled from the architecture stored in the file (${saved.format === "keras-zip" ? "config.json" : "model_config"}), with the semantics of Keras ${version.major}${version.text ? ` (the file was saved by Keras ${version.text})` : " (the file does not say which Keras saved it)"}`,
       range: { file: options.path, line: 1, column: 1, endLine: 1, endColumn: 1 },
     });
-    const compileOptions = { path: options.path, ioLayout: options.ioLayout, standaloneWeights: options.standaloneWeights };
+    const compileOptions = { path: options.path, ioLayout: options.ioLayout, standaloneWeights: options.standaloneWeights, mappingOnly: options.mappingOnly };
     const lowered = lowerProgram(program, entryFound, modelVariables, extra, compileOptions, options.modulePath);
     return lowered.ordered.length ? emitLowered(lowered, compileOptions, options.modulePath) : lowered.empty!;
   } catch (error) {
@@ -207,9 +214,9 @@ function emitLowered(lowered: LoweredFile, options: CompileOptions, modulePath: 
   const { program, ordered, primaryClass, diagnostics, entryFound } = lowered;
   const vocabPath = vocabularyPath(modulePath);
   const weightsPath = modulePath.replace(/\.py$/, "") + "_weights.py";
-  const moduleText = renderModuleFile(ordered, options.path, posix.basename(weightsPath));
+  const moduleText = options.mappingOnly ? "" : renderModuleFile(ordered, options.path, posix.basename(weightsPath));
   const runtime = { standalone: options.standaloneWeights ?? false, depth: weightsPath.split("/").length - 1 };
-  const weightsText = renderWeightsFile(ordered, primaryClass, posix.basename(modulePath), options.path, posix.basename(weightsPath), runtime);
+  const weightsText = options.mappingOnly ? "" : renderWeightsFile(ordered, primaryClass, posix.basename(modulePath), options.path, posix.basename(weightsPath), runtime);
 
   const manifestModels: ManifestModel[] = ordered.map((m) => {
     const root = program.roots.find((r) => r.modelId === m.modelId);

@@ -25,8 +25,18 @@
 # float data of an `.h5` file cannot be detected: HDF5 keeps no checksum of
 # it (a `.keras` zip does, its CRC-32, and that is checked).
 #
+# A `.safetensors` OUTPUT is streamed: every check is made on the file's
+# metadata first, then the header is written and each tensor in turn, read
+# in blocks of rows, checked, transposed and written in place, so memory
+# stays at about one block (plus a whole tensor only for the few transforms
+# that reorder rows). It needs neither torch nor the safetensors library. A
+# `.pt`/`.pth` OUTPUT builds the whole state_dict in memory and saves it with
+# torch.save.
+#
 # `convert(keras_file, model_name=None) -> (state_dict, report)` does the same
-# in-process and raises ConversionError instead of exiting.
+# in-process (the whole state_dict, torch tensors) and raises ConversionError
+# instead of exiting; `stream_safetensors(keras_file, output, model_name)`
+# streams as the script does.
 # ---------------------------------------------------------------------------
 
 import os  # noqa: E402 (the generated mapping above comes first)
@@ -71,7 +81,6 @@ try:
 
     import h5py  # noqa: E402 (after the sys.path guard above)
     import numpy as np  # noqa: E402
-    import torch  # noqa: E402 (after the sys.path guard above)
 finally:
     if not _AS_SCRIPT:
         sys.path[:] = _SAVED_SYS_PATH
@@ -268,19 +277,19 @@ def _check_global_heaps(data, label):
     entry by entry; an entry with index 0 and size 0 does not move the parser
     on, so it spins forever inside the C library, where no Python timeout
     can stop it (HDF5 1.14.6 and current sources). No writer produces such an
-    entry. `data` is the file's bytes (bytes or mmap); a collection is found
-    by its header: "GCOL", version 1, three zero bytes, an 8-byte size of at
-    least 4096 (the HDF5 minimum). Entries: 2-byte index, 2-byte reference
-    count, 4 reserved bytes, 8-byte size, then the object padded to 8 bytes.
+    entry. `data` is the file's bytes, or a `_FileBytes` over the file on
+    disk; a collection is found by its header: "GCOL", version 1, three zero
+    bytes, an 8-byte size of at least 4096 (the HDF5 minimum). Entries:
+    2-byte index, 2-byte reference count, 4 reserved bytes, 8-byte size, then
+    the object padded to 8 bytes.
     """
-    pos = data.find(b"GCOL")
-    while pos >= 0:
+    for pos in data.positions(b"GCOL") if isinstance(data, _FileBytes) else _positions(data, b"GCOL"):
         if data[pos + 4 : pos + 8] == b"\x01\x00\x00\x00" and pos + 16 <= len(data):
-            (size,) = struct.unpack_from("<Q", data, pos + 8)
+            (size,) = struct.unpack("<Q", data[pos + 8 : pos + 16])
             end = pos + size
             p = pos + 16
             while 4096 <= size and end <= len(data) and p + 16 <= end:
-                index, _refs, _reserved, length = struct.unpack_from("<HHIQ", data, p)
+                index, _refs, _reserved, length = struct.unpack("<HHIQ", data[p : p + 16])
                 need = 16 + (length + 7) // 8 * 8 if index else length
                 if need == 0:
                     raise ConversionError(
@@ -289,7 +298,64 @@ def _check_global_heaps(data, label):
                         exit_code=EXIT_USAGE,
                     )
                 p += need
-        pos = data.find(b"GCOL", pos + 4)
+
+
+def _positions(data, needle):
+    pos = data.find(needle)
+    while pos >= 0:
+        yield pos
+        pos = data.find(needle, pos + 1)
+
+
+class _FileBytes:
+    """A file's bytes, sliced as `bytes` are, read from disk a window at a time.
+
+    Scanning a window at a time rather than an mmap of the whole file keeps
+    memory at the window: every page of a mapped file touched counts as
+    resident while it is mapped, so a scan of a whole 1 GB mapping costs 1 GB.
+    """
+
+    WINDOW = 16 << 20
+
+    def __init__(self, f):
+        self._f = f
+        self._size = os.fstat(f.fileno()).st_size
+        self._start = 0
+        self._window = b""
+
+    def __len__(self):
+        return self._size
+
+    def _read(self, start, n):
+        self._f.seek(start)
+        return self._f.read(n)
+
+    def __getitem__(self, item):
+        start, stop, _step = item.indices(self._size)
+        if stop <= start:
+            return b""
+        if not (self._start <= start and stop <= self._start + len(self._window)):
+            if stop - start > self.WINDOW:
+                return self._read(start, stop - start)
+            self._start, self._window = start, self._read(start, self.WINDOW)
+        return self._window[start - self._start : stop - self._start]
+
+    def positions(self, needle):
+        """Every offset of a 4-byte `needle` in the file, in order (found in windows that overlap)."""
+        # Each window is mapped, not copied, and unmapped before the next one, so memory stays at
+        # one window. numpy finds the needle's first two bytes as 2-byte words at both alignments,
+        # several times faster than bytes.find on float data, where its first byte alone is frequent.
+        (pair,) = struct.unpack("<H", needle[:2])
+        for start in range(0, self._size, self.WINDOW):
+            length = min(self.WINDOW + len(needle) - 1, self._size - start)
+            found = []
+            with mmap.mmap(self._f.fileno(), length, offset=start, access=mmap.ACCESS_READ) as window:
+                for k in (0, 1):
+                    words = np.frombuffer(window, dtype="<u2", count=max(0, length - k) // 2, offset=k)
+                    hits = (np.flatnonzero(words == pair) * 2 + k).tolist()
+                    del words  # the map cannot close while numpy holds it
+                    found.extend(p for p in hits if window[p : p + 4] == needle)
+            yield from (start + pos for pos in sorted(found) if pos < self.WINDOW)
 
 
 def _norm_path(path):
@@ -484,8 +550,8 @@ class WeightsFile:
             source = io.BytesIO(source)
         else:
             with _reading(label, "cannot read"):
-                with open(source, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                    _check_global_heaps(data, label)
+                with open(source, "rb") as f:
+                    _check_global_heaps(_FileBytes(f), label)
         try:
             self._h5 = h5py.File(source, "r")
         except Exception as e:
@@ -591,10 +657,16 @@ class WeightsFile:
 
     # -- reading data --------------------------------------------------------
 
-    def read(self, tensor):
-        """The data of a usable _Tensor as a float32 numpy array."""
+    def read(self, tensor, rows=None, into=None):
+        """The data of a usable _Tensor as a float32 numpy array: all of it, or rows
+        `rows[0]:rows[1]` of its first axis (an HDF5 hyperslab). Little-endian float32 data is
+        read straight into `into` when given (a float32 array of the rows' shape)."""
         with _reading(self._label, f"damaged HDF5 file: cannot read `{tensor.name}`"):
-            array = np.asarray(tensor.dset[()])
+            selection = () if rows is None else np.s_[rows[0] : rows[1]]
+            if into is not None and not tensor.bfloat16 and tensor.dset.dtype == np.dtype("<f4"):
+                tensor.dset.read_direct(into, source_sel=selection)
+                return into
+            array = np.asarray(tensor.dset[selection])
         if tensor.bfloat16:
             # bfloat16 is the top half of a float32.
             return (array.view(np.uint16).astype(np.uint32) << 16).view(np.float32)
@@ -774,6 +846,44 @@ def _apply_transforms(array, transforms):
     return array
 
 
+def _transformed_shape(shape, transforms):
+    """The shape `_apply_transforms` gives an array of `shape`, with its checks and messages, from the
+    shape alone (nothing is read)."""
+    shape = tuple(shape)
+    for t in transforms:
+        op = t[0]
+        if op == "transpose":
+            axes = tuple(t[1])
+            if len(axes) != len(shape):
+                raise ValueError(f"transpose axes {axes} do not fit shape {shape}")
+            np.empty((1,) * len(shape), np.int8).transpose(axes)  # numpy's own refusal of bad axes
+            shape = tuple(shape[a] for a in axes)
+        elif op == "permute_rows":
+            rows, axes = tuple(t[1]), tuple(t[2])
+            n = int(np.prod(rows))
+            if shape[0] != n:
+                raise ValueError(f"permute_rows over {rows} needs {n} rows, the tensor has {shape[0]}")
+            np.empty(rows, np.int8).transpose(axes)  # numpy's own refusal of bad axes
+        elif op == "reshape":
+            target = tuple(t[1])
+            if int(np.prod(target)) != int(np.prod(shape)):
+                raise ValueError(f"reshape to {target} does not fit shape {shape}")
+            shape = target
+        elif op == "index":
+            index = int(t[1])
+            if len(shape) == 0 or not 0 <= index < shape[0]:
+                raise ValueError(f"index {index} does not fit shape {shape}")
+            shape = shape[1:]
+        elif op == "reorder_blocks":
+            order = tuple(t[1])
+            if shape[0] % len(order) != 0:
+                raise ValueError(f"{len(order)} blocks do not divide shape {shape}")
+            [list(range(len(order)))[i] for i in order]  # an index out of range raises, as np.split's blocks do
+        else:
+            raise ValueError(f"unknown transform {op!r}")
+    return shape
+
+
 def _describe_transforms(transforms):
     if not transforms:
         return "-"
@@ -785,26 +895,28 @@ def _describe_transforms(transforms):
     return " then ".join(parts)
 
 
-_TORCH_DTYPES = {
-    "float32": torch.float32,
-    "float64": torch.float64,
-    "float16": torch.float16,
-    "bfloat16": torch.bfloat16,
-    "int64": torch.int64,
-    "int32": torch.int32,
-    "int16": torch.int16,
-    "int8": torch.int8,
-    "uint8": torch.uint8,
-    "bool": torch.bool,
+# The dtypes a constant of the table may have: the safetensors dtype and the numpy type of each.
+# A constant is made by numpy when its value is exactly torch.full's (float32 and int64, the only
+# dtypes keras2torch writes), else by torch.full itself.
+_SAFETENSORS_DTYPES = {
+    "float32": ("F32", "<f4"),
+    "float64": ("F64", None),
+    "float16": ("F16", None),
+    "bfloat16": ("BF16", None),
+    "int64": ("I64", "<i8"),
+    "int32": ("I32", None),
+    "int16": ("I16", None),
+    "int8": ("I8", None),
+    "uint8": ("U8", None),
+    "bool": ("BOOL", None),
 }
 
 
 def _to_tensor(array):
-    """A contiguous, owning torch tensor; floating point data as float32."""
+    """A contiguous, owning torch tensor of the array's shape (0-d stays 0-d); floating point data
+    as float32."""
     array = np.asarray(array)
-    if array.dtype.kind == "f":
-        array = array.astype(np.float32)
-    return torch.from_numpy(np.ascontiguousarray(array)).clone()
+    return _torch().from_numpy(np.array(array, dtype=np.float32 if array.dtype.kind == "f" else None, order="C"))
 
 
 def check_schema():
@@ -836,6 +948,22 @@ def select_model(model_name=None):
     return name, MODELS[name]
 
 
+def _table(model_name):
+    """(name, tensor rows, constant rows) of model `model_name`, its keys checked to be unique."""
+    name, spec = select_model(model_name)
+    tensors = list(spec.get("tensors", ()))
+    constants = list(spec.get("constants", ()))
+
+    keys = [t[0] for t in tensors if t[0] is not None] + [c[0] for c in constants]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    if dupes:
+        raise ConversionError(
+            f"the mapping table of `{name}` is broken: duplicate state_dict keys",
+            [f"`{k}`" for k in dupes],
+        )
+    return name, tensors, constants
+
+
 def convert(keras_file, model_name=None):
     """Read `keras_file` and build the state_dict of model `model_name`.
 
@@ -848,43 +976,83 @@ def convert(keras_file, model_name=None):
     Raises ConversionError listing every problem found, or naming the file
     and what is wrong with it when it cannot be read.
     """
-    name, spec = select_model(model_name)
-    tensors = list(spec.get("tensors", ()))
-    constants = list(spec.get("constants", ()))
-
-    keys = [t[0] for t in tensors if t[0] is not None] + [c[0] for c in constants]
-    dupes = sorted({k for k in keys if keys.count(k) > 1})
-    if dupes:
-        raise ConversionError(
-            f"the mapping table of `{name}` is broken: duplicate state_dict keys",
-            [f"`{k}`" for k in dupes],
-        )
-
+    name, tensors, constants = _table(model_name)
     wfile = WeightsFile(keras_file)
     try:
-        return _convert(name, tensors, constants, wfile)
+        plan = _plan(name, tensors, constants, wfile)
+        torch = _torch()
+        values = {}
+        for item in plan.tensors:
+            array = wfile.read(item.tensor)
+            counts = [0, 0, 0]
+            _count_nonfinite(array, counts)
+            plan.warn(item, counts)
+            values[item.key] = _to_tensor(_apply_transforms(array, item.transforms))
+        for key, shape, dtype, fill in plan.constants:
+            values[key] = torch.full(tuple(shape), fill, dtype=getattr(torch, dtype))
+        state_dict = collections.OrderedDict((key, values[key]) for key in plan.keys)
+        return state_dict, plan.report
     finally:
         wfile.close()
 
 
-def _nonfinite(array):
-    """'2 NaN, 1 +Inf' for an array with non-finite values, else None."""
-    finite = np.isfinite(array)
-    if finite.all():
-        return None
-    counts = [
-        (int(np.isnan(array).sum()), "NaN"),
-        (int(np.isposinf(array).sum()), "+Inf"),
-        (int(np.isneginf(array).sum()), "-Inf"),
-    ]
-    return ", ".join(f"{n} {what}" for n, what in counts if n)
+def _torch():
+    """torch, imported only when a torch tensor is made: `import torch` alone takes seconds."""
+    return _import_library("torch")
 
 
-def _convert(name, tensors, constants, wfile):
+_NONFINITE_NAMES = ("NaN", "+Inf", "-Inf")
+
+
+def _count_nonfinite(array, counts):
+    """Add the NaN, +Inf and -Inf values of a float32 array to counts[0..2]."""
+    # A sum is finite only when every value is (NaN and Inf carry through it): one fast pass over
+    # the data, and the counts are made only when it is not (or a sum of finite values overflowed).
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(array, axis=None)
+    if np.isfinite(total):
+        return
+    counts[0] += int(np.count_nonzero(np.isnan(array)))
+    counts[1] += int(np.count_nonzero(np.isposinf(array)))
+    counts[2] += int(np.count_nonzero(np.isneginf(array)))
+
+
+class _Planned:
+    """A tensor row that passed every check: what to read, how to transform it, its torch shape."""
+
+    def __init__(self, key, tensor, transforms, shape, source):
+        self.key = key
+        self.tensor = tensor
+        self.transforms = transforms
+        self.shape = shape
+        self.source = source
+
+
+class _Plan:
+    def __init__(self, tensors, constants, keys, report, path):
+        self.tensors = tensors
+        self.constants = constants
+        self.keys = keys
+        self.report = report
+        self._path = path
+
+    def warn(self, item, counts):
+        """Record a tensor's non-finite values (they are written, with a warning)."""
+        if any(counts):
+            bad = ", ".join(f"{n} {what}" for n, what in zip(counts, _NONFINITE_NAMES) if n)
+            self.report["warnings"].append(
+                f"{self._path}: {item.source} (for `{item.key}`) has non-finite values: {bad}"
+            )
+
+
+def _plan(name, tensors, constants, wfile):
+    """Match the table to the file and check every tensor on the file's metadata alone.
+
+    Raises ConversionError listing every problem; no tensor data is read.
+    """
     problems = []
-    warnings = []
     rows = []
-    values = collections.OrderedDict()
+    planned = []
     consumed = set()  # keras 3 paths or (file layer, index) pairs read
     strategies = collections.OrderedDict()
 
@@ -933,21 +1101,17 @@ def _convert(name, tensors, constants, wfile):
         if not _shape_fits(tensor.shape, kshape):
             problems.append(f"mis-shaped: {source} has shape {tensor.shape}, `{key}` expects Keras shape {kshape}")
             continue
-        array = wfile.read(tensor)
-        bad = _nonfinite(array)
-        if bad:
-            warnings.append(f"{wfile.path}: {source} (for `{key}`) has non-finite values: {bad}")
         try:
-            array = _apply_transforms(array, transforms)
+            shape = _transformed_shape(tensor.shape, transforms)
         except ValueError as e:
             problems.append(f"mis-shaped: {source} for `{key}`: {e}")
             continue
-        values[key] = array
+        planned.append(_Planned(key, tensor, transforms, shape, source))
         rows.append(
             {
                 "key": key,
                 "source": source,
-                "shape": tuple(array.shape),
+                "shape": shape,
                 "transforms": _describe_transforms(transforms),
                 "strategy": strategy,
             }
@@ -971,11 +1135,12 @@ def _convert(name, tensors, constants, wfile):
                         f"unexpected: legacy layer `{flayer}` weight #{i} `{wname}` shape {tensor.shape} is not used"
                     )
 
+    planned_constants = []
     for key, shape, dtype, fill in constants:
-        if dtype not in _TORCH_DTYPES:
+        if dtype not in _SAFETENSORS_DTYPES:
             problems.append(f"the mapping table gives `{key}` an unknown dtype {dtype!r}")
             continue
-        values[key] = torch.full(tuple(shape), fill, dtype=_TORCH_DTYPES[dtype])
+        planned_constants.append((key, tuple(shape), dtype, fill))
         rows.append(
             {
                 "key": key,
@@ -993,19 +1158,15 @@ def _convert(name, tensors, constants, wfile):
         "rows": rows,
         "strategies": strategies,
         "problems": problems,
-        "warnings": warnings,
+        "warnings": [],
     }
     if problems:
         raise ConversionError(
             f"{wfile.path}: cannot build the state_dict of `{name}` ({len(problems)} problem(s)):",
             problems,
         )
-
-    state_dict = collections.OrderedDict()
-    for key in [t[0] for t in tensors if t[0] is not None] + [c[0] for c in constants]:
-        v = values[key]
-        state_dict[key] = v if isinstance(v, torch.Tensor) else _to_tensor(v)
-    return state_dict, report
+    keys = [t[0] for t in tensors if t[0] is not None] + [c[0] for c in constants]
+    return _Plan(planned, planned_constants, keys, report, wfile.path)
 
 
 # ---------------------------------------------------------------------------
@@ -1041,22 +1202,20 @@ def check_output(output, keras_file=None):
     return kind
 
 
-def save_state_dict(state_dict, output):
-    """Write atomically: a temp file in the same directory, then os.replace."""
-    kind = check_output(output)
+@contextlib.contextmanager
+def _atomic_output(output):
+    """Yield (fd, temp path) of a temp file in OUTPUT's directory, renamed over OUTPUT when the block
+    succeeds and removed when it fails; an OSError becomes `OUTPUT: cannot write: ...`."""
     directory = os.path.dirname(os.path.abspath(output))
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(output) + ".", suffix=".tmp")
     except OSError as e:
         raise ConversionError(f"{output}: cannot write: {_cause(e)}", exit_code=EXIT_USAGE) from None
-    os.close(fd)
     try:
-        if kind == "safetensors":
-            # safetensors is only needed (and only imported) for this format.
-            st_torch = _import_library("safetensors.torch")
-            st_torch.save_file(dict(state_dict), tmp, metadata={"format": "pt"})
-        else:
-            torch.save(state_dict, tmp)
+        try:
+            yield fd, tmp
+        finally:
+            os.close(fd)
         os.replace(tmp, output)
     except OSError as e:
         if os.path.exists(tmp):
@@ -1066,6 +1225,215 @@ def save_state_dict(state_dict, output):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def save_state_dict(state_dict, output):
+    """Write atomically: a temp file in the same directory, then os.replace."""
+    kind = check_output(output)
+    with _atomic_output(output) as (_fd, tmp):
+        if kind == "safetensors":
+            # safetensors is only needed (and only imported) for this format.
+            st_torch = _import_library("safetensors.torch")
+            st_torch.save_file(dict(state_dict), tmp, metadata={"format": "pt"})
+        else:
+            _torch().save(state_dict, tmp)
+
+
+# Bytes of source rows read and checked at a time when a tensor is streamed (a whole tensor when it is
+# smaller): the memory a streamed tensor takes, with a transposed piece of PIECE_BYTES. Large, because
+# a transposed block is written as one run per output row, n rows long: longer runs, fewer writes.
+_BLOCK_BYTES = 128 << 20
+_PIECE_BYTES = 4 << 20
+# A transposed tensor is streamed when each block's output runs (one positional write each) are at
+# least this long; else (a conv kernel, whose runs are a few elements) it is read whole.
+_MIN_RUN_BYTES = 4096
+
+# safetensors orders tensors by dtype, descending in its Rust `Dtype` enum, then by name.
+_SAFETENSORS_ORDER = ["BOOL", "U8", "I8", "I16", "F16", "BF16", "I32", "F32", "F64", "I64"]
+
+
+def safetensors_layout(entries, metadata=None):
+    """The header of a .safetensors file holding `entries` [(key, dtype, shape)], as the safetensors
+    library's `save_file` lays it out byte for byte, and [(key, begin, end)] in file order (offsets
+    into the data after the header)."""
+    order = sorted(entries, key=lambda e: (-_SAFETENSORS_ORDER.index(e[1]), e[0].encode("utf8")))
+    sizes = {"BOOL": 1, "U8": 1, "I8": 1, "I16": 2, "F16": 2, "BF16": 2, "I32": 4, "F32": 4, "F64": 8, "I64": 8}
+    header = {"__metadata__": {"format": "pt"} if metadata is None else metadata}
+    placed, offset = [], 0
+    for key, dtype, shape in order:
+        end = offset + int(np.prod(shape, dtype=np.int64)) * sizes[dtype]
+        header[key] = {"dtype": dtype, "shape": [int(d) for d in shape], "data_offsets": [offset, end]}
+        placed.append((key, offset, end))
+        offset = end
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf8")
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text, placed
+
+
+def _write_at(fd, data, offset):
+    """Write a C-contiguous buffer at byte `offset` of the file."""
+    view = memoryview(data).cast("B")
+    while view:
+        n = os.pwrite(fd, view, offset)
+        view, offset = view[n:], offset + n
+
+
+def _stream_layout(shape, transforms):
+    """How a tensor whose transforms only transpose is written a block of source rows at a time, or
+    None. Returns (block rows, origin, inner, outer): output axis j is source axis origin[j]; a block
+    of n source rows, transposed, is `outer` runs of n * inner elements, run o landing at output
+    element (o * rows + r0) * inner."""
+    if not shape or not all(t[0] == "transpose" for t in transforms):
+        return None
+    origin = list(range(len(shape)))
+    for t in transforms:
+        origin = [origin[a] for a in t[1]]
+    out_shape = [shape[k] for k in origin]
+    first = origin.index(0)
+    inner = int(np.prod(out_shape[first + 1 :], dtype=np.int64))
+    outer = int(np.prod(out_shape[:first], dtype=np.int64))
+    row = int(np.prod(shape[1:], dtype=np.int64))
+    rows = shape[0]
+    block_rows = max(1, min(rows, _BLOCK_BYTES // (4 * max(row, 1))))
+    if block_rows < rows and outer > 1 and block_rows * inner * 4 < _MIN_RUN_BYTES:
+        return None
+    return block_rows, origin, inner, outer
+
+
+class _Buffers:
+    """Float32 buffers reused by every tensor: 0 a block as read, 1 a transposed piece of it."""
+
+    def __init__(self):
+        self._arrays = [np.empty(0, np.float32), np.empty(0, np.float32)]
+
+    def get(self, which, shape):
+        n = int(np.prod(shape, dtype=np.int64))
+        if self._arrays[which].size < n:
+            self._arrays[which] = None  # let the old one go before the new one is allocated
+            self._arrays[which] = np.empty(n, np.float32)
+        return self._arrays[which][:n].reshape(shape)
+
+
+def _write_tensor(fd, wfile, item, at, buffers):
+    """Write one tensor's float32 bytes at byte `at`; returns its non-finite counts."""
+    counts = [0, 0, 0]
+    shape = item.tensor.shape
+    if int(np.prod(shape, dtype=np.int64)) == 0:
+        return counts
+    layout = _stream_layout(shape, item.transforms)
+    if layout is None:
+        # The whole tensor at once (rows reordered, a reshape, a conv kernel), written in pieces of
+        # output rows so that a transposed view is copied a piece at a time.
+        array = wfile.read(item.tensor)
+        _count_nonfinite(array, counts)
+        array = _apply_transforms(array, item.transforms)
+        if array.ndim == 0:
+            _write_at(fd, np.ascontiguousarray(array, dtype="<f4"), at)
+            return counts
+        step = max(1, _PIECE_BYTES // max(1, array[:1].nbytes))
+        for i in range(0, array.shape[0], step):
+            piece = np.ascontiguousarray(array[i : i + step], dtype="<f4")
+            _write_at(fd, piece, at)
+            at += piece.nbytes
+        return counts
+    block_rows, origin, inner, _outer = layout
+    rows = shape[0]
+    for r0 in range(0, rows, block_rows):
+        n = min(block_rows, rows - r0)
+        block_shape = (n,) + tuple(shape[1:])
+        block = wfile.read(item.tensor, (r0, r0 + n), buffers.get(0, block_shape))
+        _count_nonfinite(block, counts)
+        if origin == sorted(origin):
+            _write_at(fd, block, at + r0 * inner * 4)  # nothing moves
+        elif origin[0] == 0:
+            # Source axis 0 stays first: the block is one run of the output, copied in pieces of rows.
+            moved = np.transpose(block, origin)
+            step = max(1, _PIECE_BYTES // max(1, moved[:1].nbytes))
+            for i in range(0, n, step):
+                piece = buffers.get(1, (min(step, n - i),) + moved.shape[1:])
+                np.copyto(piece, moved[i : i + step])
+                _write_at(fd, piece, at + (r0 + i) * inner * 4)
+        else:
+            _write_runs(fd, block, origin, n, rows, r0, inner, at, buffers)
+    return counts
+
+
+def _write_runs(fd, block, origin, n, rows, r0, inner, at, buffers):
+    """A transposed block of n source rows from row r0: its runs of n * inner elements, one per
+    output index before source axis 0, each written where it lands. The block is transposed a
+    piece at a time (output indices a0:a1 along the first axis)."""
+    moved = np.transpose(block, origin)
+    runs_per_a = int(np.prod(moved.shape[1 : origin.index(0)], dtype=np.int64))
+    per_a = moved[:1].size
+    step = max(1, (_PIECE_BYTES // 4) // per_a)
+    run = n * inner * 4
+    for a0 in range(0, moved.shape[0], step):
+        a1 = min(moved.shape[0], a0 + step)
+        piece = buffers.get(1, (a1 - a0,) + moved.shape[1:])
+        if origin == [1, 0]:
+            # A Dense kernel: strips of 16 source rows, so that each write of the copy fills a cache
+            # line (numpy's plain transposed copy runs at half the speed).
+            for r in range(0, n, 16):
+                piece[:, r : r + 16] = block[r : r + 16, a0:a1].T
+        else:
+            np.copyto(piece, moved[a0:a1])
+        if n == rows:
+            # The block is the whole tensor: its runs follow each other.
+            _write_at(fd, piece, at + a0 * per_a * 4)
+            continue
+        flat = memoryview(piece.reshape(-1)).cast("B")
+        for k in range((a1 - a0) * runs_per_a):
+            o = a0 * runs_per_a + k
+            _write_at(fd, flat[k * run : (k + 1) * run], at + (o * rows + r0) * inner * 4)
+
+
+def _constant_bytes(shape, dtype, fill):
+    code, numpy_type = _SAFETENSORS_DTYPES[dtype]
+    if numpy_type is not None:
+        return np.full(shape, fill, dtype=numpy_type)
+    torch = _torch()
+    value = torch.full(shape, fill, dtype=getattr(torch, dtype))
+    return value.reshape(-1).view(torch.uint8).numpy()
+
+
+def stream_safetensors(keras_file, output, model_name=None, on_report=None):
+    """Convert `keras_file` into the .safetensors file `output` without holding the state_dict.
+
+    Every check is made on the file's metadata first (the same problems as `convert`, and nothing is
+    written when there is one); `on_report(report)` is then called, before any data is read. The
+    header goes first, then each tensor in turn, a block of rows at a time, to a temp file renamed
+    to `output` at the end. The bytes are those `save_state_dict` writes for `convert`'s state_dict.
+    Returns the report, its "warnings" filled in.
+    """
+    if check_output(output, keras_file) != "safetensors":
+        raise ConversionError(f"{output}: stream_safetensors writes .safetensors only", exit_code=EXIT_USAGE)
+    name, tensors, constants = _table(model_name)
+    wfile = WeightsFile(keras_file)
+    try:
+        plan = _plan(name, tensors, constants, wfile)
+        if on_report:
+            on_report(plan.report)
+        items = {item.key: item for item in plan.tensors}
+        consts = {c[0]: c for c in plan.constants}
+        entries = [(item.key, "F32", item.shape) for item in plan.tensors]
+        entries += [(key, _SAFETENSORS_DTYPES[dtype][0], shape) for key, shape, dtype, _fill in plan.constants]
+        header, placed = safetensors_layout(entries)
+        buffers = _Buffers()
+        with _atomic_output(output) as (fd, _tmp):
+            _write_at(fd, header, 0)
+            counts = {}
+            for key, begin, _end in placed:
+                at = len(header) + begin
+                if key in items:
+                    counts[key] = _write_tensor(fd, wfile, items[key], at, buffers)
+                else:
+                    _key, shape, dtype, fill = consts[key]
+                    _write_at(fd, _constant_bytes(shape, dtype, fill), at)
+        for item in plan.tensors:  # warned about in table order, as `convert` warns
+            plan.warn(item, counts[item.key])
+        return plan.report
+    finally:
+        wfile.close()
 
 
 def format_report(report):
@@ -1146,12 +1514,19 @@ def main(argv=None):
         # OUTPUT and --model are checked before the file is read.
         check_output(args.output, args.keras_file)
         select_model(args.model)
-        state_dict, report = convert(args.keras_file, args.model)
-        for warning in report["warnings"]:
-            print(f"{prog}: warning: {warning}", file=sys.stderr)
-        if args.verbose:
-            print(format_report(report))
-        save_state_dict(state_dict, args.output)
+        if _output_kind(args.output) == "safetensors":
+            # Streamed: the mapping table is printed before the data is read, the warnings after.
+            on_report = (lambda r: print(format_report(r), flush=True)) if args.verbose else None
+            report = stream_safetensors(args.keras_file, args.output, args.model, on_report)
+            for warning in report["warnings"]:
+                print(f"{prog}: warning: {warning}", file=sys.stderr)
+        else:
+            state_dict, report = convert(args.keras_file, args.model)
+            for warning in report["warnings"]:
+                print(f"{prog}: warning: {warning}", file=sys.stderr)
+            if args.verbose:
+                print(format_report(report))
+            save_state_dict(state_dict, args.output)
         vocab_path, notes = write_vocabularies(args.keras_file, args.model, args.output)
         for note in notes:
             print(f"{prog}: warning: {note}", file=sys.stderr)
@@ -1165,7 +1540,7 @@ def main(argv=None):
         # OSError is still about a file, not a bug: say which, without a trace.
         print(f"{prog}: error: {e.filename or args.keras_file}: {_cause(e)}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"wrote {len(state_dict)} tensors of {report['model']} to {args.output}")
+    print(f"wrote {len(report['rows'])} tensors of {report['model']} to {args.output}")
     return EXIT_OK
 
 

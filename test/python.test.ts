@@ -6,6 +6,8 @@
 // - damaged_weights_test.py: several hundred damaged and hostile copies of real Keras files (truncated,
 //   bit-flipped, wrong dtypes, links, FIFOs, ...) through the runtime: a clear error naming the file and
 //   nothing written, never a traceback or a hang (docs/reliability.md);
+// - weights_stream_test.py: the streamed `.safetensors` writer gives the bytes of the safetensors library
+//   for every transform, stored dtype and constant, at block sizes that cut tensors into many blocks;
 // - fixtures_recurrent_test.py: the real Keras 2.x files with LSTM, GRU and Bidirectional layers load into
 //   the modules generated from their architectures (test/fixture-models/) and match Keras 3;
 // - fixtures_saved_test.py: every full-model fixture compiles from the architecture stored in it, loads
@@ -22,7 +24,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const VENV = process.env.KERAS2TORCH_VENV ?? join(ROOT, ".venv");
 const TIMEOUT = 10 * 60_000;
 
-it.each(["weights_runtime_test.py", "training_mode_test.py", "damaged_weights_test.py", "fixtures_recurrent_test.py", "fixtures_saved_test.py", "saved_keras2_config_test.py"])(
+it.each(["weights_runtime_test.py", "training_mode_test.py", "damaged_weights_test.py", "weights_stream_test.py", "fixtures_recurrent_test.py", "fixtures_saved_test.py", "saved_keras2_config_test.py"])(
   "%s",
   (script) => {
     const python = join(VENV, "bin", "python");

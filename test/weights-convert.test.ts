@@ -17,10 +17,13 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileSource, weightsMain } from "../src/cli/weights.js";
-import { convertWeights, ConversionError, formatReport, STREAM, type Report } from "../src/weights/convert.js";
+import { savedModuleLabel } from "../src/cli/compile-file.js";
+import { compile, compileSaved } from "../src/compile.js";
+import { readSavedModel, type SavedModel } from "../src/frontend/saved-file.js";
+import { convertWeights, ConversionError, formatReport, STREAM, streamPlan, type Report } from "../src/weights/convert.js";
 import type { TransformJson } from "../src/weights/mapping.js";
 import { layout } from "../src/weights/safetensors.js";
-import { applyTransforms } from "../src/weights/transforms.js";
+import { applyTransforms, transposeColumns } from "../src/weights/transforms.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "bin", "keras2torch.js");
@@ -221,17 +224,82 @@ describe("conformance vectors: the TypeScript converter and the generated Python
 });
 
 describe("streamed transposes (blocks of rows written in place) give the same bytes", () => {
-  // Small blocks so that the golden cases' Dense kernels take the streaming path, as big ones do.
+  // Small blocks so that the golden cases' Dense kernels take the streaming path, as big ones do: a
+  // block of a few rows transposed in pieces of a few output rows, each run written where it lands;
+  // and one block per tensor, transposed in small pieces.
   const saved = { ...STREAM };
-  beforeAll(() => Object.assign(STREAM, { blockBytes: 64, minRunElements: 1 }));
   afterAll(() => Object.assign(STREAM, saved));
+  const settings = [
+    { blockBytes: 64, pieceBytes: 4 << 20, minRunElements: 1 },
+    { blockBytes: 256, pieceBytes: 64, minRunElements: 1 },
+    { blockBytes: 128 << 20, pieceBytes: 64, minRunElements: 1024 },
+  ];
   for (const spec of SPECS) {
     it(spec.name, async () => {
-      const out = join(work, `${spec.name}.streamed.safetensors`);
-      await tsConvert(spec, out);
-      expect(tensorsOf(out)).toEqual((JSON.parse(readFileSync(join(VECTORS, `${spec.name}.json`), "utf8")) as Vector).tensors);
+      for (const [i, setting] of settings.entries()) {
+        Object.assign(STREAM, setting);
+        const out = join(work, `${spec.name}.streamed${i}.safetensors`);
+        await tsConvert(spec, out);
+        expect(tensorsOf(out), JSON.stringify(setting)).toEqual((JSON.parse(readFileSync(join(VECTORS, `${spec.name}.json`), "utf8")) as Vector).tensors);
+      }
     });
   }
+});
+
+describe("the source is compiled for its mapping only", () => {
+  it("gives the mapping `convert` gives, without printing the module or the weights script", async () => {
+    for (const source of ["test/conformance/sources/cnn_weights_only.py", "fixtures/k2.10_bilstm_full.h5"]) {
+      const result = await compileSource(filePath(source), { inputShapes: [], set: {}, ioLayout: "channels-first", entry: undefined });
+      expect(result.files.map((f) => f.text)).toEqual(["", ""]);
+      const full = source.endsWith(".py")
+        ? compile(readFileSync(filePath(source), "utf8"), { path: basename(source) })
+        : compileSaved(((await readSavedModel(filePath(source))) as { saved: SavedModel }).saved, { path: basename(source), modulePath: savedModuleLabel(basename(source)) });
+      expect(full.files.every((f) => f.text.length > 0)).toBe(true);
+      expect(result.weights).toEqual(full.weights);
+      expect(result.diagnostics).toEqual(full.diagnostics);
+    }
+  });
+});
+
+describe("the blocked transpose of a Dense kernel", () => {
+  it("is the transpose, a piece of output rows at a time, for any number of rows (strips of 16 and the rest)", () => {
+    for (const [rows, cols] of [[1, 1], [16, 3], [17, 5], [40, 33], [5, 64]] as const) {
+      const src = Float32Array.from({ length: rows * cols }, (_v, i) => i * 0.5 - 7);
+      const want = applyTransforms(src, [rows, cols], [["transpose", [1, 0]]]).data;
+      const got = new Float32Array(rows * cols);
+      for (let a0 = 0; a0 < cols; a0 += 3) {
+        const a1 = Math.min(cols, a0 + 3);
+        const piece = new Float32Array((a1 - a0) * rows);
+        expect(transposeColumns(src, rows, cols, a0, a1, piece)).toBe(0);
+        got.set(piece, a0 * rows);
+      }
+      expect(got).toEqual(want);
+    }
+  });
+
+  it("finds NaN and ±Inf as it copies (the sum of x * 0 is NaN)", () => {
+    for (const bad of [Number.NaN, Infinity, -Infinity]) {
+      const src = new Float32Array(17 * 4).fill(1);
+      src[16 * 4 + 2] = bad; // in the rows after the last whole strip of 16
+      expect(transposeColumns(src, 17, 4, 0, 4, new Float32Array(68))).toBeNaN();
+      expect(transposeColumns(src, 17, 4, 0, 2, new Float32Array(34))).toBe(0); // another column
+    }
+  });
+
+  it("streams transposes and tensors that stay in place; reads conv kernels whole", () => {
+    const saved = { ...STREAM };
+    try {
+      Object.assign(STREAM, { blockBytes: 4 << 20, minRunElements: 1024 });
+      expect(streamPlan([8192, 1024], [["transpose", [1, 0]]])).toMatchObject({ blockRows: 1024, inner: 1, outer: 1024 });
+      expect(streamPlan([300, 70], [["transpose", [1, 0]]])).toMatchObject({ blockRows: 300 }); // one block
+      expect(streamPlan([8192, 1024], [])).toMatchObject({ blockRows: 1024, outer: 1 });
+      expect(streamPlan([3, 3, 512, 512], [["transpose", [3, 2, 0, 1]]])).toBeNull(); // runs of 3 elements
+      expect(streamPlan([24, 5], [["permute_rows", [2, 3, 4], [2, 0, 1]]])).toBeNull();
+      expect(streamPlan([], [])).toBeNull();
+    } finally {
+      Object.assign(STREAM, saved);
+    }
+  });
 });
 
 describe("keras2torch weights on the command line", () => {

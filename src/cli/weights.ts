@@ -140,7 +140,7 @@ export async function compileSource(source: string, o: SourceOptions, implicit =
     const read = await readSavedModel(source);
     // Without --source the weights file itself was taken for the model: say how to give the source.
     if (!read.ok) throw new ConversionError(`${source}: ${implicit ? `${read.message.split(". ")[0]}; give the model's source (.py, or a saved full model) with --source` : read.message}`, [], EXIT_USAGE);
-    return compileSaved(read.saved, { path: label, modulePath: savedModuleLabel(label), ioLayout: o.ioLayout });
+    return compileSaved(read.saved, { path: label, modulePath: savedModuleLabel(label), ioLayout: o.ioLayout, mappingOnly: true });
   }
   let text: string;
   try {
@@ -148,5 +148,5 @@ export async function compileSource(source: string, o: SourceOptions, implicit =
   } catch (error) {
     throw new ConversionError(`${source}: cannot read: ${(error as Error).message}`, [], EXIT_USAGE);
   }
-  return compile(text, { path: label, entry: o.entry, inputShapes: o.inputShapes, set: o.set, ioLayout: o.ioLayout });
+  return compile(text, { path: label, entry: o.entry, inputShapes: o.inputShapes, set: o.set, ioLayout: o.ioLayout, mappingOnly: true });
 }

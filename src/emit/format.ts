@@ -1,11 +1,17 @@
 // Formatting of what we write: ruff's formatter (black style) for Python, prettier for JSON/Markdown.
 // Lines are 120 wide: every generated statement carries a `# file.py:LINE` comment.
-import { PositionEncoding, Workspace } from "@astral-sh/ruff-wasm-nodejs";
+import { createRequire } from "node:module";
 
-let workspace: Workspace | null = null;
+type Ruff = typeof import("@astral-sh/ruff-wasm-nodejs");
+let workspace: InstanceType<Ruff["Workspace"]> | null = null;
 
 export function formatPython(source: string): string {
-  workspace ??= new Workspace({ "line-length": 120 }, PositionEncoding.Utf16);
+  if (!workspace) {
+    // Loaded on first use: compiling ruff's 10 MB of WASM takes about a quarter of a second, which a
+    // process that never formats (`keras2torch weights`) does not pay.
+    const ruff = createRequire(import.meta.url)("@astral-sh/ruff-wasm-nodejs") as Ruff;
+    workspace = new ruff.Workspace({ "line-length": 120 }, ruff.PositionEncoding.Utf16);
+  }
   return workspace.format(source);
 }
 

@@ -12,7 +12,7 @@ import { pyFloat } from "../emit/render.js";
 import { ConversionError, EXIT_MAPPING, EXIT_USAGE, WeightsFile, type H5Tensor } from "./hdf5.js";
 import type { ModelMapping, TensorRow, TransformJson } from "./mapping.js";
 import { AtomicWriter, layout, type SafeDtype } from "./safetensors.js";
-import { applyToView, contiguousView, gather, isIdentity, pyShape, TransformError, viewShape, type View } from "./transforms.js";
+import { applyToView, contiguousView, gather, isIdentity, pyShape, TransformError, transposeColumns, viewShape } from "./transforms.js";
 
 export { ConversionError, EXIT_MAPPING, EXIT_USAGE };
 
@@ -280,6 +280,11 @@ function countNonFinite(values: Float32Array, counts: { nan: number; pos: number
   }
   for (let i = n4; i < values.length; i++) p0 += values[i]! * 0;
   if (p0 + p1 + p2 + p3 === 0) return;
+  countExactly(values, counts);
+}
+
+/** Counts the NaN, +Inf and -Inf values of `values` into `counts`. */
+function countExactly(values: Float32Array, counts: { nan: number; pos: number; neg: number }): void {
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   for (let i = 0; i < bits.length; i++) {
     const b = bits[i]!;
@@ -291,99 +296,134 @@ function countNonFinite(values: Float32Array, counts: { nan: number; pos: number
   }
 }
 
-/** Streaming a transposed tensor: blocks of source rows of at most `blockBytes`, output runs of at least `minRunElements`. */
-export const STREAM = { blockBytes: 16 << 20, minRunElements: 256 };
+/**
+ * Streaming a tensor: blocks of source rows of at most `blockBytes` (read straight into h5wasm's
+ * memory), transposed `pieceBytes` of output at a time; a transposed tensor whose output runs would be
+ * shorter than `minRunElements` (a conv kernel) is read whole instead. Large blocks: a transposed
+ * block is written as one run per output row, n source rows long, so longer blocks mean fewer writes.
+ */
+export const STREAM = { blockBytes: 128 << 20, pieceBytes: 4 << 20, minRunElements: 1024 };
 
 interface StreamPlan {
   rows: number;
   blockRows: number;
   rowElements: number;
+  /** Output axis j is source axis origin[j]. */
+  origin: number[];
+  outShape: number[];
   /** Output elements after the source's first axis (a run per block row), and runs per block. */
   inner: number;
   outer: number;
 }
 
 /**
- * How a tensor whose transforms only transpose (a Dense or conv kernel) is streamed without holding
- * it, or null: blocks of source rows are read in turn, transposed, and their output runs written in
- * place (positional writes at offsets computed from the output shape). Null too when the runs would be
- * too short to be worth a write each (conv-like kernels) or one block is the whole tensor.
+ * How a tensor whose transforms only transpose (or that has none) is streamed without holding it,
+ * or null: blocks of source rows are read in turn, transposed, and their output runs written in
+ * place (positional writes at offsets computed from the output shape). Null too when the runs would
+ * be too short to be worth a write each (conv-like kernels) and the tensor takes several blocks.
  */
-function streamPlan(t: Planned): StreamPlan | null {
-  const kshape = t.tensor.shape!;
-  if (kshape.length < 2 || !t.transforms.length || !t.transforms.every((x) => x[0] === "transpose")) return null;
-  // Output axis j is source axis origin[j].
-  let origin = kshape.map((_d, i) => i);
-  for (const x of t.transforms) origin = (x[1] as number[]).map((a) => origin[a]!);
-  const outShape = origin.map((k) => kshape[k]!);
+export function streamPlan(shape: readonly number[], transforms: readonly TransformJson[]): StreamPlan | null {
+  if (shape.length < 1 || !transforms.every((x) => x[0] === "transpose")) return null;
+  let origin = shape.map((_d, i) => i);
+  for (const x of transforms) origin = (x[1] as number[]).map((a) => origin[a]!);
+  const outShape = origin.map((k) => shape[k]!);
   const jStar = origin.indexOf(0);
   const inner = product(outShape.slice(jStar + 1));
   const outer = product(outShape.slice(0, jStar));
-  const rowElements = product(kshape.slice(1));
-  const rows = kshape[0]!;
+  const rowElements = product(shape.slice(1));
+  const rows = shape[0]!;
   const blockRows = Math.max(1, Math.min(rows, Math.floor(STREAM.blockBytes / 4 / Math.max(rowElements, 1))));
-  if (blockRows === rows || blockRows * inner < STREAM.minRunElements) return null;
-  return { rows, blockRows, rowElements, inner, outer };
+  if (blockRows < rows && outer > 1 && blockRows * inner < STREAM.minRunElements) return null;
+  return { rows, blockRows, rowElements, origin, outShape, inner, outer };
 }
 
-function streamTransposed(out: AtomicWriter, wfile: WeightsFile, t: Planned, plan: StreamPlan, at: number, counts: { nan: number; pos: number; neg: number }): void {
-  const { rows, blockRows, rowElements, inner, outer } = plan;
+function streamTensor(out: AtomicWriter, wfile: WeightsFile, t: Planned, plan: StreamPlan, at: number, counts: { nan: number; pos: number; neg: number }): void {
+  const { rows, blockRows, rowElements, origin, outShape, inner } = plan;
   const kshape = t.tensor.shape!;
-  const block = scratch(blockRows * rowElements);
-  const moved = outBuffer(blockRows * rowElements);
+  const identity = origin.every((k, j) => k === j);
+  const jStar = origin.indexOf(0);
+  const dense = origin.length === 2 && origin[0] === 1;
   for (let r0 = 0; r0 < rows; r0 += blockRows) {
     const n = Math.min(blockRows, rows - r0);
-    const src = block.subarray(0, n * rowElements);
-    wfile.read(t.tensor, (values) => countNonFinite(values, counts), src, undefined, [r0, r0 + n]);
-    gather(applyToView(contiguousView([n, ...kshape.slice(1)]), t.transforms), src, moved, 0, n * rowElements);
-    // The block's output: `outer` runs of n * inner elements; run o starts at output element (o * rows + r0) * inner.
+    const src = wfile.readRows(t.tensor, r0, n);
+    // A Dense kernel's transpose checks for NaN and Inf as it copies; the others are checked first.
+    if (!dense) countNonFinite(src, counts);
+    if (identity) {
+      out.writeAt(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), at + r0 * rowElements * 4);
+      continue;
+    }
+    // The transposed block, C order, is `outer` runs of n * inner elements; run o lands at output
+    // element (o * rows + r0) * inner. It is made a piece at a time: output indices a0 .. a1 of the
+    // output's first axis, `perA` elements and `runsPerA` runs each.
+    const blockOut = outShape.map((d, j) => (j === jStar ? n : d));
+    const perA = product(blockOut.slice(1));
+    const runsPerA = product(blockOut.slice(1, jStar));
+    const step = Math.max(1, Math.floor(STREAM.pieceBytes / 4 / Math.max(perA, 1)));
+    const view = dense ? null : applyToView(contiguousView([n, ...kshape.slice(1)]), t.transforms);
     const run = n * inner;
-    for (let o = 0; o < outer; o++) out.writeAt(new Uint8Array(moved.buffer, o * run * 4, run * 4), at + (o * rows + r0) * inner * 4);
+    let finite = 0;
+    for (let a0 = 0; a0 < blockOut[0]!; a0 += step) {
+      const a1 = Math.min(blockOut[0]!, a0 + step);
+      const piece = outBuffer((a1 - a0) * perA).subarray(0, (a1 - a0) * perA);
+      if (dense) finite += transposeColumns(src, n, kshape[1]!, a0, a1, piece);
+      else gather(view!, src, piece, a0 * perA, piece.length);
+      if (jStar === 0 || n === rows) {
+        // Source axis 0 first (one run), or the block is the whole tensor: the piece is contiguous.
+        out.writeAt(new Uint8Array(piece.buffer, 0, piece.length * 4), at + (jStar === 0 ? r0 * rowElements + a0 * perA : a0 * perA) * 4);
+        continue;
+      }
+      for (let k = 0; k < (a1 - a0) * runsPerA; k++) {
+        const o = a0 * runsPerA + k;
+        out.writeAt(new Uint8Array(piece.buffer, k * run * 4, run * 4), at + (o * rows + r0) * inner * 4);
+      }
+    }
+    if (dense && finite !== 0) countExactly(src, counts);
   }
 }
 
-function writeTensor(out: AtomicWriter, wfile: WeightsFile, t: Planned, warn: (text: string) => void, source: string, at: number): void {
+/** How `t` is streamed, or null when it is read whole. Transposes are streamed; so are transforms that leave the data where it is (a reshape that needs no copy). */
+function streamOf(t: Planned): StreamPlan | null {
+  const kshape = t.tensor.shape!;
+  let copies = false;
+  const view = applyToView(contiguousView(kshape), t.transforms, () => {
+    copies = true;
+  });
+  if (copies) return null;
+  return streamPlan(kshape, t.transforms) ?? (isIdentity(view) ? streamPlan(kshape, []) : null);
+}
+
+function writeTensor(out: AtomicWriter, wfile: WeightsFile, t: Planned, at: number): { nan: number; pos: number; neg: number } {
   const counts = { nan: 0, pos: 0, neg: 0 };
   const kshape = t.tensor.shape!;
   const total = product(kshape);
-  let copies = false;
-  const view: View = applyToView(contiguousView(kshape), t.transforms, () => {
-    copies = true;
-  });
-  const stream = copies ? null : streamPlan(t);
+  if (total === 0) return counts;
+  const stream = streamOf(t);
   if (stream) {
-    streamTransposed(out, wfile, t, stream, at, counts);
-  } else if (!copies && isIdentity(view)) {
-    // Nothing moves: each piece read is written as it is.
-    wfile.read(t.tensor, (values) => {
-      countNonFinite(values, counts);
-      out.write(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    });
-  } else {
-    // The whole source in memory once, the output written in pieces from the view over it. One
-    // buffer serves every tensor (grown to the largest), so memory stays at the largest tensor.
-    const whole = scratch(total);
-    wfile.read(t.tensor, (values) => countNonFinite(values, counts), whole);
-    let src: Float32Array = whole;
-    // Rebuilt over the data: a reshape that needs a copy makes it now.
-    const v = applyToView(contiguousView(kshape), t.transforms, (w) => {
-      const copy = new Float32Array(product(viewShape(w)));
-      gather(w, src, copy, 0, copy.length);
-      src = copy;
-    });
-    const n = product(viewShape(v));
-    const inner = viewShape(v).at(-1) ?? 1;
-    // Pieces of whole rows, so that a transposed tensor is copied in tiles.
-    const step = Math.max(inner, Math.floor(OUT_ELEMENTS / Math.max(inner, 1)) * inner);
-    const buf = outBuffer(Math.min(n, step) || 1);
-    for (let start = 0; start < n; start += step) {
-      const count = Math.min(step, n - start);
-      gather(v, src, buf, start, count);
-      out.write(new Uint8Array(buf.buffer, 0, count * 4));
-    }
+    streamTensor(out, wfile, t, stream, at, counts);
+    return counts;
   }
-  const bad = nonFinite(counts);
-  if (bad) warn(`${wfile.path}: ${source} (for \`${t.key}\`) has non-finite values: ${bad}`);
+  // The whole source in memory once, the output written in pieces from the view over it. One
+  // buffer serves every tensor (grown to the largest), so memory stays at the largest tensor.
+  const whole = scratch(total);
+  wfile.read(t.tensor, (values) => countNonFinite(values, counts), whole);
+  let src: Float32Array = whole;
+  // Rebuilt over the data: a reshape that needs a copy makes it now.
+  const v = applyToView(contiguousView(kshape), t.transforms, (w) => {
+    const copy = new Float32Array(product(viewShape(w)));
+    gather(w, src, copy, 0, copy.length);
+    src = copy;
+  });
+  const n = product(viewShape(v));
+  const inner = viewShape(v).at(-1) ?? 1;
+  // Pieces of whole rows, so that a transposed tensor is copied in tiles.
+  const step = Math.max(inner, Math.floor(OUT_ELEMENTS / Math.max(inner, 1)) * inner);
+  const buf = outBuffer(Math.min(n, step) || 1);
+  for (let start = 0; start < n; start += step) {
+    const count = Math.min(step, n - start);
+    gather(v, src, buf, start, count);
+    out.writeAt(new Uint8Array(buf.buffer, 0, count * 4), at + start * 4);
+  }
+  return counts;
 }
 
 let scratchBuffer: Float32Array | null = null;
@@ -457,9 +497,9 @@ export async function convertWeights(o: ConvertOptions): Promise<Report> {
       ...p.constants.map((c) => ({ key: c.key, dtype: (c.dtype === "int64" ? "I64" : "F32") as SafeDtype, shape: c.shape, planned: c as Planned | PlannedConstant })),
     ];
     const byKey = new Map(entries.map((e) => [e.key, e.planned]));
-    // The one buffer for tensors whose elements move, at its largest size from the start.
-    const moving = p.tensors.filter((t) => t.transforms.length).map((t) => Math.min(product(t.tensor.shape!), streamPlan(t) ? STREAM.blockBytes / 4 : Infinity));
-    if (moving.length) scratch(Math.max(...moving));
+    // The one buffer for tensors read whole, at its largest size from the start.
+    const whole = p.tensors.filter((t) => !streamOf(t)).map((t) => product(t.tensor.shape!));
+    if (whole.length) scratch(Math.max(...whole));
     const { entries: placed, header } = layout(entries);
     let out: AtomicWriter;
     try {
@@ -467,13 +507,20 @@ export async function convertWeights(o: ConvertOptions): Promise<Report> {
     } catch (error) {
       throw new ConversionError(`${o.output}: cannot write: ${(error as Error).message}`, [], EXIT_USAGE);
     }
+    const counts = new Map<string, { nan: number; pos: number; neg: number }>();
     try {
       out.write(header);
       for (const e of placed) {
         const item = byKey.get(e.key)!;
-        if ("tensor" in item) writeTensor(out, wfile, item, (w) => p.report.warnings.push(w), sources.get(e.key)!, header.length + e.begin);
-        else out.write(constantBytes(item));
-        if (out.position !== header.length + e.end) throw new Error(`internal: ${e.key} wrote ${out.position - header.length - e.begin} bytes, expected ${e.end - e.begin}`);
+        const before = out.position;
+        if ("tensor" in item) counts.set(e.key, writeTensor(out, wfile, item, header.length + e.begin));
+        else out.writeAt(constantBytes(item), header.length + e.begin);
+        if (out.position - before !== e.end - e.begin) throw new Error(`internal: ${e.key} wrote ${out.position - before} bytes, expected ${e.end - e.begin}`);
+      }
+      // Warned about in table order, as the Python runtime warns.
+      for (const t of p.tensors) {
+        const bad = nonFinite(counts.get(t.key)!);
+        if (bad) p.report.warnings.push(`${wfile.path}: ${sources.get(t.key)!} (for \`${t.key}\`) has non-finite values: ${bad}`);
       }
       out.commit();
       if (process.env.KERAS2TORCH_DEBUG_MEMORY) process.stderr.write(`memory: ${JSON.stringify(process.memoryUsage())} wasm ${wfile.wasmBytes()}\n`);

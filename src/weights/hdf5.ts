@@ -567,18 +567,7 @@ export class WeightsFile {
       const n = Math.min(rowsPerPiece, rows - r);
       const elements = n * rowElements;
       const ptr = this.wasmBuffer(elements * itemSize);
-      try {
-        if (shape.length) {
-          const count = shape.map((d, k) => BigInt(k === 0 ? n : d));
-          const offset = shape.map((_d, k) => BigInt(k === 0 ? r : 0));
-          const strides = shape.map(() => 1n);
-          m.get_dataset_data(this.fid(), tensor.path, count, offset, strides, BigInt(ptr));
-        } else {
-          m.get_dataset_data(this.fid(), tensor.path, null as unknown as bigint[], null as unknown as bigint[], null as unknown as bigint[], BigInt(ptr));
-        }
-      } catch (error) {
-        throw unreadable(`${this.label}: damaged HDF5 file: cannot read \`${tensor.name}\`: ${hdf5Cause(error)}`);
-      }
+      this.readHyperslab(tensor, r, n, ptr);
       // HEAPU8 is looked up again after each read: WASM memory may have grown.
       const heap = m.HEAPU8;
       const base = into ? (r - from) * rowElements : 0;
@@ -603,6 +592,49 @@ export class WeightsFile {
     }
   }
 
+  /**
+   * Rows `from .. from + rows` of `tensor`'s first axis as float32, for streaming. Float32 data is
+   * read in one HDF5 call into h5wasm's memory and returned as a view of it (no copy; valid until the
+   * next read); other stored types are read in pieces and converted (as `read` converts them) into a
+   * buffer of this file's, reused by every call.
+   */
+  readRows(tensor: H5Tensor, from: number, rows: number): Float32Array {
+    const shape = tensor.shape!;
+    const rowElements = shape.slice(1).reduce((a, b) => a * b, 1);
+    const elements = rows * rowElements;
+    if (tensor.type !== "float32") {
+      if (!this.rowsBuffer || this.rowsBuffer.length < elements) {
+        this.rowsBuffer = null; // let the old one go before the new one is allocated
+        this.rowsBuffer = new Float32Array(elements);
+      }
+      const into = this.rowsBuffer.subarray(0, elements);
+      this.read(tensor, () => undefined, into, CHUNK_BYTES / 4, [from, from + rows]);
+      return into;
+    }
+    const ptr = this.wasmBuffer(elements * 4);
+    this.readHyperslab(tensor, from, rows, ptr);
+    return new Float32Array(this.module.HEAPU8.buffer, ptr, elements);
+  }
+
+  private rowsBuffer: Float32Array | null = null;
+
+  private readHyperslab(tensor: H5Tensor, from: number, rows: number, ptr: number): void {
+    const shape = tensor.shape!;
+    const m = this.module;
+    try {
+      if (shape.length) {
+        const count = shape.map((d, k) => BigInt(k === 0 ? rows : d));
+        const offset = shape.map((_d, k) => BigInt(k === 0 ? from : 0));
+        const strides = shape.map(() => 1n);
+        m.get_dataset_data(this.fid(), tensor.path, count, offset, strides, BigInt(ptr));
+      } else {
+        m.get_dataset_data(this.fid(), tensor.path, null as unknown as bigint[], null as unknown as bigint[], null as unknown as bigint[], BigInt(ptr));
+      }
+    } catch (error) {
+      throw unreadable(`${this.label}: damaged HDF5 file: cannot read \`${tensor.name}\`: ${hdf5Cause(error)}`);
+    }
+  }
+
   /** The size of h5wasm's WASM memory (it grows, never shrinks). */
   wasmBytes(): number {
     return this.module.HEAPU8.length;
@@ -618,6 +650,7 @@ export class WeightsFile {
       this.buffer = 0;
       this.bufferBytes = 0;
     }
+    this.rowsBuffer = null;
     if (this.file) {
       try {
         this.file.close();

@@ -261,6 +261,68 @@ function tile(src: Float32Array, out: Float32Array, bases: Float64Array, r0: num
   }
 }
 
+/**
+ * Output rows `a0 .. a1` of the transpose of `src` (`rows` × `cols`, C order) into `out`
+ * ((a1 - a0) × `rows`): out[(j - a0) * rows + r] = src[r * cols + j]. Strips of 16 source rows: each
+ * output row gets 16 consecutive elements (a cache line) while the strip's rows are read in order,
+ * so both sides stay in cache; the strip is unrolled. Returns the sum of `x * 0` over the elements
+ * copied: 0 when they are all finite, NaN when one is NaN or ±Inf (the check costs nothing extra here).
+ */
+export function transposeColumns(src: Float32Array, rows: number, cols: number, a0: number, a1: number, out: Float32Array): number {
+  let z = 0;
+  let r0 = 0;
+  for (; r0 + 16 <= rows; r0 += 16) {
+    const base = r0 * cols;
+    for (let j = a0; j < a1; j++) {
+      const o = (j - a0) * rows + r0;
+      let q = base + j;
+      // Unrolled by hand: V8 does not unroll the loop, and this is the hot loop of a Dense kernel.
+      const v0 = src[q]!;
+      const v1 = src[(q += cols)]!;
+      const v2 = src[(q += cols)]!;
+      const v3 = src[(q += cols)]!;
+      const v4 = src[(q += cols)]!;
+      const v5 = src[(q += cols)]!;
+      const v6 = src[(q += cols)]!;
+      const v7 = src[(q += cols)]!;
+      const v8 = src[(q += cols)]!;
+      const v9 = src[(q += cols)]!;
+      const v10 = src[(q += cols)]!;
+      const v11 = src[(q += cols)]!;
+      const v12 = src[(q += cols)]!;
+      const v13 = src[(q += cols)]!;
+      const v14 = src[(q += cols)]!;
+      const v15 = src[(q += cols)]!;
+      out[o] = v0;
+      out[o + 1] = v1;
+      out[o + 2] = v2;
+      out[o + 3] = v3;
+      out[o + 4] = v4;
+      out[o + 5] = v5;
+      out[o + 6] = v6;
+      out[o + 7] = v7;
+      out[o + 8] = v8;
+      out[o + 9] = v9;
+      out[o + 10] = v10;
+      out[o + 11] = v11;
+      out[o + 12] = v12;
+      out[o + 13] = v13;
+      out[o + 14] = v14;
+      out[o + 15] = v15;
+      z += v0 * 0 + v1 * 0 + v2 * 0 + v3 * 0 + v4 * 0 + v5 * 0 + v6 * 0 + v7 * 0 + v8 * 0 + v9 * 0 + v10 * 0 + v11 * 0 + v12 * 0 + v13 * 0 + v14 * 0 + v15 * 0;
+    }
+  }
+  for (let j = a0; j < a1; j++) {
+    const o = (j - a0) * rows;
+    for (let r = r0, p = r0 * cols + j; r < rows; r++, p += cols) {
+      const v = src[p]!;
+      out[o + r] = v;
+      z += v * 0;
+    }
+  }
+  return z;
+}
+
 /** `transforms` applied to a whole array (tests, small tensors): numpy's `_apply_transforms`. */
 export function applyTransforms(data: Float32Array, shape: readonly number[], transforms: readonly TransformJson[]): { data: Float32Array; shape: number[] } {
   let src = data;
