@@ -371,3 +371,139 @@ describe("the Python training scripts use", () => {
     expect(linears(r)).toEqual(["3->3", "3->4", "4->13"]);
   });
 });
+
+describe("train_step wrappers and the data scripts feed", () => {
+  const GAN = py(`
+    import tensorflow as tf
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    discriminator = keras.Sequential([keras.Input(shape=(8,)), layers.Dense(1)], name="discriminator")
+    generator = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(8)], name="generator")
+
+    class GAN(keras.Model):
+        def __init__(self, discriminator, generator, latent_dim):
+            super().__init__()
+            self.discriminator = discriminator
+            self.generator = generator
+            self.latent_dim = latent_dim
+
+        def train_step(self, real_images):
+            fake = self.generator(tf.random.normal((8, self.latent_dim)))
+            return {"d_loss": self.discriminator(fake)}
+
+    gan = GAN(discriminator=discriminator, generator=generator, latent_dim=4)
+    gan.compile()
+    gan.fit(dataset, epochs=3)
+  `);
+
+  it("a Model subclass with no call is the models it holds, with a located warning", () => {
+    const r = run(GAN);
+    expect(errors(r)).toEqual([]);
+    expect(r.models.map((m) => m.names[0])).toEqual(["discriminator", "generator"]);
+    const wrapper = r.diagnostics.find((d) => d.code === "training-only" && d.message.includes("has no `call`"));
+    expect(wrapper?.message).toBe("`GAN` has no `call`: it only trains the models it holds (`discriminator`, `generator`), which are translated on their own");
+    expect(wrapper?.range.line).toBe(19); // `gan = GAN(...)`
+  });
+
+  it("holds models it builds itself too", () => {
+    const r = run(py(`
+      import keras
+      from keras import layers
+
+      class Distiller(keras.Model):
+          def __init__(self):
+              super().__init__()
+              self.student = keras.Sequential([keras.Input(shape=(6,)), layers.Dense(2)])
+
+          def train_step(self, data):
+              return {}
+
+      distiller = Distiller()
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["6->2"]);
+  });
+
+  it("a wrapper whose call feeds its input to a held model is built on that model's input", () => {
+    const r = run(py(`
+      import keras
+      from keras import layers
+
+      inputs = keras.Input(shape=(12,))
+      encoder = keras.Model(inputs, [layers.Dense(3)(inputs), layers.Dense(2)(inputs)])
+      latent = keras.Input(shape=(2,))
+      decoder = keras.Model(latent, layers.Dense(12)(latent))
+
+      class VAE(keras.Model):
+          def __init__(self, encoder, decoder, **kwargs):
+              super().__init__(**kwargs)
+              self.encoder = encoder
+              self.decoder = decoder
+
+          def call(self, x):
+              _, z = self.encoder(x)
+              return self.decoder(z)
+
+      vae = VAE(encoder, decoder)
+      vae.compile(optimizer="adam")
+      vae.fit(data, epochs=30)
+    `));
+    expect(errors(r)).toEqual([]);
+    const vae = r.models.find((m) => m.names.includes("vae"))!;
+    expect(vae.inputs.map((i) => i.keras_shape)).toEqual([[null, 12]]);
+    expect(vae.outputs.map((o) => o.keras_shape)).toEqual([[null, 12]]);
+    const info = r.diagnostics.find((d) => d.code === "inferred-input")!;
+    expect(info.message).toBe("`VAE` is never built: it is built on (None, 12), the input of `self.encoder`, which its `call` passes its input to");
+    expect(info.severity).toBe("info");
+  });
+
+  it("is still an error when the call changes its input before a held model sees it", () => {
+    const r = run(py(`
+      import keras
+      from keras import layers
+
+      inputs = keras.Input(shape=(12,))
+      encoder = keras.Model(inputs, layers.Dense(2)(inputs))
+
+      class Wrapper(keras.Model):
+          def __init__(self, encoder):
+              super().__init__()
+              self.encoder = encoder
+
+          def call(self, x):
+              x = keras.ops.reshape(x, (-1, 3, 4))
+              return self.encoder(x)
+
+      wrapper = Wrapper(encoder)
+    `));
+    expect(errors(r).map((d) => d.code)).toEqual(["invalid-model"]);
+    expect(errors(r)[0]!.message).toContain("`Wrapper` is never built or called");
+  });
+
+  it("reads tf.keras datasets, len() of an array, and keras.backend.epsilon()", () => {
+    const r = run(py(`
+      import tensorflow as tf
+      from tensorflow.keras import backend as K
+
+      (x_train, y_train), (x_test, y_test) = tf.keras.datasets.mnist.load_data()
+      x_train, x_test = x_train / 255, x_test / 255
+      rows = len(x_train)
+
+      class MyModel(tf.keras.Model):
+          def __init__(self):
+              super().__init__()
+              self.flatten = tf.keras.layers.Flatten()
+              self.fc = tf.keras.layers.Dense(rows // 6000)
+
+          def call(self, x):
+              return self.fc(self.flatten(x)) + K.epsilon()
+
+      model = MyModel()
+      model.fit(x_train, y_train, epochs=1)
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["784->10"]);
+    expect(r.files[0]!.text).toContain("1e-07");
+  });
+});

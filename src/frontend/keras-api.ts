@@ -6,7 +6,7 @@ import { ruleFor } from "../rules/registry.js";
 import { RECURRENT_CELLS, cellSignature } from "../rules/recurrent.js";
 import { EvalError, iterate, numberOf, unknown } from "./builtins.js";
 import type { GraphBuilder, SequentialDraft } from "./graph.js";
-import { isKerasPath, resolveKeras } from "./names.js";
+import { isKerasPath, kerasRelative, resolveKeras } from "./names.js";
 import type { OpRule } from "../ops/types.js";
 import { applyOp, opFor } from "./ops.js";
 import { NONE, isUnknown, py, truthy, typeName, type CallArgs, type PyValue } from "./values.js";
@@ -65,6 +65,8 @@ export class KerasApi {
       const [value] = call.args;
       return value ? copy(value, 0) : unknown(`${path}() needs an argument`, call.range);
     }
+    // Keras' fuzz factor, 1e-7 unless a user's keras.json says otherwise (keras2torch follows Keras' defaults).
+    if (/^(backend|config)\.epsilon$/.test(kerasRelative(path) ?? "")) return py.float(1e-7);
     // Keras' backend name: the reference Keras runs TensorFlow (NASNet refuses only "torch").
     if (path === "keras.src.backend.backend" || path === "keras.backend.backend" || path === "keras.config.backend") return py.str("tensorflow");
     // `np.linspace(0.0, rate, n)` on constants (ConvNeXt's drop-path rates): the list of floats it iterates as.
@@ -149,7 +151,8 @@ export class KerasApi {
    * lists of varying length: they stay unknown.
    */
   private kerasDataset(path: string, call: CallArgs): PyValue | null {
-    const m = /^keras\.datasets\.(mnist|fashion_mnist|cifar10|cifar100|boston_housing|california_housing)\.load_data$/.exec(path);
+    // Every spelling of Keras (`tf.keras.datasets.mnist`, `from tensorflow.keras.datasets import mnist`).
+    const m = /^datasets\.(mnist|fashion_mnist|cifar10|cifar100|boston_housing|california_housing)\.load_data$/.exec(kerasRelative(path) ?? "");
     if (!m) return null;
     const split = (n: number) => {
       const given = call.kwargs.get("test_split");

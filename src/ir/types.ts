@@ -32,6 +32,7 @@ export const DIAGNOSTIC_CODES = [
   "saved-model",
   "dynamic-padding",
   "training-only",
+  "inferred-input",
   "string-boundary",
   "string-preprocessing",
   "vocabulary-not-static",
