@@ -507,3 +507,112 @@ describe("train_step wrappers and the data scripts feed", () => {
     expect(r.files[0]!.text).toContain("1e-07");
   });
 });
+
+describe("older scripts", () => {
+  it("reads Keras 1 spellings as Keras 2's legacy interfaces did, with one keras-version info line", () => {
+    const r = run(py(`
+      from keras.models import Sequential
+      from keras.layers import Dense, Convolution2D, Flatten
+
+      model = Sequential()
+      model.add(Convolution2D(8, 3, 3, border_mode="same", subsample=(2, 2), input_shape=(8, 8, 1)))
+      model.add(Flatten())
+      model.add(Dense(output_dim=5, init="uniform"))
+    `));
+    expect(errors(r)).toEqual([]);
+    const text = r.files[0]!.text;
+    expect(text).toContain("nn.Conv2d(1, 8, kernel_size=3, stride=2)");
+    expect(linears(r)).toEqual(["128->5"]);
+    const hints = r.diagnostics.filter((d) => d.code === "keras-version");
+    expect(hints.map((d) => d.message)).toEqual([
+      "`Convolution2D(8, 3, 3)` is a Keras 1 spelling, which Keras 2 read as `kernel_size=(3, 3)`; this file is compiled with Keras 3's definitions. If the model was trained with Keras 2, compile it with --keras-version 2",
+    ]);
+  });
+
+  it("keeps Keras 3's reading of Conv2D(filters, kernel_size, strides) in code with no Keras 1 spelling", () => {
+    const r = run(py(`
+      import keras
+      model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, 2)])
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.files[0]!.text).toContain("nn.Conv2d(1, 4, kernel_size=3, stride=2)");
+    expect(r.diagnostics.filter((d) => d.code === "keras-version")).toEqual([]);
+  });
+
+  it("follows the shapes of data arrays through arithmetic, reshape, expand_dims and np.prod", () => {
+    const r = run(py(`
+      import numpy as np
+      from keras.datasets import mnist
+      from keras.models import Sequential
+      from keras.layers import Dense
+
+      (x_train, y_train), (x_test, y_test) = mnist.load_data()
+      x_train = x_train.astype("float32") / 255.0
+      flat = x_train.reshape((len(x_train), np.prod(x_train.shape[1:])))
+      images = np.expand_dims(np.reshape(flat, (-1, 28, 28)), -1)
+      flat -= 0.5
+      model = Sequential([Dense(images.shape[3] + 9)])
+      model.fit(flat, y_train)
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["784->10"]);
+  });
+
+  it("refuses a reshape NumPy would refuse", () => {
+    const r = run(py(`
+      import numpy as np
+      import keras
+      x = np.zeros((10, 6)).reshape(7, -1)
+      model = keras.Sequential([keras.layers.Dense(2)])
+      model.fit(x, x)
+    `));
+    // The data it would have given is unknown, so the model that needed it has no input shape.
+    expect(r.diagnostics.find((d) => d.code === "unknown-value")?.message).toContain("cannot reshape an array of shape (10, 6) into (7, -1)");
+    expect(errors(r).map((d) => d.code)).toEqual(["invalid-model"]);
+  });
+
+  it("compiles the models a main() the module calls keeps in its locals", () => {
+    const r = run(py(`
+      import numpy as np
+      from keras.models import Sequential
+      from keras.layers import Dense
+
+      def build():
+          model = Sequential()
+          model.add(Dense(3, input_dim=6))
+          return model
+
+      def train():
+          x = np.zeros((100, 6))
+          model = build()
+          head = Sequential([Dense(2, input_dim=3)])
+          model.fit(x, x)
+
+      if __name__ == "__main__":
+          train()
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.models.map((m) => m.names)).toEqual([["model", "build"], ["head"]]);
+  });
+
+  it("does not build a wrapper with no call from the data fit gives it", () => {
+    const r = run(py(`
+      import numpy as np
+      import keras
+
+      class Distiller(keras.Model):
+          def __init__(self, student):
+              super().__init__()
+              self.student = student
+
+          def train_step(self, data):
+              return {}
+
+      student = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+      distiller = Distiller(student)
+      distiller.fit(np.zeros((8, 4)), np.zeros((8, 2)))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["4->2"]);
+  });
+});

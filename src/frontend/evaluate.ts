@@ -97,6 +97,8 @@ export class Evaluator {
   readonly keras: KerasApi;
   private readonly builtins = makeBuiltins();
   private depth = 0;
+  /** Models left in the locals of functions the module called (`def main(): model = ...; model.fit()`). */
+  readonly localModels: { name: string; id: number }[] = [];
   /** Module-level function definitions of the main file, with how often they were called. */
   readonly functions = new Map<string, FunctionInfo>();
   /** `functions` by the id of their definition's node. */
@@ -1484,13 +1486,21 @@ export class Evaluator {
     this.currentFile = fn.source;
     const intoKeras = isKerasFile(fn.source.path) && !isKerasFile(call.range.file);
     if (intoKeras) this.kerasCallSites.push((this.lastKerasSite = call.range));
+    // A `main()`/`train()` the module calls that keeps its models in locals: they are the file's models.
+    const keepLocals = (result: PyValue) => {
+      if (this.depth === 1 && result.t !== "model" && !isMethod(fn.node) && !isKerasFile(fn.source.path)) {
+        for (const [name, value] of local.entries()) if (value.t === "model") this.localModels.push({ name, id: value.id });
+      }
+    };
     try {
       this.execBlock(fn.node.childForFieldName("body"), local, "function");
+      keepLocals(NONE);
       return NONE;
     } catch (signal) {
       if (signal instanceof ReturnSignal) {
         this.noteBuilder(signal.value, fn.name);
         this.noteApplication(signal.value, fn, call);
+        keepLocals(signal.value);
         return signal.value;
       }
       if (signal instanceof RaiseSignal) return unknown(`${fn.name}() raises an exception here`, signal.range);
@@ -1831,6 +1841,9 @@ export class Evaluator {
   }
 
   private tensorBinary(op: string, left: PyValue, right: PyValue, node: Node): PyValue {
+    // Arithmetic on the script's data arrays is data, not a model operation.
+    const data = ["+", "-", "*", "/"].includes(op) ? this.keras.arrayArithmetic(op, left, right) : null;
+    if (data) return data;
     return this.tensorOperator(BINARY_OPERATORS[op] ?? op, [left, right], node);
   }
 

@@ -121,6 +121,8 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
   if (!entryFound) {
     // Models bound at module level.
     for (const [name, value] of scope.entries()) if (value.t === "model") withBuilders(addRoot(value.id, name));
+    // Then those a function the module called kept in its locals (a `main()` or `train()`).
+    for (const { name, id } of evaluator.localModels) if (!roots.has(id)) withBuilders(addRoot(id, name));
     const moduleEnd = graph.checkpoint();
     // Builders never called whose parameters all have defaults are compiled with those defaults,
     // each as if run right after the module (as a user's `model = build_model()` would be). A

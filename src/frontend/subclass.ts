@@ -301,7 +301,8 @@ export class SubclassSupport {
     if (name === "build") return this.buildFromShape(self, call);
     if (name === "call" || name === "__call__") return this.callInstance(self, call);
     // `fit`/`predict` on an array builds a model that nothing built before, on that array's shape.
-    if (DATA_METHODS.has(name) && call.args[0]?.t === "tensor" && !this.graph.program.models.get(self.id)!.subclass!.forward) {
+    // A class with no `call` (a GAN's `train_step` trains the models it holds) is not built by its data.
+    if (DATA_METHODS.has(name) && call.args[0]?.t === "tensor" && !this.graph.program.models.get(self.id)!.subclass!.forward && this.method(state.cls, "call")) {
       try {
         this.ensureTraced(self, { ...call, args: [call.args[0]], kwargs: new Map(), argRanges: call.argRanges.slice(0, 1) });
       } catch (error) {
