@@ -616,3 +616,28 @@ describe("older scripts", () => {
     expect(linears(r)).toEqual(["4->2"]);
   });
 });
+
+describe("mistakes found in public scripts", () => {
+  it("reports an assignment whose value is on the next line, which tree-sitter would join", () => {
+    const r = run('import keras\nurl =\n"https://example.com/data.zip"\nmodel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])\n');
+    expect(errors(r).map((d) => [d.code, d.message, d.range.line])).toEqual([["syntax-error", "`=` has no value on its line; fix the Python syntax error", 2]]);
+    expect(r.files).toEqual([]);
+  });
+
+  it("still accepts a value continued with a backslash or brackets", () => {
+    const r = run('import keras\nunits = \\\n  4\nshape = (\n  8,)\nmodel = keras.Sequential([keras.Input(shape), keras.layers.Dense(units)])\n');
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["8->4"]);
+  });
+
+  it("says how to apply a merge layer given its tensors in the constructor", () => {
+    const r = run(py(`
+      import keras
+      a = keras.Input((4,))
+      b = keras.Input((4,))
+      x = keras.layers.Add([a, b])
+      model = keras.Model([a, b], keras.layers.Dense(2)(x))
+    `));
+    expect(errors(r)[0]!.message).toBe("Add(...) takes no tensors: call the layer on them, `Add()([...])`, or use the function `layers.add([...])`");
+  });
+});

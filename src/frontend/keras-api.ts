@@ -305,7 +305,12 @@ export class KerasApi {
     call.args.forEach((arg, i) => {
       const param = params[i];
       if (!param) {
-        if (rule) this.graph.report("error", "unsupported-argument", `${cls} takes at most ${params.length} positional arguments`, call.argRanges[i]!);
+        // `layers.Add([x, y])` gives the tensors to the constructor; Keras raises a TypeError there too.
+        const tensors = (arg.t === "list" || arg.t === "tuple") && arg.items.length > 0 && arg.items.every((item) => item.t === "tensor");
+        const message = tensors && params.length === 0
+          ? `${cls}(...) takes no tensors: call the layer on them, \`${spelled}()([...])\`, or use the function \`layers.${cls.toLowerCase()}([...])\``
+          : `${cls} takes at most ${params.length} positional arguments`;
+        if (rule) this.graph.report("error", "unsupported-argument", message, call.argRanges[i]!);
         return;
       }
       set(param.name, arg, call.argRanges[i]!);
