@@ -641,3 +641,20 @@ describe("mistakes found in public scripts", () => {
     expect(errors(r)[0]!.message).toBe("Add(...) takes no tensors: call the layer on them, `Add()([...])`, or use the function `layers.add([...])`");
   });
 });
+
+describe("where data became unknown", () => {
+  it("a NumPy function of an unknown value says where its argument became unknown", () => {
+    const r = run(py(`
+      import numpy as np
+      import keras
+      data = np.load("frames.npy")
+      frames = np.expand_dims(data, axis=-1)
+      inputs = keras.Input(shape=frames.shape[1:])
+      model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    `));
+    const error = errors(r)[0]!;
+    expect(error.message).toContain("`numpy.load` is not evaluated statically");
+    expect(error.message).toContain("it became unknown at line 3:");
+    expect(error.message).not.toContain("expand_dims");
+  });
+});

@@ -95,6 +95,9 @@ export class KerasApi {
     if (!symbol) {
       const array = this.numpyArray(path, call) ?? this.numpyOfArrays(path, call);
       if (array) return array;
+      // `np.expand_dims(np.load(path), -1)`: the value is unknown where its argument became unknown.
+      const unknownArg = path.startsWith("numpy.") ? [...call.args, ...call.kwargs.values()].find(isUnknown) : undefined;
+      if (unknownArg) return unknownArg;
       const shown = path.replace(/^tensorflow\./, "tf.");
       if (/^tensorflow\.(py_function|numpy_function|py_func)$/.test(path)) {
         return unknown(`\`${shown}\` runs Python code on tensors at run time, which cannot be translated statically; write it with keras.ops or tf operations`, call.range);
