@@ -658,3 +658,40 @@ describe("where data became unknown", () => {
     expect(error.message).not.toContain("expand_dims");
   });
 });
+
+describe("augmentation applied to data", () => {
+  const AUG = py(`
+    import keras
+    from keras import layers
+    import tensorflow as tf
+
+    train_ds = tf.keras.utils.image_dataset_from_directory("images", image_size=(32, 32))
+    data_augmentation = keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)])
+    for images, _ in train_ds.take(1):
+        augmented = data_augmentation(images)
+    train_ds = train_ds.map(lambda img, label: (data_augmentation(img), label))
+  `);
+
+  it("a Sequential of augmentation layers no model uses is not a model of the file, with a warning", () => {
+    const r = run(AUG + py(`
+      inputs = keras.Input(shape=(32, 32, 3))
+      model = keras.Model(inputs, layers.Dense(2)(layers.GlobalAveragePooling2D()(inputs)))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.models.map((m) => m.names[0])).toEqual(["model"]);
+    const warning = r.diagnostics.find((d) => d.code === "training-only")!;
+    expect(warning.message).toBe("`data_augmentation` holds only augmentation layers (the identity at inference) and no model uses it: it augments data, so it is not translated");
+    expect(warning.range.line).toBe(6);
+  });
+
+  it("is translated as part of a model that uses it", () => {
+    const r = run(AUG + py(`
+      inputs = keras.Input(shape=(32, 32, 3))
+      x = data_augmentation(inputs)
+      model = keras.Model(inputs, layers.Dense(2)(layers.GlobalAveragePooling2D()(x)))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.diagnostics.some((d) => d.message.includes("no model uses it"))).toBe(false);
+    expect(r.models.find((m) => m.names.includes("model"))!.keras_classes).toContain("RandomFlip");
+  });
+});

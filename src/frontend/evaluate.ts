@@ -890,6 +890,8 @@ export class Evaluator {
       if (fn.t === "function" && this.relevanceOf(fn.source).touchesKeras(fn.node)) return true;
       if (fn.t === "class" && fn.keras) return true;
       // An undefined name may be a layer the file forgot to import.
+      // Augmenting data with a Sequential of augmentation layers builds no model of the file.
+      if (fn.t === "model" && this.graph.augmentationOnly(fn.id)) continue;
       if (fn.t === "layer" || fn.t === "model" || (fn.t === "unknown" && fn.name && callee.type === "identifier")) return true;
       if (fn.t === "qname" && resolveKeras(fn.path) && resolveKeras(fn.path)!.kind !== "no-op" && resolveKeras(fn.path)!.kind !== "other") return true;
       if (fn.t === "bound" && fn.self.t === "model" && !MODEL_NO_OPS.has(fn.name)) return true;

@@ -54,6 +54,10 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
     if (options.inputShapes?.length && unbuilt?.kind === "subclass" && !unbuilt.subclass!.forward) {
       evaluator.subclasses.buildWith({ t: "model", id: modelId }, options.inputShapes, unbuilt.range);
     }
+    if (!options.inputShapes?.length && graph.augmentationOnly(modelId)) {
+      graph.report("warning", "training-only", `\`${name ?? "this Sequential"}\` holds only augmentation layers (the identity at inference) and no model uses it: it augments data, so it is not translated`, graph.drafts.get(modelId)!.range);
+      return null;
+    }
     let model = graph.ensureBuilt(modelId, graph.drafts.has(modelId) ? options.inputShapes : undefined);
     if (model?.kind === "subclass" && !model.subclass!.forward) {
       // A `train_step` wrapper of models the file built (a GAN, a VAE, a distiller).
