@@ -444,6 +444,9 @@ const unknownSizeCases: OpCase[] = [
 ];
 
 const imageCases: OpCase[] = [
+  { op: "tensorflow.nn.depth_to_space", pos: [t([2, 3, 4, 8]), 2] },
+  { op: "tensorflow.nn.depth_to_space", pos: [t([2, 2, 3, 18]), 3] },
+  { op: "tensorflow.nn.depth_to_space", pos: [t([2, 3, 2, 12]), 2], layouts: { input: NCHW } },
   { op: "keras.ops.image.extract_patches", pos: [t([2, 6, 6, 3]), 2] },
   { op: "keras.ops.image.extract_patches", pos: [t([2, 5, 5, 3]), 3], kw: { strides: 1, padding: "same" } },
   { op: "keras.ops.image.extract_patches", pos: [t([2, 5, 5, 2]), 2], kw: { strides: 2, padding: "same" } },

@@ -371,3 +371,327 @@ describe("the Python training scripts use", () => {
     expect(linears(r)).toEqual(["3->3", "3->4", "4->13"]);
   });
 });
+
+describe("train_step wrappers and the data scripts feed", () => {
+  const GAN = py(`
+    import tensorflow as tf
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    discriminator = keras.Sequential([keras.Input(shape=(8,)), layers.Dense(1)], name="discriminator")
+    generator = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(8)], name="generator")
+
+    class GAN(keras.Model):
+        def __init__(self, discriminator, generator, latent_dim):
+            super().__init__()
+            self.discriminator = discriminator
+            self.generator = generator
+            self.latent_dim = latent_dim
+
+        def train_step(self, real_images):
+            fake = self.generator(tf.random.normal((8, self.latent_dim)))
+            return {"d_loss": self.discriminator(fake)}
+
+    gan = GAN(discriminator=discriminator, generator=generator, latent_dim=4)
+    gan.compile()
+    gan.fit(dataset, epochs=3)
+  `);
+
+  it("a Model subclass with no call is the models it holds, with a located warning", () => {
+    const r = run(GAN);
+    expect(errors(r)).toEqual([]);
+    expect(r.models.map((m) => m.names[0])).toEqual(["discriminator", "generator"]);
+    const wrapper = r.diagnostics.find((d) => d.code === "training-only" && d.message.includes("has no `call`"));
+    expect(wrapper?.message).toBe("`GAN` has no `call`: it only trains the models it holds (`discriminator`, `generator`), which are translated on their own");
+    expect(wrapper?.range.line).toBe(19); // `gan = GAN(...)`
+  });
+
+  it("holds models it builds itself too", () => {
+    const r = run(py(`
+      import keras
+      from keras import layers
+
+      class Distiller(keras.Model):
+          def __init__(self):
+              super().__init__()
+              self.student = keras.Sequential([keras.Input(shape=(6,)), layers.Dense(2)])
+
+          def train_step(self, data):
+              return {}
+
+      distiller = Distiller()
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["6->2"]);
+  });
+
+  it("a wrapper whose call feeds its input to a held model is built on that model's input", () => {
+    const r = run(py(`
+      import keras
+      from keras import layers
+
+      inputs = keras.Input(shape=(12,))
+      encoder = keras.Model(inputs, [layers.Dense(3)(inputs), layers.Dense(2)(inputs)])
+      latent = keras.Input(shape=(2,))
+      decoder = keras.Model(latent, layers.Dense(12)(latent))
+
+      class VAE(keras.Model):
+          def __init__(self, encoder, decoder, **kwargs):
+              super().__init__(**kwargs)
+              self.encoder = encoder
+              self.decoder = decoder
+
+          def call(self, x):
+              _, z = self.encoder(x)
+              return self.decoder(z)
+
+      vae = VAE(encoder, decoder)
+      vae.compile(optimizer="adam")
+      vae.fit(data, epochs=30)
+    `));
+    expect(errors(r)).toEqual([]);
+    const vae = r.models.find((m) => m.names.includes("vae"))!;
+    expect(vae.inputs.map((i) => i.keras_shape)).toEqual([[null, 12]]);
+    expect(vae.outputs.map((o) => o.keras_shape)).toEqual([[null, 12]]);
+    const info = r.diagnostics.find((d) => d.code === "inferred-input")!;
+    expect(info.message).toBe("`VAE` is never built: it is built on (None, 12), the input of `self.encoder`, which its `call` passes its input to");
+    expect(info.severity).toBe("info");
+  });
+
+  it("is still an error when the call changes its input before a held model sees it", () => {
+    const r = run(py(`
+      import keras
+      from keras import layers
+
+      inputs = keras.Input(shape=(12,))
+      encoder = keras.Model(inputs, layers.Dense(2)(inputs))
+
+      class Wrapper(keras.Model):
+          def __init__(self, encoder):
+              super().__init__()
+              self.encoder = encoder
+
+          def call(self, x):
+              x = keras.ops.reshape(x, (-1, 3, 4))
+              return self.encoder(x)
+
+      wrapper = Wrapper(encoder)
+    `));
+    expect(errors(r).map((d) => d.code)).toEqual(["invalid-model"]);
+    expect(errors(r)[0]!.message).toContain("`Wrapper` is never built or called");
+  });
+
+  it("reads tf.keras datasets, len() of an array, and keras.backend.epsilon()", () => {
+    const r = run(py(`
+      import tensorflow as tf
+      from tensorflow.keras import backend as K
+
+      (x_train, y_train), (x_test, y_test) = tf.keras.datasets.mnist.load_data()
+      x_train, x_test = x_train / 255, x_test / 255
+      rows = len(x_train)
+
+      class MyModel(tf.keras.Model):
+          def __init__(self):
+              super().__init__()
+              self.flatten = tf.keras.layers.Flatten()
+              self.fc = tf.keras.layers.Dense(rows // 6000)
+
+          def call(self, x):
+              return self.fc(self.flatten(x)) + K.epsilon()
+
+      model = MyModel()
+      model.fit(x_train, y_train, epochs=1)
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["784->10"]);
+    expect(r.files[0]!.text).toContain("1e-07");
+  });
+});
+
+describe("older scripts", () => {
+  it("reads Keras 1 spellings as Keras 2's legacy interfaces did, with one keras-version info line", () => {
+    const r = run(py(`
+      from keras.models import Sequential
+      from keras.layers import Dense, Convolution2D, Flatten
+
+      model = Sequential()
+      model.add(Convolution2D(8, 3, 3, border_mode="same", subsample=(2, 2), input_shape=(8, 8, 1)))
+      model.add(Flatten())
+      model.add(Dense(output_dim=5, init="uniform"))
+    `));
+    expect(errors(r)).toEqual([]);
+    const text = r.files[0]!.text;
+    expect(text).toContain("nn.Conv2d(1, 8, kernel_size=3, stride=2)");
+    expect(linears(r)).toEqual(["128->5"]);
+    const hints = r.diagnostics.filter((d) => d.code === "keras-version");
+    expect(hints.map((d) => d.message)).toEqual([
+      "`Convolution2D(8, 3, 3)` is a Keras 1 spelling, which Keras 2 read as `kernel_size=(3, 3)`; this file is compiled with Keras 3's definitions. If the model was trained with Keras 2, compile it with --keras-version 2",
+    ]);
+  });
+
+  it("keeps Keras 3's reading of Conv2D(filters, kernel_size, strides) in code with no Keras 1 spelling", () => {
+    const r = run(py(`
+      import keras
+      model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, 2)])
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.files[0]!.text).toContain("nn.Conv2d(1, 4, kernel_size=3, stride=2)");
+    expect(r.diagnostics.filter((d) => d.code === "keras-version")).toEqual([]);
+  });
+
+  it("follows the shapes of data arrays through arithmetic, reshape, expand_dims and np.prod", () => {
+    const r = run(py(`
+      import numpy as np
+      from keras.datasets import mnist
+      from keras.models import Sequential
+      from keras.layers import Dense
+
+      (x_train, y_train), (x_test, y_test) = mnist.load_data()
+      x_train = x_train.astype("float32") / 255.0
+      flat = x_train.reshape((len(x_train), np.prod(x_train.shape[1:])))
+      images = np.expand_dims(np.reshape(flat, (-1, 28, 28)), -1)
+      flat -= 0.5
+      model = Sequential([Dense(images.shape[3] + 9)])
+      model.fit(flat, y_train)
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["784->10"]);
+  });
+
+  it("refuses a reshape NumPy would refuse", () => {
+    const r = run(py(`
+      import numpy as np
+      import keras
+      x = np.zeros((10, 6)).reshape(7, -1)
+      model = keras.Sequential([keras.layers.Dense(2)])
+      model.fit(x, x)
+    `));
+    // The data it would have given is unknown, so the model that needed it has no input shape.
+    expect(r.diagnostics.find((d) => d.code === "unknown-value")?.message).toContain("cannot reshape an array of shape (10, 6) into (7, -1)");
+    expect(errors(r).map((d) => d.code)).toEqual(["invalid-model"]);
+  });
+
+  it("compiles the models a main() the module calls keeps in its locals", () => {
+    const r = run(py(`
+      import numpy as np
+      from keras.models import Sequential
+      from keras.layers import Dense
+
+      def build():
+          model = Sequential()
+          model.add(Dense(3, input_dim=6))
+          return model
+
+      def train():
+          x = np.zeros((100, 6))
+          model = build()
+          head = Sequential([Dense(2, input_dim=3)])
+          model.fit(x, x)
+
+      if __name__ == "__main__":
+          train()
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.models.map((m) => m.names)).toEqual([["model", "build"], ["head"]]);
+  });
+
+  it("does not build a wrapper with no call from the data fit gives it", () => {
+    const r = run(py(`
+      import numpy as np
+      import keras
+
+      class Distiller(keras.Model):
+          def __init__(self, student):
+              super().__init__()
+              self.student = student
+
+          def train_step(self, data):
+              return {}
+
+      student = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+      distiller = Distiller(student)
+      distiller.fit(np.zeros((8, 4)), np.zeros((8, 2)))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["4->2"]);
+  });
+});
+
+describe("mistakes found in public scripts", () => {
+  it("reports an assignment whose value is on the next line, which tree-sitter would join", () => {
+    const r = run('import keras\nurl =\n"https://example.com/data.zip"\nmodel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])\n');
+    expect(errors(r).map((d) => [d.code, d.message, d.range.line])).toEqual([["syntax-error", "`=` has no value on its line; fix the Python syntax error", 2]]);
+    expect(r.files).toEqual([]);
+  });
+
+  it("still accepts a value continued with a backslash or brackets", () => {
+    const r = run('import keras\nunits = \\\n  4\nshape = (\n  8,)\nmodel = keras.Sequential([keras.Input(shape), keras.layers.Dense(units)])\n');
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["8->4"]);
+  });
+
+  it("says how to apply a merge layer given its tensors in the constructor", () => {
+    const r = run(py(`
+      import keras
+      a = keras.Input((4,))
+      b = keras.Input((4,))
+      x = keras.layers.Add([a, b])
+      model = keras.Model([a, b], keras.layers.Dense(2)(x))
+    `));
+    expect(errors(r)[0]!.message).toBe("Add(...) takes no tensors: call the layer on them, `Add()([...])`, or use the function `layers.add([...])`");
+  });
+});
+
+describe("where data became unknown", () => {
+  it("a NumPy function of an unknown value says where its argument became unknown", () => {
+    const r = run(py(`
+      import numpy as np
+      import keras
+      data = np.load("frames.npy")
+      frames = np.expand_dims(data, axis=-1)
+      inputs = keras.Input(shape=frames.shape[1:])
+      model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    `));
+    const error = errors(r)[0]!;
+    expect(error.message).toContain("`numpy.load` is not evaluated statically");
+    expect(error.message).toContain("it became unknown at line 3:");
+    expect(error.message).not.toContain("expand_dims");
+  });
+});
+
+describe("augmentation applied to data", () => {
+  const AUG = py(`
+    import keras
+    from keras import layers
+    import tensorflow as tf
+
+    train_ds = tf.keras.utils.image_dataset_from_directory("images", image_size=(32, 32))
+    data_augmentation = keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)])
+    for images, _ in train_ds.take(1):
+        augmented = data_augmentation(images)
+    train_ds = train_ds.map(lambda img, label: (data_augmentation(img), label))
+  `);
+
+  it("a Sequential of augmentation layers no model uses is not a model of the file, with a warning", () => {
+    const r = run(AUG + py(`
+      inputs = keras.Input(shape=(32, 32, 3))
+      model = keras.Model(inputs, layers.Dense(2)(layers.GlobalAveragePooling2D()(inputs)))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.models.map((m) => m.names[0])).toEqual(["model"]);
+    const warning = r.diagnostics.find((d) => d.code === "training-only")!;
+    expect(warning.message).toBe("`data_augmentation` holds only augmentation layers (the identity at inference) and no model uses it: it augments data, so it is not translated");
+    expect(warning.range.line).toBe(6);
+  });
+
+  it("is translated as part of a model that uses it", () => {
+    const r = run(AUG + py(`
+      inputs = keras.Input(shape=(32, 32, 3))
+      x = data_augmentation(inputs)
+      model = keras.Model(inputs, layers.Dense(2)(layers.GlobalAveragePooling2D()(x)))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.diagnostics.some((d) => d.message.includes("no model uses it"))).toBe(false);
+    expect(r.models.find((m) => m.names.includes("model"))!.keras_classes).toContain("RandomFlip");
+  });
+});

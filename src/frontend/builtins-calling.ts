@@ -1,11 +1,13 @@
 // Builtins that call back into the evaluator: `sorted(key=…)`, `min`/`max(key=…)`, `getattr`, `isinstance`
 // on the file's classes, `functools.partial`, and Python's sets. builtins.ts holds the ones that are
 // plain functions of their arguments.
-import { EvalError, iterate, numberOf, unknown } from "./builtins.js";
+import { EvalError, iterate, makeBuiltins, numberOf, unknown } from "./builtins.js";
 import type { Evaluator } from "./evaluate.js";
 import { classAttribute } from "./objects.js";
 import type { SourceRange } from "../ir/types.js";
 import { hashKey, isUnknown, NONE, py, pyStr, truthy, type CallArgs, type PyValue } from "./values.js";
+
+const plainLen = (makeBuiltins().get("len") as Extract<PyValue, { t: "builtin" }>).call;
 
 const one = (call: CallArgs, arg: PyValue): CallArgs => ({ args: [arg], kwargs: new Map(), argRanges: [call.range], kwargRanges: new Map(), range: call.range });
 
@@ -39,6 +41,14 @@ function compare(a: PyValue, b: PyValue): number | null {
 }
 
 export function callingBuiltins(ev: Evaluator): Record<string, (call: CallArgs) => PyValue> {
+  // `len(x_train)` of an array the script made or loaded: its first axis, as NumPy gives.
+  const lenOf = (call: CallArgs): PyValue => {
+    const v = call.args[0];
+    if (v?.t !== "tensor") return plainLen(call);
+    const rows = ev.graph.tensor(v.id).shape[0];
+    if (rows === undefined) throw new EvalError("len() of a 0-d array", call.range);
+    return rows === null ? unknown("len() of an array whose first axis is not static", call.range) : py.int(rows);
+  };
   const keyed = (call: CallArgs, items: PyValue[]): PyValue[] => {
     const key = call.kwargs.get("key");
     return !key || key.t === "none" ? items : items.map((item) => ev.callValue(key, one(call, item)));
@@ -63,6 +73,7 @@ export function callingBuiltins(ev: Evaluator): Record<string, (call: CallArgs) 
     return items[best]!;
   };
   return {
+    len: lenOf,
     min: extreme("min"),
     max: extreme("max"),
     sorted: (call) => {

@@ -97,6 +97,8 @@ export class Evaluator {
   readonly keras: KerasApi;
   private readonly builtins = makeBuiltins();
   private depth = 0;
+  /** Models left in the locals of functions the module called (`def main(): model = ...; model.fit()`). */
+  readonly localModels: { name: string; id: number }[] = [];
   /** Module-level function definitions of the main file, with how often they were called. */
   readonly functions = new Map<string, FunctionInfo>();
   /** `functions` by the id of their definition's node. */
@@ -888,6 +890,8 @@ export class Evaluator {
       if (fn.t === "function" && this.relevanceOf(fn.source).touchesKeras(fn.node)) return true;
       if (fn.t === "class" && fn.keras) return true;
       // An undefined name may be a layer the file forgot to import.
+      // Augmenting data with a Sequential of augmentation layers builds no model of the file.
+      if (fn.t === "model" && this.graph.augmentationOnly(fn.id)) continue;
       if (fn.t === "layer" || fn.t === "model" || (fn.t === "unknown" && fn.name && callee.type === "identifier")) return true;
       if (fn.t === "qname" && resolveKeras(fn.path) && resolveKeras(fn.path)!.kind !== "no-op" && resolveKeras(fn.path)!.kind !== "other") return true;
       if (fn.t === "bound" && fn.self.t === "model" && !MODEL_NO_OPS.has(fn.name)) return true;
@@ -1484,13 +1488,21 @@ export class Evaluator {
     this.currentFile = fn.source;
     const intoKeras = isKerasFile(fn.source.path) && !isKerasFile(call.range.file);
     if (intoKeras) this.kerasCallSites.push((this.lastKerasSite = call.range));
+    // A `main()`/`train()` the module calls that keeps its models in locals: they are the file's models.
+    const keepLocals = (result: PyValue) => {
+      if (this.depth === 1 && result.t !== "model" && !isMethod(fn.node) && !isKerasFile(fn.source.path)) {
+        for (const [name, value] of local.entries()) if (value.t === "model") this.localModels.push({ name, id: value.id });
+      }
+    };
     try {
       this.execBlock(fn.node.childForFieldName("body"), local, "function");
+      keepLocals(NONE);
       return NONE;
     } catch (signal) {
       if (signal instanceof ReturnSignal) {
         this.noteBuilder(signal.value, fn.name);
         this.noteApplication(signal.value, fn, call);
+        keepLocals(signal.value);
         return signal.value;
       }
       if (signal instanceof RaiseSignal) return unknown(`${fn.name}() raises an exception here`, signal.range);
@@ -1831,6 +1843,9 @@ export class Evaluator {
   }
 
   private tensorBinary(op: string, left: PyValue, right: PyValue, node: Node): PyValue {
+    // Arithmetic on the script's data arrays is data, not a model operation.
+    const data = ["+", "-", "*", "/"].includes(op) ? this.keras.arrayArithmetic(op, left, right) : null;
+    if (data) return data;
     return this.tensorOperator(BINARY_OPERATORS[op] ?? op, [left, right], node);
   }
 

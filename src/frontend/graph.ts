@@ -1,5 +1,6 @@
 // Builds the IR graph while the evaluator walks the source: layers, tensors, nodes and models.
 // Shapes are inferred eagerly, because model code reads them back (`x.shape[-1]`).
+import { AUGMENTATION_CLASSES } from "../rules/noise.js";
 import type {
   ConfigValue,
   Diagnostic,
@@ -683,6 +684,16 @@ export class GraphBuilder {
       seen.add(name);
     }
     return true;
+  }
+
+  /**
+   * A Sequential of augmentation layers only (`RandomFlip`, `RandomRotation`, ...) that nothing built:
+   * the identity at inference, applied to the data pipeline (`train_ds.map(lambda x, y: (aug(x), y))`).
+   */
+  augmentationOnly(modelId: number): boolean {
+    const draft = this.drafts.get(modelId);
+    if (!draft || draft.inputShape || this.built.has(modelId) || !draft.layers.length) return false;
+    return draft.layers.every((l) => l.kind === "layer" && AUGMENTATION_CLASSES.has(this.program.layers.get(l.id)!.kerasClass));
   }
 
   /** Build a Sequential draft into a graph (again, if layers were added since). */

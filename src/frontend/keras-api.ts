@@ -6,7 +6,8 @@ import { ruleFor } from "../rules/registry.js";
 import { RECURRENT_CELLS, cellSignature } from "../rules/recurrent.js";
 import { EvalError, iterate, numberOf, unknown } from "./builtins.js";
 import type { GraphBuilder, SequentialDraft } from "./graph.js";
-import { isKerasPath, resolveKeras } from "./names.js";
+import { isKerasPath, kerasRelative, resolveKeras } from "./names.js";
+import { keras2Call } from "./keras1-spellings.js";
 import type { OpRule } from "../ops/types.js";
 import { applyOp, opFor } from "./ops.js";
 import { NONE, isUnknown, py, truthy, typeName, type CallArgs, type PyValue } from "./values.js";
@@ -65,6 +66,8 @@ export class KerasApi {
       const [value] = call.args;
       return value ? copy(value, 0) : unknown(`${path}() needs an argument`, call.range);
     }
+    // Keras' fuzz factor, 1e-7 unless a user's keras.json says otherwise (keras2torch follows Keras' defaults).
+    if (/^(backend|config)\.epsilon$/.test(kerasRelative(path) ?? "")) return py.float(1e-7);
     // Keras' backend name: the reference Keras runs TensorFlow (NASNet refuses only "torch").
     if (path === "keras.src.backend.backend" || path === "keras.backend.backend" || path === "keras.config.backend") return py.str("tensorflow");
     // `np.linspace(0.0, rate, n)` on constants (ConvNeXt's drop-path rates): the list of floats it iterates as.
@@ -90,8 +93,11 @@ export class KerasApi {
     if (dataset) return dataset;
     const symbol = resolveKeras(path);
     if (!symbol) {
-      const array = this.numpyArray(path, call);
+      const array = this.numpyArray(path, call) ?? this.numpyOfArrays(path, call);
       if (array) return array;
+      // `np.expand_dims(np.load(path), -1)`: the value is unknown where its argument became unknown.
+      const unknownArg = path.startsWith("numpy.") ? [...call.args, ...call.kwargs.values()].find(isUnknown) : undefined;
+      if (unknownArg) return unknownArg;
       const shown = path.replace(/^tensorflow\./, "tf.");
       if (/^tensorflow\.(py_function|numpy_function|py_func)$/.test(path)) {
         return unknown(`\`${shown}\` runs Python code on tensors at run time, which cannot be translated statically; write it with keras.ops or tf operations`, call.range);
@@ -101,7 +107,7 @@ export class KerasApi {
     }
     switch (symbol.kind) {
       case "layer":
-        return this.constructLayer(symbol.cls, call);
+        return this.constructLayer(symbol.cls, call, path.split(".").pop()!);
       case "layer-function": {
         const [inputs, ...rest] = call.args;
         const layer = this.constructLayer(symbol.cls, { ...call, args: rest, argRanges: call.argRanges.slice(1) });
@@ -149,7 +155,8 @@ export class KerasApi {
    * lists of varying length: they stay unknown.
    */
   private kerasDataset(path: string, call: CallArgs): PyValue | null {
-    const m = /^keras\.datasets\.(mnist|fashion_mnist|cifar10|cifar100|boston_housing|california_housing)\.load_data$/.exec(path);
+    // Every spelling of Keras (`tf.keras.datasets.mnist`, `from tensorflow.keras.datasets import mnist`).
+    const m = /^datasets\.(mnist|fashion_mnist|cifar10|cifar100|boston_housing|california_housing)\.load_data$/.exec(kerasRelative(path) ?? "");
     if (!m) return null;
     const split = (n: number) => {
       const given = call.kwargs.get("test_split");
@@ -178,6 +185,71 @@ export class KerasApi {
     const array = (dims: number[], dtype: DType): PyValue => ({ t: "tensor", id: this.graph.createLeaf(dims, dtype, "array").id });
     const part = (n: number) => py.tuple([array([n, ...found.x], "float32"), array([n, ...found.y], "int32")]);
     return py.tuple([part(found.train), part(found.test)]);
+  }
+
+  /** An array the script made or loaded: a leaf that stands for NumPy data of a known shape. */
+  isArray(v: PyValue): v is Extract<PyValue, { t: "tensor" }> {
+    if (v.t !== "tensor") return false;
+    const tensor = this.graph.tensor(v.id);
+    return tensor.producer === null && tensor.inputName === "array";
+  }
+
+  private newArray(shape: Shape, dtype: DType): PyValue {
+    return { t: "tensor", id: this.graph.createLeaf(shape, dtype, "array").id };
+  }
+
+  /**
+   * `x_train / 255`, `x_train.astype("float32") - 0.5`, `a + b` of two arrays of one shape: NumPy data
+   * stays data of the same shape (null when it is not such arithmetic).
+   */
+  arrayArithmetic(op: string, left: PyValue, right: PyValue): PyValue | null {
+    const arrays = [left, right].filter((v) => this.isArray(v));
+    if (!arrays.length) return null;
+    const scalar = [left, right].find((v) => !this.isArray(v));
+    if (scalar && numberOf(scalar) === null) return null;
+    const shapes = arrays.map((a) => this.graph.tensor(a.id).shape);
+    if (shapes.length === 2 && shapes[0]!.join() !== shapes[1]!.join()) return null;
+    const dtypes = arrays.map((a) => this.graph.tensor(a.id).dtype);
+    const float = op === "/" || scalar?.t === "float" || dtypes.some((d) => d.startsWith("float"));
+    return this.newArray([...shapes[0]!], float ? (dtypes.find((d) => d.startsWith("float")) ?? "float32") : dtypes[0]!);
+  }
+
+  /** `x.reshape(60000, 784)`, `np.reshape(x, (-1, 28, 28, 1))`: the shape, a `-1` worked out as NumPy does. */
+  private reshapeArray(array: Extract<PyValue, { t: "tensor" }>, shapeArgs: PyValue[], range: SourceRange): PyValue {
+    const items = shapeArgs.length === 1 && shapeArgs[0]!.t !== "int" ? iterate(shapeArgs[0]!) : shapeArgs;
+    const dims = items?.map((d) => (d.t === "int" ? d.v : null));
+    const source = this.graph.tensor(array.id);
+    if (!dims || dims.some((d) => d === null) || source.shape.some((d) => d === null)) return unknown("the shape of a reshaped array is not static", range);
+    const total = (source.shape as number[]).reduce((a, b) => a * b, 1);
+    const known = (dims as number[]).filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    const free = (dims as number[]).filter((d) => d === -1).length;
+    const out = (dims as number[]).map((d) => (d === -1 ? total / known : d));
+    if (free > 1 || out.some((d) => !Number.isInteger(d) || d < 0) || out.reduce((a, b) => a * b, 1) !== total) {
+      throw new EvalError(`cannot reshape an array of shape (${source.shape.join(", ")}) into (${dims.join(", ")})`, range);
+    }
+    return this.newArray(out, source.dtype);
+  }
+
+  /** NumPy functions of data arrays: `np.reshape`, `np.expand_dims`, and `np.prod` of a shape. */
+  private numpyOfArrays(path: string, call: CallArgs): PyValue | null {
+    const [first, second] = call.args;
+    if (path === "numpy.prod" && first && !this.isArray(first)) {
+      const xs = iterate(first)?.map(numberOf);
+      return xs && xs.every((x) => x !== null && Number.isInteger(x)) ? py.int((xs as number[]).reduce((a, b) => a * b, 1)) : null;
+    }
+    if (!first || !this.isArray(first)) return null;
+    if (path === "numpy.reshape") {
+      const shape = second ?? call.kwargs.get("newshape") ?? call.kwargs.get("shape");
+      return shape ? this.reshapeArray(first, [shape], call.range) : null;
+    }
+    if (path === "numpy.expand_dims") {
+      const axis = numberOf(second ?? call.kwargs.get("axis") ?? NONE);
+      const shape = this.graph.tensor(first.id).shape;
+      if (axis === null || !Number.isInteger(axis) || axis < -shape.length - 1 || axis > shape.length) return null;
+      const at = axis < 0 ? shape.length + 1 + axis : axis;
+      return this.newArray([...shape.slice(0, at), 1, ...shape.slice(at)], this.graph.tensor(first.id).dtype);
+    }
+    return null;
   }
 
   /**
@@ -217,8 +289,11 @@ export class KerasApi {
 
   // Layers -----------------------------------------------------------------------------------
 
-  private constructLayer(cls: string, call: CallArgs): PyValue {
-    if (cls === "Lambda") return this.lambdaLayer(call);
+  private constructLayer(cls: string, written: CallArgs, spelled = cls): PyValue {
+    if (cls === "Lambda") return this.lambdaLayer(written);
+    // Keras 1 spellings (`Dense(10, init="uniform")`) are read as Keras 2 read them.
+    const { call, spellings } = keras2Call(cls, spelled, written);
+    for (const s of spellings) this.graph.program.keras2Spellings.push({ spelling: s.spelling, range: s.range, keras2: s.keras2 });
     const rule = ruleFor(cls);
     const params = rule?.signature(cls).params ?? (RECURRENT_CELLS.includes(cls) ? cellSignature(cls) : []);
     const config: Record<string, ConfigValue> = {};
@@ -233,7 +308,12 @@ export class KerasApi {
     call.args.forEach((arg, i) => {
       const param = params[i];
       if (!param) {
-        if (rule) this.graph.report("error", "unsupported-argument", `${cls} takes at most ${params.length} positional arguments`, call.argRanges[i]!);
+        // `layers.Add([x, y])` gives the tensors to the constructor; Keras raises a TypeError there too.
+        const tensors = (arg.t === "list" || arg.t === "tuple") && arg.items.length > 0 && arg.items.every((item) => item.t === "tensor");
+        const message = tensors && params.length === 0
+          ? `${cls}(...) takes no tensors: call the layer on them, \`${spelled}()([...])\`, or use the function \`layers.${cls.toLowerCase()}([...])\``
+          : `${cls} takes at most ${params.length} positional arguments`;
+        if (rule) this.graph.report("error", "unsupported-argument", message, call.argRanges[i]!);
         return;
       }
       set(param.name, arg, call.argRanges[i]!);
@@ -766,6 +846,7 @@ export class KerasApi {
       // An array the script made (`np.random.rand(100, 12).astype("float32")`): only its shape matters.
       if (tensor.producer === null && tensor.inputName === "array") {
         if (name === "astype" || name === "copy") return self;
+        if (name === "reshape") return this.reshapeArray(self, call.args, call.range);
         return unknown(`\`.${name}()\` of a NumPy array is not evaluated statically`, call.range);
       }
       this.graph.report("error", "unsupported-construct", `tensor method \`.${name}()\` is not supported yet`, call.range);

@@ -123,6 +123,29 @@ export class SourceFile {
         for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
       }
     }
+    return found.length ? found : this.danglingAssignments();
+  }
+
+  /**
+   * `url =` with its value on the next line: Python refuses it, but tree-sitter's grammar joins the
+   * lines and parses an assignment. A statement cannot sit in brackets, so only a backslash joins them.
+   */
+  private danglingAssignments(): Diagnostic[] {
+    const found: Diagnostic[] = [];
+    const stack: SyntaxNode[] = [this.tree.rootNode];
+    while (stack.length) {
+      const node = stack.pop()!;
+      if (node.type === "assignment" || node.type === "augmented_assignment") {
+        const operator = node.childForFieldName("operator") ?? node.children.find((c) => c.type === "=");
+        const right = node.childForFieldName("right");
+        if (operator && right && this.text.slice(operator.endIndex, right.startIndex).includes("\n")) {
+          const between = this.text.slice(operator.endIndex, right.startIndex);
+          if (!/\\\r?\n/.test(between)) found.push(syntaxError(this.range(operator), `\`${operator.text}\` has no value on its line`));
+        }
+      }
+      const children = node.namedChildren;
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    }
     return found;
   }
 }

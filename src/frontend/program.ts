@@ -54,7 +54,33 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
     if (options.inputShapes?.length && unbuilt?.kind === "subclass" && !unbuilt.subclass!.forward) {
       evaluator.subclasses.buildWith({ t: "model", id: modelId }, options.inputShapes, unbuilt.range);
     }
-    const model = graph.ensureBuilt(modelId, graph.drafts.has(modelId) ? options.inputShapes : undefined);
+    if (!options.inputShapes?.length && graph.augmentationOnly(modelId)) {
+      graph.report("warning", "training-only", `\`${name ?? "this Sequential"}\` holds only augmentation layers (the identity at inference) and no model uses it: it augments data, so it is not translated`, graph.drafts.get(modelId)!.range);
+      return null;
+    }
+    let model = graph.ensureBuilt(modelId, graph.drafts.has(modelId) ? options.inputShapes : undefined);
+    if (model?.kind === "subclass" && !model.subclass!.forward) {
+      // A `train_step` wrapper of models the file built (a GAN, a VAE, a distiller).
+      const held = evaluator.subclasses.heldModels(modelId);
+      const className = model.subclass!.className;
+      const fed = held.fedModel && graph.ensureBuilt(held.fedModel.id);
+      if (fed?.inputs.length) {
+        // Its `call` gives its input straight to a built model: it takes that model's input shape.
+        const shapes = fed.inputs.map((id) => [...graph.tensor(id).shape]);
+        evaluator.subclasses.buildWith({ t: "model", id: modelId }, shapes, model.range);
+        model = graph.ensureBuilt(modelId);
+        if (model?.subclass?.forward) {
+          const shown = shapes.map((s) => `(${s.map((d) => (d === null ? "None" : d)).join(", ")}${s.length === 1 ? "," : ""})`).join(", ");
+          graph.report("info", "inferred-input", `\`${className}\` is never built: it is built on ${shown}, the input of \`self.${held.fedModel!.name}\`, which its \`call\` passes its input to`, model.range);
+        }
+      } else if (!held.hasCall && held.models.length) {
+        // No `call`: it only trains the models it holds; they are the models of the file.
+        const names = held.models.map((m) => `\`${m.name}\``).join(", ");
+        graph.report("warning", "training-only", `\`${className}\` has no \`call\`: it only trains the models it holds (${names}), which are translated on their own`, model.range);
+        for (const m of held.models) if (!roots.has(m.id)) withBuilders(addRoot(m.id, m.name));
+        return null;
+      }
+    }
     if (model?.kind === "subclass" && !model.subclass!.forward) {
       graph.report(
         "error",
@@ -99,6 +125,8 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
   if (!entryFound) {
     // Models bound at module level.
     for (const [name, value] of scope.entries()) if (value.t === "model") withBuilders(addRoot(value.id, name));
+    // Then those a function the module called kept in its locals (a `main()` or `train()`).
+    for (const { name, id } of evaluator.localModels) if (!roots.has(id)) withBuilders(addRoot(id, name));
     const moduleEnd = graph.checkpoint();
     // Builders never called whose parameters all have defaults are compiled with those defaults,
     // each as if run right after the module (as a user's `model = build_model()` would be). A

@@ -301,7 +301,8 @@ export class SubclassSupport {
     if (name === "build") return this.buildFromShape(self, call);
     if (name === "call" || name === "__call__") return this.callInstance(self, call);
     // `fit`/`predict` on an array builds a model that nothing built before, on that array's shape.
-    if (DATA_METHODS.has(name) && call.args[0]?.t === "tensor" && !this.graph.program.models.get(self.id)!.subclass!.forward) {
+    // A class with no `call` (a GAN's `train_step` trains the models it holds) is not built by its data.
+    if (DATA_METHODS.has(name) && call.args[0]?.t === "tensor" && !this.graph.program.models.get(self.id)!.subclass!.forward && this.method(state.cls, "call")) {
       try {
         this.ensureTraced(self, { ...call, args: [call.args[0]], kwargs: new Map(), argRanges: call.argRanges.slice(0, 1) });
       } catch (error) {
@@ -381,6 +382,27 @@ export class SubclassSupport {
   }
 
   // Building and calling --------------------------------------------------------------------
+
+  /**
+   * What an instance never built holds, for a `train_step` wrapper (a GAN, a VAE, a distiller): the
+   * models among its attributes, whether its class has a `call`, and the held model its `call` passes
+   * its own input to first (`return self.decoder(self.encoder(x)[2])` feeds `x` to `encoder`).
+   */
+  heldModels(modelId: number): { models: { name: string; id: number }[]; hasCall: boolean; fedModel: { name: string; id: number } | null } {
+    const state = this.instances.get(modelId);
+    if (!state) return { models: [], hasCall: false, fedModel: null };
+    const models = [...state.attributes].flatMap(([name, { value }]) => (value.t === "model" && value.id !== modelId ? [{ name, id: value.id }] : []));
+    const call = this.method(state.cls, "call");
+    if (!call) return { models, hasCall: false, fedModel: null };
+    const param = call.fn.node.childForFieldName("parameters")!.namedChildren[1]?.text.match(/^[A-Za-z_]\w*/)?.[0];
+    const body = call.fn.node.childForFieldName("body")?.text ?? "";
+    // The first `self.<attribute>(<input>` in the source; only a held model counts.
+    const first = param ? new RegExp(`self\\.([A-Za-z_]\\w*)\\(\\s*(${param})\\s*[,)]`, "d").exec(body) : null;
+    // The input goes there untouched: no earlier use of the parameter can have changed it.
+    const firstUse = param ? new RegExp(`\\b${param}\\b`).exec(body)?.index : undefined;
+    const direct = first?.indices?.[2]?.[0] === firstUse;
+    return { models, hasCall: true, fedModel: direct ? (models.find((m) => m.name === first![1]) ?? null) : null };
+  }
 
   /** `--input-shape`: build the instance on those shapes, as `model.build` would. */
   buildWith(self: Instance, shapes: (number | null)[][], range: SourceRange): void {

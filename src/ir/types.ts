@@ -32,6 +32,7 @@ export const DIAGNOSTIC_CODES = [
   "saved-model",
   "dynamic-padding",
   "training-only",
+  "inferred-input",
   "string-boundary",
   "string-preprocessing",
   "vocabulary-not-static",
@@ -252,7 +253,8 @@ export interface Program {
    */
   dataDependent: { variable: string; neededAt: SourceRange; scalar: boolean }[];
   /** Spellings only Keras 2 has (`LeakyReLU(alpha=)`, `keras.backend.*`): a hint to compile with `--keras-version 2`. */
-  keras2Spellings: { spelling: string; range: SourceRange }[];
+  /** `keras2`: a Keras 1 spelling, and what Keras 2's legacy interface read it as. */
+  keras2Spellings: { spelling: string; range: SourceRange; keras2?: string }[];
 }
 
 /**

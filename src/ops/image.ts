@@ -128,4 +128,41 @@ export const extractPatchesOp = defineOp({
   },
 });
 
-export const IMAGE_OPS: readonly OpRule[] = [extractPatchesOp];
+// tf.nn.depth_to_space (NHWC): out[n, h*b + i, w*b + j, c] = in[n, h, w, (i*b + j)*C' + c] (TensorFlow's
+// DCR order). PyTorch's F.pixel_shuffle takes the channels the other way round ((c*b + i)*b + j), so the
+// lowering regroups the channels-first tensor itself:
+//   (N, b*b*C', H, W) -> unflatten (N, b, b, C', H, W) -> permute (N, C', H, b, W, b) -> (N, C', H*b, W*b)
+function blockSize(a: Args): { b: number; c: number } {
+  const x = a.tensor("input");
+  if (x.shape.length !== 4) fail(`${a.qualifiedName}: only batched images (rank 4) are supported, got rank ${x.shape.length}`);
+  const format = a.value("data_format");
+  if (format !== null && format !== "NHWC") fail(`${a.qualifiedName}: only data_format="NHWC" is supported, got ${JSON.stringify(format)}`);
+  const b = a.int("block_size");
+  if (b < 2) fail(`${a.qualifiedName}: block_size must be at least 2, got ${b}`);
+  const depth = x.shape[3];
+  if (depth === null || depth === undefined) fail(`${a.qualifiedName} needs a known channel count`);
+  if (depth % (b * b) !== 0) fail(`${a.qualifiedName}: the depth ${depth} is not divisible by block_size² = ${b * b}`);
+  return { b, c: depth / (b * b) };
+}
+
+export const depthToSpaceOp = defineOp({
+  name: "depth_to_space",
+  summary: "TensorFlow's DCR depth-to-space, regrouped by hand on the channels-first tensor (not `F.pixel_shuffle`, which orders channels CRD)",
+  spellings: {
+    "tensorflow.nn.depth_to_space": [P.tensor("input"), P.required("block_size"), P.value("data_format", "NHWC"), TF_NAME],
+  },
+  inferShape: (a) => {
+    const x = a.tensor("input");
+    const { b, c } = blockSize(a);
+    const times = (d: number | null | undefined) => (d === null || d === undefined ? null : d * b);
+    return shapes([[x.shape[0]!, times(x.shape[1]), times(x.shape[2]), c]], [x.dtype]);
+  },
+  layout: (a) => ({ inputs: { [a.param("input")]: channelsFirst(4, -1) }, outputs: [channelsFirst(4, -1)] }),
+  lower: (a) => {
+    const { b, c } = blockSize(a);
+    const grouped = method(method(arg(a.param("input")), "unflatten", [lit(1), ints([b, b, c])]), "permute", [lit(0), lit(3), lit(4), lit(1), lit(5), lit(2)]);
+    return method(method(grouped, "flatten", [lit(4), lit(5)]), "flatten", [lit(2), lit(3)]);
+  },
+});
+
+export const IMAGE_OPS: readonly OpRule[] = [extractPatchesOp, depthToSpaceOp];

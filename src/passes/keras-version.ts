@@ -54,7 +54,8 @@ function hint(program: Program): Diagnostic[] {
       severity: "info",
       code: "keras-version",
       message:
-        `\`${first.spelling}\` is a Keras 2 spelling; this file is compiled with Keras 3's definitions. If the model was trained with Keras 2, ` +
+        (first.keras2 ? `\`${first.spelling}\` is a Keras 1 spelling, which Keras 2 read as \`${first.keras2}\`` : `\`${first.spelling}\` is a Keras 2 spelling`) +
+        `; this file is compiled with Keras 3's definitions. If the model was trained with Keras 2, ` +
         `compile it with --keras-version 2${changed ? " (it uses `hard_sigmoid`, which Keras 3 defines differently)" : ""}`,
       range: first.range,
     },

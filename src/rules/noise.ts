@@ -110,6 +110,9 @@ const AUGMENTATIONS: Record<string, string[]> = {
 const LEFT_OUT_IN_TRAINING =
   "random augmentation is the identity at inference, as in Keras; in training the generated module does not augment (do it in the data pipeline, e.g. with torchvision.transforms.v2)";
 
+/** The augmentation layers: the identity at inference. */
+export const AUGMENTATION_CLASSES: ReadonlySet<string> = new Set(Object.keys(AUGMENTATIONS));
+
 export const augmentationRule: LayerRule = {
   name: "augmentation",
   kerasClasses: Object.keys(AUGMENTATIONS),
