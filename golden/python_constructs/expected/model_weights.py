@@ -5,7 +5,7 @@
 KERAS_FILE: a Keras 3 `.keras`, a `.weights.h5` or a legacy `.h5` file (recognised by content).
 OUTPUT: `.safetensors`, `.pt` or `.pth`; load it with `Class().load_state_dict(..., strict=True)`.
 Models: `PythonConstructs`; the default is `PythonConstructs`.
-Needs numpy, h5py and torch (and safetensors for `.safetensors`); never TensorFlow or Keras.
+Needs numpy and h5py (and torch for `.pt`/`.pth`); never TensorFlow or Keras.
 The weights runtime is the shared `keras2torch_runtime.py` at the top of the output folder, loaded by path.
 """
 
