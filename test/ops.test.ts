@@ -444,6 +444,10 @@ const unknownSizeCases: OpCase[] = [
 ];
 
 const imageCases: OpCase[] = [
+  { op: "tensorflow.image.resize", pos: [t([2, 5, 7, 3]), [9, 4]] },
+  { op: "tensorflow.image.resize", pos: [t([2, 6, 6, 2]), [3, 10]], kw: { method: "bilinear" }, layouts: { images: NCHW } },
+  { op: "tensorflow.image.resize", pos: [t([2, 5, 7, 3]), [8, 3]], kw: { method: "nearest" } },
+  { op: "tensorflow.image.resize", pos: [t([2, 4, 4, 3]), [12, 12]], kw: { method: "nearest" }, layouts: { images: NCHW } },
   { op: "tensorflow.nn.depth_to_space", pos: [t([2, 3, 4, 8]), 2] },
   { op: "tensorflow.nn.depth_to_space", pos: [t([2, 2, 3, 18]), 3] },
   { op: "tensorflow.nn.depth_to_space", pos: [t([2, 3, 2, 12]), 2], layouts: { input: NCHW } },
@@ -731,6 +735,10 @@ const refusals: { c: OpCase; message: RegExp; stage?: "shape" | "lower" }[] = [
   { c: { op: "tensorflow.gather", pos: [X, ints([2])], kw: { batch_dims: 1 } }, message: /batch_dims/ },
   { c: { op: "keras.ops.image.extract_patches", pos: [t([2, 6, 6, 6, 3]), [2, 2, 2]] }, message: /3-D patches/ },
   { c: { op: "keras.ops.image.extract_patches", pos: [t([6, 6, 3]), 2] }, message: /rank 4/ },
+  { c: { op: "tensorflow.image.resize", pos: [t([2, 4, 4, 3]), [8, 8]], kw: { method: "bicubic" } }, message: /Resizing layer/ },
+  { c: { op: "tensorflow.image.resize", pos: [t([2, 4, 4, 3]), [8, 8]], kw: { antialias: true } }, message: /with antialias is not supported/ },
+  { c: { op: "tensorflow.image.resize", pos: [t([2, 4, 4, 3]), [8, 8]], kw: { preserve_aspect_ratio: true } }, message: /preserve_aspect_ratio/ },
+  { c: { op: "tensorflow.image.resize", pos: [t([4, 4, 3]), [8, 8]] }, message: /rank 4/ },
   { c: { op: "keras.ops.softmax", pos: [X], kw: { axis: [1, 2] } }, message: /several axes/, stage: "lower" },
   { c: { op: "operator.add", pos: [1, 2] }, message: /Python numbers only/ },
   { c: { op: "keras.ops.cast", pos: [X, "complex7"] }, message: /dtype 'complex7' is not supported/ },

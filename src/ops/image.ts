@@ -165,4 +165,47 @@ export const depthToSpaceOp = defineOp({
   },
 });
 
-export const IMAGE_OPS: readonly OpRule[] = [extractPatchesOp, depthToSpaceOp];
+// tf.image.resize of a batch of images to a static size. Its bilinear (without antialias) and nearest
+// sample at half-pixel centres, which are F.interpolate's bilinear with align_corners=False and its
+// nearest-exact (as the Resizing layer, src/rules/resizing.ts). TensorFlow's other kernels and its
+// antialiased filters need the generated KerasResize module, which a call inside `forward` cannot own:
+// they are refused with a pointer to the Resizing layer, which has them.
+const RESIZE_METHODS = new Set(["bilinear", "nearest"]);
+
+function resizeTarget(a: Args): { method: string; to: [number, number] } {
+  const x = a.tensor("images");
+  if (x.shape.length !== 4) fail(`${a.qualifiedName}: only batched images (rank 4) are supported, got rank ${x.shape.length}`);
+  if (!x.dtype.startsWith("float")) fail(`${a.qualifiedName} of a ${x.dtype} image is not supported (TensorFlow casts it to float32 first)`);
+  const size = a.value("size");
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => typeof d === "number" && Number.isInteger(d) && d > 0)) {
+    fail(`${a.qualifiedName}: \`size\` must be two static positive ints, got ${JSON.stringify(size)}`);
+  }
+  const method = a.value("method");
+  if (typeof method !== "string" || !RESIZE_METHODS.has(method) || a.value("antialias") === true) {
+    fail(`${a.qualifiedName}: method=${JSON.stringify(method)}${a.value("antialias") === true ? " with antialias" : ""} is not supported in an op; use a keras.layers.Resizing layer (which supports every TensorFlow kernel) or bilinear/nearest without antialias`);
+  }
+  if (a.value("preserve_aspect_ratio") === true) fail(`${a.qualifiedName}: preserve_aspect_ratio=True is not supported; compute the target size and pass it`);
+  return { method, to: size as [number, number] };
+}
+
+export const imageResizeOp = defineOp({
+  name: "image_resize",
+  summary: "`F.interpolate(size=..., mode='bilinear', align_corners=False)` or `mode='nearest-exact'` (TensorFlow's half-pixel sampling); other methods and antialias are refused (the Resizing layer has them)",
+  spellings: {
+    "tensorflow.image.resize": [P.tensor("images"), P.required("size"), P.value("method", "bilinear"), P.value("preserve_aspect_ratio", false), P.value("antialias", false), TF_NAME],
+  },
+  inferShape: (a) => {
+    const x = a.tensor("images");
+    const { to } = resizeTarget(a);
+    return shapes([[x.shape[0]!, to[0], to[1], x.shape[3]!]], [x.dtype]);
+  },
+  layout: (a) => ({ inputs: { [a.param("images")]: channelsFirst(4, -1) }, outputs: [channelsFirst(4, -1)] }),
+  lower: (a) => {
+    const { method, to } = resizeTarget(a);
+    const kwargs: [string, PyExpr][] = [["size", ints(to)], ["mode", lit(method === "nearest" ? "nearest-exact" : "bilinear")]];
+    if (method === "bilinear") kwargs.push(["align_corners", lit(false)]);
+    return call("F.interpolate", [arg(a.param("images"))], kwargs);
+  },
+});
+
+export const IMAGE_OPS: readonly OpRule[] = [extractPatchesOp, depthToSpaceOp, imageResizeOp];
