@@ -99,6 +99,23 @@ describe("compiling applications", () => {
     expect(info[0]!.range).toMatchObject({ file: "model.py", line: 4 });
   });
 
+  it("builds an application on a tensor of the user's graph (input_tensor=): its model starts at the user's Input", () => {
+    const source = `import keras
+from keras import layers
+
+inputs = keras.Input(shape=(32, 32, 3))
+x = layers.Rescaling(1 / 255)(inputs)
+base = keras.applications.MobileNetV2(input_tensor=x, include_top=False, weights=None, pooling="avg")
+model = keras.Sequential([base, layers.Dense(3)])
+`;
+    const result = compile(source, { path: "model.py", keras: { root: KERAS } });
+    expect(result.diagnostics.filter((d) => d.severity !== "info")).toEqual([]);
+    expect(result.models.map((m) => m.class)).toEqual(["MobileNetV2", "Model"]);
+    // Keras' get_source_inputs(x) is the user's Input, so the Rescaling before it is the backbone's first step.
+    const backbone = result.files[0]!.text.split("class Model(")[0]!;
+    expect(backbone).toMatch(/def forward\(self, x\):\n\s+x = x \* 0\.00392156862745098  # model\.py:5\n\s+x = self\.Conv1\(/);
+  });
+
   it("reports Keras' own argument checks at the user's call, with Keras' message", () => {
     const result = compile("from keras.applications import MobileNetV2\nmodel = MobileNetV2(input_shape=(16, 16, 3), weights=None, include_top=False)\n", { path: "model.py", keras: { root: KERAS } });
     const raised = result.diagnostics.find((d) => d.code === "invalid-model");

@@ -257,6 +257,22 @@ export class GraphBuilder {
     return this.program.tensors.get(id)!;
   }
 
+  /** The model inputs (tensors no node produces) that `tensorId` is computed from, first reached first (Keras' get_source_inputs). */
+  sourceInputs(tensorId: number): number[] {
+    const sources: number[] = [];
+    const seen = new Set<number>();
+    const stack = [tensorId];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const producer = this.program.tensors.get(id)?.producer;
+      if (producer === null || producer === undefined) sources.push(id);
+      else stack.push(...[...this.program.nodes.get(producer)!.inputs].reverse());
+    }
+    return sources;
+  }
+
   /** Call a layer on tensors. Returns the output tensor ids (poisoned ones on failure). */
   /** Lambda layers' functions (see KerasApi.lambdaLayer), and the evaluator's hook that calls one on tensors. */
   readonly lambdaFunctions = new Map<number, { fn: PyValue; arguments: PyValue | null }>();

@@ -87,6 +87,19 @@ export class KerasApi {
       );
       return py.str("<pretrained weights, not downloaded>");
     }
+    // An application built on a tensor of the user's graph (`MobileNetV2(input_tensor=x)`) asks whether it
+    // is a symbolic tensor, and which Inputs compute it: its model then starts at those Inputs.
+    const relative = kerasRelative(path);
+    if (relative === "backend.is_keras_tensor" || relative === "backend.common.keras_tensor.is_keras_tensor") {
+      const [value] = call.args;
+      if (!value || isUnknown(value)) return value ?? unknown(`${path}() needs an argument`, call.range);
+      return py.bool(value.t === "tensor");
+    }
+    if (relative === "ops.operation_utils.get_source_inputs" || relative === "utils.get_source_inputs") {
+      const [value] = call.args;
+      if (value?.t !== "tensor") return value ?? unknown(`${path}() needs an argument`, call.range);
+      return py.list(this.graph.sourceInputs(value.id).map((id): PyValue => ({ t: "tensor", id })));
+    }
     const op = opFor(path);
     if (op && op.rule.name !== "shape") return this.op(op.rule, op.qualifiedName, call);
     const dataset = this.kerasDataset(path, call);
