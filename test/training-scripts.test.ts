@@ -70,6 +70,20 @@ describe("unknown values are lazy", () => {
     expect(r.files[0]!.text).toMatch(/raise NotImplementedError/);
   });
 
+  it("a Sequential started by an Input of unknown shape is one error, at the shape, not a second one at the Sequential", () => {
+    const r = run(
+      DATA +
+        py(`
+          x_train = df.to_numpy()
+          model = keras.Sequential([keras.Input(shape=x_train.shape[1:]), layers.Dense(1)])
+        `),
+    );
+    const found = errors(r);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.range).toMatchObject({ line: 16, column: 39 });
+    expect(found[0]!.message).toMatch(/the input shape.*`pandas\.read_csv` is not evaluated statically/);
+  });
+
   it("what a skipped loop would have changed is unknown, with the loop as its origin", () => {
     const r = run(
       DATA +

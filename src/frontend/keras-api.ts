@@ -733,6 +733,11 @@ export class KerasApi {
       draft.layers.push({ kind: "model", id: item.id });
       return;
     }
+    // `keras.Input(shape=x_train.shape[1:])` on data of unknown shape: the error at the shape said it.
+    if (item.t === "unknown" && item.reported && !draft.layers.length && !draft.inputShape) {
+      draft.inputShapeUnknown = true;
+      return;
+    }
     this.reportUnknown(item, "a Sequential layer", range);
   }
 
