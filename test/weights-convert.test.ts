@@ -17,7 +17,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileSource, weightsMain } from "../src/cli/weights.js";
-import { savedModuleLabel } from "../src/cli/compile-file.js";
+import { savedModuleLabel } from "../src/cli/read-input.js";
 import { compile, compileSaved } from "../src/compile.js";
 import { readSavedModel, type SavedModel } from "../src/frontend/saved-file.js";
 import { convertWeights, ConversionError, formatReport, STREAM, streamPlan, type Report } from "../src/weights/convert.js";

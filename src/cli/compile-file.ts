@@ -11,7 +11,8 @@ import type { IoLayout } from "../passes/layout.js";
 import type { WeightShapes } from "../size-parameters.js";
 import { makeFrame, type Frame } from "./diagnostics.js";
 import { FILE_STACK_MB, MAX_DIAGNOSTICS_PER_FILE, MAX_MESSAGE_CHARS } from "./limits.js";
-import { readInput } from "./read-input.js";
+import { deliver, type OutputTarget, type StaleFile } from "./output.js";
+import { readInput, savedModuleLabel } from "./read-input.js";
 
 export interface InputFile {
   /** Path on disk. */
@@ -25,10 +26,6 @@ export interface InputFile {
 }
 
 /** Saved model files, by extension; their content decides how they are read. */
-export const SAVED_MODEL = /\.(keras|h5|hdf5)$/i;
-
-/** The module a saved model file compiles to: `a/b.keras` → `a/b.py`. */
-export const savedModuleLabel = (label: string): string => label.replace(SAVED_MODEL, "") + ".py";
 
 import type { KerasSourceOption } from "../frontend/keras-source.js";
 
@@ -48,23 +45,31 @@ export interface FileOptions {
   keras?: KerasSourceOption;
   /** `--standalone-weights` (see CompileOptions.standaloneWeights). */
   standaloneWeights?: boolean;
+  /** Where the generated files go; without it they stay in the outcome (`result.files`). */
+  output?: OutputTarget;
 }
 
 /** What the review page shows of one compiled file (only with `FileOptions.review`). */
 export interface ReviewData {
   source: string;
+  /** The generated module. */
+  module?: string;
   /** Per line of the generated module: the source location it came from. */
   sourceLines: (SourceLoc | null)[];
 }
 
 /** What compiling one file gave: the result with a code frame per diagnostic, or why there is none. */
 export type FileOutcome =
-  | { kind: "compiled"; result: CompileResult; frames: (Frame | null)[]; review?: ReviewData }
+  /**
+   * `outputs`: the output files this input produces (written, or compared with `--check`, by the worker
+   * when FileOptions.output is set; `result.files` is then empty); `stale`: what `--check` found out of date.
+   */
+  | { kind: "compiled"; result: CompileResult; frames: (Frame | null)[]; review?: ReviewData; outputs: string[]; stale: StaleFile[] }
   | { kind: "unreadable"; message: string }
   /** A resource limit: the file's size, or memory, time or stack while compiling it. `read`: the file was read. */
   | { kind: "limit"; message: string; read: boolean }
   | { kind: "failed"; message: string; frame: Frame | null }
-  /** Compiled, but its files could not be written (set by the main process). */
+  /** Compiled, but its files could not be written. */
   | { kind: "unwritable"; message: string };
 
 const at = (file: string) => ({ file, line: 1, column: 1, endLine: 1, endColumn: 1 });
@@ -82,15 +87,13 @@ export async function compileSavedFile(file: InputFile, options: FileOptions): P
   }
   if (!read.ok) {
     const result: CompileResult = { files: [], diagnostics: [{ severity: "error", code: "invalid-saved-model", message: capMessage(read.message), range: at(file.label) }], models: [], mapping: {}, layers: {}, entryFound: false };
-    return { kind: "compiled", result, frames: [null] };
+    return { kind: "compiled", result, frames: [null], outputs: [], stale: [] };
   }
   const result = compileSaved(read.saved, { path: file.label, modulePath: file.module ?? savedModuleLabel(file.label), ioLayout: options.ioLayout, standaloneWeights: options.standaloneWeights });
   if (!options.review) result.mapping = {};
   result.diagnostics = capDiagnostics(result.diagnostics.map((d) => ({ ...d, message: capMessage(d.message) })));
   const frames = result.diagnostics.map(() => null);
-  if (!options.review) return { kind: "compiled", result, frames };
-  const module = result.files[0]?.text;
-  return { kind: "compiled", result, frames, review: { source: JSON.stringify(read.saved.config, null, 2), sourceLines: module === undefined ? [] : sourceLineMap(module) } };
+  return delivered(result, frames, options, () => JSON.stringify(read.saved.config, null, 2));
 }
 
 export function compileFile(file: InputFile, resolver: ModuleResolver & { textOf(label: string): string | null }, options: FileOptions): FileOutcome {
@@ -119,9 +122,29 @@ export function compileFile(file: InputFile, resolver: ModuleResolver & { textOf
     const source = d.range.file === file.label ? text : resolver.textOf(d.range.file);
     return source === null ? null : makeFrame(d, source);
   });
-  if (!options.review) return { kind: "compiled", result, frames };
+  return delivered(result, frames, options, () => text);
+}
+
+/**
+ * The compiled outcome, with its files written into (or compared with) the output folder when there is
+ * one: the generated text then stays in the worker, and only the paths cross to the main process.
+ */
+function delivered(result: CompileResult, frames: (Frame | null)[], options: FileOptions, source: () => string): FileOutcome {
   const module = result.files[0]?.text;
-  return { kind: "compiled", result, frames, review: { source: text, sourceLines: module === undefined ? [] : sourceLineMap(module) } };
+  const review = options.review ? { source: source(), module, sourceLines: module === undefined ? [] : sourceLineMap(module) } : undefined;
+  if (!options.output) return { kind: "compiled", result, frames, review, outputs: result.files.map((f) => f.path), stale: [] };
+  let stale: StaleFile[];
+  try {
+    stale = deliver(options.output, result.files);
+  } catch (error) {
+    return { kind: "unwritable", message: `cannot write its output: ${(error as Error).message}` };
+  }
+  const outputs = result.files.map((f) => f.path);
+  // What the main process does not read stays here: the texts, the mapping tables, verify's layer lists.
+  result.files = [];
+  result.layers = {};
+  delete result.weights;
+  return { kind: "compiled", result, frames, review, outputs, stale };
 }
 
 function capMessage(message: string): string {

@@ -3,22 +3,22 @@
 // (CONTRACT.md). The CLI (main.ts) and the library's `convertFiles` both run through here.
 import { KerasPathError, locateKeras } from "./keras-path.js";
 import type { KerasSourceOption } from "../frontend/keras-source.js";
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { performance } from "node:perf_hooks";
 import { formatJson } from "../emit/format-json.js";
-import { renderRuntimeFile, RUNTIME_FILE } from "../emit/files.js";
+import { renderRuntimeFile, RUNTIME_FILE } from "../emit/runtime-file.js";
 import type { Diagnostic, DiagnosticCode, Severity, SourceLoc, TensorMapping } from "../ir/types.js";
 import type { Manifest, ManifestDiagnostic, ManifestFile } from "../manifest.js";
 import type { IoLayout } from "../passes/layout.js";
 import type { WeightShapes } from "../size-parameters.js";
-import { SAVED_MODEL, savedModuleLabel, type FileOutcome, type InputFile } from "./compile-file.js";
+import type { FileOutcome, InputFile } from "./compile-file.js";
 import type { Frame } from "./diagnostics.js";
-import { shortDiff } from "./diff.js";
 import { globBase, globMatcher, hasGlobMagic } from "./glob.js";
 import { MAX_INPUT_BYTES } from "./limits.js";
-import { compileAll, defaultJobs } from "./pool.js";
-import { fileKind, tooLargeMessage } from "./read-input.js";
+import { isInside, staleness, writeInside, type StaleFile } from "./output.js";
+import { compileAll, defaultJobs, prestartWorkers, releaseSpares } from "./pool.js";
+import { fileKind, SAVED_MODEL, savedModuleLabel, tooLargeMessage } from "./read-input.js";
 
 /** A mistake in how the run was asked for (CLI exit code 2): nothing was written. */
 export class UsageError extends Error {}
@@ -88,12 +88,8 @@ export interface FileSummary {
   review?: FileReview;
 }
 
-/** An output file `--check` found out of date: `changed`, `missing` from `out`, or `extra` (no input makes it any more). */
-export interface StaleFile {
-  path: string;
-  reason: "changed" | "missing" | "extra";
-  diff: string;
-}
+export type { StaleFile } from "./output.js";
+export { writeFileAtomic } from "./output.js";
 
 export interface ConvertResult {
   /** The absolute output folder. */
@@ -270,7 +266,16 @@ function realish(path: string): string {
   }
 }
 
-const isInside = (dir: string, path: string) => path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+
+/** Whether anything (a dangling symbolic link too) is at `path`. */
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Refuses an `-o` that is a file, is an input folder or file, or would write over an input or outside itself. */
 function checkOutput(out: string, inputs: Inputs, cwd: string): string {
@@ -296,12 +301,17 @@ function checkOutput(out: string, inputs: Inputs, cwd: string): string {
   if (inputs.roots.has(realOut)) throw new UsageError(`-o ${shown} is an input folder: it would overwrite the inputs; choose another folder`);
   if (inputs.reals.has(realOut)) throw new UsageError(`-o ${shown} is an input file; it would overwrite the input`);
   const targets = [...inputs.files.flatMap((f) => [outputLabel(f), weightsLabel(outputLabel(f))]), MANIFEST, RUNTIME];
+  // Resolved once per folder; a target that does not exist yet resolves to its folder's real path.
+  const realDirs = new Map<string, string>();
   for (const target of targets) {
     const path = join(realOut, target);
-    const real = realish(path);
+    const dir = dirname(path);
+    let realDir = realDirs.get(dir);
+    if (realDir === undefined) realDirs.set(dir, (realDir = realish(dir)));
+    const real = exists(path) ? realish(path) : join(realDir, basename(path));
     if (inputs.reals.has(real)) throw new UsageError(`-o ${shown} would overwrite the input ${relative(cwd, real)}`);
-    if (!isInside(realOut, realish(dirname(path)))) {
-      throw new UsageError(`-o ${shown}: ${relative(cwd, dirname(path))} is a symbolic link leading out of the output folder; nothing is written through it`);
+    if (!isInside(realOut, realDir)) {
+      throw new UsageError(`-o ${shown}: ${relative(cwd, dir)} is a symbolic link leading out of the output folder; nothing is written through it`);
     }
   }
   return realOut;
@@ -314,6 +324,17 @@ function checkOutput(out: string, inputs: Inputs, cwd: string): string {
 export async function convertFiles(args: string[], options: ConvertOptions): Promise<ConvertResult> {
   const started = performance.now();
   if (!args.length) throw new UsageError("no INPUT given");
+  // The worker processes start now and warm up while the inputs are gathered: all of `--jobs`, or the
+  // one that any run with a file to compile needs (the default number depends on the file count).
+  prestartWorkers(options.jobs ?? 1);
+  try {
+    return await convertGathered(args, options, started);
+  } finally {
+    releaseSpares();
+  }
+}
+
+async function convertGathered(args: string[], options: ConvertOptions, started: number): Promise<ConvertResult> {
   const cwd = options.cwd ?? process.cwd();
   const out = resolve(cwd, options.out);
   // Where the output goes, resolved, so that the walk can skip it (the folder may not exist yet).
@@ -370,39 +391,26 @@ export async function convertFiles(args: string[], options: ConvertOptions): Pro
   const emit = (label: string, text: string) => {
     produced.add(label);
     if (!options.check) return writeInside(realOut, label, text);
-    const path = join(realOut, label);
-    let old: string | null = null;
-    try {
-      old = readFileSync(path, "utf8");
-    } catch {
-      old = null;
-    }
-    if (old === null) stale.push({ path: label, reason: "missing", diff: `${label} is not in the output; ${text.split("\n").length - 1} lines would be written` });
-    else if (old !== text) stale.push({ path: label, reason: "changed", diff: shortDiff(old, text, label) });
+    const found = staleness(realOut, label, text);
+    if (found) stale.push(found);
   };
-  // Outcomes arrive in any order; their files are written at once (so the run keeps little in memory)
-  // and the rest is merged in input order below, so the output is the same for any --jobs.
+  // Each worker writes (or, with --check, compares) the files of the inputs it compiles, so the main process
+  // handles no generated text. Outcomes arrive in any order; they are merged in input order below, so the
+  // output is the same for any --jobs.
   const outcomes: FileOutcome[] = [];
-  const written: string[][] = [];
   const reviews: (FileReview | undefined)[] = [];
   let done = 0;
   const keras = kerasFor(files, todo, options);
-  const fileOptions = { entry: options.entry, ioLayout: options.ioLayout ?? "channels-first", inputShapes: options.inputShapes, set: options.set, weightShapes: options.weightShapes, kerasVersion: options.kerasVersion, review: options.review, standaloneWeights: options.standaloneWeights, keras };
+  const fileOptions = { entry: options.entry, ioLayout: options.ioLayout ?? "channels-first", inputShapes: options.inputShapes, set: options.set, weightShapes: options.weightShapes, kerasVersion: options.kerasVersion, review: options.review, standaloneWeights: options.standaloneWeights, keras, output: { dir: realOut, check: options.check ?? false } };
   await compileAll(files, todo, fileOptions, options.jobs ?? defaultJobs(todo.length), (i, outcome) => {
     options.onProgress?.(++done, todo.length, files[i]!.label);
     if (outcome.kind === "compiled") {
-      written[i] = outcome.result.files.map((f) => f.path);
+      for (const path of outcome.outputs) produced.add(path);
+      stale.push(...outcome.stale);
       if (outcome.review) {
-        reviews[i] = { source: outcome.review.source, module: outcome.result.files[0]?.text, sourceLines: outcome.review.sourceLines, mapping: outcome.result.mapping };
+        reviews[i] = { source: outcome.review.source, module: outcome.review.module, sourceLines: outcome.review.sourceLines, mapping: outcome.result.mapping };
         outcome.result.mapping = {};
       }
-      try {
-        for (const f of outcome.result.files) emit(f.path, f.text);
-      } catch (error) {
-        outcomes[i] = { kind: "unwritable", message: `cannot write its output: ${(error as Error).message}` };
-        return;
-      }
-      outcome.result.files = [];
     }
     outcomes[i] = outcome;
   });
@@ -482,7 +490,7 @@ export async function convertFiles(args: string[], options: ConvertOptions): Pro
       entry.diagnostics.push(manifestDiagnostic(d, file.label));
       report(d, d.range.file === file.label ? file.real : realOf.get(d.range.file) ?? d.range.file, frames[k] ?? null);
     }
-    const paths = written[i] ?? [];
+    const paths = outcome.outputs;
     if (paths.length) {
       entry.module = paths[0]!;
       entry.weights_script = paths[1]!;
@@ -531,7 +539,7 @@ export async function convertFiles(args: string[], options: ConvertOptions): Pro
     return result;
   }
   if (sharedRuntime) emit(RUNTIME, renderRuntimeFile());
-  emit(MANIFEST, await formatJson(manifest));
+  emit(MANIFEST, formatJson(manifest));
   if (options.gitattributes !== false) {
     // A .gitattributes keras2torch did not write (its first line lacks the mark) is the user's: left alone.
     const existing = readFirstLine(join(realOut, GITATTRIBUTES));
@@ -711,41 +719,4 @@ function walk(inputs: Inputs, given: string, root: string, outDir: string, match
     }
   };
   visit(given, new Set([root]));
-}
-
-/** Writes `path` (a report) atomically: a temporary file next to it, then a rename. */
-export function writeFileAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, text, { flag: "w" });
-  try {
-    renameSync(temp, path);
-  } catch (error) {
-    unlinkSync(temp);
-    throw error;
-  }
-}
-
-/** Writes `OUT/label` atomically, never through a symbolic link: a temporary file, then a rename. */
-function writeInside(realOut: string, label: string, text: string): void {
-  const path = join(realOut, label);
-  mkdirSync(dirname(path), { recursive: true });
-  if (!isInside(realOut, realpathSync(dirname(path)))) throw new Error(`${dirname(path)} leads out of the output folder`);
-  const temp = `${path}.${process.pid}.tmp`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      // `wx`: never opens an existing file (nor a symbolic link planted at the temporary name).
-      writeFileSync(temp, text, { flag: "wx" });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw error;
-      unlinkSync(temp);
-    }
-  }
-  try {
-    renameSync(temp, path);
-  } catch (error) {
-    unlinkSync(temp);
-    throw error;
-  }
 }

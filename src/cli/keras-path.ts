@@ -4,8 +4,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { KERAS_PATH_HINT, isKerasPackage, type KerasSourceOption } from "../frontend/keras-source.js";
-import { findPython } from "./verify.js";
+import { KERAS_PATH_HINT, isKerasPackage, type KerasSourceOption } from "../frontend/keras-package.js";
+import { findPython } from "./python.js";
 
 const FIND_SPEC = [
   "import importlib.util as u",

@@ -5,12 +5,8 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "./config.js";
 import { convertFiles, UsageError, writeFileAtomic, type ConvertResult } from "./convert.js";
 import { formatDiagnostic, printablePath } from "./diagnostics.js";
-import { verifyMain } from "./verify.js";
 import { parseInputShape, parseSets } from "./options.js";
-import { weightsMain } from "./weights.js";
 import { githubAnnotation, githubStaleAnnotation, renderReport, reportFormat, type ReportFormat } from "./reports.js";
-import { readWeightShapes } from "./weight-shapes.js";
-import { parseKerasVersion } from "../passes/keras-version.js";
 import type { WeightShapes } from "../size-parameters.js";
 import { VERSION } from "../version.js";
 
@@ -126,8 +122,8 @@ function pythonLiterals(values: Record<string, unknown>): Record<string, string>
 export async function main(argv: string[]): Promise<number> {
   try {
     // `verify` has options of its own.
-    if (argv[0] === "verify") return await verifyMain(argv.slice(1));
-    if (argv[0] === "weights") return await weightsMain(argv.slice(1));
+    if (argv[0] === "verify") return await (await import("./verify.js")).verifyMain(argv.slice(1));
+    if (argv[0] === "weights") return await (await import("./weights.js")).weightsMain(argv.slice(1));
     return await run(argv);
   } catch (error) {
     if (error instanceof UsageError) {
@@ -206,12 +202,13 @@ async function run(argv: string[]): Promise<number> {
   const weightsFile = values.weights ?? config.weights;
   let weightShapes: WeightShapes | undefined;
   if (weightsFile !== undefined) {
-    const read = await readWeightShapes(resolve(weightsFile), weightsFile);
+    // Loaded when needed, as the compiler is: the main process of a conversion stays light.
+    const read = await (await import("./weight-shapes.js")).readWeightShapes(resolve(weightsFile), weightsFile);
     if (!read.ok) throw new UsageError(`--weights ${read.message}`);
     weightShapes = read.shapes;
   }
   const kerasVersion = values["keras-version"] ?? (config.kerasVersion === undefined ? undefined : String(config.kerasVersion));
-  if (kerasVersion !== undefined && !parseKerasVersion(kerasVersion)) throw new UsageError(`--keras-version must be 2, 3 or a Keras release such as 2.2 (got \`${kerasVersion}\`)`);
+  if (kerasVersion !== undefined && !(await import("../passes/keras-version.js")).parseKerasVersion(kerasVersion)) throw new UsageError(`--keras-version must be 2, 3 or a Keras release such as 2.2 (got \`${kerasVersion}\`)`);
   const format = values.format ?? config.format ?? "text";
   if (format !== "text" && format !== "github") throw new UsageError("--format must be `text` or `github`");
   const reports = (values.report ?? config.reports ?? []).map((path) => {

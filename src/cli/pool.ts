@@ -12,6 +12,11 @@ import type { FromChild, ToChild } from "./worker.js";
 
 /** Below this many files per process, one more process costs more than it saves. */
 const FILES_PER_WORKER = 24;
+/**
+ * Files sent to a process ahead of its results: with two, its thread starts the next file while this
+ * process writes the last one's outputs, instead of waiting a round trip for it.
+ */
+const IN_FLIGHT = 2;
 /** Most processes by default. */
 export const MAX_DEFAULT_JOBS = 8;
 /** A process that dies this many times in a row before it is ready means the worker cannot start at all. */
@@ -46,38 +51,46 @@ export function compileAll(
     };
 
     const start = () => {
-      const child: ChildProcess = fork(new URL("./worker.js", import.meta.url), [], { execArgv: childExecArgv(), stdio: ["ignore", "ignore", "ignore", "ipc"], serialization: "advanced" });
+      const child = takeSpare() ?? spawnWorker();
       children.add(child);
-      let current: number | undefined;
+      // The files sent to this process, in the order its thread compiles them; the first is the one
+      // being compiled, and the only one its deadline and a crash are charged to.
+      const sent: number[] = [];
       let timer: NodeJS.Timeout | undefined;
       let timedOut = false;
       let ready = false;
       let crash: FromChild & { type: "crash" } = { type: "crash", reason: "other", message: "" };
-      const next = () => {
-        current = queue.shift();
-        if (current === undefined) {
-          children.delete(child);
-          child.disconnect();
-          return;
-        }
+      const startDeadline = () => {
         timedOut = false;
         timer = setTimeout(() => {
           timedOut = true;
           child.kill("SIGKILL");
         }, FILE_TIMEOUT_MS);
-        child.send({ type: "task", index: current } satisfies ToChild);
+      };
+      const fill = () => {
+        while (sent.length < IN_FLIGHT && queue.length) {
+          const index = queue.shift()!;
+          sent.push(index);
+          if (sent.length === 1) startDeadline();
+          child.send({ type: "task", index } satisfies ToChild);
+        }
+        if (!sent.length) {
+          children.delete(child);
+          child.disconnect();
+        }
       };
       child.on("message", (message: FromChild) => {
         if (message.type === "ready") {
           ready = true;
           startFailures = 0;
-          next();
+          fill();
         } else if (message.type === "done") {
           clearTimeout(timer);
-          const index = current!;
-          current = undefined;
+          const index = sent.shift()!;
+          if (sent.length) startDeadline();
+          // The next file goes out before this one's outputs are written, so the thread is never idle.
+          fill();
           finish(index, message.outcome as FileOutcome);
-          next();
         } else crash = message;
       });
       child.on("error", () => child.kill("SIGKILL"));
@@ -85,11 +98,11 @@ export function compileAll(
         children.delete(child);
         clearTimeout(timer);
         if (failed) return;
-        if (current !== undefined) {
-          const index = current;
-          current = undefined;
-          finish(index, { kind: "limit", read: true, message: crashMessage(timedOut, crash, code, signal) });
-        } else if (!ready && ++startFailures >= MAX_START_FAILURES) {
+        const index = sent.shift();
+        // Files sent behind the one that failed were not started: another process takes them.
+        queue.unshift(...sent.splice(0));
+        if (index !== undefined) finish(index, { kind: "limit", read: true, message: crashMessage(timedOut, crash, code, signal) });
+        else if (!ready && ++startFailures >= MAX_START_FAILURES) {
           failed = true;
           reject(new Error(`the compiler worker process could not start (exit ${signal ?? code})`));
           return;
@@ -99,7 +112,44 @@ export function compileAll(
       child.send({ type: "init", files, options } satisfies ToChild);
     };
     for (let n = 0; n < Math.min(jobs, todo.length); n++) start();
+    releaseSpares();
   });
+}
+
+/**
+ * Processes started ahead of the files (`prestartWorkers`), warming up while the main process gathers
+ * and checks its inputs. Unreferenced until taken, so an unused one never keeps the main process alive.
+ */
+const spares: { child: ChildProcess; exited: boolean }[] = [];
+
+function spawnWorker(): ChildProcess {
+  return fork(new URL("./worker.js", import.meta.url), [], { execArgv: childExecArgv(), stdio: ["ignore", "ignore", "ignore", "ipc"], serialization: "advanced" });
+}
+
+/** Starts `count` worker processes now, for the next compileAll to take. */
+export function prestartWorkers(count: number): void {
+  for (let n = 0; n < count; n++) {
+    const spare = { child: spawnWorker(), exited: false };
+    spare.child.once("exit", () => (spare.exited = true));
+    spare.child.unref();
+    spare.child.channel?.unref();
+    spares.push(spare);
+  }
+}
+
+function takeSpare(): ChildProcess | undefined {
+  for (let spare = spares.shift(); spare; spare = spares.shift()) {
+    if (spare.exited) continue;
+    spare.child.ref();
+    spare.child.channel?.ref();
+    return spare.child;
+  }
+  return undefined;
+}
+
+/** Stops the started processes that no compileAll took (fewer files than processes, or a usage error). */
+export function releaseSpares(): void {
+  for (const spare of spares.splice(0)) spare.child.kill("SIGKILL");
 }
 
 /**

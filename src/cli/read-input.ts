@@ -3,6 +3,12 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
 import { MAX_INPUT_BYTES } from "./limits.js";
 
+/** The saved model files that `convert` compiles from their stored architecture. */
+export const SAVED_MODEL = /\.(keras|h5|hdf5)$/i;
+
+/** The module a saved model file compiles to: `a/b.keras` → `a/b.py`. */
+export const savedModuleLabel = (label: string): string => label.replace(SAVED_MODEL, "") + ".py";
+
 export type ReadResult = { kind: "text"; text: string } | { kind: "unreadable"; message: string } | { kind: "too-large"; message: string };
 
 /** What kind of file `stats` describes, for messages: "a FIFO", "a character device", ... */

@@ -1,6 +1,6 @@
 // The worker thread that compiles files, one per message, inside a child process (worker.ts). It runs
 // with the resource limits of limits.ts, the same for every file of every run.
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { compile } from "../compile.js";
 import { compileFile, compileSavedFile, makeResolver, type FileOptions, type InputFile } from "./compile-file.js";
 
@@ -12,20 +12,35 @@ x = layers.Conv2D(2, 3)(inputs)
 model = keras.Model(inputs, layers.Dense(2)(layers.Flatten()(x)))
 `;
 
-const { files, options } = workerData as { files: InputFile[]; options: FileOptions };
-const resolver = makeResolver(files);
+let files: InputFile[] = [];
+let options: FileOptions = { ioLayout: "channels-first" };
+let resolver = makeResolver(files);
 // For tests of the crash path only: the file with this label aborts the whole process, as V8 does on
 // some out-of-memory paths (test/isolation.test.ts).
 const abortOn = process.env.KERAS2TORCH_TEST_ABORT_ON;
-parentPort!.on("message", (index: number) => {
-  if (abortOn !== undefined && files[index]!.label === abortOn) process.abort();
-  const file = files[index]!;
-  // A saved model file is read asynchronously (zip entries, HDF5 through h5wasm); a source file is not.
-  if (file.module !== undefined) void compileSavedFile(file, options)
-      .catch((error: unknown) => ({ kind: "failed" as const, message: String((error as Error)?.message ?? error).slice(0, 500), frame: null }))
-      .then((outcome) => parentPort!.postMessage([index, outcome]));
-  else parentPort!.postMessage([index, compileFile(file, resolver, options)]);
+// Files are compiled one at a time, in the order they arrive: the pool sends the next one ahead
+// (pool.ts) and charges a deadline or a crash to the oldest file it has not heard back about.
+let previous: Promise<void> = Promise.resolve();
+parentPort!.on("message", (message: number | { files: InputFile[]; options: FileOptions }) => {
+  if (typeof message === "number") previous = previous.then(() => compileOne(message));
+  else {
+    ({ files, options } = message);
+    resolver = makeResolver(files);
+    // Warmed up already (below, before any message is taken).
+    parentPort!.postMessage("ready");
+  }
 });
+
+async function compileOne(index: number): Promise<void> {
+  const file = files[index]!;
+  if (abortOn !== undefined && file.label === abortOn) process.abort();
+  // A saved model file is read asynchronously (zip entries, HDF5 through h5wasm); a source file is not.
+  const outcome =
+    file.module !== undefined
+      ? await compileSavedFile(file, options).catch((error: unknown) => ({ kind: "failed" as const, message: String((error as Error)?.message ?? error).slice(0, 500), frame: null }))
+      : compileFile(file, resolver, options);
+  parentPort!.postMessage([index, outcome]);
+}
 // Warm up before taking files: the parser and the formatter load on first use, and that time must not
 // count against the first file's deadline.
 try {
@@ -33,4 +48,3 @@ try {
 } catch {
   // A broken compiler shows on the real files.
 }
-parentPort!.postMessage("ready");

@@ -5,16 +5,15 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { compile } from "../compile.js";
 import type { Manifest, ManifestLayer, ManifestModel } from "../manifest.js";
 import { convertFiles, UsageError } from "./convert.js";
 import { formatDiagnostic, printablePath } from "./diagnostics.js";
 import { transformJson } from "../weights/mapping.js";
+import { findPython, PACKAGE_ROOT } from "./python.js";
 
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PYTHON_DIR = join(PACKAGE_ROOT, "python");
 
 export const VERIFY_HELP = `Usage:
@@ -139,23 +138,6 @@ export function parseVerifyArgs(argv: string[]): VerifyOptions | "help" {
     json: values.json ?? false,
     python: values.python,
   };
-}
-
-/** --python, $KERAS2TORCH_PYTHON, an active venv, a .venv next to the model or above it, keras2torch's own .venv, python3. */
-export function findPython(explicit: string | undefined, modelFile: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (explicit) return explicit;
-  if (env.KERAS2TORCH_PYTHON) return env.KERAS2TORCH_PYTHON;
-  const inVenv = (dir: string) => [join(dir, "bin", "python"), join(dir, "Scripts", "python.exe")].find((p) => existsSync(p));
-  if (env.VIRTUAL_ENV) {
-    const p = inVenv(env.VIRTUAL_ENV);
-    if (p) return p;
-  }
-  for (let dir = dirname(modelFile); ; dir = dirname(dir)) {
-    const p = inVenv(join(dir, ".venv"));
-    if (p) return p;
-    if (dirname(dir) === dir) break;
-  }
-  return inVenv(join(PACKAGE_ROOT, ".venv")) ?? (process.platform === "win32" ? "python" : "python3");
 }
 
 interface Missing {

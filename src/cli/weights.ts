@@ -12,7 +12,7 @@ import { readSavedModel } from "../frontend/saved-file.js";
 import { ConversionError, convertWeights, EXIT_USAGE, formatReport } from "../weights/convert.js";
 import { preloadH5 } from "../weights/hdf5.js";
 import { formatDiagnostic } from "./diagnostics.js";
-import { SAVED_MODEL, savedModuleLabel } from "./compile-file.js";
+import { SAVED_MODEL, savedModuleLabel } from "./read-input.js";
 import { parseInputShape, parseSets } from "./options.js";
 
 export const WEIGHTS_HELP = `Usage: keras2torch weights KERAS_FILE --source SRC -o OUT.safetensors [options]

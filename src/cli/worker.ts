@@ -13,24 +13,26 @@ export type FromChild = { type: "ready" } | { type: "done"; index: number; outco
 // ruff's formatter is a 10 MB WebAssembly module. By default V8 re-optimises its hot functions with
 // TurboFan in background threads, which costs a worker process about 0.8 s of CPU at start-up and slows
 // the first formats several-fold while it runs; baseline (Liftoff) code alone formats a file in about a
-// millisecond. Set before the thread loads the module (the flag is process-wide; unknown flags are ignored).
+// millisecond. The same holds for the compiler's JavaScript in a process that lives for a few hundred
+// files: optimising it (`--max-opt` above 1, Sparkplug) cost a worker more CPU in background compiler
+// threads than it saved, about 0.6 s more for 150 files (bench/README.md), and two workers on two cores
+// have no spare core for those threads. Set before the thread starts (the flags are process-wide).
 setFlagsFromString("--liftoff-only");
+setFlagsFromString("--max-opt=1");
 
 const send = (message: FromChild, then?: () => void) => process.send!(message, undefined, undefined, then ? () => then() : undefined);
-let thread: Worker | undefined;
 
-process.on("message", (message: ToChild) => {
-  if (message.type === "init") {
-    thread = new Worker(new URL("./thread.js", import.meta.url), {
-      workerData: { files: message.files, options: message.options },
-      resourceLimits: { maxOldGenerationSizeMb: FILE_HEAP_MB, maxYoungGenerationSizeMb: FILE_YOUNG_HEAP_MB, stackSizeMb: FILE_STACK_MB },
-    });
-    thread.on("message", (m: "ready" | [number, unknown]) => send(m === "ready" ? { type: "ready" } : { type: "done", index: m[0], outcome: m[1] }));
-    thread.on("error", (error: Error & { code?: string }) => {
-      send({ type: "crash", reason: error.code === "ERR_WORKER_OUT_OF_MEMORY" ? "memory" : "other", message: error.message }, () => process.exit(1));
-    });
-    thread.on("exit", () => setTimeout(() => process.exit(1), 100));
-  } else thread?.postMessage(message.index);
+// The thread starts at once and warms up while the parent is still gathering its inputs (pool.ts
+// starts processes ahead of the files); it takes the run's files and options with `init`.
+const thread = new Worker(new URL("./thread.js", import.meta.url), {
+  resourceLimits: { maxOldGenerationSizeMb: FILE_HEAP_MB, maxYoungGenerationSizeMb: FILE_YOUNG_HEAP_MB, stackSizeMb: FILE_STACK_MB },
 });
+thread.on("message", (m: "ready" | [number, unknown]) => send(m === "ready" ? { type: "ready" } : { type: "done", index: m[0], outcome: m[1] }));
+thread.on("error", (error: Error & { code?: string }) => {
+  send({ type: "crash", reason: error.code === "ERR_WORKER_OUT_OF_MEMORY" ? "memory" : "other", message: error.message }, () => process.exit(1));
+});
+thread.on("exit", () => setTimeout(() => process.exit(1), 100));
+
+process.on("message", (message: ToChild) => thread.postMessage(message.type === "init" ? { files: message.files, options: message.options } : message.index));
 // The parent went away (finished, or was killed): so does this process.
 process.on("disconnect", () => process.exit(0));

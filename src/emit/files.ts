@@ -11,8 +11,11 @@ import {
   weightsFileView,
   type WeightsFileView,
 } from "./view.js";
+import { RUNTIME_FILE, staticRuntime } from "./runtime-file.js";
 import { VERSION } from "../version.js";
 import { MAPPING_SCHEMA_VERSION } from "../weights/schema.js";
+
+export { RUNTIME_FILE, renderRuntimeFile } from "./runtime-file.js";
 
 const templatesDir = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -49,29 +52,6 @@ export function renderModuleFile(
   );
 }
 
-/**
- * The static runtime, the same in every weights script. templates/weights_runtime.py is kept as ruff
- * formats it (test/runtime.test.ts checks), so it is written as it is: the main process of a run, which
- * writes the shared runtime, never loads the formatter.
- */
-let runtimeTemplates: { header: Template; runtime: string } | null = null;
-
-function staticRuntime(): string {
-  if (runtimeTemplates === null) {
-    const runtime = read("weights_runtime.py");
-    // The runtime states the schema it reads; it must be the one the tables are written in.
-    const stated = /^MAPPING_SCHEMA = (\d+)$/m.exec(runtime)?.[1];
-    if (stated !== String(MAPPING_SCHEMA_VERSION))
-      throw new Error(
-        `templates/weights_runtime.py reads mapping schema ${stated}, the compiler writes ${MAPPING_SCHEMA_VERSION}`,
-      );
-    runtimeTemplates = {
-      header: compileTemplate(read("weights_runtime_header.py.hbs")),
-      runtime,
-    };
-  }
-  return runtimeTemplates.runtime;
-}
 
 /** Where the weights script finds the shared runtime, or that it carries the runtime itself. */
 export interface WeightsRuntimeOptions {
@@ -109,19 +89,6 @@ export function renderWeightsFile(
     : generated;
 }
 
-/** The shared runtime's file name, at the top of the output folder. */
-export const RUNTIME_FILE = "keras2torch_runtime.py";
-
-/** `OUT/keras2torch_runtime.py`: a header naming this keras2torch's version and schema, then the static runtime. */
-export function renderRuntimeFile(): string {
-  const runtime = staticRuntime();
-  // The header is laid out as ruff would; so is the whole file (test/runtime.test.ts).
-  const header = runtimeTemplates!.header({
-    version: VERSION,
-    schema: MAPPING_SCHEMA_VERSION,
-  });
-  return `${header.trimEnd()}\n\n\n${runtime}`;
-}
 
 // The weights script's generated part needs no formatting when ruff would leave it as it is. Its tables sit
 // between `# fmt: off` and `# fmt: on`, which ruff copies verbatim; outside them ruff sees the template's

@@ -1,4 +1,4 @@
-// Formatting of what we write: ruff's formatter (black style) for Python, prettier for JSON/Markdown.
+// Formatting of what we write: ruff's formatter (black style) for Python; JSON in format-json.ts.
 // Lines are 120 wide: every generated statement carries a `# file.py:LINE` comment.
 import { createRequire } from "node:module";
 
@@ -13,9 +13,4 @@ export function formatPython(source: string): string {
     workspace = new ruff.Workspace({ "line-length": 120 }, ruff.PositionEncoding.Utf16);
   }
   return workspace.format(source);
-}
-
-/** JSON as prettier lays it out (format-json.ts); loaded on first use, so a process that only formats Python never loads prettier. */
-export async function formatJson(value: unknown): Promise<string> {
-  return (await import("./format-json.js")).formatJson(value);
 }

@@ -1,14 +1,14 @@
 // Keras' own source as the definition of `keras.applications.*`: the files of a Keras source tree's
 // applications package are parsed and evaluated statically, as the user's code is; never executed.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SourceFile } from "./parse.js";
+
+export { isKerasPackage, KERAS_PATH_HINT, type KerasSourceOption } from "./keras-package.js";
 
 /** The prefix of a Keras source module that is compiled from source rather than modelled. */
 const APPLICATIONS = "keras.src.applications";
 
-/** A Keras package directory (the one holding `src/applications/`), or why there is none. */
-export type KerasSourceOption = { root: string } | { problem: string };
 
 /** Parsed Keras files, per process: the same tree serves every file that uses an application. */
 const parsed = new Map<string, SourceFile | null>();
@@ -86,15 +86,6 @@ export class KerasSource {
   }
 }
 
-/** Whether `dir` is a Keras package with an applications source package. */
-export function isKerasPackage(dir: string): boolean {
-  try {
-    return statSync(join(dir, "src", "applications")).isDirectory() && existsSync(join(dir, "applications", "__init__.py"));
-  } catch {
-    return false;
-  }
-}
-
 const sources = new Map<string, KerasSource>();
 
 /** One KerasSource per root, per process (its parsed files are cached). */
@@ -104,4 +95,3 @@ export function kerasSourceAt(root: string): KerasSource {
   return found;
 }
 
-export const KERAS_PATH_HINT = "point keras2torch at a Keras source tree with --keras-path DIR (the `keras` package folder, e.g. .venv/lib/python3.12/site-packages/keras), or at a Python that has Keras installed with --python PY or KERAS2TORCH_PYTHON";
