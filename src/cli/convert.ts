@@ -324,9 +324,8 @@ function checkOutput(out: string, inputs: Inputs, cwd: string): string {
 export async function convertFiles(args: string[], options: ConvertOptions): Promise<ConvertResult> {
   const started = performance.now();
   if (!args.length) throw new UsageError("no INPUT given");
-  // The worker processes start now and warm up while the inputs are gathered: all of `--jobs`, or the
-  // one that any run with a file to compile needs (the default number depends on the file count).
-  prestartWorkers(options.jobs ?? 1);
+  // The worker processes start now and warm up while the inputs are gathered.
+  prestartWorkers(options.jobs);
   try {
     return await convertGathered(args, options, started);
   } finally {

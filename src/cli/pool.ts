@@ -51,7 +51,7 @@ export function compileAll(
     };
 
     const start = () => {
-      const child = takeSpare() ?? spawnWorker();
+      const child = takeSpare() ?? spawnWorker(baselineJit(jobs));
       children.add(child);
       // The files sent to this process, in the order its thread compiles them; the first is the one
       // being compiled, and the only one its deadline and a crash are charged to.
@@ -122,14 +122,29 @@ export function compileAll(
  */
 const spares: { child: ChildProcess; exited: boolean }[] = [];
 
-function spawnWorker(): ChildProcess {
-  return fork(new URL("./worker.js", import.meta.url), [], { execArgv: childExecArgv(), stdio: ["ignore", "ignore", "ignore", "ipc"], serialization: "advanced" });
+/**
+ * Whether the workers' JavaScript stays at V8's baseline tier (worker.ts): when they take every core,
+ * V8's background optimising compiler has no core of its own, and it cost more CPU than it saved
+ * (bench/README.md). With a core to spare it makes a long run faster.
+ */
+/** The worker argument that keeps the compiler's JavaScript at V8's baseline tier. */
+export const BASELINE_JIT = "--baseline-jit";
+
+function baselineJit(jobs: number): boolean {
+  return jobs >= availableParallelism();
 }
 
-/** Starts `count` worker processes now, for the next compileAll to take. */
-export function prestartWorkers(count: number): void {
-  for (let n = 0; n < count; n++) {
-    const spare = { child: spawnWorker(), exited: false };
+function spawnWorker(baseline: boolean): ChildProcess {
+  return fork(new URL("./worker.js", import.meta.url), baseline ? [BASELINE_JIT] : [], { execArgv: childExecArgv(), stdio: ["ignore", "ignore", "ignore", "ipc"], serialization: "advanced" });
+}
+
+/**
+ * Starts the worker processes of a run with `jobs` workers now, for its compileAll to take; without
+ * `jobs` (the default depends on the number of files), the one that every run needs, as for all cores.
+ */
+export function prestartWorkers(jobs: number | undefined): void {
+  for (let n = 0; n < (jobs ?? 1); n++) {
+    const spare = { child: spawnWorker(jobs === undefined || baselineJit(jobs)), exited: false };
     spare.child.once("exit", () => (spare.exited = true));
     spare.child.unref();
     spare.child.channel?.unref();

@@ -6,6 +6,7 @@ import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { FileOptions, InputFile } from "./compile-file.js";
 import { FILE_HEAP_MB, FILE_STACK_MB, FILE_YOUNG_HEAP_MB } from "./limits.js";
+import { BASELINE_JIT } from "./pool.js";
 
 export type ToChild = { type: "init"; files: InputFile[]; options: FileOptions } | { type: "task"; index: number };
 export type FromChild = { type: "ready" } | { type: "done"; index: number; outcome: unknown } | { type: "crash"; reason: "memory" | "other"; message: string };
@@ -13,12 +14,12 @@ export type FromChild = { type: "ready" } | { type: "done"; index: number; outco
 // ruff's formatter is a 10 MB WebAssembly module. By default V8 re-optimises its hot functions with
 // TurboFan in background threads, which costs a worker process about 0.8 s of CPU at start-up and slows
 // the first formats several-fold while it runs; baseline (Liftoff) code alone formats a file in about a
-// millisecond. The same holds for the compiler's JavaScript in a process that lives for a few hundred
-// files: optimising it (`--max-opt` above 1, Sparkplug) cost a worker more CPU in background compiler
-// threads than it saved, about 0.6 s more for 150 files (bench/README.md), and two workers on two cores
-// have no spare core for those threads. Set before the thread starts (the flags are process-wide).
+// millisecond. The compiler's JavaScript is alike when the workers take every core: optimising it (V8
+// tiers above Sparkplug) cost a worker of 150 files about 0.6 s more CPU in background compiler threads
+// than it saved, and those threads then compete with the other workers (bench/README.md). Set before the
+// thread starts (the flags are process-wide).
 setFlagsFromString("--liftoff-only");
-setFlagsFromString("--max-opt=1");
+if (process.argv.includes(BASELINE_JIT)) setFlagsFromString("--max-opt=1");
 
 const send = (message: FromChild, then?: () => void) => process.send!(message, undefined, undefined, then ? () => then() : undefined);
 
