@@ -253,6 +253,17 @@ describe("an output that cannot be written", () => {
   });
 });
 
+describe("temporary files", () => {
+  it("left by an interrupted write of this run's outputs are removed; other files are left alone", () => {
+    tree("src_tmp", { "a.py": model(2), "pkg/b.py": MEMORY_HOG });
+    tree("out_tmp", { "a.py.4242.tmp": "half a module", "pkg/b_weights.py.17.tmp": "half a script", "pkg/b.py.tmp": "mine", "notes.txt.99.tmp": "mine too" });
+    const r = cli(["convert", "src_tmp", "-o", "out_tmp"], LIMITS);
+    expect(r.status).toBe(1);
+    expect(entryOf(manifestOf("out_tmp"), "pkg/b.py").diagnostics.map((d) => d.code)).toContain("resource-limit");
+    expect(listFiles(join(work, "out_tmp")).filter((f) => f.endsWith(".tmp"))).toEqual(["notes.txt.99.tmp", "pkg/b.py.tmp"]);
+  });
+});
+
 describe("diagnostics stay bounded", () => {
   it("lists at most 100 diagnostics per file, then one that counts the rest", () => {
     const lines = ["import keras", "from keras import layers", "inputs = keras.Input(shape=(8,))", "x = inputs"];

@@ -16,7 +16,7 @@ import type { FileOutcome, InputFile } from "./compile-file.js";
 import type { Frame } from "./diagnostics.js";
 import { globBase, globMatcher, hasGlobMagic } from "./glob.js";
 import { MAX_INPUT_BYTES } from "./limits.js";
-import { isInside, staleness, writeInside, type StaleFile } from "./output.js";
+import { isInside, removeTemporaries, staleness, writeInside, type StaleFile } from "./output.js";
 import { compileAll, defaultJobs, prestartWorkers, releaseSpares } from "./pool.js";
 import { fileKind, SAVED_MODEL, savedModuleLabel, tooLargeMessage } from "./read-input.js";
 
@@ -413,6 +413,9 @@ async function convertGathered(args: string[], options: ConvertOptions, started:
     }
     outcomes[i] = outcome;
   });
+  // Every output this run could write, whether or not its file compiled: a worker stopped at its deadline
+  // in the middle of a write leaves a temporary file.
+  if (!options.check) removeTemporaries(realOut, todo.flatMap((i) => [outputLabel(files[i]!), weightsLabel(outputLabel(files[i]!))]));
   let entryFound = false;
   const entryOf = new Map<string, FileSummary>();
   for (const [i, file] of files.entries()) {

@@ -1,8 +1,8 @@
 // Writing into the output folder, and `--check`'s comparison with what is there. The workers write the
 // files of the inputs they compile; the main process writes the manifest, the shared runtime and the
 // reports. Writes are atomic (a temporary file, then a rename) and never leave `-o`.
-import { mkdirSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
-import { dirname, join, sep } from "node:path";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, sep } from "node:path";
 import { shortDiff } from "./diff.js";
 
 /** An output file `--check` found out of date: `changed`, `missing` from `out`, or `extra` (no input makes it any more). */
@@ -79,5 +79,41 @@ export function writeInside(realOut: string, label: string, text: string): void 
   } catch (error) {
     unlinkSync(temp);
     throw error;
+  }
+}
+
+/** The temporary name writeInside uses for `path`: `path.PID.tmp`. */
+const TEMPORARY = /^(.+)\.\d+\.tmp$/;
+
+/**
+ * Removes the temporary files of the outputs `labels` that a write left behind: a worker stopped at its
+ * deadline in the middle of writing one, or an earlier run that was killed. Only regular files named as
+ * writeInside names them, next to one of these outputs, are removed.
+ */
+export function removeTemporaries(realOut: string, labels: Iterable<string>): void {
+  const byDir = new Map<string, Set<string>>();
+  for (const label of labels) {
+    const path = join(realOut, label);
+    const names = byDir.get(dirname(path)) ?? new Set<string>();
+    names.add(basename(path));
+    byDir.set(dirname(path), names);
+  }
+  for (const [dir, names] of byDir) {
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const target = TEMPORARY.exec(entry)?.[1];
+      if (target === undefined || !names.has(target)) continue;
+      const path = join(dir, entry);
+      try {
+        if (lstatSync(path).isFile()) unlinkSync(path);
+      } catch {
+        // Gone already, or not ours to remove.
+      }
+    }
   }
 }
