@@ -25,8 +25,6 @@ export interface InputFile {
   module?: string;
 }
 
-/** Saved model files, by extension; their content decides how they are read. */
-
 import type { KerasSourceOption } from "../frontend/keras-source.js";
 
 export interface FileOptions {
@@ -132,14 +130,14 @@ export function compileFile(file: InputFile, resolver: ModuleResolver & { textOf
 function delivered(result: CompileResult, frames: (Frame | null)[], options: FileOptions, source: () => string): FileOutcome {
   const module = result.files[0]?.text;
   const review = options.review ? { source: source(), module, sourceLines: module === undefined ? [] : sourceLineMap(module) } : undefined;
-  if (!options.output) return { kind: "compiled", result, frames, review, outputs: result.files.map((f) => f.path), stale: [] };
+  const outputs = result.files.map((f) => f.path);
+  if (!options.output) return { kind: "compiled", result, frames, review, outputs, stale: [] };
   let stale: StaleFile[];
   try {
     stale = deliver(options.output, result.files);
   } catch (error) {
     return { kind: "unwritable", message: `cannot write its output: ${(error as Error).message}` };
   }
-  const outputs = result.files.map((f) => f.path);
   // What the main process does not read stays here: the texts, the mapping tables, verify's layer lists.
   result.files = [];
   result.layers = {};

@@ -16,7 +16,7 @@ import type { FileOutcome, InputFile } from "./compile-file.js";
 import type { Frame } from "./diagnostics.js";
 import { globBase, globMatcher, hasGlobMagic } from "./glob.js";
 import { MAX_INPUT_BYTES } from "./limits.js";
-import { isInside, removeTemporaries, staleness, writeInside, type StaleFile } from "./output.js";
+import { deliver, isInside, removeTemporaries, type StaleFile } from "./output.js";
 import { compileAll, defaultJobs, prestartWorkers, releaseSpares } from "./pool.js";
 import { fileKind, SAVED_MODEL, savedModuleLabel, tooLargeMessage } from "./read-input.js";
 
@@ -387,11 +387,11 @@ async function convertGathered(args: string[], options: ConvertOptions, started:
   // What `check` finds; and every path the run produces (to find the extra files in -o).
   const stale: StaleFile[] = [];
   const produced = new Set<string>([MANIFEST]);
+  const output = { dir: realOut, check: options.check ?? false };
+  // The main process's own files (the manifest, the shared runtime, .gitattributes), as a worker delivers its files.
   const emit = (label: string, text: string) => {
     produced.add(label);
-    if (!options.check) return writeInside(realOut, label, text);
-    const found = staleness(realOut, label, text);
-    if (found) stale.push(found);
+    stale.push(...deliver(output, [{ path: label, text }]));
   };
   // Each worker writes (or, with --check, compares) the files of the inputs it compiles, so the main process
   // handles no generated text. Outcomes arrive in any order; they are merged in input order below, so the
@@ -400,7 +400,7 @@ async function convertGathered(args: string[], options: ConvertOptions, started:
   const reviews: (FileReview | undefined)[] = [];
   let done = 0;
   const keras = kerasFor(files, todo, options);
-  const fileOptions = { entry: options.entry, ioLayout: options.ioLayout ?? "channels-first", inputShapes: options.inputShapes, set: options.set, weightShapes: options.weightShapes, kerasVersion: options.kerasVersion, review: options.review, standaloneWeights: options.standaloneWeights, keras, output: { dir: realOut, check: options.check ?? false } };
+  const fileOptions = { entry: options.entry, ioLayout: options.ioLayout ?? "channels-first", inputShapes: options.inputShapes, set: options.set, weightShapes: options.weightShapes, kerasVersion: options.kerasVersion, review: options.review, standaloneWeights: options.standaloneWeights, keras, output };
   await compileAll(files, todo, fileOptions, options.jobs ?? defaultJobs(todo.length), (i, outcome) => {
     options.onProgress?.(++done, todo.length, files[i]!.label);
     if (outcome.kind === "compiled") {

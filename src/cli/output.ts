@@ -21,7 +21,7 @@ export interface OutputTarget {
 export const isInside = (dir: string, path: string) => path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 
 /** `--check`: how `OUT/label` differs from `text`, or null when it holds exactly that. */
-export function staleness(realOut: string, label: string, text: string): StaleFile | null {
+function staleness(realOut: string, label: string, text: string): StaleFile | null {
   let old: string | null;
   try {
     old = readFileSync(join(realOut, label), "utf8");
@@ -59,7 +59,7 @@ export function writeFileAtomic(path: string, text: string): void {
 }
 
 /** Writes `OUT/label` atomically, never through a symbolic link: a temporary file, then a rename. */
-export function writeInside(realOut: string, label: string, text: string): void {
+function writeInside(realOut: string, label: string, text: string): void {
   const path = join(realOut, label);
   mkdirSync(dirname(path), { recursive: true });
   if (!isInside(realOut, realpathSync(dirname(path)))) throw new Error(`${dirname(path)} leads out of the output folder`);

@@ -122,14 +122,14 @@ export function compileAll(
  */
 const spares: { child: ChildProcess; exited: boolean }[] = [];
 
+/** The worker argument that keeps the compiler's JavaScript at V8's baseline tier. */
+export const BASELINE_JIT = "--baseline-jit";
+
 /**
  * Whether the workers' JavaScript stays at V8's baseline tier (worker.ts): when they take every core,
  * V8's background optimising compiler has no core of its own, and it cost more CPU than it saved
  * (bench/README.md). With a core to spare it makes a long run faster.
  */
-/** The worker argument that keeps the compiler's JavaScript at V8's baseline tier. */
-export const BASELINE_JIT = "--baseline-jit";
-
 function baselineJit(jobs: number): boolean {
   return jobs >= availableParallelism();
 }

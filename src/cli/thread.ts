@@ -12,9 +12,8 @@ x = layers.Conv2D(2, 3)(inputs)
 model = keras.Model(inputs, layers.Dense(2)(layers.Flatten()(x)))
 `;
 
-let files: InputFile[] = [];
-let options: FileOptions = { ioLayout: "channels-first" };
-let resolver = makeResolver(files);
+/** The run's files and options, from the `init` message; files arrive only after it. */
+let run: { files: InputFile[]; options: FileOptions; resolver: ReturnType<typeof makeResolver> } | undefined;
 // For tests of the crash path only: the file with this label aborts the whole process, as V8 does on
 // some out-of-memory paths (test/isolation.test.ts).
 const abortOn = process.env.KERAS2TORCH_TEST_ABORT_ON;
@@ -24,14 +23,14 @@ let previous: Promise<void> = Promise.resolve();
 parentPort!.on("message", (message: number | { files: InputFile[]; options: FileOptions }) => {
   if (typeof message === "number") previous = previous.then(() => compileOne(message));
   else {
-    ({ files, options } = message);
-    resolver = makeResolver(files);
+    run = { ...message, resolver: makeResolver(message.files) };
     // Warmed up already (below, before any message is taken).
     parentPort!.postMessage("ready");
   }
 });
 
 async function compileOne(index: number): Promise<void> {
+  const { files, options, resolver } = run!;
   const file = files[index]!;
   if (abortOn !== undefined && file.label === abortOn) process.abort();
   // A saved model file is read asynchronously (zip entries, HDF5 through h5wasm); a source file is not.
