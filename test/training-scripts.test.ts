@@ -84,6 +84,24 @@ describe("unknown values are lazy", () => {
     expect(found[0]!.message).toMatch(/the input shape.*`pandas\.read_csv` is not evaluated statically/);
   });
 
+  it("a model whose fit call needs data known only at run time is still the model", () => {
+    // The comprehension over the labels cannot be evaluated, so the whole `fit` statement is skipped;
+    // it calls only a method that builds nothing, so `model` keeps its value (it once became unknown,
+    // and the file had no model at all).
+    const r = run(
+      DATA +
+        py(`
+          labels = df["label"].values
+          model = keras.Sequential([keras.Input((4,)), layers.Dense(3)])
+          model.compile("adam", "sparse_categorical_crossentropy")
+          model.fit(df.values, labels, class_weight={c: 1.0 for c in labels}, epochs=int(max(labels)))
+        `),
+    );
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["4->3"]);
+    expect(r.diagnostics.filter((d) => d.severity === "info").map((d) => [d.code, d.range.line])).toEqual([["unknown-value", 18]]);
+  });
+
   it("what a skipped loop would have changed is unknown, with the loop as its origin", () => {
     const r = run(
       DATA +

@@ -864,7 +864,11 @@ export class Evaluator {
     // Code that builds nothing is skipped quietly; what it would have set becomes unknown, which is an
     // error only if it reaches a model (and that error says where it became unknown).
     const why = unknown(`it is changed by code that was not evaluated (${problem})`, range);
-    for (const name of changedNames(stmt)) {
+    const { rebound, receivers } = changedNames(stmt);
+    for (const name of new Set([...rebound, ...receivers])) {
+      // A model's methods in code that builds nothing (`model.fit(x, y, class_weight=...)`, see mayBuild)
+      // leave it the same model: only rebinding the name changes it.
+      if (!rebound.has(name) && scope.lookup(name)?.t === "model") continue;
       if (scope.lookup(name) !== undefined || effects(stmt).targets.some((t) => t.text === name)) this.bindUnknown(scope, name, why);
     }
     this.lazySkips.push({ range, problem });
@@ -1918,7 +1922,6 @@ function toPy(v: ConfigValue): PyValue {
   return { t: "dict", entries };
 }
 
-/** `if __name__ == "__main__":` (either quote style, either operand order). */
 /** A list or dict of layers, tensors or models: changing it may change a model. */
 function holdsModelParts(v: PyValue): boolean {
   const part = (x: PyValue) => x.t === "layer" || x.t === "tensor" || x.t === "model";
@@ -1927,21 +1930,26 @@ function holdsModelParts(v: PyValue): boolean {
   return false;
 }
 
-/** Names a statement may rebind or change in place: assignment targets and the objects of method calls. */
-function changedNames(stmt: Node): Set<string> {
-  const names = new Set<string>();
+/**
+ * Names a statement may rebind (assignment and loop targets) and the objects of its method calls,
+ * which it may change in place.
+ */
+function changedNames(stmt: Node): { rebound: Set<string>; receivers: Set<string> } {
+  const rebound = new Set<string>();
+  const receivers = new Set<string>();
   const { callees, targets } = effects(stmt);
-  for (const target of targets) for (const id of target.type === "identifier" ? [target] : target.descendantsOfType("identifier")) names.add(id.text);
-  for (const left of stmt.descendantsOfType("for_statement").map((f) => f.childForFieldName("left")!)) for (const id of left.type === "identifier" ? [left] : left.descendantsOfType("identifier")) names.add(id.text);
-  if (stmt.type === "for_statement") for (const id of [stmt.childForFieldName("left")!, ...stmt.childForFieldName("left")!.descendantsOfType("identifier")]) if (id.type === "identifier") names.add(id.text);
+  for (const target of targets) for (const id of target.type === "identifier" ? [target] : target.descendantsOfType("identifier")) rebound.add(id.text);
+  for (const left of stmt.descendantsOfType("for_statement").map((f) => f.childForFieldName("left")!)) for (const id of left.type === "identifier" ? [left] : left.descendantsOfType("identifier")) rebound.add(id.text);
+  if (stmt.type === "for_statement") for (const id of [stmt.childForFieldName("left")!, ...stmt.childForFieldName("left")!.descendantsOfType("identifier")]) if (id.type === "identifier") rebound.add(id.text);
   for (const callee of callees) {
     let object = callee.type === "attribute" ? callee.childForFieldName("object") : null;
     while (object && (object.type === "attribute" || object.type === "subscript")) object = object.type === "attribute" ? object.childForFieldName("object") : object.childForFieldName("value");
-    if (object?.type === "identifier") names.add(object.text);
+    if (object?.type === "identifier") receivers.add(object.text);
   }
-  return names;
+  return { rebound, receivers };
 }
 
+/** `if __name__ == "__main__":` (either quote style, either operand order). */
 function isMainGuard(stmt: Node): boolean {
   if (stmt.type !== "if_statement" || stmt.childrenForFieldName("alternative").length) return false;
   const condition = stmt.childForFieldName("condition")!.text.replace(/\s+/g, "").replace(/'/g, '"');
