@@ -448,6 +448,9 @@ const imageCases: OpCase[] = [
   { op: "tensorflow.image.resize", pos: [t([2, 6, 6, 2]), [3, 10]], kw: { method: "bilinear" }, layouts: { images: NCHW } },
   { op: "tensorflow.image.resize", pos: [t([2, 5, 7, 3]), [8, 3]], kw: { method: "nearest" } },
   { op: "tensorflow.image.resize", pos: [t([2, 4, 4, 3]), [12, 12]], kw: { method: "nearest" }, layouts: { images: NCHW } },
+  { op: "keras.ops.image.resize", pos: [t([2, 5, 7, 3]), [9, 4]] },
+  { op: "keras.ops.image.resize", pos: [t([2, 6, 6, 2]), [3, 10]], kw: { interpolation: "bilinear" }, layouts: { images: NCHW } },
+  { op: "keras.ops.image.resize", pos: [t([2, 5, 7, 3]), [8, 3]], kw: { interpolation: "nearest", data_format: "channels_last" } },
   { op: "tensorflow.nn.depth_to_space", pos: [t([2, 3, 4, 8]), 2] },
   { op: "tensorflow.nn.depth_to_space", pos: [t([2, 2, 3, 18]), 3] },
   { op: "tensorflow.nn.depth_to_space", pos: [t([2, 3, 2, 12]), 2], layouts: { input: NCHW } },
@@ -739,6 +742,9 @@ const refusals: { c: OpCase; message: RegExp; stage?: "shape" | "lower" }[] = [
   { c: { op: "tensorflow.image.resize", pos: [t([2, 4, 4, 3]), [8, 8]], kw: { antialias: true } }, message: /with antialias is not supported/ },
   { c: { op: "tensorflow.image.resize", pos: [t([2, 4, 4, 3]), [8, 8]], kw: { preserve_aspect_ratio: true } }, message: /preserve_aspect_ratio/ },
   { c: { op: "tensorflow.image.resize", pos: [t([4, 4, 3]), [8, 8]] }, message: /rank 4/ },
+  { c: { op: "keras.ops.image.resize", pos: [t([2, 4, 4, 3]), [8, 8]], kw: { interpolation: "lanczos3" } }, message: /Resizing layer/ },
+  { c: { op: "keras.ops.image.resize", pos: [t([2, 4, 4, 3]), [8, 6]], kw: { crop_to_aspect_ratio: true } }, message: /crop_to_aspect_ratio=True is not supported/ },
+  { c: { op: "keras.ops.image.resize", pos: [t([2, 3, 4, 4]), [8, 8]], kw: { data_format: "channels_first" } }, message: /data_format="channels_first" is not supported/ },
   { c: { op: "keras.ops.softmax", pos: [X], kw: { axis: [1, 2] } }, message: /several axes/, stage: "lower" },
   { c: { op: "operator.add", pos: [1, 2] }, message: /Python numbers only/ },
   { c: { op: "keras.ops.cast", pos: [X, "complex7"] }, message: /dtype 'complex7' is not supported/ },
@@ -858,7 +864,8 @@ async function supportedOperationsMarkdown(): Promise<string> {
     "",
     `keras2torch translates these ${names} qualified names, implemented by ${OP_RULES.length} operation rules, wherever ` +
       "tensors flow through them: Lambda bodies, Functional code on symbolic tensors and `call` bodies. Names are canonical " +
-      "after import resolution: `tf.keras.ops.mean` is `keras.ops.mean`, `tf.math.reduce_mean` is `tensorflow.math.reduce_mean`, " +
+      "after import resolution: `tf.keras.ops.mean` is `keras.ops.mean` (and so are `keras.ops.numpy.mean`, and `keras.ops.nn.*` and " +
+      "`keras.ops.linalg.*` likewise, which Keras defines as the same functions), `tf.math.reduce_mean` is `tensorflow.math.reduce_mean`, " +
       "Python's operators are `operator.*` (`x[...]` is `operator.getitem`, `abs(x)` is `operator.abs`) and `x.shape` is " +
       "`tensor.shape`. `keras.backend.*` are Keras 2's backend functions, with tf-keras' semantics. Each name is checked " +
       "against real Keras 3.15.1 / TensorFlow 2.21 by `test/ops.test.ts`.",

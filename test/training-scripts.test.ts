@@ -674,6 +674,64 @@ describe("mistakes found in public scripts", () => {
   });
 });
 
+describe("idioms of the keras.io scripts (golden case script_idioms proves the numbers)", () => {
+  it("ignores regularizer objects, which only add to the loss, wherever a layer takes one", () => {
+    const r = run(py(`
+      import keras
+      from keras import layers, regularizers
+      inputs = keras.Input((6,), dtype="int32")
+      x = layers.Embedding(20, 4, embeddings_regularizer=keras.regularizers.l2(1e-6))(inputs)
+      x = layers.LSTM(3, recurrent_regularizer=regularizers.L1L2(l1=0.1), kernel_constraint=keras.constraints.MaxNorm(2))(x)
+      model = keras.Model(inputs, x)
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.files[0]!.text).toMatch(/nn\.Embedding\(20, 4\)/);
+  });
+
+  it("reads keras.ops.nn.* and keras.ops.numpy.* as the keras.ops functions they are", () => {
+    const r = run(py(`
+      import keras
+      from keras import ops
+      inputs = keras.Input((4,))
+      x = ops.nn.relu(keras.layers.Dense(3)(inputs))
+      model = keras.Model(inputs, ops.numpy.multiply(x, 2.0))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.files[0]!.text).toMatch(/F\.relu\(x\)/);
+  });
+
+  it("builds a Sequential with no input shape on its first call after its layers were read", () => {
+    const r = run(py(`
+      import numpy as np
+      import keras
+      from keras import layers
+      aug = keras.Sequential([layers.Normalization(), layers.RandomFlip()])
+      aug.layers[0].adapt(np.load("x.npy"))
+      inputs = keras.Input((8, 8, 3))
+      model = keras.Model(inputs, layers.Dense(2)(layers.Flatten()(aug(inputs))))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["192->2"]);
+  });
+
+  it("a custom layer shown on data known only at run time is traced on its first call on tensors", () => {
+    const r = run(py(`
+      import numpy as np
+      import keras
+      from keras import layers, ops
+      class Double(layers.Layer):
+          def call(self, x):
+              return x * 2.0
+      demo = Double()(ops.convert_to_tensor(np.load("image.npy")))
+      print(demo.shape)
+      inputs = keras.Input((4,))
+      model = keras.Model(inputs, layers.Dense(2)(Double()(inputs)))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["4->2"]);
+  });
+});
+
 describe("where data became unknown", () => {
   it("a NumPy function of an unknown value says where its argument became unknown", () => {
     const r = run(py(`

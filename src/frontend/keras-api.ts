@@ -8,6 +8,7 @@ import { EvalError, iterate, numberOf, unknown } from "./builtins.js";
 import type { GraphBuilder, SequentialDraft } from "./graph.js";
 import { isKerasPath, kerasRelative, resolveKeras } from "./names.js";
 import { keras2Call } from "./keras1-spellings.js";
+import { TRAINING_ONLY as TRAINING_ONLY_SUFFIX } from "./keras-config.js";
 import type { OpRule } from "../ops/types.js";
 import { applyOp, opFor } from "./ops.js";
 import { NONE, isUnknown, py, truthy, typeName, type CallArgs, type PyValue } from "./values.js";
@@ -344,6 +345,8 @@ export class KerasApi {
         }
         continue;
       }
+      // A regularizer such as `keras.regularizers.l2(1e-6)` need not be evaluable: it adds to the loss only.
+      if (TRAINING_ONLY_SUFFIX.test(key)) continue;
       const param = params.find((p) => p.name === key || p.aliases?.includes(key));
       // Every alias a rule accepts is a Keras 2 spelling (`LeakyReLU(alpha=)`, `Input(input_shape=)`).
       if (param && param.name !== key) this.graph.program.keras2Spellings.push({ spelling: `${cls}(${key}=)`, range });
@@ -776,6 +779,10 @@ export class KerasApi {
     const structural = ["name", "input", "inputs", "output", "outputs", "output_shape", "input_shape", "layers"];
     if (!structural.includes(name)) return { t: "bound", self: obj, name };
     if (name === "name") return py.str(this.graph.program.models.get(obj.id)!.name);
+    // A Sequential's layers exist before it is built (`aug.layers[0].adapt(x)`); reading them leaves it for
+    // its first call to build.
+    const draft = this.graph.drafts.get(obj.id);
+    if (name === "layers" && draft && !draft.inputShape) return py.list(draft.layers.map((ref): PyValue => (ref.kind === "layer" ? { t: "layer", id: ref.id } : { t: "model", id: ref.id })));
     const model = this.graph.ensureBuilt(obj.id);
     if (!model) return unknown("an invalid model", range);
     switch (name) {

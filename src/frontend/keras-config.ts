@@ -126,8 +126,8 @@ const HARMLESS: Record<string, unknown> = {
   vocabulary_size: undefined,
 };
 
-/** Initializers, regularizers and constraints only shape training. */
-const TRAINING_ONLY = /_(initializer|regularizer|constraint)$/;
+/** Initializers, regularizers and constraints only shape training: their values never matter here. */
+export const TRAINING_ONLY = /_(initializer|regularizer|constraint)$/;
 
 /** Keras 2 writes layer-valued arguments as `{class_name, config}`: these keys hold layers (or lists of them). */
 export const LAYER_KEYS = new Set(["layer", "backward_layer", "cell", "cells", "forward_layer"]);

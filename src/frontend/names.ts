@@ -9,9 +9,18 @@ const KERAS_ROOTS = ["tensorflow.python.keras", "tensorflow.keras", "tf_keras", 
 export function kerasRelative(path: string): string | null {
   for (const root of KERAS_ROOTS) {
     if (path === root) return "";
-    if (path.startsWith(`${root}.`)) return path.slice(root.length + 1);
+    if (path.startsWith(`${root}.`)) return sameAsOps(path.slice(root.length + 1));
   }
   return null;
+}
+
+/**
+ * `keras.ops.nn`, `keras.ops.numpy` and `keras.ops.linalg` hold the same functions as `keras.ops`
+ * (`keras.ops.nn.relu is keras.ops.relu`): one name for each. `keras.ops.image` is a namespace of its own.
+ */
+function sameAsOps(rel: string): string {
+  const sub = /^ops\.(?:nn|numpy|linalg)\.([^.]+)$/.exec(rel);
+  return sub ? `ops.${sub[1]}` : rel;
 }
 
 export type KerasSymbol =

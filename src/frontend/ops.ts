@@ -13,8 +13,7 @@ const DTYPES: DType[] = ["float32", "float64", "float16", "int32", "int64", "boo
 /** The registry's spelling of a qualified name: `keras.<relative>` for any Keras root, `tensorflow.*` as is. */
 export function canonicalOpName(path: string): string {
   const rel = kerasRelative(path);
-  if (rel !== null) return `keras.${rel}`;
-  return path;
+  return rel === null ? path : `keras.${rel}`;
 }
 
 /** The rule for a qualified name, if the registry has one. */

@@ -10,7 +10,7 @@ import { toSnakeCase, type GraphBuilder } from "./graph.js";
 import { resolveKeras } from "./names.js";
 import type { Scope } from "./scope.js";
 import { CallTranslator } from "./translate.js";
-import { NONE, py, truthy, typeName, type CallArgs, type PyValue } from "./values.js";
+import { NONE, isUnknown, py, truthy, typeName, type CallArgs, type PyValue } from "./values.js";
 
 type ClassValue = Extract<PyValue, { t: "class" }>;
 type FunctionValue = Extract<PyValue, { t: "function" }>;
@@ -455,6 +455,10 @@ export class SubclassSupport {
 
   /** Calling the instance on tensors: translate `call` on the first call, then apply it as a layer. */
   callInstance(self: Instance, call: CallArgs): PyValue {
+    // Called on data known only at run time (a script showing what the layer does to one image): the
+    // result is unknown too, an error only where a model needs it, and a later call on tensors traces it.
+    const [first] = this.tensorArguments(self, call);
+    if (first && isUnknown(first)) return first;
     if (!this.ensureTraced(self, call)) return unknown(`\`${this.instances.get(self.id)!.cls.name}.call\` could not be translated`, call.range);
     // Every tensor argument, in order, is an input of the graph node.
     const inputs = this.tensorArguments(self, call);

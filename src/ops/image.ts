@@ -165,7 +165,7 @@ export const depthToSpaceOp = defineOp({
   },
 });
 
-// tf.image.resize of a batch of images to a static size. Its bilinear (without antialias) and nearest
+// tf.image.resize and keras.ops.image.resize of a batch of images to a static size. Its bilinear (without antialias) and nearest
 // sample at half-pixel centres, which are F.interpolate's bilinear with align_corners=False and its
 // nearest-exact (as the Resizing layer, src/rules/resizing.ts). TensorFlow's other kernels and its
 // antialiased filters need the generated KerasResize module, which a call inside `forward` cannot own:
@@ -185,6 +185,11 @@ function resizeTarget(a: Args): { method: string; to: [number, number] } {
     fail(`${a.qualifiedName}: method=${JSON.stringify(method)}${a.value("antialias") === true ? " with antialias" : ""} is not supported in an op; use a keras.layers.Resizing layer (which supports every TensorFlow kernel) or bilinear/nearest without antialias`);
   }
   if (a.value("preserve_aspect_ratio") === true) fail(`${a.qualifiedName}: preserve_aspect_ratio=True is not supported; compute the target size and pass it`);
+  for (const option of ["crop_to_aspect_ratio", "pad_to_aspect_ratio"]) {
+    if (a.value(option) === true) fail(`${a.qualifiedName}: ${option}=True is not supported in an op; use a keras.layers.Resizing layer or resize without it`);
+  }
+  const format = a.value("data_format");
+  if (format !== null && format !== "channels_last") fail(`${a.qualifiedName}: data_format=${JSON.stringify(format)} is not supported; resize channels-last images`);
   return { method, to: size as [number, number] };
 }
 
@@ -193,6 +198,18 @@ export const imageResizeOp = defineOp({
   summary: "`F.interpolate(size=..., mode='bilinear', align_corners=False)` or `mode='nearest-exact'` (TensorFlow's half-pixel sampling); other methods and antialias are refused (the Resizing layer has them)",
   spellings: {
     "tensorflow.image.resize": [P.tensor("images"), P.required("size"), P.value("method", "bilinear"), P.value("preserve_aspect_ratio", false), P.value("antialias", false), TF_NAME],
+    // Keras 3 resizes as tf.image.resize does on every backend (half-pixel centres).
+    "keras.ops.image.resize": [
+      P.tensor("images"),
+      P.required("size"),
+      P.value("interpolation", "bilinear", "method"),
+      P.value("antialias", false),
+      P.value("crop_to_aspect_ratio", false),
+      P.value("pad_to_aspect_ratio", false),
+      P.value("fill_mode", "constant"),
+      P.value("fill_value", 0.0),
+      P.value("data_format", null),
+    ],
   },
   inferShape: (a) => {
     const x = a.tensor("images");
