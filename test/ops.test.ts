@@ -223,6 +223,17 @@ const reductionCases: OpCase[] = [
   { op: "keras.ops.prod", pos: [X], kw: { axis: [1, 2] }, torch: "x.prod(dim=2).prod(dim=1)" },
   { op: "keras.ops.sum", pos: [X, null, true], torch: "x.sum(dim=(0, 1, 2), keepdim=True)" },
   { op: "tensorflow.reduce_max", pos: [X4, [1, 2]], layouts: { input_tensor: NCHW } },
+  // L2 normalization: TensorFlow's epsilon floors the squared norm, Keras 3's the norm.
+  ...["tensorflow.nn.l2_normalize", "tensorflow.math.l2_normalize", "tensorflow.linalg.l2_normalize", "keras.backend.l2_normalize"].flatMap((op): OpCase[] => [
+    { op, pos: [X], kw: { axis: -1 } },
+    { op, pos: [X] },
+    { op, pos: [X4], kw: { axis: -1 }, layouts: { x: NCHW } },
+  ]),
+  { op: "tensorflow.nn.l2_normalize", pos: [X], kw: { axis: [0, 2], epsilon: 1e-4 } },
+  { op: "keras.ops.normalize", pos: [X] },
+  { op: "keras.ops.normalize", pos: [X], kw: { axis: 1, epsilon: 1e-3 } },
+  { op: "keras.ops.normalize", pos: [X4], kw: { axis: [1, 2] }, layouts: { x: NCHW }, torch: "F.normalize(x, dim=(2, 3), eps=1e-07)" },
+  { op: "keras.ops.normalize", pos: [t([2, 12])], kw: { axis: -1 }, layouts: { x: FLAT } },
   ...each("any", (op): OpCase[] => [
     { op, pos: [bools([2, 3, 4])], kw: { axis: 1 } },
     { op, pos: [bools([2, 3, 4])] },
@@ -743,6 +754,8 @@ const refusals: { c: OpCase; message: RegExp; stage?: "shape" | "lower" }[] = [
   { c: { op: "tensorflow.image.resize", pos: [t([2, 4, 4, 3]), [8, 8]], kw: { preserve_aspect_ratio: true } }, message: /preserve_aspect_ratio/ },
   { c: { op: "tensorflow.image.resize", pos: [t([4, 4, 3]), [8, 8]] }, message: /rank 4/ },
   { c: { op: "keras.ops.image.resize", pos: [t([2, 4, 4, 3]), [8, 8]], kw: { interpolation: "lanczos3" } }, message: /Resizing layer/ },
+  { c: { op: "keras.ops.normalize", pos: [X], kw: { order: 1 } }, message: /only order=2/ },
+  { c: { op: "tensorflow.nn.l2_normalize", pos: [ints([2, 3])] }, message: /cast it to a float first/ },
   { c: { op: "keras.ops.image.resize", pos: [t([2, 4, 4, 3]), [8, 6]], kw: { crop_to_aspect_ratio: true } }, message: /crop_to_aspect_ratio=True is not supported/ },
   { c: { op: "keras.ops.image.resize", pos: [t([2, 3, 4, 4]), [8, 8]], kw: { data_format: "channels_first" } }, message: /data_format="channels_first" is not supported/ },
   { c: { op: "keras.ops.softmax", pos: [X], kw: { axis: [1, 2] } }, message: /several axes/, stage: "lower" },

@@ -67,6 +67,10 @@ class K2:
         return tf.clip_by_value(x * 0.2 + 0.5, 0.0, 1.0)
 
     @staticmethod
+    def l2_normalize(x, axis=None):
+        return tf.linalg.l2_normalize(x, axis=axis)
+
+    @staticmethod
     def sum(x, axis=None, keepdims=False):
         return tf.reduce_sum(x, axis, keepdims)
 

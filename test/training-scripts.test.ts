@@ -714,6 +714,28 @@ describe("idioms of the keras.io scripts (golden case script_idioms proves the n
     expect(linears(r)).toEqual(["192->2"]);
   });
 
+  it("a Model subclass given inputs and outputs is the Functional model Keras makes of it", () => {
+    const source = (outputs: string) => py(`
+      import keras
+      import pandas as pd
+      from keras import layers
+      df = pd.read_csv("data.csv")
+      class EmbeddingModel(keras.Model):
+          def train_step(self, data):
+              return {}
+      inputs = keras.Input((4,))
+      model = EmbeddingModel(inputs, ${outputs})
+    `);
+    const r = run(source("layers.Dense(3)(inputs)"));
+    expect(errors(r)).toEqual([]);
+    expect(r.models.map((m) => m.names)).toEqual([["model"]]);
+    expect(r.files[0]!.text).toContain("Keras model `embedding_model`");
+    expect(linears(r)).toEqual(["4->3"]);
+    // Outputs that cannot be built are one error, not a second one about a subclass never built.
+    const failed = run(source("layers.Dense(len(df.columns))(inputs)"));
+    expect(errors(failed).map((d) => [d.code, d.range.line])).toEqual([["unknown-value", 9]]);
+  });
+
   it("a custom layer shown on data known only at run time is traced on its first call on tensors", () => {
     const r = run(py(`
       import numpy as np
@@ -772,6 +794,15 @@ describe("augmentation applied to data", () => {
     const warning = r.diagnostics.find((d) => d.code === "training-only")!;
     expect(warning.message).toBe("`data_augmentation` holds only augmentation layers (the identity at inference) and no model uses it: it augments data, so it is not translated");
     expect(warning.range.line).toBe(6);
+  });
+
+  it("counts RandomCrop, which has a rule of its own, as augmentation", () => {
+    const r = run(AUG.replace('layers.RandomRotation(0.1)', "layers.RandomCrop(28, 28)") + py(`
+      inputs = keras.Input(shape=(32, 32, 3))
+      model = keras.Model(inputs, layers.Dense(2)(layers.GlobalAveragePooling2D()(inputs)))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.diagnostics.filter((d) => d.code === "training-only").map((d) => d.range.line)).toEqual([6]);
   });
 
   it("is translated as part of a model that uses it", () => {

@@ -1,6 +1,6 @@
 // Builds the IR graph while the evaluator walks the source: layers, tensors, nodes and models.
 // Shapes are inferred eagerly, because model code reads them back (`x.shape[-1]`).
-import { AUGMENTATION_CLASSES } from "../rules/noise.js";
+import { augmentsData } from "../rules/noise.js";
 import type {
   ConfigValue,
   Diagnostic,
@@ -505,6 +505,13 @@ export class GraphBuilder {
     return this.program.models.get(modelId)?.kind === "subclass";
   }
 
+  /** Forgets a model made in the current evaluation step that turned out to be another (see SubclassEvaluator.kerasInit). */
+  discardModel(modelId: number): void {
+    this.program.models.delete(modelId);
+    const at = this.modelOrder.lastIndexOf(modelId);
+    if (at >= 0) this.modelOrder.splice(at, 1);
+  }
+
   /** An instance of a user subclass of `keras.Model` / `keras.layers.Layer`; named when Keras names it. */
   createSubclass(className: string, base: "Model" | "Layer", range: SourceRange): ModelDef {
     const model: ModelDef = {
@@ -709,7 +716,7 @@ export class GraphBuilder {
   augmentationOnly(modelId: number): boolean {
     const draft = this.drafts.get(modelId);
     if (!draft || draft.inputShape || this.built.has(modelId) || !draft.layers.length) return false;
-    return draft.layers.every((l) => l.kind === "layer" && AUGMENTATION_CLASSES.has(this.program.layers.get(l.id)!.kerasClass));
+    return draft.layers.every((l) => l.kind === "layer" && augmentsData(this.program.layers.get(l.id)!.kerasClass));
   }
 
   /** Build a Sequential draft into a graph (again, if layers were added since). */

@@ -654,7 +654,11 @@ export class KerasApi {
     return known.includes(value.v as DType) ? (value.v as DType) : "float32";
   }
 
-  private model(call: CallArgs): PyValue {
+  /**
+   * `Model(inputs, outputs, name=...)`. A Model subclass given inputs and outputs is built here too,
+   * named as Keras names the instance (`className`: the snake-case class name unless `name=` is given).
+   */
+  model(call: CallArgs, instanceName?: { name: string; explicit: boolean }): PyValue {
     const inputs = call.kwargs.get("inputs") ?? call.kwargs.get("input") ?? call.args[0];
     const outputs = call.kwargs.get("outputs") ?? call.kwargs.get("output") ?? call.args[1];
     const nameValue = call.kwargs.get("name") ?? call.args[2];
@@ -678,8 +682,9 @@ export class KerasApi {
     // Keras' Functional unwraps a one-element list of outputs: the model returns the tensor itself.
     if ((outputs.t === "list" || outputs.t === "tuple") && outputIds.length > 1) structure = { kind: "list" };
     if (outputs.t === "dict") structure = { kind: "dict", keys: [...outputs.entries.values()].map(([k]) => (k.t === "str" ? k.v : String(k))) };
-    const name = nameValue?.t === "str" ? nameValue.v : null;
+    const name = instanceName?.name ?? (nameValue?.t === "str" ? nameValue.v : null);
     const model = this.graph.functional(inputIds, outputIds, structure, name, call.range);
+    if (model && instanceName) model.explicitName = instanceName.explicit;
     if (model && truthy(call.kwargs.get("trainable") ?? py.bool(true)) === false) this.graph.setTrainable(model.id, false);
     return model ? { t: "model", id: model.id } : unknown("invalid model", call.range);
   }
@@ -754,6 +759,19 @@ export class KerasApi {
     return py.tuple(this.graph.tensor(tensorId).shape.map((d, axis) => (d === null ? dim(axis) : py.int(d))));
   }
 
+  /**
+   * The tensors of a layer's (or a custom layer instance's) first call, as Keras' `layer.output` and
+   * `layer.input` give; calls from a Sequential build that `.add` superseded do not count.
+   */
+  firstCallTensors(obj: Extract<PyValue, { t: "layer" | "model" }>, name: "input" | "output"): PyValue | null {
+    const node = [...this.graph.program.nodes.values()].find(
+      (n) => !n.superseded && (obj.t === "layer" ? n.op.kind === "layer" && n.op.layerId === obj.id : n.op.kind === "model" && n.op.modelId === obj.id),
+    );
+    if (!node) return null;
+    const ids = name === "output" ? node.outputs : node.inputs;
+    return ids.length === 1 ? { t: "tensor", id: ids[0]! } : py.list(ids.map((id) => ({ t: "tensor", id })));
+  }
+
   attribute(obj: Extract<PyValue, { t: "tensor" | "layer" | "model" }>, name: string, range: SourceRange): PyValue {
     if (obj.t === "tensor") {
       if (name === "shape") return this.shapeTuple(obj.id, range);
@@ -765,14 +783,9 @@ export class KerasApi {
       const layer = this.graph.program.layers.get(obj.id)!;
       if (name === "name") return py.str(layer.name);
       if (name === "output" || name === "input") {
-        // The tensors of the layer's first call, as Keras' `layer.output` gives.
-        // The first call, as in Keras; calls from a Sequential build that `.add` superseded do not count.
-        const node = [...this.graph.program.nodes.values()].find(
-          (n) => n.op.kind === "layer" && n.op.layerId === obj.id && !n.superseded,
-        );
-        if (!node) throw new EvalError(`layer \`${layer.name}\` has not been called yet, so it has no ${name}`, range);
-        const ids = name === "output" ? node.outputs : node.inputs;
-        return ids.length === 1 ? { t: "tensor", id: ids[0]! } : py.list(ids.map((id) => ({ t: "tensor", id })));
+        const tensors = this.firstCallTensors(obj, name);
+        if (!tensors) throw new EvalError(`layer \`${layer.name}\` has not been called yet, so it has no ${name}`, range);
+        return tensors;
       }
       return { t: "bound", self: obj, name };
     }

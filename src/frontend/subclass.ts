@@ -16,6 +16,12 @@ type ClassValue = Extract<PyValue, { t: "class" }>;
 type FunctionValue = Extract<PyValue, { t: "function" }>;
 type Instance = Extract<PyValue, { t: "model" }>;
 
+/** Keras' test for a Functional construction: `(inputs, outputs)`, or both given by keyword. */
+function functionalArguments(call: CallArgs): boolean {
+  const given = (key: string) => call.kwargs.has(key);
+  return call.args.length === 2 || (call.args.length === 1 && given("outputs")) || (given("inputs") && given("outputs"));
+}
+
 /** `__init__`'s named parameters and the static values they took, as Python literals (`*args`/`**kwargs` aside). */
 function initArguments(fn: FunctionValue, locals: Scope): { name: string; value: PyExpr | undefined }[] {
   const out: { name: string; value: PyExpr | undefined }[] = [];
@@ -81,6 +87,11 @@ export interface InstanceState {
   tracing: boolean;
   /** `super().__init__()` ran: the instance has its Keras name. */
   named: boolean;
+  /**
+   * What the instance is when a Model subclass got `inputs` and `outputs` (kerasInit): a Functional
+   * model, or unknown when that could not be built (already reported).
+   */
+  functional?: PyValue;
 }
 
 export class SubclassSupport {
@@ -152,15 +163,27 @@ export class SubclassSupport {
       }
     } else this.kerasInit(model, call);
     if (!state.named) this.nameInstance(model, null);
+    if (state.functional) {
+      this.graph.discardModel(model.id);
+      this.instances.delete(model.id);
+      return state.functional;
+    }
     return self;
   }
 
-  /** Keras' `Layer.__init__(name=..., trainable=..., dtype=..., **kwargs)`. */
+  /** Keras' `Layer.__init__(name=..., trainable=..., dtype=..., **kwargs)`, or `Functional.__init__` (below). */
   private kerasInit(model: ModelDef, call: CallArgs): void {
     const name = call.kwargs.get("name");
     this.nameInstance(model, name?.t === "str" ? name.v : null);
     const trainable = call.kwargs.get("trainable");
     if (trainable && truthy(trainable) === false) this.graph.setTrainable(model.id, false);
+    // Keras makes a Model subclass given inputs and outputs a Functional model with the subclass's
+    // methods (`train_step` and the like, which are not translated). One with its own `call` stays a
+    // subclass: Keras would run that `call` instead.
+    const state = this.instances.get(model.id)!;
+    if (model.subclass!.base === "Model" && functionalArguments(call) && !this.method(state.cls, "call")) {
+      state.functional = this.ev.keras.model(call, { name: model.name, explicit: model.explicitName });
+    }
   }
 
   /** Keras names an instance when `Layer.__init__` runs: the snake-case class name, counted per session. */
@@ -264,6 +287,10 @@ export class SubclassSupport {
       case "input_spec":
       case "supports_masking":
         return NONE;
+      case "input":
+      case "output":
+        // The tensors of its first call (`model.get_layer("inv_1").output`), as for a built-in layer.
+        return this.ev.keras.firstCallTensors(self, name) ?? { t: "bound", self, name };
       default:
         return { t: "bound", self, name };
     }

@@ -1,9 +1,11 @@
-// Reductions: sum, mean, max, min, prod, std, var, any, all, logsumexp, argmax, argmin.
+// Reductions: sum, mean, max, min, prod, std, var, any, all, logsumexp, argmax, argmin, and the L2
+// normalization that divides by one (tf.nn.l2_normalize, keras.ops.normalize).
 // `axis=None` reduces every axis (TensorFlow and Keras alike) except tf.argmax, whose None means 0.
 // Under a permuted layout the Keras axes are remapped to PyTorch dims and the output keeps the
 // remaining axes' order; a flattened tensor may be reduced over its features (order does not matter).
+import { identity } from "../ir/layout.js";
 import type { Layout, PyExpr, Shape } from "../ir/types.js";
-import { lit } from "../rules/util.js";
+import { call, floatLit, lit } from "../rules/util.js";
 import type { OpLayoutPlan, OpRule } from "./types.js";
 import {
   type Args,
@@ -25,6 +27,7 @@ import {
   parseDtype,
   permLayout,
   permOf,
+  permOrIdentity,
   range,
   shapes,
 } from "./util.js";
@@ -321,4 +324,52 @@ function argReduction(n: "argmax" | "argmin"): OpRule {
 export const argmaxOp = argReduction("argmax");
 export const argminOp = argReduction("argmin");
 
-export const REDUCTION_OPS: readonly OpRule[] = [sumOp, meanOp, maxOp, minOp, prodOp, stdOp, varOp, anyOp, allOp, logsumexpOp, argmaxOp, argminOp];
+/**
+ * The L2 norm's epsilon as `F.normalize`'s (`x / max(||x||, eps)`). TensorFlow's l2_normalize is
+ * `x * rsqrt(max(sum(x²), epsilon))`, a floor on the squared norm: `eps = sqrt(epsilon)`. Keras 3's
+ * normalize is `x * min(rsqrt(sum(x²)), 1 / epsilon)` (epsilon defaults to backend.epsilon(), 1e-7): `eps = epsilon`.
+ */
+function normEps(a: Args): number {
+  const given = a.value("epsilon");
+  if (given !== null && typeof given !== "number") fail(`${a.qualifiedName}: \`epsilon\` must be a number`);
+  if (a.qualifiedName === "keras.ops.normalize") return given ?? 1e-7;
+  return Math.sqrt(given ?? 1e-12);
+}
+
+export const l2NormalizeOp = defineOp({
+  name: "l2_normalize",
+  summary: "`F.normalize(x, dim=..., eps=...)`, TensorFlow's epsilon (on the squared norm) as its square root; keras.ops.normalize with `order=2` only",
+  spellings: {
+    "tensorflow.nn.l2_normalize": [P.tensor("x"), P.value("axis", null), P.value("epsilon", 1e-12), TF_NAME],
+    "tensorflow.math.l2_normalize": [P.tensor("x"), P.value("axis", null), P.value("epsilon", 1e-12), TF_NAME],
+    "tensorflow.linalg.l2_normalize": [P.tensor("x"), P.value("axis", null), P.value("epsilon", 1e-12), TF_NAME],
+    "keras.ops.normalize": [P.tensor("x"), P.value("axis", -1), P.value("order", 2), P.value("epsilon", null)],
+    "keras.backend.l2_normalize": [P.tensor("x"), P.value("axis", null)],
+  },
+  inferShape: (a) => {
+    const x = a.tensor("x");
+    if (a.value("order", 2) !== 2) fail(`${a.qualifiedName}: only order=2 is supported`);
+    if (!isFloatDtype(x.dtype)) fail(`${a.qualifiedName} of a ${x.dtype} tensor is not supported; cast it to a float first`);
+    normEps(a);
+    return shapes([x.shape], [x.dtype]);
+  },
+  // The output keeps the input's layout. A flattened channels-first tensor may stay so only when all
+  // its features are normalized together (their order does not matter then).
+  layout: (a, ctx): OpLayoutPlan => {
+    const x = a.tensor("x");
+    const rank = x.shape.length;
+    const { axes } = reduced(x.shape, a.axes("axis"), true);
+    const layout = ctx.layouts[a.param("x")] as Layout;
+    if (layout.kind === "flat" && !axes.includes(1)) return { inputs: { [a.param("x")]: identity(rank) }, outputs: [identity(rank)] };
+    return { inputs: { [a.param("x")]: null }, outputs: [layout.kind === "flat" ? layout : permOrIdentity(layout, rank)] };
+  },
+  lower: (a, ctx) => {
+    const x = a.tensor("x");
+    const rank = x.shape.length;
+    const { axes } = reduced(x.shape, a.axes("axis"), true);
+    const dims = torchDims(ctx.layouts[a.param("x")] as Layout, axes);
+    return call("F.normalize", [arg(a.param("x"))], [["dim", dimsExpr(dims, rank)], ["eps", floatLit(normEps(a))]]);
+  },
+});
+
+export const REDUCTION_OPS: readonly OpRule[] = [sumOp, meanOp, maxOp, minOp, prodOp, stdOp, varOp, anyOp, allOp, logsumexpOp, argmaxOp, argminOp, l2NormalizeOp];

@@ -113,6 +113,11 @@ const LEFT_OUT_IN_TRAINING =
 /** The augmentation layers: the identity at inference. */
 export const AUGMENTATION_CLASSES: ReadonlySet<string> = new Set(Object.keys(AUGMENTATIONS));
 
+/** Layers that augment data in training: those above, and RandomCrop (which has a rule of its own). */
+export function augmentsData(kerasClass: string): boolean {
+  return AUGMENTATION_CLASSES.has(kerasClass) || kerasClass === "RandomCrop";
+}
+
 export const augmentationRule: LayerRule = {
   name: "augmentation",
   kerasClasses: Object.keys(AUGMENTATIONS),
