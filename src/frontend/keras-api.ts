@@ -33,6 +33,34 @@ export const MODEL_NO_OPS = new Set([
   "to_json", "get_config", "count_params", "train_on_batch", "test_on_batch", "predict_on_batch", "export",
 ]);
 
+/** A layer's `input_shape`, `batch_input_shape` or `input_dim` argument, with its `dtype`. */
+interface GivenInputSpec {
+  shape?: PyValue;
+  batchShape?: PyValue;
+  dim?: PyValue;
+  dtype?: PyValue;
+  range: SourceRange;
+}
+
+function givenInputSpec(call: CallArgs, isOwnArgument: (key: string) => boolean): GivenInputSpec | null {
+  const [key] = ["batch_input_shape", "input_shape", "input_dim"].filter((k) => call.kwargs.has(k) && !isOwnArgument(k));
+  if (!key) return null;
+  const value = call.kwargs.get(key)!;
+  const range = call.kwargRanges.get(key)!;
+  const dtype = call.kwargs.get("dtype");
+  return { ...(key === "batch_input_shape" ? { batchShape: value } : key === "input_shape" ? { shape: value } : { dim: value }), ...(dtype ? { dtype } : {}), range };
+}
+
+/** The first unknown value among `values` and the lists, tuples and dicts they hold. */
+function firstUnknown(values: PyValue[]): PyValue | undefined {
+  for (const v of values) {
+    if (v.t === "unknown") return v;
+    const inner = v.t === "list" || v.t === "tuple" ? firstUnknown(v.items) : v.t === "dict" ? firstUnknown([...v.entries.values()].map(([, item]) => item)) : undefined;
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
 /** The first leaf of a (nested) structure that is not a tensor: what to report. */
 function firstNonTensor(value: PyValue): PyValue {
   if (value.t === "tuple" || value.t === "list") return value.items.map(firstNonTensor).find((v) => v.t !== "tensor") ?? value;
@@ -285,7 +313,8 @@ export class KerasApi {
   op(rule: OpRule, qualifiedName: string, call: CallArgs): PyValue {
     const poisoned = [...call.args, ...call.kwargs.values()].flatMap((v) => (v.t === "tensor" ? [v.id] : v.t === "list" || v.t === "tuple" ? v.items.flatMap((i) => (i.t === "tensor" ? [i.id] : [])) : []));
     if (poisoned.some((t) => this.graph.isPoisoned(t))) return unknown("a tensor after a layer that could not be translated", call.range);
-    const unknownArg = [...call.args, ...call.kwargs.values()].find((v) => v.t === "unknown");
+    // An argument known only at run time (`tf.concat([noise, labels], 1)` on data) makes the result so too.
+    const unknownArg = firstUnknown([...call.args, ...call.kwargs.values()]);
     if (unknownArg) return unknownArg;
     const outcome = applyOp(this.graph, rule, qualifiedName, call);
     if (outcome.ok) return outcome.value;
@@ -334,7 +363,8 @@ export class KerasApi {
     });
     let name: string | null = null;
     let trainable = true;
-    let inputSpec: Partial<{ shape: PyValue; batchShape: PyValue; dim: PyValue; dtype: PyValue; range: SourceRange }> = {};
+    // Embedding's `input_dim` is its own argument, not the model input's.
+    const inputSpec = givenInputSpec(call, (key) => params.some((p) => p.name === key || p.aliases?.includes(key)));
     for (const [key, value] of call.kwargs) {
       const range = call.kwargRanges.get(key)!;
       if (key === "name") {
@@ -354,13 +384,7 @@ export class KerasApi {
         set(param.name, value, range);
         continue;
       }
-      if (INPUT_SPEC_ARGS.has(key)) {
-        if (key === "input_shape") inputSpec = { ...inputSpec, shape: value, range };
-        else if (key === "batch_input_shape") inputSpec = { ...inputSpec, batchShape: value, range };
-        else if (key === "input_dim") inputSpec = { ...inputSpec, dim: value, range };
-        continue;
-      }
-      if (key === "dtype") inputSpec.dtype = value;
+      if (INPUT_SPEC_ARGS.has(key)) continue;
       if (key === "trainable") trainable = truthy(value) !== false;
       if (TRAINING_ONLY.has(key)) continue;
       if (rule) {
@@ -380,14 +404,8 @@ export class KerasApi {
     if (cls === "InputLayer") {
       const spec = this.inputSpecFrom(call, config);
       if (spec) this.layerInputSpecs.set(layer.id, spec);
-    } else if (inputSpec.shape || inputSpec.batchShape || inputSpec.dim) {
-      const shape = inputSpec.batchShape
-        ? this.shapeValue(inputSpec.batchShape, inputSpec.range!, false)
-        : inputSpec.shape
-          ? this.shapeValue(inputSpec.shape, inputSpec.range!, true)
-          : this.shapeValue(py.tuple([inputSpec.dim!]), inputSpec.range!, true);
-      if (shape) this.layerInputSpecs.set(layer.id, { shape, dtype: this.dtypeOf(inputSpec.dtype) });
-      else this.failedInputSpecs.add(layer.id);
+    } else if (inputSpec) {
+      this.recordInputSpec(layer.id, inputSpec);
     } else if (cls === "Embedding" && typeof config.input_length === "number") {
       // Keras 2: a first Embedding's `input_length` gave the model its input shape, (batch, input_length).
       this.graph.program.keras2Spellings.push({ spelling: "Embedding(input_length=)", range: layer.range });
@@ -407,7 +425,21 @@ export class KerasApi {
     const name = call.kwargs.get("name");
     const layer = this.graph.createLayer("Lambda", {}, {}, name?.t === "str" ? name.v : null, call.range);
     this.graph.lambdaFunctions.set(layer.id, { fn, arguments: call.kwargs.get("arguments") ?? null });
+    // A first Lambda of a Sequential may give the model its input (`input_shape=(4, 84, 84)`).
+    const inputSpec = givenInputSpec(call, () => false);
+    if (inputSpec) this.recordInputSpec(layer.id, inputSpec);
     return { t: "layer", id: layer.id };
+  }
+
+  /** The model input that a layer's Keras 2 style `input_shape`, `batch_input_shape` or `input_dim` declares. */
+  private recordInputSpec(layerId: number, spec: GivenInputSpec): void {
+    const shape = spec.batchShape
+      ? this.shapeValue(spec.batchShape, spec.range, false)
+      : spec.shape
+        ? this.shapeValue(spec.shape, spec.range, true)
+        : this.shapeValue(py.tuple([spec.dim!]), spec.range, true);
+    if (shape) this.layerInputSpecs.set(layerId, { shape, dtype: this.dtypeOf(spec.dtype) });
+    else this.failedInputSpecs.add(layerId);
   }
 
   private inputSpecFrom(call: CallArgs, config: Record<string, ConfigValue>): InputSpec | null {

@@ -17,6 +17,10 @@ const DATA_LIBRARIES = new Set([
   "tensorflow_datasets", "datasets", "transformers", "gzip", "struct", "unicodedata", "textwrap", "pprint", "enum",
   "abc", "contextlib", "platform", "subprocess", "multiprocessing", "threading", "socket", "hashlib", "uuid",
   "statistics", "operator", "yaml", "toml", "PIL", "sounddevice", "soundfile", "plotly", "bokeh", "mlflow",
+  // Environments, file formats and utilities of the public example scripts (`env = gym.make(...)`).
+  "gym", "gymnasium", "nibabel", "trimesh", "mpl_toolkits", "pylab", "yfinance", "pandas_datareader", "resource",
+  "imblearn", "xgboost", "lightgbm", "tabulate", "natsort", "psutil", "gdown", "wget", "jiwer", "sympy", "networkx",
+  "google", "kaggle", "zlib", "base64", "shlex", "tempfile", "signal", "traceback", "inspect", "heapq", "bisect",
 ]);
 
 /**
