@@ -736,6 +736,51 @@ describe("idioms of the keras.io scripts (golden case script_idioms proves the n
     expect(errors(failed).map((d) => [d.code, d.range.line])).toEqual([["unknown-value", 9]]);
   });
 
+  it("builds a subclassed model through fit(x=...) on a dataset array, in a function the script gives the model to", () => {
+    const r = run(py(`
+      import keras
+      import gym
+      from keras import layers
+      (x_train, y_train), _ = keras.datasets.cifar10.load_data()
+      env = gym.make("CartPole-v1")
+      class Net(keras.Model):
+          def __init__(self):
+              super().__init__()
+              self.flat = layers.Flatten()
+              self.out = layers.Dense(10)
+          def call(self, inputs):
+              return self.out(self.flat(inputs))
+      def run_experiment(model):
+          model.compile(optimizer="adam", loss="mse")
+          return model.fit(x=x_train, y=y_train, epochs=2)
+      model = Net()
+      history = run_experiment(model)
+      while True:
+          state = env.reset()
+          if env.step(0)[2]:
+              break
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["3072->10"]);
+  });
+
+  it("says how to give a model that call reaches as a global a home in the module", () => {
+    const r = run(py(`
+      import keras
+      from keras import layers
+      scale = keras.Sequential([keras.Input((4,)), layers.Dense(4)], name="scale")
+      class Net(keras.Model):
+          def __init__(self):
+              super().__init__()
+              self.out = layers.Dense(2)
+          def call(self, inputs):
+              return self.out(scale(inputs))
+      model = Net()
+      model.build((None, 4))
+    `));
+    expect(errors(r).map((d) => d.message).join("\\n")).toMatch(/`scale` is a model built outside the class that `call` uses; make it an attribute in `__init__`/);
+  });
+
   it("a custom layer shown on data known only at run time is traced on its first call on tensors", () => {
     const r = run(py(`
       import numpy as np

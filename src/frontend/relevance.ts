@@ -65,6 +65,8 @@ interface StatementFacts {
   sink: boolean;
   /** A definition (`def`, `class`, `import`): always bound, but its reads count only when it is needed. */
   binding: boolean;
+  /** Names given to a function of the file that may change the objects it is given (`run_experiment(model)`). */
+  passedToChangers: Set<string>;
 }
 
 const NESTED_SCOPES = new Set(["function_definition", "class_definition", "lambda"]);
@@ -159,7 +161,7 @@ export class FileRelevance {
   /** Names holding models flow forward; `.add`, `.build`, a direct call on one of them changes a model. */
   private markModelChanges(facts: StatementFacts[], models: Set<string>): void {
     for (const f of facts) {
-      if (!f.sink && [...changedReceivers(f.node)].some((r) => models.has(r))) f.sink = true;
+      if (!f.sink && [...changedReceivers(f.node), ...f.passedToChangers].some((r) => models.has(r))) f.sink = true;
       // `kept = model`: which variable holds a model names it and picks the primary one.
       const assigned = f.node.type === "expression_statement" ? f.node.namedChildren[0] : undefined;
       const value = assigned?.type === "assignment" ? assigned.childForFieldName("right") : null;
@@ -175,6 +177,7 @@ export class FileRelevance {
     const kills = new Set<string>();
     /** Objects the statement may change in place (not rebind). */
     const mutated = new Set<string>();
+    const passedToChangers = new Set<string>();
     let sink = false;
     const aliases = this.aliases;
     walk(node, (n, nested) => {
@@ -221,7 +224,10 @@ export class FileRelevance {
             (n.childForFieldName("arguments")?.namedChildren ?? []).forEach((arg, i) => {
               const param = arg.type === "keyword_argument" ? arg.childForFieldName("name")!.text : arg.type === "list_splat" || arg.type === "dictionary_splat" ? null : fn.params[i];
               const name = rootName(arg.type === "keyword_argument" ? arg.childForFieldName("value")! : arg);
-              if (name && (param === null || param === undefined || fn.changesParams.has(param))) mutated.add(name);
+              if (name && (param === null || param === undefined || fn.changesParams.has(param))) {
+                mutated.add(name);
+                passedToChangers.add(name);
+              }
             });
           }
           break;
@@ -258,7 +264,7 @@ export class FileRelevance {
         for (const name of plainTargets(target)) if (!read.has(name)) kills.add(name);
       }
     }
-    return { node, defs, uses, kills, sink, binding };
+    return { node, defs, uses, kills, sink, binding, passedToChangers };
   }
 
   /** Whether calling `callee` builds or changes a model. */

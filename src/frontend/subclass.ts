@@ -329,9 +329,10 @@ export class SubclassSupport {
     if (name === "call" || name === "__call__") return this.callInstance(self, call);
     // `fit`/`predict` on an array builds a model that nothing built before, on that array's shape.
     // A class with no `call` (a GAN's `train_step` trains the models it holds) is not built by its data.
-    if (DATA_METHODS.has(name) && call.args[0]?.t === "tensor" && !this.graph.program.models.get(self.id)!.subclass!.forward && this.method(state.cls, "call")) {
+    const data = call.args[0] ?? call.kwargs.get("x");
+    if (DATA_METHODS.has(name) && data?.t === "tensor" && !this.graph.program.models.get(self.id)!.subclass!.forward && this.method(state.cls, "call")) {
       try {
-        this.ensureTraced(self, { ...call, args: [call.args[0]], kwargs: new Map(), argRanges: call.argRanges.slice(0, 1) });
+        this.ensureTraced(self, { ...call, args: [data], kwargs: new Map(), argRanges: [call.argRanges[0] ?? call.kwargRanges.get("x") ?? call.range] });
       } catch (error) {
         if (!(error instanceof EvalError)) throw error;
         this.graph.report("error", "unknown-value", error.message, error.range);

@@ -38,9 +38,27 @@ import {
  */
 function reshapeTarget(a: Args, input: Shape): { shape: Shape; torch: number[] } {
   const target = a.ints("shape");
+  // `tf.reshape(x, [tf.shape(x)[0], -1, c])`: a leading run-time size read from axis 0 of a tensor (the
+  // batch, in a `call`) next to a -1. The batch stays the batch, so the -1 comes from the other axes,
+  // and PyTorch is given the batch as the one -1.
+  if (target[0] === null && input[0] === null && target.includes(-1) && leadingBatchSize(a)) {
+    const rest = resolveTarget(target.slice(1), input.slice(1), a.qualifiedName);
+    if (rest.shape.every((d) => d !== null)) return { shape: [null, ...rest.shape], torch: [-1, ...(rest.shape as number[])] };
+  }
+  return resolveTarget(target, input, a.qualifiedName);
+}
+
+/** Whether the first size of the target shape is `tf.shape(t)[0]` (`ops.shape(t)[0]`) of some tensor. */
+function leadingBatchSize(a: Args): boolean {
+  const raw = a.raw("shape");
+  const first = raw?.kind === "value" && raw.expr && (raw.expr.k === "list" || raw.expr.k === "tuple") ? raw.expr.items[0] : undefined;
+  return first?.k === "dim" && first.axis === 0;
+}
+
+function resolveTarget(target: (number | null)[], input: Shape, qualifiedName: string): { shape: Shape; torch: number[] } {
   const unknown = target.filter((d) => d === null || d === -1).length;
-  if (unknown > 1) fail(`${a.qualifiedName}: at most one size may be -1 or unknown, got ${JSON.stringify(target)}`);
-  if (target.some((d) => d !== null && d < -1)) fail(`${a.qualifiedName}: invalid size in ${JSON.stringify(target)}`);
+  if (unknown > 1) fail(`${qualifiedName}: at most one size may be -1 or unknown, got ${JSON.stringify(target)}`);
+  if (target.some((d) => d !== null && d < -1)) fail(`${qualifiedName}: invalid size in ${JSON.stringify(target)}`);
   const known = target.filter((d): d is number => d !== null && d !== -1).reduce((p, d) => p * d, 1);
   const total = input.every((d) => d !== null) ? (input as number[]).reduce((p, d) => p * d, 1) : null;
   let inferred: number | null = null;

@@ -12,6 +12,7 @@ import type {
   MethodIR,
   ModelDef,
   PyExpr,
+  SourceRange,
   Stmt,
   TensorMapping,
   TorchModel,
@@ -32,9 +33,16 @@ const call = (fn: string, args: PyExpr[], kwargs: [string, PyExpr][] = []): PyEx
 const lit = (value: number | string | boolean | null): PyExpr => ({ k: "lit", value });
 const float = (value: number): PyExpr => ({ k: "float", value });
 
-/** Thrown while resolving a statement that cannot be lowered: the method raises there instead. */
+/**
+ * Thrown while resolving a statement that cannot be lowered: the method raises there instead, and an
+ * error says why at `range` (unless the rule that failed `reported` it already).
+ */
 class Untranslatable {
-  constructor(readonly message: string) {}
+  constructor(
+    readonly message: string,
+    readonly range: SourceRange | null = null,
+    readonly reported = false,
+  ) {}
 }
 
 export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<number, TorchModel>, diagnostics: Diagnostic[]): TorchModel {
@@ -58,31 +66,33 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
       const result = lowerLayerNode(program, node, layout);
       if (!result.ok) {
         if (result.report) diagnostics.push({ severity: "error", code: result.code, message: result.message, range: node.range });
-        throw new Untranslatable(`${result.message} (${node.range.file}:${node.range.line})`);
+        throw new Untranslatable(result.message, node.range, true);
       }
       if (!layerLowerings.has(result.layer.id)) {
         layerLowerings.set(result.layer.id, result.lowering);
         if (result.lowering.warning) diagnostics.push({ severity: "warning", code: "training-only", message: `${result.layer.kerasClass} \`${result.layer.name}\`: ${result.lowering.warning}`, range: node.range });
       }
       kerasClasses.add(result.layer.kerasClass);
-      if (result.lowering.module && !e.callee) throw new Untranslatable(`${result.layer.kerasClass} \`${result.layer.name}\` is created inside \`call\`; create it in \`__init__\` so that its weights have a home (${node.range.file}:${node.range.line})`);
+      if (result.lowering.module && !e.callee) throw new Untranslatable(`${result.layer.kerasClass} \`${result.layer.name}\` is created inside \`call\`; create it in \`__init__\` so that its weights have a home`, node.range);
       return substitute(result.lowering.forward, operands, e.callee ? resolve(e.callee) : null);
     }
     if (node.op.kind === "model") {
       const nested = lowered.get(node.op.modelId);
-      if (!nested || node.poisoned) throw new Untranslatable(`\`${program.models.get(node.op.modelId)!.name}\` contains a layer that could not be translated (${node.range.file}:${node.range.line})`);
+      if (!nested || node.poisoned) throw new Untranslatable(`\`${program.models.get(node.op.modelId)!.name}\` contains a layer that could not be translated`, node.range, true);
+      // Keras does not track a model that `call` reaches as a global: its weights are not the instance's.
+      if (!e.callee) throw new Untranslatable(`\`${program.models.get(node.op.modelId)!.name}\` is a model built outside the class that \`call\` uses; make it an attribute in \`__init__\` (\`self.${program.models.get(node.op.modelId)!.name} = ...\`) so that its weights have a home`, node.range);
       nested.kerasClasses.forEach((c) => kerasClasses.add(c));
       nested.calls.forEach((c) => calls.add(c));
       return { k: "call", fn: resolve(e.callee!), args: operands };
     }
     if (node.op.kind === "merge") {
-      if (conversions.some((c) => c !== null)) throw new Untranslatable(`the branches of a run-time \`if\` give this value in different layouts (${node.range.file}:${node.range.line})`);
+      if (conversions.some((c) => c !== null)) throw new Untranslatable(`the branches of a run-time \`if\` give this value in different layouts`, node.range);
       return operands[0]!;
     }
     const result = lowerOperationNode(program, node, operands, layout);
     if (!result.ok) {
       if (result.report) diagnostics.push({ severity: "error", code: result.code, message: result.message, range: node.range });
-      throw new Untranslatable(`${result.message} (${node.range.file}:${node.range.line})`);
+      throw new Untranslatable(result.message, node.range, true);
     }
     // Run-time sizes in the op's arguments (`torch.randn((z_mean.shape[0], 4))`) resolve like the rest.
     return resolve(result.value);
@@ -126,7 +136,9 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
         out.push(...resolveStmt(stmt, isForward));
       } catch (error) {
         if (!(error instanceof Untranslatable)) throw error;
-        out.push({ s: "raise", message: error.message, loc: "loc" in stmt ? stmt.loc : undefined });
+        if (!error.reported) diagnostics.push({ severity: "error", code: "unsupported-construct", message: error.message, range: error.range ?? sub.range });
+        const where = error.range ? ` (${error.range.file}:${error.range.line})` : "";
+        out.push({ s: "raise", message: `${error.message}${where}`, loc: "loc" in stmt ? stmt.loc : undefined });
         return out;
       }
     }

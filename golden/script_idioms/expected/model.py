@@ -77,30 +77,59 @@ class Patches(nn.Module):
         return patches.permute(0, 2, 3, 1).reshape(-1, 9, 32)  # model.py:40
 
 
+class PatchTokens(nn.Module):
+    """Keras `PatchTokens` (a `keras.layers.Layer` subclass) from `model.py`.
+
+    Input:
+        images: (N, 8, 6, 6) float32, channels-first (Keras: (N, 6, 6, 8))
+    Returns:
+        output: (N, 9, 32) float32, in Keras' axis order
+    """
+
+    def __init__(self, patch_size=2):
+        super().__init__()
+        if patch_size != 2:
+            raise NotImplementedError(
+                "PatchTokens was compiled from the Keras source for patch_size=2; run keras2torch convert again for other values"
+            )
+
+    def forward(self, images):
+        patches = (
+            F.unfold(images, kernel_size=2, stride=2).unflatten(1, (8, 4)).transpose(1, 2).reshape(-1, 32, 3, 3)
+        )  # model.py:52
+        return patches.permute(0, 2, 3, 1).reshape(-1, 9, 32)  # model.py:54
+
+
 class Model(nn.Module):
     """Keras model `functional` from `model.py`.
 
     Input:
         x: (N, 3, 12, 12) float32, channels-first (Keras: (N, 12, 12, 3))
     Returns:
-        dense: (N, 5) float32, in Keras' axis order
+        dense_1: (N, 5) float32, in Keras' axis order
     """
 
     def __init__(self):
         super().__init__()
         self.augmentation = Augmentation()  # model.py:16
-        self.conv2d = nn.Conv2d(3, 8, kernel_size=3, padding=1)  # model.py:51
-        self.batch_normalization = nn.BatchNorm2d(8, eps=0.001, momentum=0.01)  # model.py:52
-        self.patches_1 = Patches()  # model.py:60
-        self.dense = nn.Linear(288, 5)  # model.py:62
+        self.conv2d = nn.Conv2d(3, 8, kernel_size=3, padding=1)  # model.py:65
+        self.batch_normalization = nn.BatchNorm2d(8, eps=0.001, momentum=0.01)  # model.py:66
+        self.patches_1 = Patches()  # model.py:74
+        self.patch_tokens = PatchTokens()  # model.py:76
+        self.dense = nn.Linear(32, 8)  # model.py:76
+        self.dense_1 = nn.Linear(296, 5)  # model.py:78
 
     def forward(self, x):
-        x = self.augmentation(x)  # model.py:57
-        x = self.conv2d(x)  # model.py:51
-        x = self.batch_normalization(x)  # model.py:52
-        x = F.relu(x)  # model.py:53
-        x = F.interpolate(x, size=(6, 6), mode="bilinear", align_corners=False)  # model.py:59
-        x = self.patches_1(x)  # model.py:60
-        x = x.flatten(1)  # model.py:61
-        x = self.dense(x)  # model.py:62
+        x = self.augmentation(x)  # model.py:71
+        x = self.conv2d(x)  # model.py:65
+        x = self.batch_normalization(x)  # model.py:66
+        x = F.relu(x)  # model.py:67
+        x = F.interpolate(x, size=(6, 6), mode="bilinear", align_corners=False)  # model.py:73
+        y = self.patches_1(x)  # model.py:74
+        y = y.flatten(1)  # model.py:74
+        x = self.patch_tokens(x)  # model.py:76
+        x = self.dense(x)  # model.py:76
+        x = x.mean(dim=1)  # model.py:76
+        x = torch.cat([y, x], dim=-1)  # model.py:77
+        x = self.dense_1(x)  # model.py:78
         return x

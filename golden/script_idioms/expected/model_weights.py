@@ -4,7 +4,7 @@
 
 KERAS_FILE: a Keras 3 `.keras`, a `.weights.h5` or a legacy `.h5` file (recognised by content).
 OUTPUT: `.safetensors`, `.pt` or `.pth`; load it with `Class().load_state_dict(..., strict=True)`.
-Models: `Augmentation`, `Patches`, `Model`; the default is `Model`.
+Models: `Augmentation`, `Patches`, `PatchTokens`, `Model`; the default is `Model`.
 Needs numpy and h5py (and torch for `.pt`/`.pth`); never TensorFlow or Keras.
 The weights runtime is the shared `keras2torch_runtime.py` at the top of the output folder, loaded by path.
 """
@@ -40,6 +40,12 @@ MODELS = {  # noqa: E501 (one row per tensor, kept on one line)
         "constants": [
         ],
     },
+    "PatchTokens": {
+        "tensors": [
+        ],
+        "constants": [
+        ],
+    },
     "Model": {
         "tensors": [
             ("augmentation.normalization.mean", "layers/sequential/layers/normalization/vars/0", "augmentation", 0, (3,), (("reshape", (1, 3, 1, 1)),)),
@@ -51,8 +57,10 @@ MODELS = {  # noqa: E501 (one row per tensor, kept on one line)
             ("batch_normalization.bias", "layers/batch_normalization/vars/1", "batch_normalization", 1, (8,), ()),
             ("batch_normalization.running_mean", "layers/batch_normalization/vars/2", "batch_normalization", 2, (8,), ()),
             ("batch_normalization.running_var", "layers/batch_normalization/vars/3", "batch_normalization", 3, (8,), ()),
-            ("dense.weight", "layers/dense/vars/0", "dense", 0, (288, 5), (("transpose", (1, 0)),)),
-            ("dense.bias", "layers/dense/vars/1", "dense", 1, (5,), ()),
+            ("dense.weight", "layers/dense/vars/0", "dense", 0, (32, 8), (("transpose", (1, 0)),)),
+            ("dense.bias", "layers/dense/vars/1", "dense", 1, (8,), ()),
+            ("dense_1.weight", "layers/dense_1/vars/0", "dense_1", 0, (296, 5), (("transpose", (1, 0)),)),
+            ("dense_1.bias", "layers/dense_1/vars/1", "dense_1", 1, (5,), ()),
         ],
         "constants": [
             ("batch_normalization.num_batches_tracked", (), "int64", 0),

@@ -40,6 +40,20 @@ class Patches(layers.Layer):
         return ops.reshape(patches, (batch_size, num_patches_h * num_patches_w, self.patch_size * self.patch_size * channels))
 
 
+class PatchTokens(layers.Layer):
+    """perceiver_image_classification.py's Patches: the batch read at run time, the patch count left to -1."""
+
+    def __init__(self, patch_size, **kwargs):
+        super().__init__(**kwargs)
+        self.patch_size = patch_size
+
+    def call(self, images):
+        batch_size = ops.shape(images)[0]
+        patches = keras.ops.image.extract_patches(images, size=self.patch_size)
+        patch_dims = patches.shape[-1]
+        return ops.reshape(patches, [batch_size, -1, patch_dims])
+
+
 # Show the patches of one image (the script plots them).
 image = x_train[np.random.choice(range(x_train.shape[0]))]
 resized_image = ops.image.resize(ops.convert_to_tensor([image], dtype="float32"), size=(IMAGE_SIZE, IMAGE_SIZE))
@@ -57,8 +71,10 @@ inputs = keras.Input(shape=(12, 12, 3))
 x = augmentation(inputs)
 x = convolution_block(x)
 x = ops.image.resize(x, size=(6, 6), interpolation="bilinear")
-x = Patches(PATCH_SIZE)(x)
-x = layers.Flatten()(x)
+tokens = layers.Flatten()(Patches(PATCH_SIZE)(x))
+# Keras leaves the -1 unknown ((None, None, 32)): only the last axis may size a layer.
+more_tokens = layers.GlobalAveragePooling1D()(layers.Dense(8)(PatchTokens(PATCH_SIZE)(x)))
+x = layers.Concatenate()([tokens, more_tokens])
 outputs = layers.Dense(
     NUM_CLASSES,
     kernel_regularizer=keras.regularizers.L1L2(l1=1e-5, l2=1e-4),
