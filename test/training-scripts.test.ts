@@ -764,6 +764,24 @@ describe("idioms of the keras.io scripts (golden case script_idioms proves the n
     expect(linears(r)).toEqual(["3072->10"]);
   });
 
+  it("selecting from dataset arrays by a mask is data, and a plotting function given the history is not evaluated", () => {
+    const r = run(py(`
+      import keras
+      import numpy as np
+      (x_train, y_train), _ = keras.datasets.mnist.load_data()
+      x_lt5 = x_train[y_train < 5]
+      def plot_history(history):
+          for key in history.history.keys():
+              print(key, np.mean(history.history[key]))
+      model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(5)])
+      model.compile("adam", "mse")
+      history = model.fit(x_lt5, y_train[y_train < 5])
+      plot_history(history)
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["784->5"]);
+  });
+
   it("says how to give a model that call reaches as a global a home in the module", () => {
     const r = run(py(`
       import keras

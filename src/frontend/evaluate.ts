@@ -1311,6 +1311,8 @@ export class Evaluator {
         const v = this.eval(sub, scope);
         if (v.t === "int") items.push(v.v);
         else if (v.t === "none") items.push(null);
+        // `x_train[y_train < 5]`: selecting from the script's data by data is data of unknown size.
+        else if (this.keras.isArray(container)) return unknown("an array indexed by an array is not evaluated statically", this.range(node));
         else return this.tensorOperator("getitem_tensor", [container, v], node);
       }
     }
@@ -1850,6 +1852,8 @@ export class Evaluator {
     // Arithmetic on the script's data arrays is data, not a model operation.
     const data = ["+", "-", "*", "/"].includes(op) ? this.keras.arrayArithmetic(op, left, right) : null;
     if (data) return data;
+    // Any other operation on the script's data arrays (`y_train < 5`) is data too, known only at run time.
+    if (this.keras.isArray(left) || this.keras.isArray(right)) return unknown(`\`${op}\` of a NumPy array is not evaluated statically`, this.range(node));
     return this.tensorOperator(BINARY_OPERATORS[op] ?? op, [left, right], node);
   }
 

@@ -51,6 +51,8 @@ interface FunctionFacts {
   /** Its parameters, in order, and those whose objects it may change (`items.append(x)`, `cfg["a"] = 1`). */
   params: string[];
   changesParams: Set<string>;
+  /** Its parameters whose model it may change: `model.fit(...)`, `.add`, `.pop`, `.build`, `model.trainable = ...`. */
+  changesModelParams: Set<string>;
 }
 
 interface StatementFacts {
@@ -65,7 +67,7 @@ interface StatementFacts {
   sink: boolean;
   /** A definition (`def`, `class`, `import`): always bound, but its reads count only when it is needed. */
   binding: boolean;
-  /** Names given to a function of the file that may change the objects it is given (`run_experiment(model)`). */
+  /** Names given to a function of the file that may change a model it is given (`run_experiment(model)`). */
   passedToChangers: Set<string>;
 }
 
@@ -224,10 +226,8 @@ export class FileRelevance {
             (n.childForFieldName("arguments")?.namedChildren ?? []).forEach((arg, i) => {
               const param = arg.type === "keyword_argument" ? arg.childForFieldName("name")!.text : arg.type === "list_splat" || arg.type === "dictionary_splat" ? null : fn.params[i];
               const name = rootName(arg.type === "keyword_argument" ? arg.childForFieldName("value")! : arg);
-              if (name && (param === null || param === undefined || fn.changesParams.has(param))) {
-                mutated.add(name);
-                passedToChangers.add(name);
-              }
+              if (name && (param === null || param === undefined || fn.changesParams.has(param))) mutated.add(name);
+              if (name && (param === null || param === undefined || fn.changesModelParams.has(param))) passedToChangers.add(name);
             });
           }
           break;
@@ -389,7 +389,7 @@ export class FileRelevance {
     const defs = root.descendantsOfType("function_definition").filter((d) => !isMethod(d));
     for (const def of defs) {
       const { params } = localNames(def);
-      this.functions.set(def.childForFieldName("name")!.text, { builds: false, touchesKeras: false, writes: new Set(), params: [...params], changesParams: new Set() });
+      this.functions.set(def.childForFieldName("name")!.text, { builds: false, touchesKeras: false, writes: new Set(), params: [...params], changesParams: new Set(), changesModelParams: new Set() });
     }
     for (const def of defs) {
       const facts = this.functions.get(def.childForFieldName("name")!.text)!;
@@ -404,10 +404,15 @@ export class FileRelevance {
         if (n.type === "call") {
           const callee = n.childForFieldName("function")!;
           if (callee.type === "attribute" && !READ_ONLY_METHODS.has(callee.childForFieldName("attribute")!.text)) changed(rootName(callee.childForFieldName("object")!));
+          const method = callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : null;
+          const receiver = method === null ? null : rootName(callee.childForFieldName("object")!);
+          if (receiver && params.has(receiver) && MODEL_CHANGING_METHODS.has(method!)) facts.changesModelParams.add(receiver);
         }
         if (n.type === "assignment" || n.type === "augmented_assignment") {
           const target = n.childForFieldName("left")!;
           if (target.type === "subscript" || target.type === "attribute") changed(rootName(target));
+          const root = rootName(target);
+          if (root && params.has(root) && isTrainableAssignment(target)) facts.changesModelParams.add(root);
         }
       });
     }
@@ -574,12 +579,17 @@ function changedReceivers(stmt: SyntaxNode): Set<string> {
     const callee = n.childForFieldName("function")!;
     if (callee.type === "identifier" && !insideLoop(n, stmt)) found.add(callee.text);
     const method = callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : null;
-    if (method !== null && (MODEL_CHANGING_METHODS.has(method) || !MODEL_READERS.has(method))) {
+    if (method !== null && mayChangeModel(method)) {
       const receiver = rootName(callee.childForFieldName("object")!);
       if (receiver) found.add(receiver);
     }
   });
   return found;
+}
+
+/** Whether calling this method on a model may change it (`add`, `fit`, an unknown one; not `predict`). */
+function mayChangeModel(method: string): boolean {
+  return MODEL_CHANGING_METHODS.has(method) || !MODEL_READERS.has(method);
 }
 
 /** A call of a model inside a loop runs it (a training loop); only a first call outside one builds it. */
