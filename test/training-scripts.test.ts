@@ -782,6 +782,35 @@ describe("idioms of the keras.io scripts (golden case script_idioms proves the n
     expect(linears(r)).toEqual(["784->5"]);
   });
 
+  it("never evaluates a prediction loop over files, however a callback class or print reads its results", () => {
+    // super_resolution_sub_pixel.py and siamese_contrastive.py: the loop calls a function of the file
+    // that runs the model; a callback class reads `self.model`; prints come last. None of it builds.
+    const r = run(py(`
+      import os
+      import numpy as np
+      import keras
+      from keras import layers
+      paths = sorted(os.listdir("test"))
+      def make_pairs(x, y):
+          labels = [1 for _ in x]
+          return np.array(x), np.array(labels).astype("float32")
+      class Monitor(keras.callbacks.Callback):
+          def on_epoch_end(self, epoch, logs=None):
+              print(self.model.predict(np.zeros((1, 4))))
+      def upscale(model, img):
+          return model.predict(np.asarray(img)[None])[0]
+      model = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
+      pairs, labels = make_pairs(np.load("x.npy"), np.load("y.npy"))
+      model.fit(pairs, labels, callbacks=[Monitor()])
+      total = 0.0
+      for index, path in enumerate(paths[50:60]):
+          total += float(upscale(model, np.load(path)).sum())
+      print("Avg: %.4f" % (total / 10))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["4->2"]);
+  });
+
   it("says how to give a model that call reaches as a global a home in the module", () => {
     const r = run(py(`
       import keras

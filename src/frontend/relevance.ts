@@ -38,6 +38,14 @@ const READ_ONLY_METHODS = new Set([
   "argmin", "std", "flatten", "squeeze", "transpose", "__len__", "exists", "is_dir", "is_file", "glob", "iterdir", "read_text",
 ]);
 
+/** Python's builtin functions: calling one (`print(x)`) is not a call of a layer or model object. */
+const PYTHON_BUILTINS = new Set([
+  "print", "len", "range", "enumerate", "zip", "sorted", "reversed", "list", "dict", "set", "frozenset", "tuple", "int",
+  "float", "str", "bool", "bytes", "isinstance", "issubclass", "max", "min", "sum", "abs", "round", "open", "map", "filter",
+  "any", "all", "getattr", "setattr", "hasattr", "type", "iter", "next", "repr", "format", "id", "hash", "input", "divmod",
+  "pow", "chr", "ord", "callable", "vars", "dir",
+]);
+
 /** Statements the evaluator skips: they cannot reach a model. */
 export type IrrelevantStatements = Set<SyntaxNode>;
 
@@ -168,7 +176,8 @@ export class FileRelevance {
       const assigned = f.node.type === "expression_statement" ? f.node.namedChildren[0] : undefined;
       const value = assigned?.type === "assignment" ? assigned.childForFieldName("right") : null;
       if (value?.type === "identifier" && models.has(value.text)) f.sink = true;
-      if (f.sink || intersects(f.uses, models)) for (const d of f.defs) models.add(d);
+      // A `def` or `class` names code, not a model it holds (calling one that builds is callBuilds').
+      if (!f.binding && (f.sink || intersects(f.uses, models))) for (const d of f.defs) models.add(d);
     }
   }
 
@@ -218,7 +227,7 @@ export class FileRelevance {
           const method = callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : "";
           if (receiver && !this.imports.has(receiver) && !READ_ONLY_METHODS.has(method)) mutated.add(receiver); // a method may change its object
           // Calling a layer or model object (`d(a)`) records a call of it (its `.output`), unless in a loop.
-          if (callee.type === "identifier" && !this.functions.has(callee.text) && !this.imports.has(callee.text) && !insideLoop(n, node)) mutated.add(callee.text);
+          if (callee.type === "identifier" && !this.functions.has(callee.text) && !this.imports.has(callee.text) && !PYTHON_BUILTINS.has(callee.text) && !insideLoop(n, node)) mutated.add(callee.text);
           const fn = callee.type === "identifier" ? this.functions.get(callee.text) : undefined;
           if (fn) {
             for (const w of fn.writes) defs.add(w);
@@ -467,11 +476,21 @@ export class FileRelevance {
     const dotted = dottedName(callee);
     // A method of a literal (`"".join(...)`) is Python's; any other call on a computed value may be Keras.
     if (callee.type === "attribute" && ["string", "concatenated_string", "list", "dictionary", "tuple", "integer", "float"].includes(callee.childForFieldName("object")!.type)) return false;
-    if (!dotted) return callee.type !== "identifier";
+    if (!dotted) return callee.type !== "identifier" && !this.fromDataLibrary(callee);
     const imported = this.imports.get(dotted.split(".")[0]!);
     if (imported === undefined) return false;
     const root = imported.split(".")[0]!;
     return root === "keras" || root === "tensorflow" || root === "tf_keras" || !DATA_LIBRARIES.has(root);
+  }
+
+  /** A value computed by a data library (`np.array(labels).astype`, `np.where(m)[0].tolist`): not Keras. */
+  private fromDataLibrary(node: SyntaxNode): boolean {
+    let base: SyntaxNode | null = node;
+    while (base && base.type !== "identifier") {
+      base = base.type === "attribute" ? base.childForFieldName("object") : base.type === "subscript" ? base.childForFieldName("value") : base.type === "call" ? base.childForFieldName("function") : null;
+    }
+    const imported = base ? this.imports.get(base.text) : undefined;
+    return imported !== undefined && DATA_LIBRARIES.has(imported.split(".")[0]!);
   }
 
   /** Whether a function of the file builds or changes a model (only such a function can return one). */
