@@ -811,6 +811,30 @@ describe("idioms of the keras.io scripts (golden case script_idioms proves the n
     expect(linears(r)).toEqual(["4->2"]);
   });
 
+  it("what is computed from a model's predictions is data, even under a name that held a tensor", () => {
+    // metric_learning.py: `embeddings` is a Dense output, then the test set's embeddings; the confusion
+    // matrix display built from them is plotted (`disp.plot()`), which changes no model.
+    const r = run(py(`
+      import numpy as np
+      import keras
+      from keras import layers
+      from sklearn.metrics import ConfusionMatrixDisplay
+      inputs = keras.Input((4,))
+      embeddings = layers.Dense(8)(inputs)
+      model = keras.Model(inputs, embeddings)
+      embeddings = model.predict(np.load("x.npy"))
+      gram = np.einsum("ae,be->ab", embeddings, embeddings)
+      matrix = np.zeros((10, 10))
+      for i in range(10):
+          for j in np.argsort(gram[i]):
+              matrix[i, j] += 1
+      disp = ConfusionMatrixDisplay(confusion_matrix=matrix)
+      disp.plot()
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["4->8"]);
+  });
+
   it("says how to give a model that call reaches as a global a home in the module", () => {
     const r = run(py(`
       import keras

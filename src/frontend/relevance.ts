@@ -177,7 +177,9 @@ export class FileRelevance {
       const value = assigned?.type === "assignment" ? assigned.childForFieldName("right") : null;
       if (value?.type === "identifier" && models.has(value.text)) f.sink = true;
       // A `def` or `class` names code, not a model it holds (calling one that builds is callBuilds').
-      if (!f.binding && (f.sink || intersects(f.uses, models))) for (const d of f.defs) models.add(d);
+      if (!f.binding && (f.sink || readsModelParts(f.node, models))) for (const d of f.defs) models.add(d);
+      // `embeddings = model.predict(x)` after `embeddings = Dense(8)(x)`: the name holds data now.
+      else for (const k of f.kills) models.delete(k);
     }
   }
 
@@ -604,6 +606,32 @@ function changedReceivers(stmt: SyntaxNode): Set<string> {
     }
   });
   return found;
+}
+
+/** Model methods whose results are data (predictions, scores, a History), never part of a model. */
+const DATA_RESULTS = new Set(["predict", "evaluate", "fit", "fit_generator", "predict_on_batch", "test_on_batch", "train_on_batch", "predict_generator", "evaluate_generator", "count_params", "to_json", "to_yaml", "get_config", "summary", "get_weights"]);
+
+/**
+ * Whether a statement reads a name holding a model other than for data (`embeddings = model.predict(x)`
+ * does not: what it computes from the predictions is not a model, so changing it changes none).
+ */
+function readsModelParts(stmt: SyntaxNode, models: Set<string>): boolean {
+  let found = false;
+  walk(stmt, (n) => {
+    if (found || n.type !== "identifier" || !models.has(n.text) || isNameSlot(n) || isBoundTarget(n)) return;
+    const access = n.parent;
+    const forData = access?.type === "attribute" && access.childForFieldName("object") === n && DATA_RESULTS.has(access.childForFieldName("attribute")!.text) && access.parent?.type === "call";
+    if (!forData) found = true;
+  });
+  return found;
+}
+
+/** A name an assignment or loop binds (`x` in `x = ...`, `a, b = ...`, `for x in ...`): written, not read. */
+function isBoundTarget(id: SyntaxNode): boolean {
+  let n = id;
+  while (n.parent && ["pattern_list", "tuple_pattern", "list_pattern", "parenthesized_expression"].includes(n.parent.type)) n = n.parent;
+  const owner = n.parent;
+  return !!owner && ["assignment", "augmented_assignment", "for_statement", "for_in_clause"].includes(owner.type) && owner.childForFieldName("left") === n && owner.type !== "augmented_assignment";
 }
 
 /** Whether calling this method on a model may change it (`add`, `fit`, an unknown one; not `predict`). */
