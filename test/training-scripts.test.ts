@@ -835,6 +835,39 @@ describe("idioms of the keras.io scripts (golden case script_idioms proves the n
     expect(linears(r)).toEqual(["4->8"]);
   });
 
+  it("a demo after training (preprocess_input, predict(...).astype, a History) is not evaluated", () => {
+    // fully_convolutional_network.py: preprocess_input on a test image is data, and so are the
+    // predictions converted with `.astype` and everything drawn from the History.
+    const r = run(py(`
+      import numpy as np
+      import keras
+      from keras import layers
+      inputs = keras.Input((8, 8, 3))
+      model = keras.Model(inputs, layers.Conv2D(2, 1)(inputs))
+      history = model.fit(np.zeros((4, 8, 8, 3)), np.zeros((4, 8, 8, 2)))
+      curves = {k: v for k, v in history.history.items()}
+      images, masks = next(iter(np.load("test.npy")))
+      image = keras.applications.vgg19.preprocess_input(np.expand_dims(images[0], axis=0))
+      mask = model.predict(image).astype("float")
+      mask = np.argmax(mask, axis=-1)
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.models).toHaveLength(1);
+  });
+
+  it("sets hold Keras functions by identity", () => {
+    const r = run(py(`
+      import keras
+      from keras import layers
+      act = keras.activations.get("relu")
+      units = 4 if act in {keras.activations.relu, keras.activations.gelu} else 2
+      inputs = keras.Input((3,))
+      model = keras.Model(inputs, layers.Dense(units)(inputs))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["3->4"]);
+  });
+
   it("says how to give a model that call reaches as a global a home in the module", () => {
     const r = run(py(`
       import keras

@@ -1339,6 +1339,10 @@ export class Evaluator {
       case "tensor":
       case "layer":
         return this.keras.attribute(obj, name, this.range(node));
+      case "input-layer":
+        if (name === "output" || name === "input") return { t: "tensor", id: obj.tensor };
+        if (name === "name") return py.str(this.graph.tensor(obj.tensor).inputName ?? "input_layer");
+        return unknown(`\`InputLayer.${name}\` is not evaluated statically`, this.range(node));
       case "class": {
         const found = classAttribute(obj, name);
         if (!found) return unknown(`\`${obj.name}.${name}\` is not defined`, this.range(node));

@@ -847,12 +847,16 @@ export class KerasApi {
         const shapes = ids.map((id) => this.shapeTuple(id, range));
         return shapes.length === 1 ? shapes[0]! : py.list(shapes);
       }
-      case "layers":
+      case "layers": {
+        // A Functional model's layers start with its InputLayers (`vgg.layers[1]` is the first conv), as in
+        // Keras; a Sequential's leave its InputLayer out.
+        const sequential = this.graph.drafts.has(obj.id);
         return py.list(
           model.layers.flatMap((ref): PyValue[] =>
-            ref.kind === "layer" ? [{ t: "layer", id: ref.layerId }] : ref.kind === "model" ? [{ t: "model", id: ref.modelId }] : [],
+            ref.kind === "layer" ? [{ t: "layer", id: ref.layerId }] : ref.kind === "model" ? [{ t: "model", id: ref.modelId }] : sequential ? [] : [{ t: "input-layer", tensor: ref.tensorId }],
           ),
         );
+      }
       default:
         return { t: "bound", self: obj, name };
     }

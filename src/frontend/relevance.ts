@@ -171,13 +171,16 @@ export class FileRelevance {
   /** Names holding models flow forward; `.add`, `.build`, a direct call on one of them changes a model. */
   private markModelChanges(facts: StatementFacts[], models: Set<string>): void {
     for (const f of facts) {
+      // What a statement that builds binds holds models; one that changes a model (`h = model.fit(...)`)
+      // binds data unless it reads the model's parts.
+      const builds = f.sink;
       if (!f.sink && [...changedReceivers(f.node), ...f.passedToChangers].some((r) => models.has(r))) f.sink = true;
       // `kept = model`: which variable holds a model names it and picks the primary one.
       const assigned = f.node.type === "expression_statement" ? f.node.namedChildren[0] : undefined;
       const value = assigned?.type === "assignment" ? assigned.childForFieldName("right") : null;
       if (value?.type === "identifier" && models.has(value.text)) f.sink = true;
       // A `def` or `class` names code, not a model it holds (calling one that builds is callBuilds').
-      if (!f.binding && (f.sink || readsModelParts(f.node, models))) for (const d of f.defs) models.add(d);
+      if (!f.binding && (builds || readsModelParts(f.node, models))) for (const d of f.defs) models.add(d);
       // `embeddings = model.predict(x)` after `embeddings = Dense(8)(x)`: the name holds data now.
       else for (const k of f.kills) models.delete(k);
     }
@@ -227,7 +230,8 @@ export class FileRelevance {
           if (this.callBuilds(callee)) sink = true;
           const receiver = callee.type === "attribute" ? rootName(callee.childForFieldName("object")!) : null;
           const method = callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : "";
-          if (receiver && !this.imports.has(receiver) && !READ_ONLY_METHODS.has(method)) mutated.add(receiver); // a method may change its object
+          // A method may change its object; reading a model's predictions or scores does not.
+          if (receiver && !this.imports.has(receiver) && !READ_ONLY_METHODS.has(method) && !MODEL_QUERIES.has(method)) mutated.add(receiver);
           // Calling a layer or model object (`d(a)`) records a call of it (its `.output`), unless in a loop.
           if (callee.type === "identifier" && !this.functions.has(callee.text) && !this.imports.has(callee.text) && !PYTHON_BUILTINS.has(callee.text) && !insideLoop(n, node)) mutated.add(callee.text);
           const fn = callee.type === "identifier" ? this.functions.get(callee.text) : undefined;
@@ -294,7 +298,8 @@ export class FileRelevance {
     const symbol = resolveKeras(path);
     if (symbol) {
       if (symbol.kind === "model" || symbol.kind === "sequential" || symbol.kind === "input") return true;
-      return symbol.kind === "other" && /^(applications\.|models\.(clone_model|model_from_json|model_from_config)$|saving\.)/.test(symbol.path);
+      // An application's constructor builds (`applications.vgg19.VGG19`); its `preprocess_input` is data.
+      return symbol.kind === "other" && /^(applications\.([a-z_0-9]+\.)?[A-Z]|models\.(clone_model|model_from_json|model_from_config)$|saving\.)/.test(symbol.path);
     }
     // A function imported from a file of the input set may build a model; a data library's cannot.
     return !DATA_LIBRARIES.has(path.split(".")[0]!) && !path.startsWith("tensorflow");
@@ -541,6 +546,18 @@ function isNameSlot(id: SyntaxNode): boolean {
 }
 
 /** The variable at the root of `a.b[0].c`, or of a bare name. */
+/** Whether an object expression goes through the result of a model query (`model.predict(x)[0]`). */
+function ofQueryResult(node: SyntaxNode): boolean {
+  for (let n: SyntaxNode | null = node; n && (n.type === "attribute" || n.type === "subscript" || n.type === "call" || n.type === "parenthesized_expression"); ) {
+    if (n.type === "call") {
+      const fn = n.childForFieldName("function")!;
+      if (fn.type === "attribute" && (MODEL_QUERIES.has(fn.childForFieldName("attribute")!.text) || DATA_RESULTS.has(fn.childForFieldName("attribute")!.text))) return true;
+    }
+    n = n.type === "attribute" ? n.childForFieldName("object") : n.type === "subscript" ? n.childForFieldName("value") : n.type === "call" ? n.childForFieldName("function") : n.namedChildren[0] ?? null;
+  }
+  return false;
+}
+
 function rootName(node: SyntaxNode): string | null {
   let n: SyntaxNode | null = node;
   while (n && (n.type === "attribute" || n.type === "subscript" || n.type === "call" || n.type === "parenthesized_expression")) {
@@ -600,13 +617,17 @@ function changedReceivers(stmt: SyntaxNode): Set<string> {
     const callee = n.childForFieldName("function")!;
     if (callee.type === "identifier" && !insideLoop(n, stmt)) found.add(callee.text);
     const method = callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : null;
-    if (method !== null && mayChangeModel(method)) {
+    // `model.predict(x).astype(...)` changes the predictions, not the model.
+    if (method !== null && mayChangeModel(method) && !ofQueryResult(callee.childForFieldName("object")!)) {
       const receiver = rootName(callee.childForFieldName("object")!);
       if (receiver) found.add(receiver);
     }
   });
   return found;
 }
+
+/** Model methods that only read the model (`fit` trains it, `build` may build it: not these). */
+const MODEL_QUERIES = new Set(["predict", "evaluate", "predict_on_batch", "test_on_batch", "predict_generator", "evaluate_generator", "count_params", "to_json", "to_yaml", "get_config", "summary", "get_weights", "save", "save_weights"]);
 
 /** Model methods whose results are data (predictions, scores, a History), never part of a model. */
 const DATA_RESULTS = new Set(["predict", "evaluate", "fit", "fit_generator", "predict_on_batch", "test_on_batch", "train_on_batch", "predict_generator", "evaluate_generator", "count_params", "to_json", "to_yaml", "get_config", "summary", "get_weights"]);

@@ -22,6 +22,8 @@ export type PyValue =
   /** A file of the input set imported as a module. */
   | { t: "module"; file: string; scope: Scope }
   | { t: "layer"; id: number }
+  /** A Functional model's InputLayer (`model.layers[0]`): only its tensor and name are read. */
+  | { t: "input-layer"; tensor: number }
   | { t: "tensor"; id: number }
   | { t: "model"; id: number }
   | { t: "bound"; self: PyValue; name: string }
@@ -142,6 +144,9 @@ export function hashKey(v: PyValue): string | null {
       const parts = v.items.map(hashKey);
       return parts.some((p) => p === null) ? null : `t:(${parts.join(",")})`;
     }
+    // A module-level function or class of Keras or TensorFlow hashes by identity: one per qualified name.
+    case "qname":
+      return `q:${v.path}`;
     default:
       return null;
   }
@@ -183,6 +188,8 @@ export function typeName(v: PyValue): string {
       return `${v.cls.name} object`;
     case "class":
       return `class ${v.name}`;
+    case "input-layer":
+      return "InputLayer";
     default:
       return v.t;
   }
