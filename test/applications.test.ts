@@ -116,6 +116,27 @@ model = keras.Sequential([base, layers.Dense(3)])
     expect(backbone).toMatch(/def forward\(self, x\):\n\s+x = x \* 0\.00392156862745098  # model\.py:5\n\s+x = self\.Conv1\(/);
   });
 
+  it("gives Keras 2 scripts the functions of an applications module Keras 3 no longer exports (imagenet_utils.correct_pad)", () => {
+    // keras.io's mobilevit.py pads before a strided depthwise convolution as MobileNetV2 does.
+    const source = `import keras
+import tensorflow as tf
+from keras import layers
+from keras.applications import imagenet_utils
+
+inputs = keras.Input(shape=(15, 16, 3))
+x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(inputs, 3))(inputs)
+x = layers.DepthwiseConv2D(3, strides=2, padding="valid")(x)
+if tf.math.equal(x.shape[-1], 3):
+    x = layers.Conv2D(4, 1)(x)
+model = keras.Model(inputs, x)
+`;
+    const result = compile(source, { path: "model.py", keras: { root: KERAS } });
+    expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    // (15, 16): adjust (0, 1), so ((1, 1), (0, 1)); ZeroPad2d lists the width first.
+    expect(result.files[0]!.text).toContain("nn.ZeroPad2d((0, 1, 1, 1))");
+    expect(result.files[0]!.text).toMatch(/nn\.Conv2d\(3, 4, kernel_size=1\)/);
+  });
+
   it("reports Keras' own argument checks at the user's call, with Keras' message", () => {
     const result = compile("from keras.applications import MobileNetV2\nmodel = MobileNetV2(input_shape=(16, 16, 3), weights=None, include_top=False)\n", { path: "model.py", keras: { root: KERAS } });
     const raised = result.diagnostics.find((d) => d.code === "invalid-model");

@@ -51,6 +51,16 @@ function givenInputSpec(call: CallArgs, isOwnArgument: (key: string) => boolean)
   return { ...(key === "batch_input_shape" ? { batchShape: value } : key === "input_shape" ? { shape: value } : { dim: value }), ...(dtype ? { dtype } : {}), range };
 }
 
+/** Comparison op rules that Python numbers alone decide statically. */
+const STATIC_COMPARISONS: Record<string, (a: number, b: number) => boolean> = {
+  greater: (a, b) => a > b,
+  greater_equal: (a, b) => a >= b,
+  less: (a, b) => a < b,
+  less_equal: (a, b) => a <= b,
+  equal: (a, b) => a === b,
+  not_equal: (a, b) => a !== b,
+};
+
 /** The first unknown value among `values` and the lists, tuples and dicts they hold. */
 function firstUnknown(values: PyValue[]): PyValue | undefined {
   for (const v of values) {
@@ -316,6 +326,10 @@ export class KerasApi {
     // An argument known only at run time (`tf.concat([noise, labels], 1)` on data) makes the result so too.
     const unknownArg = firstUnknown([...call.args, ...call.kwargs.values()]);
     if (unknownArg) return unknownArg;
+    // `tf.math.equal(x.shape[-1], filters)`: a comparison of static sizes is decided here, as eager TF would.
+    const compared = STATIC_COMPARISONS[rule.name];
+    const [left, right] = call.args;
+    if (compared && call.args.length === 2 && numberOf(left!) !== null && numberOf(right!) !== null) return py.bool(compared(numberOf(left!)!, numberOf(right!)!));
     const outcome = applyOp(this.graph, rule, qualifiedName, call);
     if (outcome.ok) return outcome.value;
     this.graph.report("error", "unsupported-argument", outcome.message, outcome.range);

@@ -63,9 +63,18 @@ export class KerasSource {
     const name = parts.pop()!;
     const table = this.exportsOf(["applications", ...parts]);
     const target = table.get(name);
-    if (!target) return null;
+    if (!target) return this.moduleFunction([APPLICATIONS, ...parts].join("."), name);
     const dot = target.lastIndexOf(".");
     return { module: target.slice(0, dot), name: target.slice(dot + 1) };
+  }
+
+  /**
+   * Keras 2 scripts reach functions of an applications module that Keras 3 no longer exports
+   * (`imagenet_utils.correct_pad`); the module still defines them.
+   */
+  private moduleFunction(module: string, name: string): { module: string; name: string } | null {
+    const found = module === APPLICATIONS ? null : this.module(module);
+    return found && new RegExp(`^def ${name}\\(`, "m").test(found.source.text) ? { module, name } : null;
   }
 
   private exportsOf(folder: string[]): Map<string, string> {
