@@ -868,6 +868,35 @@ describe("idioms of the keras.io scripts (golden case script_idioms proves the n
     expect(linears(r)).toEqual(["3->4"]);
   });
 
+  it("a skipped data loop that calls a module's functions leaves the module bound", () => {
+    const r = run(py(`
+      import numpy as np
+      import tensorflow as tf
+      import keras
+      from keras import layers
+      for row in np.load("x.npy"):
+          tf.print(row)
+      inputs = keras.Input((4,))
+      model = keras.Model(inputs, tf.nn.relu(layers.Dense(2)(inputs)))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.diagnostics.filter((d) => d.severity === "warning")).toEqual([]);
+  });
+
+  it("a Sequential of weightless preprocessing that no model uses prepares data, with a warning", () => {
+    const r = run(py(`
+      import keras
+      from keras import layers
+      prepare = keras.Sequential([layers.Rescaling(1 / 255.0), layers.Resizing(40, 40), layers.RandomCrop(32, 32)])
+      inputs = keras.Input((32, 32, 3))
+      model = keras.Model(inputs, layers.Dense(2)(layers.GlobalAveragePooling2D()(inputs)))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.diagnostics.filter((d) => d.code === "training-only").map((d) => d.message)).toEqual([
+      "`prepare` holds only preprocessing and augmentation layers, none with weights, and no model uses it: it prepares data, so it is not translated (give --input-shape to translate it)",
+    ]);
+  });
+
   it("says how to give a model that call reaches as a global a home in the module", () => {
     const r = run(py(`
       import keras
@@ -941,7 +970,7 @@ describe("augmentation applied to data", () => {
     expect(errors(r)).toEqual([]);
     expect(r.models.map((m) => m.names[0])).toEqual(["model"]);
     const warning = r.diagnostics.find((d) => d.code === "training-only")!;
-    expect(warning.message).toBe("`data_augmentation` holds only augmentation layers (the identity at inference) and no model uses it: it augments data, so it is not translated");
+    expect(warning.message).toBe("`data_augmentation` holds only augmentation layers (the identity at inference) and no model uses it: it augments data, so it is not translated (give --input-shape to translate it)");
     expect(warning.range.line).toBe(6);
   });
 

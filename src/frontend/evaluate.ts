@@ -867,8 +867,9 @@ export class Evaluator {
     const { rebound, receivers } = changedNames(stmt);
     for (const name of new Set([...rebound, ...receivers])) {
       // A model's methods in code that builds nothing (`model.fit(x, y, class_weight=...)`, see mayBuild)
-      // leave it the same model: only rebinding the name changes it.
-      if (!rebound.has(name) && scope.lookup(name)?.t === "model") continue;
+      // leave it the same model, and a module stays the module (`tf.random.shuffle(...)`): only
+      // rebinding the name changes them.
+      if (!rebound.has(name) && ["model", "qname", "module", "class", "function"].includes(scope.lookup(name)?.t ?? "")) continue;
       if (scope.lookup(name) !== undefined || effects(stmt).targets.some((t) => t.text === name)) this.bindUnknown(scope, name, why);
     }
     this.lazySkips.push({ range, problem });
@@ -895,7 +896,7 @@ export class Evaluator {
       if (fn.t === "class" && fn.keras) return true;
       // An undefined name may be a layer the file forgot to import.
       // Augmenting data with a Sequential of augmentation layers builds no model of the file.
-      if (fn.t === "model" && this.graph.augmentationOnly(fn.id)) continue;
+      if (fn.t === "model" && this.graph.dataPipelineOnly(fn.id)) continue;
       if (fn.t === "layer" || fn.t === "model" || (fn.t === "unknown" && fn.name && callee.type === "identifier")) return true;
       if (fn.t === "qname" && resolveKeras(fn.path) && resolveKeras(fn.path)!.kind !== "no-op" && resolveKeras(fn.path)!.kind !== "other") return true;
       if (fn.t === "bound" && fn.self.t === "model" && !MODEL_NO_OPS.has(fn.name)) return true;

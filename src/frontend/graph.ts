@@ -1,6 +1,9 @@
 // Builds the IR graph while the evaluator walks the source: layers, tensors, nodes and models.
 // Shapes are inferred eagerly, because model code reads them back (`x.shape[-1]`).
 import { augmentsData } from "../rules/noise.js";
+
+/** Preprocessing layers with no weights, which a data pipeline applies as often as a model does. */
+const WEIGHTLESS_PREPROCESSING = new Set(["Rescaling", "Resizing", "CenterCrop"]);
 import type {
   ConfigValue,
   Diagnostic,
@@ -710,13 +713,16 @@ export class GraphBuilder {
   }
 
   /**
-   * A Sequential of augmentation layers only (`RandomFlip`, `RandomRotation`, ...) that nothing built:
-   * the identity at inference, applied to the data pipeline (`train_ds.map(lambda x, y: (aug(x), y))`).
+   * A Sequential that nothing built, of layers that only prepare data: augmentation (`RandomFlip`, the
+   * identity at inference) and weightless preprocessing (`Rescaling`, `Resizing`, `CenterCrop`), applied
+   * to the data pipeline (`train_ds.map(lambda x, y: (aug(x), y))`). "augmentation" when it only augments.
    */
-  augmentationOnly(modelId: number): boolean {
+  dataPipelineOnly(modelId: number): "augmentation" | "preprocessing" | null {
     const draft = this.drafts.get(modelId);
-    if (!draft || draft.inputShape || this.built.has(modelId) || !draft.layers.length) return false;
-    return draft.layers.every((l) => l.kind === "layer" && augmentsData(this.program.layers.get(l.id)!.kerasClass));
+    if (!draft || draft.inputShape || this.built.has(modelId) || !draft.layers.length) return null;
+    const classes = draft.layers.map((l) => (l.kind === "layer" ? this.program.layers.get(l.id)!.kerasClass : null));
+    if (classes.every((c) => c !== null && augmentsData(c))) return "augmentation";
+    return classes.every((c) => c !== null && (augmentsData(c) || WEIGHTLESS_PREPROCESSING.has(c))) ? "preprocessing" : null;
   }
 
   /** Build a Sequential draft into a graph (again, if layers were added since). */

@@ -54,8 +54,11 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
     if (options.inputShapes?.length && unbuilt?.kind === "subclass" && !unbuilt.subclass!.forward) {
       evaluator.subclasses.buildWith({ t: "model", id: modelId }, options.inputShapes, unbuilt.range);
     }
-    if (!options.inputShapes?.length && graph.augmentationOnly(modelId)) {
-      graph.report("warning", "training-only", `\`${name ?? "this Sequential"}\` holds only augmentation layers (the identity at inference) and no model uses it: it augments data, so it is not translated`, graph.drafts.get(modelId)!.range);
+    const pipeline = options.inputShapes?.length ? null : graph.dataPipelineOnly(modelId);
+    if (pipeline) {
+      const holds = pipeline === "augmentation" ? "only augmentation layers (the identity at inference)" : "only preprocessing and augmentation layers, none with weights,";
+      const does = pipeline === "augmentation" ? "it augments data" : "it prepares data";
+      graph.report("warning", "training-only", `\`${name ?? "this Sequential"}\` holds ${holds} and no model uses it: ${does}, so it is not translated (give --input-shape to translate it)`, graph.drafts.get(modelId)!.range);
       return null;
     }
     let model = graph.ensureBuilt(modelId, graph.drafts.has(modelId) ? options.inputShapes : undefined);
