@@ -897,6 +897,38 @@ describe("idioms of the keras.io scripts (golden case script_idioms proves the n
     ]);
   });
 
+  it("compiles the models a plain class holds (Keras-GAN's DCGAN), known by their attribute paths", () => {
+    const source = (train: string) => py(`
+      import numpy as np
+      from keras.layers import Input, Dense
+      from keras.models import Sequential, Model
+      class GAN():
+          def __init__(self):
+              self.generator = self.build_generator()
+              z = Input(shape=(4,))
+              self.combined = Model(z, self.generator(z))
+          def build_generator(self):
+              model = Sequential()
+              model.add(Dense(3, input_dim=4))
+              return model
+          def train(self, epochs):
+              for epoch in range(epochs):
+                  fake = self.generator.predict(np.random.normal(0, 1, (8, 4)))
+                  fake = 0.5 * fake + 0.5
+                  ${train}
+      if __name__ == "__main__":
+          gan = GAN()
+          gan.train(epochs=4000)
+    `);
+    const r = run(source("print(np.add(fake, 1).mean())"));
+    expect(errors(r)).toEqual([]);
+    expect(r.models.map((m) => m.names)).toEqual([["gan.generator", "build_generator"], ["gan.combined"]]);
+    // A method that changes a model is not skipped quietly when it needs run-time values: the block
+    // is undone whole, with a warning that says why.
+    const changing = run(source("self.generator.add(Dense(int(fake.sum())))"));
+    expect(changing.diagnostics.filter((d) => d.severity === "warning").map((d) => d.message)).toEqual([expect.stringMatching(/^the `if __name__ == "__main__":` block was skipped: it needs values known only at run time \(line 17: cannot determine `units` statically: the result of `Model.predict\(\)` is known only at run time/)]);
+  });
+
   it("says how to give a model that call reaches as a global a home in the module", () => {
     const r = run(py(`
       import keras

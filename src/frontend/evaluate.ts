@@ -869,7 +869,8 @@ export class Evaluator {
       // A model's methods in code that builds nothing (`model.fit(x, y, class_weight=...)`, see mayBuild)
       // leave it the same model, and a module stays the module (`tf.random.shuffle(...)`): only
       // rebinding the name changes them.
-      if (!rebound.has(name) && ["model", "qname", "module", "class", "function"].includes(scope.lookup(name)?.t ?? "")) continue;
+      // So does a plain object whose methods here change no model (mayBuild): `gan.train(epochs=4000)`.
+      if (!rebound.has(name) && ["model", "qname", "module", "class", "function", "object"].includes(scope.lookup(name)?.t ?? "")) continue;
       if (scope.lookup(name) !== undefined || effects(stmt).targets.some((t) => t.text === name)) this.bindUnknown(scope, name, why);
     }
     this.lazySkips.push({ range, problem });
@@ -900,6 +901,11 @@ export class Evaluator {
       if (fn.t === "layer" || fn.t === "model" || (fn.t === "unknown" && fn.name && callee.type === "identifier")) return true;
       if (fn.t === "qname" && resolveKeras(fn.path) && resolveKeras(fn.path)!.kind !== "no-op" && resolveKeras(fn.path)!.kind !== "other") return true;
       if (fn.t === "bound" && fn.self.t === "model" && !MODEL_NO_OPS.has(fn.name)) return true;
+      // A method of a plain object of the file that builds or changes models (`gan.add_head()`).
+      if (fn.t === "bound" && fn.self.t === "object") {
+        const method = classAttribute(fn.self.cls, fn.name)?.value;
+        if (method?.t !== "function" || this.relevanceOf(method.source).changesModels(method.node)) return true;
+      }
       if (fn.t === "bound" && holdsModelParts(fn.self)) return true;
     }
     for (const target of targets) {

@@ -71,6 +71,14 @@ function firstUnknown(values: PyValue[]): PyValue | undefined {
   return undefined;
 }
 
+/** Model methods whose result is data known only at run time: predictions, scores, a History, a config. */
+const RUN_TIME_RESULTS = new Set(["fit", "evaluate", "predict", "fit_generator", "train_on_batch", "test_on_batch", "predict_on_batch", "to_json", "get_config", "count_params"]);
+
+/** What a model method that leaves the structure alone returns: None, or its run-time result (`preds = model.predict(x)`). */
+export function modelMethodResult(name: string, range: SourceRange): PyValue {
+  return RUN_TIME_RESULTS.has(name) ? unknown(`the result of \`Model.${name}()\` is known only at run time`, range) : NONE;
+}
+
 /** The first leaf of a (nested) structure that is not a tensor: what to report. */
 function firstNonTensor(value: PyValue): PyValue {
   if (value.t === "tuple" || value.t === "list") return value.items.map(firstNonTensor).find((v) => v.t !== "tensor") ?? value;
@@ -924,7 +932,7 @@ export class KerasApi {
         }
         return NONE;
       }
-      if (MODEL_NO_OPS.has(name)) return NONE;
+      if (MODEL_NO_OPS.has(name)) return modelMethodResult(name, call.range);
       // An unknown method may change the model: say so instead of ignoring it.
       throw new EvalError(`Model.${name}() is not evaluated statically`, call.range);
     }

@@ -5,6 +5,7 @@ import { Evaluator, type ModuleResolver } from "./evaluate.js";
 import { GraphBuilder } from "./graph.js";
 import { SourceFile } from "./parse.js";
 import type { KerasSourceOption } from "./keras-source.js";
+import type { PyValue } from "./values.js";
 
 export interface FrontendOptions {
   /** `--entry`: a module-level name or a builder call, e.g. `build_model(num_classes=10)`. */
@@ -128,6 +129,8 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
   if (!entryFound) {
     // Models bound at module level.
     for (const [name, value] of scope.entries()) if (value.t === "model") withBuilders(addRoot(value.id, name));
+    // Then those plain objects of the file hold (`gan = DCGAN()` sets `self.generator`): `gan.generator`.
+    for (const [name, value] of scope.entries()) for (const [path, id] of heldModels(value, name, 0)) if (!roots.has(id)) withBuilders(addRoot(id, path));
     // Then those a function the module called kept in its locals (a `main()` or `train()`).
     for (const { name, id } of evaluator.localModels) if (!roots.has(id)) withBuilders(addRoot(id, name));
     const moduleEnd = graph.checkpoint();
@@ -157,4 +160,10 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
     graph.program.roots.push(root);
   }
   return { program: graph.program, entryFound, modelVariables: evaluator.modelVariables };
+}
+
+/** The models a plain object holds in its attributes, and in their objects in turn, by attribute path. */
+function heldModels(value: PyValue, path: string, depth: number): [string, number][] {
+  if (value.t !== "object" || depth > 3) return [];
+  return [...value.attrs].flatMap(([attr, held]): [string, number][] => (held.t === "model" ? [[`${path}.${attr}`, held.id]] : heldModels(held, `${path}.${attr}`, depth + 1)));
 }

@@ -91,6 +91,8 @@ export class FileRelevance {
   private readonly modelClasses = new Set<string>();
   /** Classes of the file with a Keras base (layers and models): instantiating one touches Keras. */
   private readonly classes = new Set<string>();
+  /** Plain classes of the file whose methods build models (a GAN's `self.generator = self.build_generator()`). */
+  private readonly builderClasses = new Set<string>();
   private readonly cache = new Map<SyntaxNode, IrrelevantStatements>();
 
   /** Names that may refer to (part of) another's object: `alias = sizes`, `for block in blocks`. Transitive. */
@@ -101,6 +103,7 @@ export class FileRelevance {
     this.noteAliases(root);
     this.noteClasses(root);
     this.noteFunctions(root);
+    this.noteBuilderClasses(root);
   }
 
   /**
@@ -287,7 +290,7 @@ export class FileRelevance {
     if (callee.type === "identifier") {
       const fn = this.functions.get(callee.text);
       if (fn) return fn.builds;
-      if (this.modelClasses.has(callee.text)) return true;
+      if (this.modelClasses.has(callee.text) || this.builderClasses.has(callee.text)) return true;
     }
     const dotted = dottedName(callee);
     if (!dotted) return false;
@@ -362,6 +365,18 @@ export class FileRelevance {
         stack.push(...(direct.get(next) ?? []));
       }
       this.aliases.set(name, reach);
+    }
+  }
+
+  private noteBuilderClasses(root: SyntaxNode): void {
+    for (const cls of root.descendantsOfType("class_definition")) {
+      const name = cls.childForFieldName("name")!.text;
+      if (this.classes.has(name)) continue;
+      let builds = false;
+      walk(cls.childForFieldName("body")!, (n) => {
+        if (!builds && n.type === "call" && this.callBuilds(n.childForFieldName("function")!)) builds = true;
+      });
+      if (builds) this.builderClasses.add(name);
     }
   }
 
@@ -477,6 +492,27 @@ export class FileRelevance {
       return touches;
     }
     return isMethod(def) || (this.functions.get(def.childForFieldName("name")!.text)?.touchesKeras ?? true);
+  }
+
+  /**
+   * Whether a function or method builds a model or changes one's structure (`Sequential()`, `.add`,
+   * `.pop`, `.build`, `x.trainable = ...`), directly or through a function of the file. Training one
+   * (`fit`, `train_on_batch`) or predicting does not: a GAN's `train` method changes no model.
+   */
+  changesModels(def: SyntaxNode): boolean {
+    let changes = false;
+    walk(def.childForFieldName("body")!, (n) => {
+      if (changes) return;
+      if (n.type === "call") {
+        const callee = n.childForFieldName("function")!;
+        const method = callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : "";
+        // `model.add(...)`, not `np.add(a, b)`.
+        const onModule = callee.type === "attribute" && this.imports.has(rootName(callee) ?? "");
+        if (this.callBuilds(callee) || (["add", "pop", "build"].includes(method) && !onModule)) changes = true;
+      }
+      if ((n.type === "assignment" || n.type === "augmented_assignment") && isTrainableAssignment(n.childForFieldName("left")!)) changes = true;
+    });
+    return changes;
   }
 
   private isKerasCall(callee: SyntaxNode): boolean {

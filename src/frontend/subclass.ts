@@ -10,6 +10,7 @@ import { toSnakeCase, type GraphBuilder } from "./graph.js";
 import { resolveKeras } from "./names.js";
 import type { Scope } from "./scope.js";
 import { CallTranslator } from "./translate.js";
+import { modelMethodResult } from "./keras-api.js";
 import { NONE, isUnknown, py, truthy, typeName, type CallArgs, type PyValue } from "./values.js";
 
 type ClassValue = Extract<PyValue, { t: "class" }>;
@@ -339,7 +340,7 @@ export class SubclassSupport {
       }
       return NONE;
     }
-    if (MODEL_NO_OPS.has(name) || SERIALIZATION_METHODS.includes(name)) return NONE;
+    if (MODEL_NO_OPS.has(name) || SERIALIZATION_METHODS.includes(name)) return modelMethodResult(name, call.range);
     const found = this.method(state.cls, name);
     if (found) return this.callIn(found.cls, found.fn, self, call);
     if (name === "get_layer") {
