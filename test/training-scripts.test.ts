@@ -929,6 +929,33 @@ describe("idioms of the keras.io scripts (golden case script_idioms proves the n
     expect(changing.diagnostics.filter((d) => d.severity === "warning").map((d) => d.message)).toEqual([expect.stringMatching(/^the `if __name__ == "__main__":` block was skipped: it needs values known only at run time \(line 17: cannot determine `units` statically: the result of `Model.predict\(\)` is known only at run time/)]);
   });
 
+  it("an inference loop over a dataset runs built models and tensor functions on data, and is skipped", () => {
+    // adain.py: `for style, content in test_ds.take(1):` encodes, mixes and decodes, then plots.
+    const r = run(py(`
+      import tensorflow as tf
+      import keras
+      from keras import layers
+      test_ds = tf.data.Dataset.zip((tf.data.Dataset.list_files("a/*"), tf.data.Dataset.list_files("b/*")))
+      def mix(style, content):
+          return tf.nn.relu(style) + content
+      encoder = keras.Sequential([keras.Input((8, 8, 3)), layers.Conv2D(4, 3, padding="same")])
+      decoder = keras.Sequential([keras.Input((8, 8, 4)), layers.Conv2D(3, 3, padding="same")])
+      class StyleTransfer(keras.Model):
+          def __init__(self, encoder, decoder):
+              super().__init__()
+              self.encoder = encoder
+              self.decoder = decoder
+          def train_step(self, data):
+              return {}
+      model = StyleTransfer(encoder, decoder)
+      for style, content in test_ds.take(1):
+          t = mix(model.encoder(style), model.encoder(content))
+          image = model.decoder(t)
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.models).toHaveLength(2);
+  });
+
   it("says how to give a model that call reaches as a global a home in the module", () => {
     const r = run(py(`
       import keras

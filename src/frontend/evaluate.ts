@@ -893,11 +893,16 @@ export class Evaluator {
       // `Dense(8)(x)`: calling what a call returns is building; evaluating it here would build it.
       if (callee.type === "call") return true;
       const fn = this.safeEval(callee, scope);
-      if (fn.t === "function" && this.relevanceOf(fn.source).touchesKeras(fn.node)) return true;
+      // In a loop over run-time data, a function of the file builds only if it builds or changes a model:
+      // one that only computes on tensors (`ada_in(style, content)`) is run on data there.
+      if (fn.t === "function" && (isLoop(stmt) && fn.node.type === "function_definition" ? this.relevanceOf(fn.source).changesModels(fn.node) : this.relevanceOf(fn.source).touchesKeras(fn.node))) return true;
       if (fn.t === "class" && fn.keras) return true;
       // An undefined name may be a layer the file forgot to import.
       // Augmenting data with a Sequential of augmentation layers builds no model of the file.
       if (fn.t === "model" && this.graph.dataPipelineOnly(fn.id)) continue;
+      // Running a built model on data (`model.encoder(style)` in an inference loop) builds nothing; on
+      // tensors the loop's values would be known, and what it skips becomes unknown.
+      if (fn.t === "model" && this.graph.isBuilt(fn.id) && isLoop(stmt)) continue;
       if (fn.t === "layer" || fn.t === "model" || (fn.t === "unknown" && fn.name && callee.type === "identifier")) return true;
       if (fn.t === "qname" && resolveKeras(fn.path) && resolveKeras(fn.path)!.kind !== "no-op" && resolveKeras(fn.path)!.kind !== "other") return true;
       if (fn.t === "bound" && fn.self.t === "model" && !MODEL_NO_OPS.has(fn.name)) return true;
@@ -1965,6 +1970,10 @@ function changedNames(stmt: Node): { rebound: Set<string>; receivers: Set<string
 }
 
 /** `if __name__ == "__main__":` (either quote style, either operand order). */
+function isLoop(stmt: Node): boolean {
+  return stmt.type === "for_statement" || stmt.type === "while_statement";
+}
+
 function isMainGuard(stmt: Node): boolean {
   if (stmt.type !== "if_statement" || stmt.childrenForFieldName("alternative").length) return false;
   const condition = stmt.childForFieldName("condition")!.text.replace(/\s+/g, "").replace(/'/g, '"');

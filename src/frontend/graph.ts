@@ -725,6 +725,14 @@ export class GraphBuilder {
     return classes.every((c) => c !== null && (augmentsData(c) || WEIGHTLESS_PREPROCESSING.has(c))) ? "preprocessing" : null;
   }
 
+  /** Whether a model is built or can be: a Functional one always; a Sequential with an input shape; a subclass once traced. */
+  isBuilt(modelId: number): boolean {
+    const draft = this.drafts.get(modelId);
+    if (draft) return this.built.has(modelId) || draft.inputShape !== null;
+    const model = this.program.models.get(modelId);
+    return model?.kind === "subclass" ? model.subclass!.forward !== null : model !== undefined;
+  }
+
   /** Build a Sequential draft into a graph (again, if layers were added since). */
   ensureBuilt(modelId: number, callShapes?: Shape[]): ModelDef | null {
     const draft = this.drafts.get(modelId);
