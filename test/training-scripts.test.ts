@@ -956,6 +956,28 @@ describe("idioms of the keras.io scripts (golden case script_idioms proves the n
     expect(r.models).toHaveLength(2);
   });
 
+  it("a data generator that writes random shapes into arrays is data, whatever its loops need", () => {
+    // keras-team's conv_lstm.py: generate_movies() fills np.zeros arrays in loops of random length.
+    const r = run(py(`
+      import numpy as np
+      import keras
+      from keras import layers
+      def generate_movies(n_samples=10, n_frames=15):
+          movies = np.zeros((n_samples, n_frames, 40, 40, 1), dtype=float)
+          for i in range(n_samples):
+              n = np.random.randint(3, 8)
+              for j in range(n):
+                  x = np.random.randint(20, 60)
+                  movies[i, :, x - 2: x + 2, x - 2: x + 2, 0] += 1
+          return movies
+      seq = keras.Sequential([keras.Input((None, 40, 40, 1)), layers.ConvLSTM2D(4, 3, padding="same", return_sequences=True)])
+      movies = generate_movies(n_samples=12)
+      seq.fit(movies[:10], movies[:10], epochs=1)
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.models).toHaveLength(1);
+  });
+
   it("says how to give a model that call reaches as a global a home in the module", () => {
     const r = run(py(`
       import keras

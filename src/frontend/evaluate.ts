@@ -916,7 +916,8 @@ export class Evaluator {
     for (const target of targets) {
       for (const id of target.type === "identifier" ? [target] : target.descendantsOfType("identifier")) {
         const held = scope.lookup(id.text);
-        if (held && ["tensor", "layer", "model"].includes(held.t)) return true;
+        // Writing into the script's data arrays (`movies[i, t] += 1`) builds nothing.
+        if (held && ["tensor", "layer", "model"].includes(held.t) && !this.keras.isArray(held)) return true;
       }
     }
     return false;
