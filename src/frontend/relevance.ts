@@ -500,6 +500,8 @@ export class FileRelevance {
    * (`fit`, `train_on_batch`) or predicting does not: a GAN's `train` method changes no model.
    */
   changesModels(def: SyntaxNode): boolean {
+    const known = this.changing.get(def);
+    if (known !== undefined) return known;
     let changes = false;
     walk(def.childForFieldName("body")!, (n) => {
       if (changes) return;
@@ -512,8 +514,11 @@ export class FileRelevance {
       }
       if ((n.type === "assignment" || n.type === "augmented_assignment") && isTrainableAssignment(n.childForFieldName("left")!)) changes = true;
     });
+    this.changing.set(def, changes);
     return changes;
   }
+
+  private readonly changing = new Map<SyntaxNode, boolean>();
 
   private isKerasCall(callee: SyntaxNode): boolean {
     const dotted = dottedName(callee);
