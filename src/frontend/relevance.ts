@@ -93,6 +93,8 @@ export class FileRelevance {
   private readonly classes = new Set<string>();
   /** Plain classes of the file whose methods build models (a GAN's `self.generator = self.build_generator()`). */
   private readonly builderClasses = new Set<string>();
+  /** Their methods, by class and name. */
+  private readonly builderMethods = new Map<string, Map<string, SyntaxNode>>();
   private readonly cache = new Map<SyntaxNode, IrrelevantStatements>();
 
   /** Names that may refer to (part of) another's object: `alias = sizes`, `for block in blocks`. Transitive. */
@@ -173,11 +175,21 @@ export class FileRelevance {
 
   /** Names holding models flow forward; `.add`, `.build`, a direct call on one of them changes a model. */
   private markModelChanges(facts: StatementFacts[], models: Set<string>): void {
+    // Objects of the file's builder classes (`gan = DCGAN()`): a method that changes no model (`gan.train()`)
+    // leaves the models they hold alone.
+    const instances = new Map<string, string>();
+    const leavesModels = (receiver: string, method: string) => {
+      const def = this.builderMethods.get(instances.get(receiver) ?? "")?.get(method);
+      return def !== undefined && !this.changesModels(def);
+    };
     for (const f of facts) {
       // What a statement that builds binds holds models; one that changes a model (`h = model.fit(...)`)
       // binds data unless it reads the model's parts.
       const builds = f.sink;
-      if (!f.sink && [...changedReceivers(f.node), ...f.passedToChangers].some((r) => models.has(r))) f.sink = true;
+      if (!f.sink && [...changedReceivers(f.node, leavesModels), ...f.passedToChangers].some((r) => models.has(r))) f.sink = true;
+      const made = instanceMade(f.node);
+      if (made && this.builderClasses.has(made.cls)) instances.set(made.name, made.cls);
+      else for (const k of f.kills) instances.delete(k);
       // `kept = model`: which variable holds a model names it and picks the primary one.
       const assigned = f.node.type === "expression_statement" ? f.node.namedChildren[0] : undefined;
       const value = assigned?.type === "assignment" ? assigned.childForFieldName("right") : null;
@@ -376,7 +388,14 @@ export class FileRelevance {
       walk(cls.childForFieldName("body")!, (n) => {
         if (!builds && n.type === "call" && this.callBuilds(n.childForFieldName("function")!)) builds = true;
       });
-      if (builds) this.builderClasses.add(name);
+      if (!builds) continue;
+      this.builderClasses.add(name);
+      const methods = new Map<string, SyntaxNode>();
+      for (const item of cls.childForFieldName("body")!.namedChildren) {
+        const def = item.type === "decorated_definition" ? item.childForFieldName("definition")! : item;
+        if (def.type === "function_definition") methods.set(def.childForFieldName("name")!.text, def);
+      }
+      this.builderMethods.set(name, methods);
     }
   }
 
@@ -651,7 +670,7 @@ function isTrainableAssignment(target: SyntaxNode): boolean {
 }
 
 /** Receivers of model-changing calls in a statement: `model` in `model.add(…)`, `model.build(…)` and `model(x)`. */
-function changedReceivers(stmt: SyntaxNode): Set<string> {
+function changedReceivers(stmt: SyntaxNode, leavesModels: (receiver: string, method: string) => boolean = () => false): Set<string> {
   const found = new Set<string>();
   walk(stmt, (n, nested) => {
     if (nested || n.type !== "call") return;
@@ -661,7 +680,7 @@ function changedReceivers(stmt: SyntaxNode): Set<string> {
     // `model.predict(x).astype(...)` changes the predictions, not the model.
     if (method !== null && mayChangeModel(method) && !ofQueryResult(callee.childForFieldName("object")!)) {
       const receiver = rootName(callee.childForFieldName("object")!);
-      if (receiver) found.add(receiver);
+      if (receiver && !(callee.childForFieldName("object")!.type === "identifier" && leavesModels(receiver, method))) found.add(receiver);
     }
   });
   return found;
@@ -699,6 +718,16 @@ function isBoundTarget(id: SyntaxNode): boolean {
 /** Whether calling this method on a model may change it (`add`, `fit`, an unknown one; not `predict`). */
 function mayChangeModel(method: string): boolean {
   return MODEL_CHANGING_METHODS.has(method) || !MODEL_READERS.has(method);
+}
+
+/** `name = Cls(...)`: the variable and the class it is made an instance of. */
+function instanceMade(stmt: SyntaxNode): { name: string; cls: string } | null {
+  const assignment = stmt.type === "expression_statement" ? stmt.namedChildren[0] : undefined;
+  if (assignment?.type !== "assignment") return null;
+  const target = assignment.childForFieldName("left")!;
+  const value = assignment.childForFieldName("right");
+  const callee = value?.type === "call" ? value.childForFieldName("function")! : null;
+  return target.type === "identifier" && callee?.type === "identifier" ? { name: target.text, cls: callee.text } : null;
 }
 
 /** A call of a model inside a loop runs it (a training loop); only a first call outside one builds it. */
