@@ -979,6 +979,22 @@ describe("idioms of the keras.io scripts (golden case script_idioms proves the n
     expect(r.models).toHaveLength(1);
   });
 
+  it("MultiHeadAttention over several attention axes flattens them (golden attention_rank4), and refuses what it cannot", () => {
+    const source = (extra: string) => py(`
+      import keras
+      from keras import layers
+      inputs = keras.Input((4, 6, 8))
+      mask = keras.Input((4, 6, 4, 6), dtype="bool")
+      x = layers.MultiHeadAttention(num_heads=2, key_dim=8)(inputs, inputs${extra})
+      model = keras.Model([inputs, mask], x)
+    `);
+    const r = run(source(""));
+    expect(errors(r)).toEqual([]);
+    expect(r.files[0]!.text).toMatch(/self\.multi_head_attention\(input_layer\.flatten\(1, -2\), input_layer\.flatten\(1, -2\)\)\.unflatten\(\s*1, \(4, 6\)/);
+    const refused = run(source(", attention_mask=mask"));
+    expect(errors(refused).map((d) => d.message).join("\\n")).toMatch(/`attention_mask` with rank-4 inputs is not supported yet/);
+  });
+
   it("says how to give a model that call reaches as a global a home in the module", () => {
     const r = run(py(`
       import keras

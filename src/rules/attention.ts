@@ -7,7 +7,7 @@
 import { identity } from "../ir/layout.js";
 import type { PyExpr, WeightEntry } from "../ir/types.js";
 import type { LayerRule } from "./types.js";
-import { ConfigError, call, input, lit, num, shapeOk } from "./util.js";
+import { ConfigError, call, input, lit, method, num, shapeOk, tuple } from "./util.js";
 
 /** Keras' (features, heads, dim) kernel as nn.Linear's (heads·dim, features) weight, and its bias. */
 function projection(attr: string, keras3: string, first: number, features: number, heads: number, dim: number, bias: boolean): WeightEntry[] {
@@ -28,7 +28,7 @@ function projection(attr: string, keras3: string, first: number, features: numbe
 export const multiHeadAttentionRule: LayerRule = {
   name: "multi_head_attention",
   kerasClasses: ["MultiHeadAttention"],
-  summary: "the generated `KerasMultiHeadAttention` (nn.Linear projections, Keras' scaling and -1e9 masking); `key`, `attention_mask`, `use_causal_mask`, `return_attention_scores`, and the Keras masks of query, value and key",
+  summary: "the generated `KerasMultiHeadAttention` (nn.Linear projections, Keras' scaling and -1e9 masking); `key`, `attention_mask`, `use_causal_mask`, `return_attention_scores`, and the Keras masks of query, value and key; inputs with several attention axes are flattened to one (without masks or scores)",
   signature: () => ({
     params: [
       { name: "num_heads", default: null },
@@ -62,7 +62,7 @@ export const multiHeadAttentionRule: LayerRule = {
   inferShape: ({ layer, inputs, call }) => {
     const geometry = attentionGeometry(layer.config, inputs, call ?? {});
     const [query] = inputs;
-    const output = [query![0]!, query![1]!, geometry.output];
+    const output = [...query!.slice(0, -1), geometry.output];
     if (!call?.return_attention_scores) return shapeOk(output);
     const value = inputs[1]!;
     return shapeOk(output, [query![0]!, geometry.heads, query![1]!, value[1]!]);
@@ -108,7 +108,13 @@ export const multiHeadAttentionRule: LayerRule = {
     // Keras takes its explicit path (masked weights zeroed after the softmax) with dropout or scores.
     const anyMask = c.attention_mask || c.use_causal_mask || keras.some((m) => m !== null);
     if (anyMask && (dropout > 0 || c.return_attention_scores)) callKwargs.push(["zero_masked", lit(true)]);
-    const forward = call({ k: "module" }, callArgs, callKwargs);
+    // Over several attention axes (`(batch, patches, pixels, features)`) Keras attends over all their
+    // positions at once, a softmax over every key position: the same as over those axes flattened.
+    const rank = inputShapes[0]!.length;
+    if (rank > 3 && keras.some((m) => m !== null)) throw new ConfigError(`the Keras masks of rank-${rank} inputs are not supported yet`);
+    const flat = (e: PyExpr) => (rank > 3 ? method(e, "flatten", [lit(1), lit(-2)]) : e);
+    const attended = call({ k: "module" }, callArgs.map(flat), callKwargs.map(([name, e]): [string, PyExpr] => [name, name === "key" ? flat(e) : e]));
+    const forward = rank > 3 ? method(attended, "unflatten", [lit(1), tuple(inputShapes[0]!.slice(1, -1) as number[])]) : attended;
     return { ok: true, lowering: { module: { ctor: "KerasMultiHeadAttention", args, kwargs }, forward, weights, constants: [] } };
   },
 };
@@ -132,7 +138,7 @@ function attentionGeometry(config: Record<string, unknown>, inputs: (number | nu
   const queryRank = inputs[0]!.length;
   const defaultAxes = Array.from({ length: Math.max(0, queryRank - 2) }, (_, i) => i + 1);
   const isDefault = Array.isArray(axes) && axes.length === defaultAxes.length && axes.every((a, i) => a === defaultAxes[i] || a === defaultAxes[i]! - queryRank);
-  if (axes !== null && axes !== undefined && !(isDefault && queryRank === 3)) throw new ConfigError("`attention_axes` is not supported yet (attention over the steps axis only)");
+  if (axes !== null && axes !== undefined && !isDefault) throw new ConfigError("`attention_axes` other than every axis between the batch and the features is not supported yet");
   const heads = config.num_heads;
   const keyDim = config.key_dim;
   if (typeof heads !== "number" || heads <= 0 || typeof keyDim !== "number" || keyDim <= 0) throw new ConfigError("`num_heads` and `key_dim` must be positive integers");
@@ -141,13 +147,20 @@ function attentionGeometry(config: Record<string, unknown>, inputs: (number | nu
   const value = inputs[1]!;
   const key = call.key ? inputs[2]! : value;
   for (const [what, shape] of [["query", query], ["value", value], ["key", key]] as const) {
-    if (shape.length !== 3) throw new ConfigError(`MultiHeadAttention's ${what} must be (batch, steps, features), got rank ${shape.length}`);
-    if (shape[2] === null) throw new ConfigError(`MultiHeadAttention needs the feature size of its ${what}`);
+    if (shape.length < 3) throw new ConfigError(`MultiHeadAttention's ${what} must be (batch, steps, features) or have more attention axes, got rank ${shape.length}`);
+    if (shape.length !== queryRank) throw new ConfigError(`MultiHeadAttention's ${what} must have the query's rank ${queryRank}, got rank ${shape.length}`);
+    if (shape[shape.length - 1] === null) throw new ConfigError(`MultiHeadAttention needs the feature size of its ${what}`);
   }
+  if (queryRank > 3) {
+    if (query.slice(1, -1).some((d) => d === null)) throw new ConfigError("MultiHeadAttention over several attention axes needs their sizes to be known");
+    const given = ["attention_mask", "use_causal_mask", "return_attention_scores"].find((k) => call[k]);
+    if (given) throw new ConfigError(`\`${given}\` with rank-${queryRank} inputs is not supported yet`);
+  }
+  const features = (shape: (number | null)[]) => shape[shape.length - 1]!;
   const outputShape = config.output_shape;
-  const output = typeof outputShape === "number" ? outputShape : Array.isArray(outputShape) && outputShape.length === 1 && typeof outputShape[0] === "number" ? outputShape[0] : outputShape == null ? query[2]! : null;
+  const output = typeof outputShape === "number" ? outputShape : Array.isArray(outputShape) && outputShape.length === 1 && typeof outputShape[0] === "number" ? outputShape[0] : outputShape == null ? features(query) : null;
   if (output === null) throw new ConfigError("`output_shape` with more than one axis is not supported yet");
-  return { heads, keyDim, valueDim, queryFeatures: query[2]!, keyFeatures: key[2]!, valueFeatures: value[2]!, output };
+  return { heads, keyDim, valueDim, queryFeatures: features(query), keyFeatures: features(key), valueFeatures: features(value), output };
 }
 
 
