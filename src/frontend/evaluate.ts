@@ -1970,11 +1970,11 @@ function changedNames(stmt: Node): { rebound: Set<string>; receivers: Set<string
   return { rebound, receivers };
 }
 
-/** `if __name__ == "__main__":` (either quote style, either operand order). */
 function isLoop(stmt: Node): boolean {
   return stmt.type === "for_statement" || stmt.type === "while_statement";
 }
 
+/** `if __name__ == "__main__":` (either quote style, either operand order). */
 function isMainGuard(stmt: Node): boolean {
   if (stmt.type !== "if_statement" || stmt.childrenForFieldName("alternative").length) return false;
   const condition = stmt.childForFieldName("condition")!.text.replace(/\s+/g, "").replace(/'/g, '"');

@@ -72,11 +72,14 @@ function firstUnknown(values: PyValue[]): PyValue | undefined {
 }
 
 /** Model methods whose result is data known only at run time: predictions, scores, a History, a config. */
-const RUN_TIME_RESULTS = new Set(["fit", "evaluate", "predict", "fit_generator", "train_on_batch", "test_on_batch", "predict_on_batch", "to_json", "get_config", "count_params"]);
+export const MODEL_RESULTS: ReadonlySet<string> = new Set([
+  "fit", "evaluate", "predict", "fit_generator", "predict_generator", "evaluate_generator", "train_on_batch", "test_on_batch",
+  "predict_on_batch", "to_json", "to_yaml", "get_config", "count_params", "get_weights",
+]);
 
 /** What a model method that leaves the structure alone returns: None, or its run-time result (`preds = model.predict(x)`). */
 export function modelMethodResult(name: string, range: SourceRange): PyValue {
-  return RUN_TIME_RESULTS.has(name) ? unknown(`the result of \`Model.${name}()\` is known only at run time`, range) : NONE;
+  return MODEL_RESULTS.has(name) ? unknown(`the result of \`Model.${name}()\` is known only at run time`, range) : NONE;
 }
 
 /** The first leaf of a (nested) structure that is not a tensor: what to report. */

@@ -4,7 +4,7 @@
 // grows", item 4): the statements that build or change a model, and, transitively, every statement that
 // defines a name one of them reads. The analysis is syntactic and conservative: when in doubt a
 // statement is kept, so slicing can only make the evaluator skip work, never change a model.
-import { MODEL_NO_OPS } from "./keras-api.js";
+import { MODEL_NO_OPS, MODEL_RESULTS } from "./keras-api.js";
 import { resolveKeras } from "./names.js";
 import type { SyntaxNode } from "./syntax.js";
 
@@ -529,7 +529,8 @@ export class FileRelevance {
         const method = callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : "";
         // `model.add(...)`, not `np.add(a, b)`.
         const onModule = callee.type === "attribute" && this.imports.has(rootName(callee) ?? "");
-        if (this.callBuilds(callee) || (["add", "pop", "build"].includes(method) && !onModule)) changes = true;
+        // `fit` builds only a Sequential with no input shape yet; a skipped one stays unbuilt, an error.
+        if (this.callBuilds(callee) || (MODEL_CHANGING_METHODS.has(method) && method !== "fit" && !onModule)) changes = true;
       }
       if ((n.type === "assignment" || n.type === "augmented_assignment") && isTrainableAssignment(n.childForFieldName("left")!)) changes = true;
     });
@@ -605,19 +606,19 @@ function isNameSlot(id: SyntaxNode): boolean {
   return parent.type === "parameters" || (parent.type === "typed_parameter" && parent.namedChildren[0] === id);
 }
 
-/** The variable at the root of `a.b[0].c`, or of a bare name. */
 /** Whether an object expression goes through the result of a model query (`model.predict(x)[0]`). */
 function ofQueryResult(node: SyntaxNode): boolean {
   for (let n: SyntaxNode | null = node; n && (n.type === "attribute" || n.type === "subscript" || n.type === "call" || n.type === "parenthesized_expression"); ) {
     if (n.type === "call") {
       const fn = n.childForFieldName("function")!;
-      if (fn.type === "attribute" && (MODEL_QUERIES.has(fn.childForFieldName("attribute")!.text) || DATA_RESULTS.has(fn.childForFieldName("attribute")!.text))) return true;
+      if (fn.type === "attribute" && DATA_RESULTS.has(fn.childForFieldName("attribute")!.text)) return true;
     }
     n = n.type === "attribute" ? n.childForFieldName("object") : n.type === "subscript" ? n.childForFieldName("value") : n.type === "call" ? n.childForFieldName("function") : n.namedChildren[0] ?? null;
   }
   return false;
 }
 
+/** The variable at the root of `a.b[0].c`, or of a bare name. */
 function rootName(node: SyntaxNode): string | null {
   let n: SyntaxNode | null = node;
   while (n && (n.type === "attribute" || n.type === "subscript" || n.type === "call" || n.type === "parenthesized_expression")) {
@@ -686,11 +687,11 @@ function changedReceivers(stmt: SyntaxNode, leavesModels: (receiver: string, met
   return found;
 }
 
-/** Model methods that only read the model (`fit` trains it, `build` may build it: not these). */
-const MODEL_QUERIES = new Set(["predict", "evaluate", "predict_on_batch", "test_on_batch", "predict_generator", "evaluate_generator", "count_params", "to_json", "to_yaml", "get_config", "summary", "get_weights", "save", "save_weights"]);
+/** Model methods that only read the model: its results but those that train it, and summary and saving. */
+const MODEL_QUERIES = new Set([...[...MODEL_RESULTS].filter((m) => !["fit", "fit_generator", "train_on_batch"].includes(m)), "summary", "save", "save_weights"]);
 
 /** Model methods whose results are data (predictions, scores, a History), never part of a model. */
-const DATA_RESULTS = new Set(["predict", "evaluate", "fit", "fit_generator", "predict_on_batch", "test_on_batch", "train_on_batch", "predict_generator", "evaluate_generator", "count_params", "to_json", "to_yaml", "get_config", "summary", "get_weights"]);
+const DATA_RESULTS = new Set([...MODEL_RESULTS, ...MODEL_QUERIES]);
 
 /**
  * Whether a statement reads a name holding a model other than for data (`embeddings = model.predict(x)`
