@@ -5,7 +5,7 @@ import type { ConfigValue, SourceRange } from "../ir/types.js";
 import { EvalError, iterate, makeBuiltins, mathFunction, numberOf, unknown } from "./builtins.js";
 import type { Checkpoint, GraphBuilder } from "./graph.js";
 import { KerasApi, MODEL_NO_OPS } from "./keras-api.js";
-import { kerasRelative, resolveKeras } from "./names.js";
+import { isLayersModule, kerasRelative, resolveKeras, wildcardProvides } from "./names.js";
 import { KERAS_PATH_HINT, isKerasFile, kerasSourceAt, type KerasSource, type KerasSourceOption } from "./keras-source.js";
 import { effects, moduleFunctions } from "./queries.js";
 import { FileRelevance, isMethod } from "./relevance.js";
@@ -1168,12 +1168,13 @@ export class Evaluator {
 
   /** `from keras.layers import *`: a name that Keras' module has (a layer class, `Input`, ...). */
   private fromWildcard(name: string, scope: Scope): PyValue | undefined {
+    const modules = [...scope.module().wildcardModules].reverse();
     // The last `import *` that provides the name wins, as in Python.
-    for (const module of [...scope.module().wildcardModules].reverse()) {
-      const symbol = resolveKeras(`${module}.${name}`);
-      if (symbol && symbol.kind !== "other") return { t: "qname", path: `${module}.${name}` };
-    }
-    return undefined;
+    for (const module of modules) if (wildcardProvides(module, name)) return { t: "qname", path: `${module}.${name}` };
+    // Keras' other modules (`keras.optimizers`, `keras.callbacks`) are not listed: a name no layer module
+    // or model module has is theirs (`Adam`), a Keras object whose value never reaches a model.
+    const other = modules.find((m) => kerasRelative(m) !== null && !isLayersModule(m));
+    return other === undefined ? undefined : { t: "qname", path: `${other}.${name}` };
   }
 
   private evalItems(nodes: Node[], scope: Scope): PyValue[] {

@@ -191,8 +191,7 @@ export class KerasApi {
         // Every activation function is a registry op (taken above); only its use as a value is left.
         return unknown(`activation \`${symbol.name}\` is not supported on tensors yet`, call.range);
       case "image-data-format":
-        // Keras' default; keras2torch follows Keras' defaults, not a user's keras.json.
-        return py.str("channels_last");
+        return py.str(symbol.value);
       case "no-op":
         return NONE;
       case "other":
@@ -831,7 +830,8 @@ export class KerasApi {
 
   attribute(obj: Extract<PyValue, { t: "tensor" | "layer" | "model" }>, name: string, range: SourceRange): PyValue {
     if (obj.t === "tensor") {
-      if (name === "shape") return this.shapeTuple(obj.id, range);
+      // Keras 2's `_keras_shape` is the same static shape.
+      if (name === "shape" || name === "_keras_shape") return this.shapeTuple(obj.id, range);
       if (name === "dtype") return py.str(this.graph.tensor(obj.id).dtype);
       if (name === "ndim") return py.int(this.graph.tensor(obj.id).shape.length);
       return { t: "bound", self: obj, name };

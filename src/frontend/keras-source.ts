@@ -10,6 +10,11 @@ export { isKerasPackage, KERAS_PATH_HINT, type KerasSourceOption } from "./keras
 const APPLICATIONS = "keras.src.applications";
 
 
+/** Functions of Keras 2's applications that Keras 3 renamed (same signature and meaning). */
+const KERAS_2_RENAMES: Record<string, string> = {
+  "imagenet_utils._obtain_input_shape": "imagenet_utils.obtain_input_shape",
+};
+
 /** Parsed Keras files, per process: the same tree serves every file that uses an application. */
 const parsed = new Map<string, SourceFile | null>();
 /** The labels of Keras' files (`keras/src/applications/vgg16.py`): their ranges are Keras', not the user's. */
@@ -59,7 +64,7 @@ export class KerasSource {
    * generated `__init__.py`; null when Keras exports no such name.
    */
   publicName(rel: string): { module: string; name: string } | null {
-    const parts = rel.split(".");
+    const parts = (KERAS_2_RENAMES[rel] ?? rel).split(".");
     const name = parts.pop()!;
     const table = this.exportsOf(["applications", ...parts]);
     const target = table.get(name);

@@ -1,12 +1,15 @@
 // Qualified-name resolution: every spelling of a Keras symbol maps to one canonical name
 // (`tf.keras.layers.Dense`, `keras.layers.core.Dense`, `L.Dense` → `keras.layers.Dense`).
 import { CLASS_ALIASES } from "../rules/registry.js";
+import { KERAS_LAYER_CLASSES } from "./keras-layer-names.js";
 
 /** `keras_core` is Keras 3 under its pre-release name. */
 const KERAS_ROOTS = ["tensorflow.python.keras", "tensorflow.keras", "tf_keras", "keras_core", "keras.src", "keras.api", "keras"];
 
 /** The module-relative path of a Keras symbol (`layers.Dense`), or null if `path` is not Keras. */
 export function kerasRelative(path: string): string | null {
+  // Keras 2.2-2.3 kept its applications in a package of their own, which `keras.applications` re-exported.
+  if (path === "keras_applications" || path.startsWith("keras_applications.")) return `applications${path.slice("keras_applications".length)}`;
   for (const root of KERAS_ROOTS) {
     if (path === root) return "";
     if (path.startsWith(`${root}.`)) return sameAsOps(path.slice(root.length + 1));
@@ -33,7 +36,8 @@ export type KerasSymbol =
   /** `defaults` where the namespace differs from `keras.activations`; `aliases` of argument names. */
   | { kind: "activation"; name: string; defaults?: Record<string, boolean | number>; aliases?: Record<string, string> }
   | { kind: "no-op"; name: string }
-  | { kind: "image-data-format" }
+  /** `channels_last`, or Keras 1's `tf` for `image_dim_ordering()`: Keras' defaults, not a user's keras.json. */
+  | { kind: "image-data-format"; value: string }
   | { kind: "other"; path: string };
 
 /** Lower-case functional forms of merge layers: `layers.add([a, b])`. */
@@ -68,7 +72,7 @@ const TF_NN_ACTIVATIONS: Record<string, string> = {
 /** Capitalised names that `keras.layers` does not have (so a wildcard import of it cannot provide them). */
 const NOT_LAYERS = new Set(["Model", "Sequential", "Functional"]);
 
-const NO_OPS = new Set(["backend.clear_session", "utils.set_random_seed", "utils.plot_model", "backend.set_image_data_format"]);
+const NO_OPS = new Set(["backend.clear_session", "utils.set_random_seed", "utils.plot_model", "backend.set_image_data_format", "backend.set_image_dim_ordering"]);
 
 export function resolveKeras(path: string): KerasSymbol | null {
   if (path.startsWith("tensorflow.nn.")) {
@@ -92,12 +96,28 @@ export function resolveKeras(path: string): KerasSymbol | null {
     return { kind: "activation", name: last, defaults: last === "gelu" ? { approximate: true } : undefined };
   }
   if (NO_OPS.has(rel)) return { kind: "no-op", name: rel };
-  if (rel === "backend.image_data_format" || rel === "config.image_data_format") return { kind: "image-data-format" };
+  if (rel === "backend.image_data_format" || rel === "config.image_data_format") return { kind: "image-data-format", value: "channels_last" };
+  if (rel === "backend.image_dim_ordering") return { kind: "image-data-format", value: "tf" };
   if (parts[0] === "layers" && parts.length >= 2) {
     if (/^[A-Z]/.test(last) && !NOT_LAYERS.has(last)) return { kind: "layer", cls: CLASS_ALIASES[last] ?? last };
-    if (parts.length === 2 && LAYER_FUNCTIONS[last]) return { kind: "layer-function", cls: LAYER_FUNCTIONS[last]! };
+    // Keras 2 also kept them in `keras.layers.merge`.
+    if ((parts.length === 2 || (parts.length === 3 && parts[1] === "merge")) && LAYER_FUNCTIONS[last]) return { kind: "layer-function", cls: LAYER_FUNCTIONS[last]! };
   }
   return { kind: "other", path: rel };
+}
+
+/** Whether `module` is Keras' layers module or one of its submodules (`keras.layers.core`). */
+export function isLayersModule(module: string): boolean {
+  const rel = kerasRelative(module);
+  return rel !== null && (rel === "layers" || rel.startsWith("layers."));
+}
+
+/** Whether `from MODULE import *` binds `name` to a Keras symbol the evaluator knows. */
+export function wildcardProvides(module: string, name: string): boolean {
+  const symbol = resolveKeras(`${module}.${name}`);
+  if (!symbol || symbol.kind === "other") return false;
+  // The layers module exports its layer classes, not every capitalised name (`Adam` is an optimizer's).
+  return symbol.kind !== "layer" || KERAS_LAYER_CLASSES.has(name);
 }
 
 /** Whether a qualified name is under Keras or TensorFlow (for clearer messages). */
