@@ -1017,7 +1017,7 @@ export class Evaluator {
     if (++this.evaluated > EVALUATION_BUDGET) throw new BudgetExceeded(this.range(node));
     switch (node.type) {
       case "identifier": {
-        const value = scope.lookup(node.text) ?? this.fromWildcard(node.text, scope) ?? this.builtins.get(node.text);
+        const value = scope.lookup(node.text) ?? this.fromWildcard(node.text, scope) ?? this.builtins.get(node.text) ?? this.fromOtherKerasWildcard(node.text, scope);
         return value ?? { t: "unknown", reason: `name \`${node.text}\` is not defined`, range: this.range(node), name: node.text };
       }
       case "integer": {
@@ -1168,12 +1168,18 @@ export class Evaluator {
 
   /** `from keras.layers import *`: a name that Keras' module has (a layer class, `Input`, ...). */
   private fromWildcard(name: string, scope: Scope): PyValue | undefined {
-    const modules = [...scope.module().wildcardModules].reverse();
     // The last `import *` that provides the name wins, as in Python.
-    for (const module of modules) if (wildcardProvides(module, name)) return { t: "qname", path: `${module}.${name}` };
-    // Keras' other modules (`keras.optimizers`, `keras.callbacks`) are not listed: a name no layer module
-    // or model module has is theirs (`Adam`), a Keras object whose value never reaches a model.
-    const other = modules.find((m) => kerasRelative(m) !== null && !isLayersModule(m));
+    for (const module of [...scope.module().wildcardModules].reverse()) if (wildcardProvides(module, name)) return { t: "qname", path: `${module}.${name}` };
+    return undefined;
+  }
+
+  /**
+   * Keras' other modules (`keras.optimizers`, `keras.callbacks`) are not listed: a class name that no
+   * layers or models module, and no builtin, provides is theirs (`Adam`), an object that builds nothing.
+   */
+  private fromOtherKerasWildcard(name: string, scope: Scope): PyValue | undefined {
+    if (!/^[A-Z]/.test(name)) return undefined;
+    const other = [...scope.module().wildcardModules].reverse().find((m) => kerasRelative(m) !== null && !isLayersModule(m));
     return other === undefined ? undefined : { t: "qname", path: `${other}.${name}` };
   }
 

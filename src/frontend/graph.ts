@@ -742,8 +742,16 @@ export class GraphBuilder {
     const first = draft.layers[0];
     const firstModel = first?.kind === "model" ? this.ensureBuilt(first.id) : null;
     const firstShape = firstModel && firstModel.inputs.length === 1 ? this.tensor(firstModel.inputs[0]!).shape : null;
-    const shape = draft.inputShape ?? firstShape ?? callShapes?.[0] ?? null;
+    let shape = draft.inputShape ?? firstShape ?? callShapes?.[0] ?? null;
+    let dtype = draft.inputDtype;
     const existing = this.program.models.get(modelId);
+    if (!shape && !draft.inputShapeUnknown && first?.kind === "layer" && this.program.layers.get(first.id)!.kerasClass === "Embedding") {
+      // An Embedding takes token ids: with no length given, sequences of any length (Keras builds it on
+      // the batches `fit` gives it).
+      shape = [null, null];
+      dtype = "int32";
+      this.report("info", "inferred-input", "the Sequential model starts with an Embedding and has no input shape: it takes int sequences of any length, (batch, None); give --input-shape to fix a length", draft.range);
+    }
     if (!shape) {
       if (draft.inputShapeUnknown) return null;
       this.report(
@@ -756,7 +764,7 @@ export class GraphBuilder {
     }
     // Nodes of an earlier build are superseded: `layer.output` must not see them.
     for (const node of this.program.models.get(modelId)?.nodes ?? []) this.change(this.program.nodes.get(node)!, "superseded", true);
-    const input = this.createInput(shape, draft.inputDtype, draft.inputName);
+    const input = this.createInput(shape, dtype, draft.inputName);
     let current = [input.id];
     for (const entry of draft.layers) {
       if (entry.kind === "layer") current = this.applyLayer(this.program.layers.get(entry.id)!, current, this.program.layers.get(entry.id)!.range);
