@@ -181,6 +181,55 @@ describe("imports and aliases", () => {
     expect(errors(r)).toEqual([]);
     expect(linear(moduleText(r), "doubled")).toEqual([4, 6]);
   });
+
+  it("takes from `import *` of keras.layers only its layer classes, whichever star import comes last", () => {
+    for (const order of [
+      ["from keras.layers import *", "from keras.optimizers import *"],
+      ["from keras.optimizers import *", "from keras.layers import *"],
+    ]) {
+      const r = run(
+        [
+          ...order,
+          "from keras.models import *",
+          "from keras.callbacks import *",
+          // In a builder, whose statements are all evaluated.
+          "def build():",
+          "    inputs = Input(shape=(4,))",
+          "    x = inputs",
+          "    for i, units in enumerate([3]):",
+          '        x = Dense(units, name="head")(x)',
+          "    model = Model(inputs, x)",
+          "    opt = Adam(lr=1e-3)",
+          "    stop = EarlyStopping(patience=2)",
+          '    model.compile(optimizer=Adam(lr=1e-3), loss="mse")',
+          "    return model",
+          "model = build()",
+          "",
+        ].join("\n"),
+      );
+      expect(errors(r), order.join("; ")).toEqual([]);
+      expect(r.diagnostics.filter((d) => d.code === "unsupported-layer")).toEqual([]);
+      expect(linear(moduleText(r), "head")).toEqual([4, 3]);
+    }
+  });
+
+  it("reads Keras 2's `keras.layers.merge` functions, `image_dim_ordering()` and `_keras_shape`", () => {
+    const r = run(
+      py(`
+        from keras.layers import Input, Dense
+        from keras.layers.merge import add, concatenate
+        from keras.models import Model
+        from keras import backend as K
+        inputs = Input(shape=(4,))
+        units = inputs._keras_shape[-1] * 2 if K.image_dim_ordering() == "tf" else 1
+        a = Dense(units, name="a")(inputs)
+        model = Model(inputs, concatenate([add([a, a]), inputs]))
+      `),
+    );
+    expect(errors(r)).toEqual([]);
+    expect(linear(moduleText(r), "a")).toEqual([4, 8]);
+    expect(only(r).outputs.map((o) => o.keras_shape)).toEqual([[null, 12]]);
+  });
 });
 
 describe("static evaluation", () => {
