@@ -115,7 +115,7 @@ function compileFile(text: string, options: CompileOptions): CompileResult {
   const lowerWith = (set: Record<string, string>): LoweredFile => {
     const built = buildProgram(source, options.resolver ?? noImports, { entry: options.entry, inputShapes: options.inputShapes, set, keras: options.keras });
     const versioned = kerasVersionPass(built.program, version ?? undefined);
-    return lowerProgram(versioned.program, built.entryFound, built.modelVariables, [...extra, ...versioned.diagnostics], options, options.path);
+    return lowerProgram(versioned.program, built.entryFound, built.modelVariables, [...extra, ...versioned.diagnostics], options, options.path, built.noModelHint);
   };
   const lowered = withSizeParameters(lowerWith, options);
   return lowered.ordered.length ? emitLowered(lowered, options, options.path) : lowered.empty!;
@@ -176,7 +176,15 @@ function internalError(path: string, error: unknown): CompileResult {
 }
 
 /** The frontend and the passes, up to the PyTorch classes (none, and `empty`, when the file builds no model). */
-function lowerProgram(program: Program, entryFound: boolean, modelVariables: Map<number, string>, extra: Diagnostic[], options: CompileOptions, modulePath: string): LoweredFile {
+function lowerProgram(
+  program: Program,
+  entryFound: boolean,
+  modelVariables: Map<number, string>,
+  extra: Diagnostic[],
+  options: CompileOptions,
+  modulePath: string,
+  noModelHint: string | null = null,
+): LoweredFile {
   const diagnostics = [...program.diagnostics, ...extra];
   diagnostics.sort(byPosition);
   if (!program.roots.length) {
@@ -184,7 +192,7 @@ function lowerProgram(program: Program, entryFound: boolean, modelVariables: Map
       diagnostics.push({
         severity: "info",
         code: "no-model",
-        message: "no Keras model is built in this file (nothing to translate)",
+        message: `no Keras model is built in this file (nothing to translate)${noModelHint ? `; ${noModelHint}` : ""}`,
         range: { file: options.path, line: 1, column: 1, endLine: 1, endColumn: 1 },
       });
     }

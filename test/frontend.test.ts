@@ -655,6 +655,73 @@ describe("entry points", () => {
   });
 });
 
+describe("a file that builds no model", () => {
+  const noModel = (r: CompileResult): string => {
+    expect(errors(r)).toEqual([]);
+    expect(r.models).toEqual([]);
+    return r.diagnostics.find((d) => d.code === "no-model")!.message;
+  };
+
+  it("names the builders and Model subclasses that would build one, and the --entry to compile one", () => {
+    const message = noModel(
+      run(
+        py(`
+          import keras
+          from keras import layers
+
+          def conv_block(x, filters, rate=0.1):
+              return layers.Dropout(rate)(layers.Conv2D(filters, 3)(x))
+
+          def build_model(num_classes, width=32):
+              inputs = keras.Input(shape=(8, 8, 3))
+              x = conv_block(inputs, width)
+              return keras.Model(inputs, layers.Dense(num_classes)(layers.Flatten()(x)))
+
+          def build_small(num_classes):
+              return build_model(num_classes, width=8)
+
+          class Scorer(keras.Model):
+              def __init__(self, units, **kwargs):
+                  super().__init__(**kwargs)
+                  self.dense = layers.Dense(units)
+
+              def call(self, x):
+                  return self.dense(x)
+        `),
+      ),
+    );
+    expect(message).toBe(
+      'no Keras model is built in this file (nothing to translate); it defines what would build one: `build_model(num_classes, width=32)`, `build_small(num_classes)`, class `Scorer(units, **kwargs)`; compile one with --entry "build_model(num_classes=...)"',
+    );
+  });
+
+  it("says why a builder with all defaults built none", () => {
+    const message = noModel(
+      run(
+        py(`
+          import keras
+
+          def build(kind=None):
+              if kind not in ("small", "large"):
+                  raise ValueError("kind must be small or large")
+              inputs = keras.Input(shape=(4,))
+              return keras.Model(inputs, keras.layers.Dense(2 if kind == "small" else 8)(inputs))
+        `),
+      ),
+    );
+    expect(message).toBe('no Keras model is built in this file (nothing to translate); it defines what would build one: `build(kind=None)` (its defaults build none: build() raises an exception here (line 5)); compile one with --entry "build()"');
+  });
+
+  it("says nothing more for a file of helpers", () => {
+    const message = noModel(run(py(`
+      from keras import layers
+      def block(x, n):
+          return layers.Dense(n)(x)
+    `)));
+    expect(message).toBe("no Keras model is built in this file (nothing to translate)");
+  });
+});
+
 describe("what cannot be known is reported", () => {
   it("an undefined name as a layer argument is an unknown-name/unknown-value error at the argument", () => {
     const r = run(

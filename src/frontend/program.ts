@@ -5,6 +5,7 @@ import { Evaluator, type ModuleResolver } from "./evaluate.js";
 import { GraphBuilder } from "./graph.js";
 import { SourceFile } from "./parse.js";
 import type { KerasSourceOption } from "./keras-source.js";
+import type { SyntaxNode } from "./syntax.js";
 import type { PyValue } from "./values.js";
 
 export interface FrontendOptions {
@@ -24,6 +25,11 @@ export interface FrontendResult {
   entryFound: boolean;
   /** Names that hint a class name for nested models. */
   modelVariables: Map<number, string>;
+  /**
+   * For a file that builds no model: what in it would build one given arguments (builders, Model
+   * subclasses), as a sentence for the `no-model` info; null when there is nothing to point at.
+   */
+  noModelHint: string | null;
 }
 
 export function buildProgram(source: SourceFile, resolver: ModuleResolver, options: FrontendOptions = {}): FrontendResult {
@@ -32,7 +38,7 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
   if (syntax.length) {
     // Nothing from a file with syntax errors is guessed.
     graph.program.diagnostics.push(...syntax);
-    return { program: graph.program, entryFound: false, modelVariables: new Map() };
+    return { program: graph.program, entryFound: false, modelVariables: new Map(), noModelHint: null };
   }
   const evaluator = new Evaluator(graph, source, resolver);
   evaluator.kerasSource = options.keras;
@@ -111,6 +117,8 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
 
   let entryFound = false;
   let primary: number | null = null;
+  /** Builders not called with arguments and (below) Model subclasses, for the `no-model` hint. */
+  const makers: ModelMaker[] = [];
   if (options.entry) {
     const entryFile = new SourceFile("<--entry>", options.entry);
     const value = entryFile.syntaxErrors().length
@@ -139,14 +147,21 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
     // function that turns out not to build a model is rolled back: its findings are not ours.
     for (const fn of evaluator.functions.values()) {
       // A function that calls no model constructor, model class or builder cannot return a model.
-      if (fn.calls > 0 || !fn.allDefaults || !evaluator.relevanceOf(source).functionBuilds(fn.node)) continue;
+      if (fn.calls > 0 || !evaluator.relevanceOf(source).functionBuilds(fn.node)) continue;
       const value = scope.lookup(fn.name);
       if (value?.t !== "function") continue;
+      if (!fn.allDefaults) {
+        makers.push({ node: fn.node, failure: null });
+        continue;
+      }
       const point = evaluator.checkpoint();
       graph.resetNames(moduleEnd.uids);
       const result = evaluator.guardBudget(() => evaluator.callWithDefaults(value, source.range(fn.node))) ?? { t: "none" as const };
       if (result.t === "model") withBuilders(addRoot(result.id, null));
-      else evaluator.rollback(point);
+      else {
+        evaluator.rollback(point);
+        makers.push({ node: fn.node, failure: result.t === "unknown" ? `${result.reason} (line ${result.range.line})` : "it returns no model" });
+      }
     }
     const lastAssigned = evaluator.moduleAssignments.filter((a) => roots.has(a.modelId)).pop();
     primary = lastAssigned?.modelId ?? [...roots.keys()].pop() ?? null;
@@ -159,7 +174,81 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
     root.primary = root.modelId === primary;
     graph.program.roots.push(root);
   }
-  return { program: graph.program, entryFound, modelVariables: evaluator.modelVariables };
+  const hint = roots.size || options.entry ? null : noModelHint([...modelSubclasses(source.tree.rootNode), ...makers]);
+  return { program: graph.program, entryFound, modelVariables: evaluator.modelVariables, noModelHint: hint };
+}
+
+/** A definition that builds a model when called (a builder, or a Model subclass); why its defaults did not. */
+interface ModelMaker {
+  node: SyntaxNode;
+  failure: string | null;
+}
+
+/** Module-level classes that subclass Keras' `Model` (`keras.Model`, `tf.keras.Model`, `Model`). */
+function modelSubclasses(root: SyntaxNode): ModelMaker[] {
+  const found: ModelMaker[] = [];
+  for (const child of root.namedChildren) {
+    const def = child.type === "decorated_definition" ? child.childForFieldName("definition") : child;
+    if (def?.type !== "class_definition") continue;
+    const bases = def.childForFieldName("superclasses")?.namedChildren ?? [];
+    if (bases.some((b) => /(^|\.)Model$/.test(b.text))) found.push({ node: def, failure: null });
+  }
+  return found;
+}
+
+/** `build(units, rate=0.5)` → its name, its parameters as written, and those with no default. */
+function signature(def: SyntaxNode): { name: string; shown: string; required: string[] } {
+  const name = def.childForFieldName("name")?.text ?? "?";
+  let params = def.childForFieldName("parameters");
+  if (def.type === "class_definition") {
+    const init = def.childForFieldName("body")?.namedChildren.find((s) => s.type === "function_definition" && s.childForFieldName("name")?.text === "__init__");
+    params = init?.childForFieldName("parameters") ?? null;
+  }
+  const all = (params?.namedChildren ?? []).filter((p) => p.type !== "comment");
+  const shownParams = all.map((p) => p.text.replace(/\s+/g, " ")).filter((t, i) => !(def.type === "class_definition" && i === 0 && t === "self"));
+  const required = all.filter((p) => p.type === "identifier" || p.type === "typed_parameter").map((p) => (p.type === "typed_parameter" ? p.namedChildren[0]!.text : p.text)).filter((p) => p !== "self");
+  const full = `${name}(${shownParams.join(", ")})`;
+  // A long list of defaults is left out: the required parameters are what the user must give.
+  return { name, shown: full.length <= 80 ? full : `${name}(${[...required, "..."].join(", ")})`, required };
+}
+
+/** Names a definition's body calls (`Model(...)`, `build_block(...)`, `layers.Dense(...)` → `Dense`). */
+function calledNames(def: SyntaxNode): Set<string> {
+  return new Set(def.descendantsOfType("call").map((c) => /(\w+)$/.exec(c.childForFieldName("function")?.text ?? "")?.[1] ?? ""));
+}
+
+/**
+ * What the `no-model` info adds: the definitions that would build a model, and how to compile one. Only
+ * those that make a model themselves (call `Model` or `Sequential`, or instantiate a Model subclass of
+ * the file), or call one that does: not the helpers that add layers to a tensor (`conv_block(x, 64)`).
+ */
+function noModelHint(candidates: ModelMaker[]): string | null {
+  const classes = candidates.filter((m) => m.node.type === "class_definition");
+  const makerNames = new Set(["Model", "Sequential", ...classes.map((m) => signature(m.node).name)]);
+  const calls = new Map(candidates.map((m) => [m, calledNames(m.node)]));
+  let makers = classes;
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const m of candidates) {
+      if (makers.includes(m) || ![...calls.get(m)!].some((n) => makerNames.has(n))) continue;
+      makers = [...makers, m];
+      makerNames.add(signature(m.node).name);
+      grown = true;
+    }
+  }
+  // Public definitions first, then in source order.
+  makers = [...makers].sort((a, b) => Number(signature(a.node).name.startsWith("_")) - Number(signature(b.node).name.startsWith("_")) || a.node.startIndex - b.node.startIndex);
+  if (!makers.length) return null;
+  const shown = makers.slice(0, 3).map((m) => {
+    const sig = signature(m.node);
+    const what = m.node.type === "class_definition" ? `class \`${sig.shown}\`` : `\`${sig.shown}\``;
+    return m.failure ? `${what} (its defaults build none: ${m.failure})` : what;
+  });
+  const more = makers.length > 3 ? ` and ${makers.length - 3} more` : "";
+  const first = signature(makers[0]!.node);
+  const example = `${first.name}(${first.required.map((p) => `${p}=...`).join(", ")})`;
+  const subclass = makers[0]!.node.type === "class_definition" ? " (and --input-shape, if nothing builds it)" : "";
+  return `it defines what would build one: ${shown.join(", ")}${more}; compile one with --entry "${example}"${subclass}`;
 }
 
 /** The models a plain object holds in its attributes, and in their objects in turn, by attribute path. */

@@ -56,7 +56,7 @@ export function buildSavedProgram(saved: SavedModel, options: SavedFrontendOptio
       program.roots.push(root);
     }
   }
-  return { program, entryFound: false, modelVariables: new Map(), version };
+  return { program, entryFound: false, modelVariables: new Map(), noModelHint: null, version };
 }
 
 class SavedBuilder {
