@@ -712,6 +712,41 @@ describe("a file that builds no model", () => {
     expect(message).toBe('no Keras model is built in this file (nothing to translate); it defines what would build one: `build(kind=None)` (its defaults build none: build() raises an exception here (line 5)); compile one with --entry "build()"');
   });
 
+  it("points at builder objects and at classes of static builder methods with the --entry that compiles them", () => {
+    const callable = noModel(
+      run(
+        py(`
+          from keras.models import Model
+          from keras.layers import Input, Dense
+          class WideNet:
+              def __init__(self, image_size, depth=16):
+                  self.image_size = image_size
+              def __call__(self):
+                  inputs = Input(shape=(self.image_size,))
+                  return Model(inputs, Dense(2)(inputs))
+        `),
+      ),
+    );
+    expect(callable).toMatch(/class `WideNet\(image_size, depth=16\)`; compile one with --entry "WideNet\(image_size=...\)\(\)"$/);
+    const statics = noModel(
+      run(
+        py(`
+          from keras.models import Model
+          from keras.layers import Input, Dense
+          class Builder(object):
+              @staticmethod
+              def build(units, classes):
+                  inputs = Input(shape=(units,))
+                  return Model(inputs, Dense(classes)(inputs))
+              @staticmethod
+              def build_small(classes):
+                  return Builder.build(4, classes)
+        `),
+      ),
+    );
+    expect(statics).toMatch(/class `Builder\(\)`; compile one with --entry "Builder.build\(units=..., classes=...\)"$/);
+  });
+
   it("says nothing more for a file of helpers", () => {
     const message = noModel(run(py(`
       from keras import layers
@@ -719,6 +754,75 @@ describe("a file that builds no model", () => {
           return layers.Dense(n)(x)
     `)));
     expect(message).toBe("no Keras model is built in this file (nothing to translate)");
+  });
+});
+
+describe("--entry on the file's own objects", () => {
+  const source = py(`
+    from keras.models import Model, Sequential
+    from keras.layers import Input, Dense, Deconv2D, Reshape, merge
+    import six
+
+    class WideNet:
+        def __init__(self, units):
+            self.units = units
+        def __call__(self):
+            inputs = Input(shape=(4,))
+            a = Dense(self.units, name="a")(inputs)
+            b = Dense(self.units, name="b")(inputs)
+            return Model(inputs, merge([a, b], mode="concat", concat_axis=-1))
+
+    def block(kind):
+        return Dense(3, name="picked") if isinstance(kind, six.string_types) else kind
+
+    class GAN(object):
+        def __init__(self, latent=8):
+            self.generator = Sequential([Dense(16, input_shape=(latent,)), Reshape((4, 4, 1)), Deconv2D(2, 3, strides=2, padding="same")])
+            inputs = Input(shape=(5,))
+            self.discriminator = Model(inputs, block("dense")(inputs))
+  `);
+
+  it("calls an instance whose class defines __call__", () => {
+    const r = run(source, { entry: "WideNet(units=6)()" });
+    expect(errors(r)).toEqual([]);
+    expect(linear(moduleText(r), "a")).toEqual([4, 6]);
+    expect(only(r).outputs.map((o) => o.keras_shape)).toEqual([[null, 12]]);
+  });
+
+  it("compiles the models an object holds, named by their attribute paths", () => {
+    const r = run(source, { entry: "GAN()" });
+    expect(errors(r)).toEqual([]);
+    expect(r.models.map((m) => [m.names[0], m.keras_classes.join(",")])).toEqual([
+      ["gan.generator", "Conv2DTranspose,Dense,InputLayer,Reshape"],
+      ["gan.discriminator", "Dense,InputLayer"],
+    ]);
+    expect(linear(moduleText(r), "picked")).toEqual([5, 3]);
+  });
+
+  it("has `keras` even when the file imports only names from it", () => {
+    const r = run(
+      py(`
+        from keras.layers import Dense
+        from keras.models import Model
+        def head(inputs, classes):
+            return Model(inputs, Dense(classes, name="head")(inputs))
+      `),
+      { entry: "head(keras.Input((7,)), 2)" },
+    );
+    expect(errors(r)).toEqual([]);
+    expect(linear(moduleText(r), "head")).toEqual([7, 2]);
+  });
+
+  it("refuses Keras 1's merge with a mode it cannot map", () => {
+    const r = run(
+      py(`
+        from keras.layers import Input, Dense, merge
+        from keras.models import Model
+        inputs = Input(shape=(4,))
+        model = Model(inputs, merge([Dense(2)(inputs), Dense(2)(inputs)], mode="cos"))
+      `),
+    );
+    expect(errors(r).map((d) => d.message).join("\n")).toMatch(/Keras 1's `merge` is supported with mode "sum", "mul", "ave", "max", "concat", "dot"/);
   });
 });
 

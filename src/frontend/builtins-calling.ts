@@ -150,12 +150,16 @@ const BUILTIN_TYPES: Record<string, PyValue["t"][]> = {
   set: ["list"],
 };
 
+/** `six`'s Python 2/3 type names, as Python 3 defines them (`isinstance(block, six.string_types)`). */
+const SIX_TYPES: Record<string, string> = { "six.string_types": "str", "six.text_type": "str", "six.integer_types": "int", "six.class_types": "type" };
+
 function instanceOf(value: PyValue, type: PyValue): boolean | null {
   if (isUnknown(value) || value.t === "runtime") return null;
-  if (type.t === "builtin") {
-    const allowed = BUILTIN_TYPES[type.name];
+  const builtin = type.t === "builtin" ? type.name : type.t === "qname" ? SIX_TYPES[type.path] : undefined;
+  if (builtin !== undefined) {
+    const allowed = BUILTIN_TYPES[builtin];
     if (!allowed) return null;
-    if (type.name === "set" || type.name === "list") return value.t === "list" && !!value.set === (type.name === "set");
+    if (builtin === "set" || builtin === "list") return value.t === "list" && !!value.set === (builtin === "set");
     return allowed.includes(value.t);
   }
   // A symbolic tensor is a KerasTensor, never a NumPy array (Keras' preprocess_input tests this).

@@ -386,7 +386,10 @@ export class Evaluator {
       const stmt = entryFile.tree.rootNode.namedChildren[0];
       const expr = stmt?.type === "expression_statement" ? stmt.namedChildren[0] : undefined;
       if (!expr) return unknown("`--entry` must be a Python expression", entryFile.range(entryFile.tree.rootNode));
-      return this.eval(expr, scope);
+      // `keras` is there even when the file imports only names from it (`--entry "yolo_body(keras.Input((416, 416, 3)), 3, 80)"`).
+      const entryScope = new Scope(scope);
+      if (scope.lookup("keras") === undefined) entryScope.set("keras", { t: "qname", path: "keras" });
+      return this.eval(expr, entryScope);
     } catch (signal) {
       if (signal instanceof EvalError) return unknown(signal.message, signal.range);
       if (signal instanceof RaiseSignal) return unknown("the entry raises", signal.range);
@@ -1443,6 +1446,10 @@ export class Evaluator {
         if (fn.self.t === "model" && this.graph.isSubclass(fn.self.id)) return this.subclasses.callMethod(fn.self, fn.name, call);
         if (fn.self.t === "super") return this.subclasses.callSuper(fn.self, fn.name, call);
         return this.callMethod(fn.self, fn.name, call);
+      case "object":
+        // An instance of the file's own class with `__call__` (a builder object: `WideResNet(64)()`).
+        if (classAttribute(fn.cls, "__call__")?.value.t === "function") return this.objects.callMethod(fn, "__call__", call);
+        throw new EvalError(`${typeName(fn)} is not callable`, call.range);
       case "unknown":
         return fn;
       default:

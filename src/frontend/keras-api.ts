@@ -51,6 +51,9 @@ function givenInputSpec(call: CallArgs, isOwnArgument: (key: string) => boolean)
   return { ...(key === "batch_input_shape" ? { batchShape: value } : key === "input_shape" ? { shape: value } : { dim: value }), ...(dtype ? { dtype } : {}), range };
 }
 
+/** Keras 1's `merge` modes, as the Keras 2 merge layers they are. */
+const KERAS1_MERGE_MODES: Record<string, string> = { sum: "Add", mul: "Multiply", ave: "Average", max: "Maximum", concat: "Concatenate", dot: "Dot" };
+
 /** Comparison op rules that Python numbers alone decide statically. */
 const STATIC_COMPARISONS: Record<string, (a: number, b: number) => boolean> = {
   greater: (a, b) => a > b,
@@ -175,6 +178,21 @@ export class KerasApi {
         const [inputs, ...rest] = call.args;
         const layer = this.constructLayer(symbol.cls, { ...call, args: rest, argRanges: call.argRanges.slice(1) });
         return layer.t === "layer" && inputs ? this.callObject(layer, { ...call, args: [inputs], kwargs: new Map(), argRanges: call.argRanges.slice(0, 1) }) : layer;
+      }
+      case "keras1-merge": {
+        const mode = call.kwargs.get("mode") ?? call.args[1];
+        const cls = mode?.t === "str" ? KERAS1_MERGE_MODES[mode.v] : undefined;
+        if (!cls) return unknown(`Keras 1's \`merge\` is supported with mode ${Object.keys(KERAS1_MERGE_MODES).map((m) => `"${m}"`).join(", ")}; use the merge layer (\`keras.layers.Add\`, ...)`, call.range);
+        const kwargs = new Map<string, PyValue>();
+        const kwargRanges = new Map<string, SourceRange>();
+        const option = (from: string, to: string, fallback: PyValue) => {
+          kwargs.set(to, call.kwargs.get(from) ?? fallback);
+          kwargRanges.set(to, call.kwargRanges.get(from) ?? call.range);
+        };
+        if (cls === "Concatenate") option("concat_axis", "axis", py.int(-1));
+        if (cls === "Dot") option("dot_axes", "axes", py.int(-1));
+        if (call.kwargs.has("name")) option("name", "name", NONE);
+        return this.callQualified(`keras.layers.${cls.toLowerCase()}`, { ...call, args: call.args.slice(0, 1), argRanges: call.argRanges.slice(0, 1), kwargs, kwargRanges });
       }
       case "input":
         return this.input(call);

@@ -25,7 +25,7 @@ ZeroPadding1D ZeroPadding2D ZeroPadding3D`;
 
 /** Layers of Keras 1 and 2 that Keras 3 dropped (tf.keras 2.15's `keras.layers`, Keras 1's `keras.layers.*`). */
 const OLDER_LAYERS = `AbstractRNNCell AtrousConvolution1D AtrousConvolution2D ConvRNN2D CuDNNGRU CuDNNLSTM DenseFeatures
-Deconvolution2D Deconvolution3D Highway LocallyConnected1D LocallyConnected2D MaxoutDense Merge RandomHeight RandomWidth
+Deconv2D Deconv3D Deconvolution2D Deconvolution3D Highway LocallyConnected1D LocallyConnected2D MaxoutDense Merge RandomHeight RandomWidth
 ThresholdedReLU`;
 
 export const KERAS_LAYER_CLASSES: ReadonlySet<string> = new Set(`${KERAS_3_LAYERS} ${OLDER_LAYERS}`.split(/\s+/));

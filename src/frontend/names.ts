@@ -29,6 +29,8 @@ function sameAsOps(rel: string): string {
 export type KerasSymbol =
   | { kind: "layer"; cls: string }
   | { kind: "layer-function"; cls: string }
+  /** Keras 1's `merge(inputs, mode="sum")`: the merge layer of that mode, applied. */
+  | { kind: "keras1-merge" }
   | { kind: "input" }
   | { kind: "model" }
   | { kind: "sequential" }
@@ -98,6 +100,7 @@ export function resolveKeras(path: string): KerasSymbol | null {
   if (NO_OPS.has(rel)) return { kind: "no-op", name: rel };
   if (rel === "backend.image_data_format" || rel === "config.image_data_format") return { kind: "image-data-format", value: "channels_last" };
   if (rel === "backend.image_dim_ordering") return { kind: "image-data-format", value: "tf" };
+  if (rel === "layers.merge" || rel === "engine.topology.merge") return { kind: "keras1-merge" };
   if (parts[0] === "layers" && parts.length >= 2) {
     if (/^[A-Z]/.test(last) && !NOT_LAYERS.has(last)) return { kind: "layer", cls: CLASS_ALIASES[last] ?? last };
     // Keras 2 also kept them in `keras.layers.merge`.

@@ -132,6 +132,14 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
       const root = addRoot(value.id, name);
       withBuilders(root);
       if (root) primary = value.id;
+    } else if (value.t === "object") {
+      // An object of the file's own class that holds models (`--entry "GAN(latent_dim=100)"`).
+      const base = /^[A-Za-z_]\w*/.exec(options.entry.trim())?.[0] ?? "entry";
+      for (const [path, id] of heldModels(value, base.toLowerCase(), 0)) {
+        entryFound = true;
+        withBuilders(addRoot(id, path));
+        primary = id;
+      }
     }
   }
   if (!entryFound) {
@@ -174,24 +182,38 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
     root.primary = root.modelId === primary;
     graph.program.roots.push(root);
   }
-  const hint = roots.size || options.entry ? null : noModelHint([...modelSubclasses(source.tree.rootNode), ...makers]);
+  const hint = roots.size || options.entry ? null : noModelHint([...modelClasses(source.tree.rootNode), ...makers]);
   return { program: graph.program, entryFound, modelVariables: evaluator.modelVariables, noModelHint: hint };
 }
 
-/** A definition that builds a model when called (a builder, or a Model subclass); why its defaults did not. */
+/** A definition that builds a model when called (a builder, or a class); why its defaults did not. */
 interface ModelMaker {
   node: SyntaxNode;
   failure: string | null;
+  /** A class: a Model subclass, a builder object whose `__call__` returns the model, or one that holds models. */
+  kind?: "subclass" | "callable" | "holder";
+  /** A class of static builder methods (`ResnetBuilder.build_resnet_18`): the first that makes a model. */
+  method?: SyntaxNode;
 }
 
-/** Module-level classes that subclass Keras' `Model` (`keras.Model`, `tf.keras.Model`, `Model`). */
-function modelSubclasses(root: SyntaxNode): ModelMaker[] {
+/**
+ * Module-level classes that subclass Keras' `Model` (`keras.Model`, `tf.keras.Model`, `Model`), and
+ * plain classes whose methods call `Model` or `Sequential` (builder objects, a GAN holding its models).
+ */
+function modelClasses(root: SyntaxNode): ModelMaker[] {
   const found: ModelMaker[] = [];
   for (const child of root.namedChildren) {
     const def = child.type === "decorated_definition" ? child.childForFieldName("definition") : child;
     if (def?.type !== "class_definition") continue;
     const bases = def.childForFieldName("superclasses")?.namedChildren ?? [];
-    if (bases.some((b) => /(^|\.)Model$/.test(b.text))) found.push({ node: def, failure: null });
+    const methods = (def.childForFieldName("body")?.namedChildren ?? []).map((m) => (m.type === "decorated_definition" ? m.childForFieldName("definition")! : m)).filter((m) => m.type === "function_definition");
+    const names = methods.map((m) => m.childForFieldName("name")?.text);
+    if (bases.some((b) => /(^|\.)Model$/.test(b.text))) found.push({ node: def, failure: null, kind: "subclass" });
+    else if ([...calledNames(def)].some((n) => n === "Model" || n === "Sequential")) {
+      const statics = methods.filter((m) => /^@(staticmethod|classmethod)\b/m.test(m.parent?.type === "decorated_definition" ? m.parent.text : ""));
+      const method = names.includes("__init__") ? undefined : statics.find((m) => [...calledNames(m)].some((n) => n === "Model" || n === "Sequential"));
+      found.push({ node: def, failure: null, kind: names.includes("__call__") ? "callable" : "holder", ...(method ? { method } : {}) });
+    }
   }
   return found;
 }
@@ -245,9 +267,11 @@ function noModelHint(candidates: ModelMaker[]): string | null {
     return m.failure ? `${what} (its defaults build none: ${m.failure})` : what;
   });
   const more = makers.length > 3 ? ` and ${makers.length - 3} more` : "";
-  const first = signature(makers[0]!.node);
-  const example = `${first.name}(${first.required.map((p) => `${p}=...`).join(", ")})`;
-  const subclass = makers[0]!.node.type === "class_definition" ? " (and --input-shape, if nothing builds it)" : "";
+  const { kind, method } = makers[0]!;
+  const first = signature(method ?? makers[0]!.node);
+  const callee = method ? `${signature(makers[0]!.node).name}.${first.name}` : first.name;
+  const example = `${callee}(${first.required.map((p) => `${p}=...`).join(", ")})${kind === "callable" ? "()" : ""}`;
+  const subclass = kind === "subclass" ? " (and --input-shape, if nothing builds it)" : "";
   return `it defines what would build one: ${shown.join(", ")}${more}; compile one with --entry "${example}"${subclass}`;
 }
 

@@ -105,6 +105,8 @@ export const CLASS_ALIASES: Record<string, string> = {
   Convolution3DTranspose: "Conv3DTranspose",
   Deconvolution2D: "Conv2DTranspose",
   Deconvolution3D: "Conv3DTranspose",
+  Deconv2D: "Conv2DTranspose",
+  Deconv3D: "Conv3DTranspose",
   SeparableConvolution1D: "SeparableConv1D",
   SeparableConvolution2D: "SeparableConv2D",
   MaxPool3D: "MaxPooling3D",
