@@ -328,6 +328,12 @@ const linalgCases: OpCase[] = [
   { op: "keras.backend.dot", pos: [t([2, 3, 4]), t([4, 5])], torch: "torch.matmul(x, y)" },
   { op: "keras.backend.dot", pos: [t([2, 3]), t([4, 3, 5])], torch: "torch.tensordot(x, y, dims=([1], [1]))" },
   { op: "keras.backend.dot", pos: [t([2, 3, 4]), t([6, 4, 5])] },
+  { op: "keras.ops.tensordot", pos: [t([2, 3, 4]), t([3, 4, 5])], torch: "torch.tensordot(x1, x2, dims=([1, 2], [0, 1]))" },
+  // keras-io's collaborative filtering: axes=2 on two (batch, d) matrices contracts the batch too.
+  { op: "tensorflow.tensordot", pos: [t([2, 3]), t([2, 3])], kw: { axes: 2 } },
+  { op: "tensorflow.tensordot", pos: [t([2, 3, 4]), t([4, 3, 5])], kw: { axes: [[1, 2], [1, 0]] }, torch: "torch.tensordot(a, b, dims=([1, 2], [1, 0]))" },
+  { op: "tensorflow.linalg.tensordot", pos: [t([2, 3]), t([3, 4])], kw: { axes: 1 } },
+  { op: "keras.ops.tensordot", pos: [X4, t([3, 5])], kw: { axes: [[-1], [0]] }, layouts: { x1: NCHW } },
   ...each("einsum", (op) => ({ op, pos: ["ij,jk->ik", t([3, 4]), t([4, 5])] })),
   { op: "keras.ops.einsum", pos: ["bhwc,cd->bhwd", X4, t([3, 5])], layouts: { operands: [NCHW, [0, 1]] }, torch: 'torch.einsum("bchw,cd->bhwd", operands[0], operands[1])' },
   { op: "tensorflow.einsum", pos: ["ij,jk", t([3, 4]), t([4, 5])] },

@@ -31,7 +31,8 @@ OUT/.gitattributes marks everything written as linguist-generated.
 Options:
   -o, --out DIR        output folder (required, here or in the config file); never an input folder
   --entry EXPR         the model to compile: a module-level name (\`model\`) or a builder call
-                       (\`build_model(num_classes=10)\`); it becomes the primary model
+                       (\`build_model(num_classes=10)\`); it becomes the primary model. An object
+                       that holds models (\`GAN(latent_dim=100)\`) gives each of them
   --input-shape SHAPE  the input shape of a model the file never builds (a subclassed model with no
                        \`build\` call, a Sequential without an Input): the shape without the batch axis,
                        as \`keras.Input(shape=...)\` takes it, e.g. \`28,28,1\` (\`None\` for a size

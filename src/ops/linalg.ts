@@ -121,6 +121,53 @@ export const dotOp = defineOp({
   },
 });
 
+/**
+ * `axes` of tensordot, as the contracted axes of each operand: an int N (x's last N with y's first N),
+ * or a pair of axes or axis lists (negative ones counted from the end).
+ */
+function tensordotAxes(a: Args, xRank: number, yRank: number): [number[], number[]] {
+  const given = a.value("axes", 2);
+  const norm = (axes: number[], rank: number) => axes.map((d) => (d < 0 ? d + rank : d));
+  if (typeof given === "number" && Number.isInteger(given)) {
+    if (given < 0 || given > Math.min(xRank, yRank)) fail(`${a.qualifiedName}: axes=${given} is more than the operands have`);
+    return [Array.from({ length: given }, (_, i) => xRank - given + i), Array.from({ length: given }, (_, i) => i)];
+  }
+  const pair = Array.isArray(given) && given.length === 2 ? given.map((side) => (typeof side === "number" ? [side] : side)) : null;
+  if (!pair || !pair.every((side) => Array.isArray(side) && side.every((d) => typeof d === "number" && Number.isInteger(d)))) {
+    fail(`${a.qualifiedName}: axes must be an int or a pair of axis lists, got ${JSON.stringify(given)}`);
+  }
+  const [xs, ys] = [norm(pair![0] as number[], xRank), norm(pair![1] as number[], yRank)];
+  if (xs.length !== ys.length) fail(`${a.qualifiedName}: the two axis lists differ in length`);
+  if (xs.some((d) => d < 0 || d >= xRank) || ys.some((d) => d < 0 || d >= yRank)) fail(`${a.qualifiedName}: an axis is out of range`);
+  return [xs, ys];
+}
+
+/** `tf.tensordot` / `keras.ops.tensordot`: the same contraction as `torch.tensordot`, in Keras' axis order. */
+export const tensordotOp = defineOp({
+  name: "tensordot",
+  summary: "`torch.tensordot` over the same axes (the operands taken in Keras' axis order)",
+  spellings: {
+    "keras.ops.tensordot": [P.tensor("x1", "x"), P.tensor("x2", "y"), P.value("axes", 2)],
+    "tensorflow.tensordot": [P.tensor("a", "x"), P.tensor("b", "y"), P.required("axes"), TF_NAME],
+    "tensorflow.linalg.tensordot": [P.tensor("a", "x"), P.tensor("b", "y"), P.required("axes"), TF_NAME],
+  },
+  inferShape: (a) => {
+    const x = a.tensor("x").shape;
+    const y = a.tensor("y").shape;
+    const [xs, ys] = tensordotAxes(a, x.length, y.length);
+    xs.forEach((d, i) => {
+      if (!dimsAgree(x[d]!, y[ys[i]!]!)) fail(`${a.qualifiedName}: shapes ${fmt(x)} and ${fmt(y)} do not contract over axes ${JSON.stringify([xs, ys])}`);
+    });
+    const kept = [...x.filter((_, i) => !xs.includes(i)), ...y.filter((_, i) => !ys.includes(i))];
+    return shapes([kept], [promote([a.operand("x"), a.operand("y")])]);
+  },
+  layout: (a, ctx) => kerasOrderLayout(a, ["x", "y"], ctx.outputShapes[0]!.length),
+  lower: (a) => {
+    const [xs, ys] = tensordotAxes(a, a.tensor("x").shape.length, a.tensor("y").shape.length);
+    return call("torch.tensordot", [arg(a.param("x")), arg(a.param("y"))], [["dims", { k: "tuple", items: [list(xs.map((d) => lit(d))), list(ys.map((d) => lit(d)))] }]]);
+  },
+});
+
 // ---------------------------------------------------------------------------------------------
 // einsum
 
@@ -229,4 +276,4 @@ export const einsumOp = defineOp({
   },
 });
 
-export const LINALG_OPS: readonly OpRule[] = [matmulOp, dotOp, einsumOp];
+export const LINALG_OPS: readonly OpRule[] = [matmulOp, dotOp, tensordotOp, einsumOp];
