@@ -757,6 +757,43 @@ describe("a file that builds no model", () => {
   });
 });
 
+describe("the global image data format", () => {
+  it.each([
+    ['K.set_image_data_format("channels_first")', 'K.image_data_format() == "channels_first"'],
+    ['K.set_image_dim_ordering("th")', 'K.image_dim_ordering() == "th"'],
+  ])("%s makes channels_first every later layer's default", (setter, check) => {
+    const r = run(
+      py(`
+        import keras
+        from keras import backend as K
+        from keras import layers
+        ${setter}
+        inputs = keras.Input(shape=(3, 16, 16))
+        x = layers.Conv2D(4, 3, name="conv")(inputs)
+        x = layers.MaxPooling2D()(x)
+        units = 5 if ${check} else 1
+        model = keras.Model(inputs, layers.Dense(units, name="head")(layers.Flatten()(x)))
+      `),
+    );
+    expect(errors(r)).toEqual([]);
+    expect(moduleText(r)).toMatch(/self\.conv = nn\.Conv2d\(3, 4, kernel_size=3\)/);
+    expect(linear(moduleText(r), "head")).toEqual([196, 5]);
+  });
+
+  it("refuses a format it cannot read statically", () => {
+    const r = run(
+      py(`
+        import os
+        import keras
+        keras.backend.set_image_data_format(os.environ["FORMAT"])
+        inputs = keras.Input(shape=(3, 16, 16))
+        model = keras.Model(inputs, keras.layers.Conv2D(4, 3)(inputs))
+      `),
+    );
+    expect(errors(r).length).toBeGreaterThan(0);
+  });
+});
+
 describe("--entry on the file's own objects", () => {
   const source = py(`
     from keras.models import Model, Sequential

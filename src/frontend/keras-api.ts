@@ -51,6 +51,9 @@ function givenInputSpec(call: CallArgs, isOwnArgument: (key: string) => boolean)
   return { ...(key === "batch_input_shape" ? { batchShape: value } : key === "input_shape" ? { shape: value } : { dim: value }), ...(dtype ? { dtype } : {}), range };
 }
 
+/** The values `set_image_data_format` and Keras 1's `set_image_dim_ordering` take. */
+const IMAGE_DATA_FORMATS: Record<string, "channels_last" | "channels_first"> = { channels_last: "channels_last", channels_first: "channels_first", tf: "channels_last", th: "channels_first" };
+
 /** Keras 1's `merge` modes, as the Keras 2 merge layers they are. */
 const KERAS1_MERGE_MODES: Record<string, string> = { sum: "Add", mul: "Multiply", ave: "Average", max: "Maximum", concat: "Concatenate", dot: "Dot" };
 
@@ -102,6 +105,9 @@ export class KerasApi {
   private readonly layerInputSpecs = new Map<number, InputSpec>();
   /** Layers whose `input_shape=` could not be evaluated (reported where it was written). */
   private readonly failedInputSpecs = new Set<number>();
+
+  /** Keras' global image data format (`keras.json`'s default until the file sets it): the default of every layer's `data_format`. */
+  private imageDataFormat: "channels_last" | "channels_first" = "channels_last";
 
   constructor(private readonly graph: GraphBuilder) {}
 
@@ -209,7 +215,14 @@ export class KerasApi {
         // Every activation function is a registry op (taken above); only its use as a value is left.
         return unknown(`activation \`${symbol.name}\` is not supported on tensors yet`, call.range);
       case "image-data-format":
-        return py.str(symbol.value);
+        return py.str(symbol.spelling === "data_format" ? this.imageDataFormat : this.imageDataFormat === "channels_first" ? "th" : "tf");
+      case "set-image-data-format": {
+        const value = call.args[0] ?? call.kwargs.get("data_format") ?? call.kwargs.get("dim_ordering");
+        const format = value?.t === "str" ? IMAGE_DATA_FORMATS[value.v] : undefined;
+        if (!format) throw new EvalError(`${path.split(".").pop()}() needs a static 'channels_last' or 'channels_first' ('tf' or 'th'): it sets every later layer's default`, call.range);
+        this.imageDataFormat = format;
+        return NONE;
+      }
       case "no-op":
         return NONE;
       case "other":
@@ -440,6 +453,8 @@ export class KerasApi {
       }
     }
     for (const param of params) if (!(param.name in config) && !broken) config[param.name] = param.default;
+    // `data_format=None` is the global format, which the file set (`K.set_image_data_format("channels_first")`).
+    if (this.imageDataFormat === "channels_first" && config.data_format === null && params.some((p) => p.name === "data_format")) config.data_format = "channels_first";
     const layer = this.graph.createLayer(cls, config, argRanges, name, call.range);
     if (broken) this.graph.poison(layer.id);
     if (!trainable) this.graph.setTrainable(layer.id, false);

@@ -38,8 +38,10 @@ export type KerasSymbol =
   /** `defaults` where the namespace differs from `keras.activations`; `aliases` of argument names. */
   | { kind: "activation"; name: string; defaults?: Record<string, boolean | number>; aliases?: Record<string, string> }
   | { kind: "no-op"; name: string }
-  /** `channels_last`, or Keras 1's `tf` for `image_dim_ordering()`: Keras' defaults, not a user's keras.json. */
-  | { kind: "image-data-format"; value: string }
+  /** `image_data_format()`, or Keras 1's `image_dim_ordering()` (`tf`, `th`). */
+  | { kind: "image-data-format"; spelling: "data_format" | "dim_ordering" }
+  /** `set_image_data_format(...)`, or Keras 1's `set_image_dim_ordering(...)`: every later layer's default. */
+  | { kind: "set-image-data-format"; spelling: "data_format" | "dim_ordering" }
   | { kind: "other"; path: string };
 
 /** Lower-case functional forms of merge layers: `layers.add([a, b])`. */
@@ -74,7 +76,7 @@ const TF_NN_ACTIVATIONS: Record<string, string> = {
 /** Capitalised names that `keras.layers` does not have (so a wildcard import of it cannot provide them). */
 const NOT_LAYERS = new Set(["Model", "Sequential", "Functional"]);
 
-const NO_OPS = new Set(["backend.clear_session", "utils.set_random_seed", "utils.plot_model", "backend.set_image_data_format", "backend.set_image_dim_ordering"]);
+const NO_OPS = new Set(["backend.clear_session", "utils.set_random_seed", "utils.plot_model"]);
 
 export function resolveKeras(path: string): KerasSymbol | null {
   if (path.startsWith("tensorflow.nn.")) {
@@ -98,8 +100,10 @@ export function resolveKeras(path: string): KerasSymbol | null {
     return { kind: "activation", name: last, defaults: last === "gelu" ? { approximate: true } : undefined };
   }
   if (NO_OPS.has(rel)) return { kind: "no-op", name: rel };
-  if (rel === "backend.image_data_format" || rel === "config.image_data_format") return { kind: "image-data-format", value: "channels_last" };
-  if (rel === "backend.image_dim_ordering") return { kind: "image-data-format", value: "tf" };
+  if (rel === "backend.image_data_format" || rel === "config.image_data_format") return { kind: "image-data-format", spelling: "data_format" };
+  if (rel === "backend.image_dim_ordering") return { kind: "image-data-format", spelling: "dim_ordering" };
+  if (rel === "backend.set_image_data_format" || rel === "config.set_image_data_format") return { kind: "set-image-data-format", spelling: "data_format" };
+  if (rel === "backend.set_image_dim_ordering") return { kind: "set-image-data-format", spelling: "dim_ordering" };
   if (rel === "layers.merge" || rel === "engine.topology.merge") return { kind: "keras1-merge" };
   if (parts[0] === "layers" && parts.length >= 2) {
     if (/^[A-Z]/.test(last) && !NOT_LAYERS.has(last)) return { kind: "layer", cls: CLASS_ALIASES[last] ?? last };

@@ -5,7 +5,7 @@
 // defines a name one of them reads. The analysis is syntactic and conservative: when in doubt a
 // statement is kept, so slicing can only make the evaluator skip work, never change a model.
 import { MODEL_NO_OPS, MODEL_RESULTS } from "./keras-api.js";
-import { resolveKeras } from "./names.js";
+import { resolveKeras, wildcardProvides } from "./names.js";
 import type { SyntaxNode } from "./syntax.js";
 
 /** Modules whose calls never build a Keras model: data loading, plotting, the standard library. */
@@ -312,7 +312,8 @@ export class FileRelevance {
     const path = [imported, ...rest].join(".");
     const symbol = resolveKeras(path);
     if (symbol) {
-      if (symbol.kind === "model" || symbol.kind === "sequential" || symbol.kind === "input") return true;
+      // Setting the global image data format changes every later layer's `data_format`.
+      if (symbol.kind === "model" || symbol.kind === "sequential" || symbol.kind === "input" || symbol.kind === "set-image-data-format") return true;
       // An application's constructor builds (`applications.vgg19.VGG19`); its `preprocess_input` is data.
       return symbol.kind === "other" && /^(applications\.([a-z_0-9]+\.)?[A-Z]|models\.(clone_model|model_from_json|model_from_config)$|saving\.)/.test(symbol.path);
     }
@@ -325,10 +326,7 @@ export class FileRelevance {
 
   /** A name a Keras wildcard import provides (`from keras.layers import *` gives `Dense`). */
   private fromWildcard(name: string): string | undefined {
-    for (const module of this.wildcards) {
-      const kind = resolveKeras(`${module}.${name}`)?.kind;
-      if (kind && kind !== "other") return `${module}.${name}`;
-    }
+    for (const module of this.wildcards) if (wildcardProvides(module, name)) return `${module}.${name}`;
     return undefined;
   }
 
