@@ -54,8 +54,8 @@ function givenInputSpec(call: CallArgs, isOwnArgument: (key: string) => boolean)
 /** The values `set_image_data_format` and Keras 1's `set_image_dim_ordering` take. */
 const IMAGE_DATA_FORMATS: Record<string, "channels_last" | "channels_first"> = { channels_last: "channels_last", channels_first: "channels_first", tf: "channels_last", th: "channels_first" };
 
-/** Keras 1's `merge` modes, as the Keras 2 merge layers they are. */
-const KERAS1_MERGE_MODES: Record<string, string> = { sum: "Add", mul: "Multiply", ave: "Average", max: "Maximum", concat: "Concatenate", dot: "Dot" };
+/** Keras 1's `merge` modes, as the Keras 2 merge functions they are (`keras.layers.add`). */
+const KERAS1_MERGE_MODES: Record<string, string> = { sum: "add", mul: "multiply", ave: "average", max: "maximum", concat: "concatenate", dot: "dot" };
 
 /** Comparison op rules that Python numbers alone decide statically. */
 const STATIC_COMPARISONS: Record<string, (a: number, b: number) => boolean> = {
@@ -187,18 +187,18 @@ export class KerasApi {
       }
       case "keras1-merge": {
         const mode = call.kwargs.get("mode") ?? call.args[1];
-        const cls = mode?.t === "str" ? KERAS1_MERGE_MODES[mode.v] : undefined;
-        if (!cls) return unknown(`Keras 1's \`merge\` is supported with mode ${Object.keys(KERAS1_MERGE_MODES).map((m) => `"${m}"`).join(", ")}; use the merge layer (\`keras.layers.Add\`, ...)`, call.range);
+        const fn = mode?.t === "str" ? KERAS1_MERGE_MODES[mode.v] : undefined;
+        if (!fn) return unknown(`Keras 1's \`merge\` is supported with mode ${Object.keys(KERAS1_MERGE_MODES).map((m) => `"${m}"`).join(", ")}; use the merge layer (\`keras.layers.Add\`, ...)`, call.range);
         const kwargs = new Map<string, PyValue>();
         const kwargRanges = new Map<string, SourceRange>();
         const option = (from: string, to: string, fallback: PyValue) => {
           kwargs.set(to, call.kwargs.get(from) ?? fallback);
           kwargRanges.set(to, call.kwargRanges.get(from) ?? call.range);
         };
-        if (cls === "Concatenate") option("concat_axis", "axis", py.int(-1));
-        if (cls === "Dot") option("dot_axes", "axes", py.int(-1));
+        if (fn === "concatenate") option("concat_axis", "axis", py.int(-1));
+        if (fn === "dot") option("dot_axes", "axes", py.int(-1));
         if (call.kwargs.has("name")) option("name", "name", NONE);
-        return this.callQualified(`keras.layers.${cls.toLowerCase()}`, { ...call, args: call.args.slice(0, 1), argRanges: call.argRanges.slice(0, 1), kwargs, kwargRanges });
+        return this.callQualified(`keras.layers.${fn}`, { ...call, args: call.args.slice(0, 1), argRanges: call.argRanges.slice(0, 1), kwargs, kwargRanges });
       }
       case "input":
         return this.input(call);

@@ -41,7 +41,7 @@ export type KerasSymbol =
   /** `image_data_format()`, or Keras 1's `image_dim_ordering()` (`tf`, `th`). */
   | { kind: "image-data-format"; spelling: "data_format" | "dim_ordering" }
   /** `set_image_data_format(...)`, or Keras 1's `set_image_dim_ordering(...)`: every later layer's default. */
-  | { kind: "set-image-data-format"; spelling: "data_format" | "dim_ordering" }
+  | { kind: "set-image-data-format" }
   | { kind: "other"; path: string };
 
 /** Lower-case functional forms of merge layers: `layers.add([a, b])`. */
@@ -102,8 +102,8 @@ export function resolveKeras(path: string): KerasSymbol | null {
   if (NO_OPS.has(rel)) return { kind: "no-op", name: rel };
   if (rel === "backend.image_data_format" || rel === "config.image_data_format") return { kind: "image-data-format", spelling: "data_format" };
   if (rel === "backend.image_dim_ordering") return { kind: "image-data-format", spelling: "dim_ordering" };
-  if (rel === "backend.set_image_data_format" || rel === "config.set_image_data_format") return { kind: "set-image-data-format", spelling: "data_format" };
-  if (rel === "backend.set_image_dim_ordering") return { kind: "set-image-data-format", spelling: "dim_ordering" };
+  if (rel === "backend.set_image_data_format" || rel === "config.set_image_data_format") return { kind: "set-image-data-format" };
+  if (rel === "backend.set_image_dim_ordering") return { kind: "set-image-data-format" };
   if (rel === "layers.merge" || rel === "engine.topology.merge") return { kind: "keras1-merge" };
   if (parts[0] === "layers" && parts.length >= 2) {
     if (/^[A-Z]/.test(last) && !NOT_LAYERS.has(last)) return { kind: "layer", cls: CLASS_ALIASES[last] ?? last };
