@@ -10,7 +10,8 @@ import Python from "tree-sitter-python";
 import { describe, expect, it } from "vitest";
 import { SourceFile } from "../src/frontend/parse.js";
 import { effects, moduleFunctions } from "../src/frontend/queries.js";
-import type { SyntaxNode } from "../src/frontend/syntax.js";
+import { nativeTree, parseFlat } from "../src/frontend/flat-tree.js";
+import { SyntaxForest, type SyntaxNode } from "../src/frontend/syntax.js";
 // @ts-expect-error: a plain .mjs module of the bench
 import { writeCorpus } from "../bench/corpus.mjs";
 // @ts-expect-error: a plain .mjs module of the bench
@@ -95,6 +96,47 @@ describe("the mirrored syntax tree", () => {
       }
     }
     expect(nodes).toBeGreaterThan(50_000);
+  });
+
+  it("comes from the native flat tree, which npm ci builds (KERAS2TORCH_NATIVE_TREE=0 turns it off)", () => {
+    expect(nativeTree).toBe(process.env.KERAS2TORCH_NATIVE_TREE !== "0");
+  });
+
+  it.skipIf(!nativeTree)("is the same walked from the flat tree as from tree-sitter's cursor, near the depth limit too", () => {
+    const deep = [`x = ${"-".repeat(999)}1`, `x = ${"-".repeat(1001)}1`, `x = 1${" if True else 1".repeat(600)}`, `x = ${"1 + ".repeat(3000)}1`, "x = 1\n" + "#\n".repeat(50) + "y = (1,"];
+    const inputs = [...files.map((f) => f.text), ...deep];
+    let nodes = 0;
+    for (const text of inputs) {
+      const fromCursor = new SyntaxForest(parser.parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) }).walk(), text);
+      const fromFlat = new SyntaxForest(parseFlat(text)!, text);
+      const describe = (n: SyntaxNode | null) => (n ? [n.type, n.startIndex, n.endIndex, n.isNamed, n.isMissing, n.hasError, n.fieldName, n.children.length] : null);
+      expect(describe(fromFlat.tooDeep), text.slice(0, 40)).toEqual(describe(fromCursor.tooDeep));
+      const pairs: [SyntaxNode, SyntaxNode][] = [[fromCursor.rootNode, fromFlat.rootNode]];
+      while (pairs.length) {
+        const [a, b] = pairs.pop()!;
+        nodes++;
+        if (JSON.stringify(describe(a)) !== JSON.stringify(describe(b))) expect(describe(b), text.slice(0, 40)).toEqual(describe(a));
+        a.children.forEach((c, i) => pairs.push([c, b.children[i]!]));
+      }
+    }
+    expect(nodes).toBeGreaterThan(50_000);
+  });
+
+  it("finds the node at an offset as tree-sitter's descendantForIndex does", () => {
+    let checked = 0;
+    for (const { name, text } of files) {
+      const forest = new SourceFile(name, text).tree;
+      const tree = parser.parse(forest.text, undefined, { bufferSize: Math.max(32 * 1024, forest.text.length * 2 + 1024) });
+      for (let index = 0; index <= forest.text.length; index += 5) {
+        const native = tree.rootNode.descendantForIndex(index);
+        const mirror = forest.descendantForIndex(index);
+        checked++;
+        if (mirror.type !== native.type || mirror.startIndex !== native.startIndex || mirror.endIndex !== native.endIndex) {
+          expect([mirror.type, mirror.startIndex, mirror.endIndex], `${name} at ${index}`).toEqual([native.type, native.startIndex, native.endIndex]);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20_000);
   });
 
   it("finds what the queries of grammars/python-queries.scm capture, in the same order", () => {

@@ -2,6 +2,7 @@
 import Parser from "tree-sitter";
 import Python from "tree-sitter-python";
 import type { Diagnostic, SourceRange } from "../ir/types.js";
+import { parseFlat } from "./flat-tree.js";
 import { SyntaxForest, type SyntaxNode } from "./syntax.js";
 import { MAX_BRACKET_DEPTH, MAX_INDENT_DEPTH, MAX_SOURCE_LENGTH, MAX_SYNTAX_DEPTH } from "./values.js";
 
@@ -54,17 +55,17 @@ export class SourceFile {
     if (scan.problem) {
       // Refused before tree-sitter sees it: input this deep can abort the parser (an assertion kills the process).
       this.limit = resourceLimit(this.rangeAt(scan.problem.index), scan.problem.message);
-      this.tree = new SyntaxForest(parse(""), "");
+      this.tree = mirror("");
       return;
     }
     let parsedText = scan.blanked.length ? blank(this.text, scan.blanked) : this.text;
-    let tree = parse(parsedText);
+    let tree = mirror(parsedText);
     // A blanked "comment" inside a string the scanner misread: parse the text as it is.
-    if (scan.blanked.length && scan.blanked.some(([start]) => insideString(tree.rootNode.descendantForIndex(start)))) {
+    if (scan.blanked.length && scan.blanked.some(([start]) => insideString(tree.descendantForIndex(start)))) {
       parsedText = this.text;
-      tree = parse(parsedText);
+      tree = mirror(parsedText);
     }
-    this.tree = new SyntaxForest(tree, parsedText);
+    this.tree = tree;
     const deep = this.tree.tooDeep;
     if (deep) this.limit = resourceLimit(this.range(deep), `the syntax is nested more than ${MAX_SYNTAX_DEPTH} levels deep (MAX_SYNTAX_DEPTH)`);
   }
@@ -150,9 +151,12 @@ export class SourceFile {
   }
 }
 
-function parse(text: string): Parser.Tree {
+/** The mirrored syntax tree of `text`, from the native flat tree when the addon is there. */
+function mirror(text: string): SyntaxForest {
+  const flat = parseFlat(text);
+  if (flat) return new SyntaxForest(flat, text);
   // tree-sitter's default buffer is too small for big files; give it room.
-  return getParser().parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
+  return new SyntaxForest(getParser().parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) }).walk(), text);
 }
 
 /** Code points of `text` in [start, end), without building a substring. */
@@ -294,7 +298,7 @@ function blank(text: string, ranges: [number, number][]): string {
   return parts.join("");
 }
 
-function insideString(node: Parser.SyntaxNode | null): boolean {
+function insideString(node: SyntaxNode | null): boolean {
   for (let n = node, k = 0; n && k < 4; n = n.parent, k++) if (n.type === "string" || n.type === "string_content") return true;
   return false;
 }

@@ -1,8 +1,8 @@
 // The syntax tree of a parsed file as plain JavaScript objects. Every property read on one of
 // tree-sitter's native nodes crosses into the addon and builds fresh JS objects, which dominated the cost
 // of compiling a file; here one cursor walk per parse copies the whole tree (types, offsets, fields,
-// children, parents, error flags), and nothing the frontend reads afterwards touches the addon.
-import type Parser from "tree-sitter";
+// children, parents, error flags), and nothing the frontend reads afterwards touches the addon. The
+// cursor is tree-sitter's own or, cheaper, one over the flat tree of keras2torch's addon (flat-tree.ts).
 import Python from "tree-sitter-python";
 import { MAX_SYNTAX_DEPTH } from "./values.js";
 
@@ -13,6 +13,21 @@ export interface Point {
 
 /** Shared by every leaf (never mutated). */
 const NONE: SyntaxNode[] = [];
+
+/** The parts of tree-sitter's TreeCursor the mirror reads (FlatCursor implements them too). */
+export interface TreeWalk {
+  readonly nodeTypeId: number;
+  readonly nodeType: string;
+  readonly nodeIsNamed: boolean;
+  readonly nodeIsMissing: boolean;
+  readonly currentFieldId: number;
+  readonly currentFieldName: string;
+  readonly startIndex: number;
+  readonly endIndex: number;
+  gotoFirstChild(): boolean;
+  gotoNextSibling(): boolean;
+  gotoParent(): boolean;
+}
 
 /** Ids are unique across every tree of the process: maps keyed by node id may mix files (imports). */
 let nextId = 1;
@@ -124,11 +139,11 @@ export class SyntaxForest {
   private lineStarts: number[] | null = null;
 
   constructor(
-    tree: Parser.Tree,
+    /** A cursor at the root of the tree. */
+    cursor: TreeWalk,
     /** The text tree-sitter parsed (offsets index into it). */
     readonly text: string,
   ) {
-    const cursor = tree.walk();
     const root = this.read(cursor, null);
     this.rootNode = root;
     // The path from the root to the cursor, and the nesting depth of each.
@@ -180,7 +195,7 @@ export class SyntaxForest {
   }
 
   /** The node at the cursor. */
-  private read(cursor: Parser.TreeCursor, parent: SyntaxNode | null): SyntaxNode {
+  private read(cursor: TreeWalk, parent: SyntaxNode | null): SyntaxNode {
     const symbol = cursor.nodeTypeId;
     let type: string;
     let named: boolean;
@@ -203,6 +218,24 @@ export class SyntaxForest {
     // Only an empty node can be MISSING.
     const missing = start === end && cursor.nodeIsMissing;
     return new SyntaxNode(this, type, start, end, named, missing, fieldName, parent, fields);
+  }
+
+  /** The smallest node spanning the UTF-16 offset `index`, as tree-sitter's `descendantForIndex` finds it. */
+  descendantForIndex(index: number): SyntaxNode {
+    let node = this.rootNode;
+    for (;;) {
+      let next: SyntaxNode | null = null;
+      for (const child of node.children) {
+        const end = child.endIndex;
+        // It must reach past `index`, or, if empty, at least to it, and start at or before it.
+        if (child.startIndex === end ? end < index : end <= index) continue;
+        if (index < child.startIndex) break;
+        next = child;
+        break;
+      }
+      if (!next) return node;
+      node = next;
+    }
   }
 
   /** tree-sitter's point of a UTF-16 offset: rows split at `\n`, columns in UTF-16 units. */
