@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TorchModel } from "../ir/types.js";
 import { helperCatalog, type Helper } from "./helpers.js";
-import { formatPython } from "./format.js";
+import { alreadyFormatted, formatPython } from "./format.js";
 import { compileTemplate, type Template } from "./template.js";
 import {
   moduleFileView,
@@ -47,9 +47,9 @@ export function renderModuleFile(
   weightsScript: string,
 ): string {
   const t = templates();
-  return formatPython(
-    t.module(moduleFileView(models, source, weightsScript, t.helpers)),
-  );
+  const text = t.module(moduleFileView(models, source, weightsScript, t.helpers));
+  // ruff costs about as much as parsing the input; most modules have nothing for it to change.
+  return alreadyFormatted(text) ? text : formatPython(text);
 }
 
 

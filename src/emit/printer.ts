@@ -1,6 +1,6 @@
 // Prints module IR as Python source. Layout details (line breaks, quotes) are left to ruff; this
 // printer only decides structure: indentation, statement forms and `# file.py:LINE` comments.
-import type { ClassIR, MethodIR, SourceLoc, Stmt } from "../ir/types.js";
+import type { ClassIR, MethodIR, PyExpr, SourceLoc, Stmt } from "../ir/types.js";
 import { renderExpr } from "./render.js";
 
 const INDENT = "    ";
@@ -23,6 +23,9 @@ function printBlock(body: Stmt[], indent: string): string[] {
   if (!body.length) return [`${indent}pass`];
   return body.flatMap((stmt) => printStmt(stmt, indent));
 }
+
+/** A loop's target as ruff writes it: a tuple of several names without its parentheses. */
+const loopTarget = (target: PyExpr) => (target.k === "tuple" && target.items.length > 1 ? target.items.map(renderExpr).join(", ") : renderExpr(target));
 
 const located = (code: string, loc: SourceLoc | undefined) => (loc ? `${code}  # ${loc.file}:${loc.line}` : code);
 
@@ -53,7 +56,7 @@ function printStmt(stmt: Stmt, indent: string): string[] {
       return lines;
     }
     case "for":
-      return [indent + located(`for ${renderExpr(stmt.target)} in ${renderExpr(stmt.iter)}:`, stmt.loc), ...printBlock(stmt.body, indent + INDENT)];
+      return [indent + located(`for ${loopTarget(stmt.target)} in ${renderExpr(stmt.iter)}:`, stmt.loc), ...printBlock(stmt.body, indent + INDENT)];
     case "while":
       return [indent + located(`while ${renderExpr(stmt.condition)}:`, stmt.loc), ...printBlock(stmt.body, indent + INDENT)];
     case "break":
