@@ -493,6 +493,8 @@ function checkRun(run, names, work, outName, before) {
   }
   for (const path of after.keys()) if (!before.has(path)) add("outside-write", `${path} written`);
   for (const path of snapshot(out).keys()) if (/\.tmp$/.test(path)) add("outside-write", `temporary file left: ${outName}/${path}`);
+  // The processes' temporary folders (src/cli/output.ts) are removed at the end of the run.
+  for (const name of existsSync(out) ? readdirSync(out) : []) if (name.startsWith(".keras2torch-tmp-")) add("outside-write", `temporary folder left: ${outName}/${name}`);
   return failures;
 }
 

@@ -136,6 +136,8 @@ describe("trustworthy output", () => {
   it("leaves no temporary file behind and writes nothing but the outputs", () => {
     expect(cli(["convert", "proj", "-o", "out_clean", "--jobs", "2"]).status).toBe(0);
     expect(listFiles(join(work, "out_clean")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    // The workers' temporary folders (output.ts) are gone too.
+    expect(readdirSync(join(work, "out_clean")).filter((f) => f.startsWith(".keras2torch-tmp"))).toEqual([]);
     expect(listFiles(join(work, "proj"))).toEqual(Object.keys(PROJECT).sort());
   });
 

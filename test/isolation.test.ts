@@ -262,6 +262,20 @@ describe("temporary files", () => {
     expect(entryOf(manifestOf("out_tmp"), "pkg/b.py").diagnostics.map((d) => d.code)).toContain("resource-limit");
     expect(listFiles(join(work, "out_tmp")).filter((f) => f.endsWith(".tmp"))).toEqual(["notes.txt.99.tmp", "pkg/b.py.tmp"]);
   });
+
+  it("folders that killed runs left are removed; a running run's folder and other folders are left alone", () => {
+    tree("src_tmp_runs", { "a.py": model(2) });
+    // A process that has exited: its id names a run that was killed.
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
+    tree("out_tmp_runs", {
+      [`.keras2torch-tmp-${dead}-aB3xYz/7`]: "half a module",
+      [`.keras2torch-tmp-${process.pid}-Qr8sTu/0`]: "a write still going on",
+      ".keras2torch-tmp-mine/keep.txt": "not a run's",
+    });
+    expect(cli(["convert", "src_tmp_runs", "-o", "out_tmp_runs"]).status).toBe(0);
+    expect(readdirSync(join(work, "out_tmp_runs")).filter((f) => f.startsWith(".keras2torch-tmp")).sort()).toEqual([`.keras2torch-tmp-${process.pid}-Qr8sTu`, ".keras2torch-tmp-mine"]);
+    expect(read("out_tmp_runs/a.py")).toMatch(/nn\.Linear\(8, 2\)/);
+  });
 });
 
 describe("diagnostics stay bounded", () => {

@@ -16,7 +16,7 @@ import type { FileOutcome, InputFile } from "./compile-file.js";
 import type { Frame } from "./diagnostics.js";
 import { globBase, globMatcher, hasGlobMagic } from "./glob.js";
 import { MAX_INPUT_BYTES } from "./limits.js";
-import { deliver, isInside, removeTemporaries, type StaleFile } from "./output.js";
+import { deliver, isInside, removeRunTemporaries, removeTemporaries, type OutputTarget, type StaleFile } from "./output.js";
 import { compileAll, defaultJobs, prestartWorkers, releaseSpares } from "./pool.js";
 import { fileKind, SAVED_MODEL, savedModuleLabel, tooLargeMessage } from "./read-input.js";
 
@@ -326,14 +326,17 @@ export async function convertFiles(args: string[], options: ConvertOptions): Pro
   if (!args.length) throw new UsageError("no INPUT given");
   // The worker processes start now and warm up while the inputs are gathered.
   prestartWorkers(options.jobs);
+  const written: { out?: string } = {};
   try {
-    return await convertGathered(args, options, started);
+    return await convertGathered(args, options, started, written);
   } finally {
     releaseSpares();
+    if (written.out !== undefined) removeRunTemporaries(written.out, process.pid);
   }
 }
 
-async function convertGathered(args: string[], options: ConvertOptions, started: number): Promise<ConvertResult> {
+/** `written.out`: set to the output folder once this run may write into it. */
+async function convertGathered(args: string[], options: ConvertOptions, started: number, written: { out?: string }): Promise<ConvertResult> {
   const cwd = options.cwd ?? process.cwd();
   const out = resolve(cwd, options.out);
   // Where the output goes, resolved, so that the walk can skip it (the folder may not exist yet).
@@ -387,7 +390,9 @@ async function convertGathered(args: string[], options: ConvertOptions, started:
   // What `check` finds; and every path the run produces (to find the extra files in -o).
   const stale: StaleFile[] = [];
   const produced = new Set<string>([MANIFEST]);
-  const output = { dir: realOut, check: options.check ?? false };
+  // Each process writes its temporary files into a folder of its own, named after this run (output.ts).
+  const output: OutputTarget = options.check ? { dir: realOut, check: true } : { dir: realOut, check: false, run: process.pid };
+  if (!options.check) written.out = realOut;
   // The main process's own files (the manifest, the shared runtime, .gitattributes), as a worker delivers its files.
   const emit = (label: string, text: string) => {
     produced.add(label);

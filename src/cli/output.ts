@@ -1,7 +1,7 @@
 // Writing into the output folder, and `--check`'s comparison with what is there. The workers write the
 // files of the inputs they compile; the main process writes the manifest, the shared runtime and the
 // reports. Writes are atomic (a temporary file, then a rename) and never leave `-o`.
-import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, sep } from "node:path";
 import { shortDiff } from "./diff.js";
 
@@ -16,6 +16,26 @@ export interface StaleFile {
 export interface OutputTarget {
   dir: string;
   check: boolean;
+  /**
+   * The run's id (its main process's): each process then writes its temporary files into a folder of its
+   * own in `dir`, named after the run; without it, each temporary file goes next to its file.
+   */
+  run?: number;
+}
+
+/** A process's temporary folder: `.keras2torch-tmp-RUN-XXXXXX`, RUN the main process's id. */
+const RUN_TEMPORARIES = /^\.keras2torch-tmp-(\d+)-[A-Za-z0-9]{6}$/;
+
+// Creating a file takes its folder's lock in the kernel. Workers that created their temporary files next
+// to the outputs contended for it whenever they wrote into the same folder (on this project's machine, two
+// workers paid twice the system time of one: bench/README.md); in a folder of its own, a process's
+// creations contend with no one, and renaming into place is cheap. Made on the first write (mkdtemp: a
+// new folder, never one planted there); removed by the main process at the end (removeRunTemporaries).
+let ownTemporaries: { dir: string; folder: string } | undefined;
+
+function temporaryFolder(dir: string, run: number): string {
+  if (ownTemporaries?.dir !== dir) ownTemporaries = { dir, folder: mkdtempSync(join(dir, `.keras2torch-tmp-${run}-`)) };
+  return ownTemporaries.folder;
 }
 
 export const isInside = (dir: string, path: string) => path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
@@ -36,7 +56,7 @@ function staleness(realOut: string, label: string, text: string): StaleFile | nu
 export function deliver(target: OutputTarget, files: { path: string; text: string }[]): StaleFile[] {
   const stale: StaleFile[] = [];
   for (const f of files) {
-    if (!target.check) writeInside(target.dir, f.path, f.text);
+    if (!target.check) writeInside(target, f.path, f.text);
     else {
       const found = staleness(target.dir, f.path, f.text);
       if (found) stale.push(found);
@@ -58,11 +78,26 @@ export function writeFileAtomic(path: string, text: string): void {
   }
 }
 
+/** Temporary names in a process's folder: a count, so no two writes share one. */
+let written = 0;
+
 /** Writes `OUT/label` atomically, never through a symbolic link: a temporary file, then a rename. */
-function writeInside(realOut: string, label: string, text: string): void {
-  const path = join(realOut, label);
+function writeInside(target: OutputTarget, label: string, text: string): void {
+  const path = join(target.dir, label);
   mkdirSync(dirname(path), { recursive: true });
-  if (!isInside(realOut, realpathSync(dirname(path)))) throw new Error(`${dirname(path)} leads out of the output folder`);
+  if (!isInside(target.dir, realpathSync(dirname(path)))) throw new Error(`${dirname(path)} leads out of the output folder`);
+  if (target.run !== undefined) {
+    const temp = join(temporaryFolder(target.dir, target.run), String(written++));
+    writeFileSync(temp, text, { flag: "wx" });
+    try {
+      renameSync(temp, path);
+      return;
+    } catch (error) {
+      unlinkSync(temp);
+      // A folder inside OUT on another file system (a mount point) cannot take a rename from the run's folder.
+      if ((error as NodeJS.ErrnoException).code !== "EXDEV") throw error;
+    }
+  }
   const temp = `${path}.${process.pid}.tmp`;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -82,7 +117,38 @@ function writeInside(realOut: string, label: string, text: string): void {
   }
 }
 
-/** The temporary name writeInside uses for `path`: `path.PID.tmp`. */
+/**
+ * Removes the temporary folders of run `run`, and those that earlier runs into `realOut` left behind when
+ * they were killed (their main process is gone). Only folders named as temporaryFolder names them are
+ * removed; those of another run still going on are left to it.
+ */
+export function removeRunTemporaries(realOut: string, run: number): void {
+  if (ownTemporaries?.dir === realOut) ownTemporaries = undefined;
+  let entries;
+  try {
+    entries = readdirSync(realOut, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const owner = RUN_TEMPORARIES.exec(entry.name)?.[1];
+    const path = join(realOut, entry.name);
+    if (owner === undefined || !entry.isDirectory() || (Number(owner) !== run && processAlive(Number(owner)))) continue;
+    // Not recursive through links: rmSync removes a symbolic link inside, never what it points to.
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The temporary name writeInside uses for `path` without a run folder: `path.PID.tmp`. */
 const TEMPORARY = /^(.+)\.\d+\.tmp$/;
 
 /**
