@@ -1,17 +1,11 @@
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
-import { compile } from "../dist/index.js";
-import { alreadyFormatted } from "../dist/emit/format.js";
-const dir = "/tmp/bc";
-const files = [];
-for (const d of readdirSync(dir)) for (const f of readdirSync(join(dir, d))) files.push(join(d, f));
-let n = 0, refused = 0; const why = new Map();
-for (const p of files) {
-  const r = compile(readFileSync(join(dir, p), "utf8"), { path: p });
-  const m = r.files[0]?.text; if (!m) continue; n++;
-  // re-render is not possible here; check the final text, long lines are what ruff breaks
-  const long = m.split("\n").some((l) => l.length > 120);
-  const multi = /\(\n/.test(m);
-  if (multi) { refused++; const k = p.split("/")[0]; why.set(k, (why.get(k) ?? 0) + 1); }
+import { parseFlat } from "../dist/frontend/flat-tree.js";
+import { trainingCorpus } from "./training-corpus.mjs";
+import Parser from "tree-sitter";
+import Python from "tree-sitter-python";
+const files = trainingCorpus(120);
+const p = new Parser(); p.setLanguage(Python);
+for (let r = 0; r < 5; r++) {
+  let t = performance.now(); for (const f of files) p.parse(f.text); const bare = performance.now() - t;
+  t = performance.now(); for (const f of files) parseFlat(f.text); const flat = performance.now() - t;
+  console.log(`bare ${bare.toFixed(1)} flat ${flat.toFixed(1)} ratio ${(flat / bare).toFixed(2)}`);
 }
-console.log(n, "modules;", refused, "have wrapped lines (ruff ran)", why);

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TorchModel } from "../ir/types.js";
 import { helperCatalog, type Helper } from "./helpers.js";
-import { alreadyFormatted, formatPython } from "./format.js";
+import { formatGenerated, formatPython } from "./format.js";
 import { compileTemplate, type Template } from "./template.js";
 import {
   moduleFileView,
@@ -48,8 +48,8 @@ export function renderModuleFile(
 ): string {
   const t = templates();
   const text = t.module(moduleFileView(models, source, weightsScript, t.helpers));
-  // ruff costs about as much as parsing the input; most modules have nothing for it to change.
-  return alreadyFormatted(text) ? text : formatPython(text);
+  // ruff costs about as much as parsing the input: it sees only the lines it would break (format.ts).
+  return formatGenerated(text);
 }
 
 

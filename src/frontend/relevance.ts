@@ -273,7 +273,8 @@ export class FileRelevance {
     }
     if (node.type === "function_definition" || node.type === "class_definition") defs.add(node.childForFieldName("name")!.text);
     if (node.type === "decorated_definition") defs.add(node.childForFieldName("definition")!.childForFieldName("name")!.text);
-    if (binding) for (const name of boundNames(node)) defs.add(name);
+    // An import's names (a definition binds only its own name, above; its body binds nothing here).
+    if (binding && definition.type !== "function_definition" && definition.type !== "class_definition") for (const name of boundNames(node)) defs.add(name);
     if (node.type === "function_definition" || node.type === "decorated_definition") {
       const def = node.type === "decorated_definition" ? node.childForFieldName("definition")! : node;
       if (def.type === "function_definition" && this.functionBuilds(def)) sink = true;
