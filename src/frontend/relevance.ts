@@ -77,6 +77,9 @@ interface StatementFacts {
   binding: boolean;
   /** Names given to a function of the file that may change a model it is given (`run_experiment(model)`). */
   passedToChangers: Set<string>;
+  /** Its calls outside nested scopes, and its identifiers that read a name (nested ones too), in walk order. */
+  calls: SyntaxNode[];
+  reads: SyntaxNode[];
 }
 
 const NESTED_SCOPES = new Set(["function_definition", "class_definition", "lambda"]);
@@ -186,7 +189,7 @@ export class FileRelevance {
       // What a statement that builds binds holds models; one that changes a model (`h = model.fit(...)`)
       // binds data unless it reads the model's parts.
       const builds = f.sink;
-      if (!f.sink && [...changedReceivers(f.node, leavesModels), ...f.passedToChangers].some((r) => models.has(r))) f.sink = true;
+      if (!f.sink && [...changedReceivers(f, leavesModels), ...f.passedToChangers].some((r) => models.has(r))) f.sink = true;
       const made = instanceMade(f.node);
       if (made && this.builderClasses.has(made.cls)) instances.set(made.name, made.cls);
       else for (const k of f.kills) instances.delete(k);
@@ -195,7 +198,7 @@ export class FileRelevance {
       const value = assigned?.type === "assignment" ? assigned.childForFieldName("right") : null;
       if (value?.type === "identifier" && models.has(value.text)) f.sink = true;
       // A `def` or `class` names code, not a model it holds (calling one that builds is callBuilds').
-      if (!f.binding && (builds || readsModelParts(f.node, models))) for (const d of f.defs) models.add(d);
+      if (!f.binding && (builds || readsModelParts(f, models))) for (const d of f.defs) models.add(d);
       // `embeddings = model.predict(x)` after `embeddings = Dense(8)(x)`: the name holds data now.
       else for (const k of f.kills) models.delete(k);
     }
@@ -209,10 +212,15 @@ export class FileRelevance {
     /** Objects the statement may change in place (not rebind). */
     const mutated = new Set<string>();
     const passedToChangers = new Set<string>();
+    const calls: SyntaxNode[] = [];
+    const reads: SyntaxNode[] = [];
     let sink = false;
     const aliases = this.aliases;
     walk(node, (n, nested) => {
-      if (n.type === "identifier" && !isNameSlot(n)) uses.add(n.text);
+      if (n.type === "identifier" && !isNameSlot(n)) {
+        uses.add(n.text);
+        reads.push(n);
+      }
       if (nested) return;
       switch (n.type) {
         case "assignment":
@@ -241,6 +249,7 @@ export class FileRelevance {
           if (scope) sink = true;
           break;
         case "call": {
+          calls.push(n);
           const callee = n.childForFieldName("function")!;
           if (this.callBuilds(callee)) sink = true;
           const receiver = callee.type === "attribute" ? rootName(callee.childForFieldName("object")!) : null;
@@ -295,7 +304,7 @@ export class FileRelevance {
         for (const name of plainTargets(target)) if (!read.has(name)) kills.add(name);
       }
     }
-    return { node, defs, uses, kills, sink, binding, passedToChangers };
+    return { node, defs, uses, kills, sink, binding, passedToChangers, calls, reads };
   }
 
   /** Whether calling `callee` builds or changes a model. */
@@ -307,6 +316,15 @@ export class FileRelevance {
     }
     const dotted = dottedName(callee);
     if (!dotted) return false;
+    let builds = this.dottedBuilds.get(dotted);
+    if (builds === undefined) this.dottedBuilds.set(dotted, (builds = this.dottedCallBuilds(dotted)));
+    return builds;
+  }
+
+  /** callBuilds of dotted names, which depend on the file's imports only (noted first, in the constructor). */
+  private readonly dottedBuilds = new Map<string, boolean>();
+
+  private dottedCallBuilds(dotted: string): boolean {
     const [head, ...rest] = dotted.split(".");
     const imported = this.imports.get(head!) ?? this.fromWildcard(head!);
     if (imported === undefined) return false;
@@ -670,19 +688,18 @@ function isTrainableAssignment(target: SyntaxNode): boolean {
 }
 
 /** Receivers of model-changing calls in a statement: `model` in `model.add(…)`, `model.build(…)` and `model(x)`. */
-function changedReceivers(stmt: SyntaxNode, leavesModels: (receiver: string, method: string) => boolean = () => false): Set<string> {
+function changedReceivers(facts: StatementFacts, leavesModels: (receiver: string, method: string) => boolean): Set<string> {
   const found = new Set<string>();
-  walk(stmt, (n, nested) => {
-    if (nested || n.type !== "call") return;
+  for (const n of facts.calls) {
     const callee = n.childForFieldName("function")!;
-    if (callee.type === "identifier" && !insideLoop(n, stmt)) found.add(callee.text);
+    if (callee.type === "identifier" && !insideLoop(n, facts.node)) found.add(callee.text);
     const method = callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : null;
     // `model.predict(x).astype(...)` changes the predictions, not the model.
     if (method !== null && mayChangeModel(method) && !ofQueryResult(callee.childForFieldName("object")!)) {
       const receiver = rootName(callee.childForFieldName("object")!);
       if (receiver && !(callee.childForFieldName("object")!.type === "identifier" && leavesModels(receiver, method))) found.add(receiver);
     }
-  });
+  }
   return found;
 }
 
@@ -696,15 +713,13 @@ const DATA_RESULTS = new Set([...MODEL_RESULTS, ...MODEL_QUERIES]);
  * Whether a statement reads a name holding a model other than for data (`embeddings = model.predict(x)`
  * does not: what it computes from the predictions is not a model, so changing it changes none).
  */
-function readsModelParts(stmt: SyntaxNode, models: Set<string>): boolean {
-  let found = false;
-  walk(stmt, (n) => {
-    if (found || n.type !== "identifier" || !models.has(n.text) || isNameSlot(n) || isBoundTarget(n)) return;
+function readsModelParts(facts: StatementFacts, models: Set<string>): boolean {
+  return facts.reads.some((n) => {
+    if (!models.has(n.text) || isBoundTarget(n)) return false;
     const access = n.parent;
     const forData = access?.type === "attribute" && access.childForFieldName("object") === n && DATA_RESULTS.has(access.childForFieldName("attribute")!.text) && access.parent?.type === "call";
-    if (!forData) found = true;
+    return !forData;
   });
-  return found;
 }
 
 /** A name an assignment or loop binds (`x` in `x = ...`, `a, b = ...`, `for x in ...`): written, not read. */
