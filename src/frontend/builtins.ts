@@ -71,7 +71,16 @@ function numeric(name: string, fn: (...xs: number[]) => number, returnsInt: bool
 /** Builtins that are functions of their arguments alone; builtins-calling.ts has the ones that call back. */
 const NOT_EVALUATED = "aiter anext ascii bin breakpoint bytearray bytes callable chr compile complex delattr dir divmod eval exec filter format frozenset globals hash help hex id input issubclass iter locals map memoryview next oct open ord pow repr slice vars __import__ exit quit".split(" ");
 
+/** The builtins every evaluator starts from: built once, the values frozen (evaluators share them). */
+let sharedBuiltins: Map<string, PyValue> | undefined;
+
+/** A fresh table of the builtins, for an evaluator to add its own (`super`, those that call back into it). */
 export function makeBuiltins(): Map<string, PyValue> {
+  sharedBuiltins ??= new Map([...builtinTable()].map(([name, value]) => [name, Object.freeze(value)]));
+  return new Map(sharedBuiltins);
+}
+
+function builtinTable(): Map<string, PyValue> {
   const table: Record<string, Builtin> = {
     range: (call) => {
       const bad = firstUnknown(call);

@@ -6,8 +6,27 @@ import { KERAS_LAYER_CLASSES } from "./keras-layer-names.js";
 /** `keras_core` is Keras 3 under its pre-release name. */
 const KERAS_ROOTS = ["tensorflow.python.keras", "tensorflow.keras", "tf_keras", "keras_core", "keras.src", "keras.api", "keras"];
 
+/**
+ * Memoised resolution: a file names the same few dozen symbols over and over, and every file of a run
+ * names mostly the same ones. Pure functions of the path; the cache is dropped when it grows large (a
+ * hostile file can spell any number of paths).
+ */
+function memoised<T>(resolve: (path: string) => T): (path: string) => T {
+  const cache = new Map<string, T>();
+  return (path) => {
+    let found = cache.get(path);
+    if (found === undefined && !cache.has(path)) {
+      if (cache.size >= 20_000) cache.clear();
+      cache.set(path, (found = resolve(path)));
+    }
+    return found as T;
+  };
+}
+
 /** The module-relative path of a Keras symbol (`layers.Dense`), or null if `path` is not Keras. */
-export function kerasRelative(path: string): string | null {
+export const kerasRelative = memoised(relativeToKeras);
+
+function relativeToKeras(path: string): string | null {
   // Keras 2.2-2.3 kept its applications in a package of their own, which `keras.applications` re-exported.
   if (path === "keras_applications" || path.startsWith("keras_applications.")) return `applications${path.slice("keras_applications".length)}`;
   for (const root of KERAS_ROOTS) {
@@ -78,7 +97,18 @@ const NOT_LAYERS = new Set(["Model", "Sequential", "Functional"]);
 
 const NO_OPS = new Set(["backend.clear_session", "utils.set_random_seed", "utils.plot_model"]);
 
-export function resolveKeras(path: string): KerasSymbol | null {
+/** The Keras symbol `path` names, or null. Shared between callers: never changed (frozen). */
+export const resolveKeras = memoised((path: string) => {
+  const symbol = kerasSymbol(path);
+  return symbol && deepFreeze(symbol);
+});
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) if (inner && typeof inner === "object") deepFreeze(inner);
+  return Object.freeze(value);
+}
+
+function kerasSymbol(path: string): KerasSymbol | null {
   if (path.startsWith("tensorflow.nn.")) {
     const name = TF_NN_ACTIVATIONS[path.slice("tensorflow.nn.".length)];
     // TensorFlow spells leaky_relu's slope `alpha`.
