@@ -1,11 +1,18 @@
-import { parseFlat } from "../dist/frontend/flat-tree.js";
-import { trainingCorpus } from "./training-corpus.mjs";
-import Parser from "tree-sitter";
-import Python from "tree-sitter-python";
-const files = trainingCorpus(120);
-const p = new Parser(); p.setLanguage(Python);
-for (let r = 0; r < 5; r++) {
-  let t = performance.now(); for (const f of files) p.parse(f.text); const bare = performance.now() - t;
-  t = performance.now(); for (const f of files) parseFlat(f.text); const flat = performance.now() - t;
-  console.log(`bare ${bare.toFixed(1)} flat ${flat.toFixed(1)} ratio ${(flat / bare).toFixed(2)}`);
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { linesToBreak } from "../dist/emit/format.js";
+const tally = new Map();
+for (const d of readdirSync("/tmp/bo", { withFileTypes: true })) {
+  if (!d.isDirectory() || d.name.startsWith(".")) continue;
+  for (const f of readdirSync(join("/tmp/bo", d.name)).filter((f) => f.endsWith("_weights.py"))) {
+    const text = readFileSync(join("/tmp/bo", d.name, f), "utf8");
+    const r = linesToBreak(text);
+    const k = r === null ? "null" : r.length ? "long" : "none";
+    tally.set(k, (tally.get(k) ?? 0) + 1);
+    if (k === "null" && !tally.has("ex")) { tally.set("ex", f); 
+      // find first failing line
+      const lines = text.split("\n"); for (let i = 1; i <= lines.length; i++) if (linesToBreak(lines.slice(0, i).join("\n") + "\n") === null) { console.log("first refused line", i, JSON.stringify(lines[i-1]).slice(0, 150)); break; }
+    }
+  }
 }
+console.log(tally);

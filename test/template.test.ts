@@ -162,4 +162,14 @@ describe("the weights script without ruff", () => {
     }
     expect(checked).toBeGreaterThan(10);
   });
+
+  // The shortcut trusts the template (src/emit/files.ts): every kind of plain view renders to a text that
+  // ruff leaves as it is. A template edit that breaks this fails here.
+  it("renders every kind of plain view as ruff would format it", async () => {
+    const { weightsTemplateProbes } = await import("../src/emit/files.js");
+    const { formatPython } = await import("../src/emit/format.js");
+    const probes = weightsTemplateProbes();
+    expect(probes.length).toBe(8);
+    for (const text of probes) expect(formatPython(text)).toBe(text);
+  });
 });

@@ -80,10 +80,7 @@ export function renderWeightsFile(
   // (templates/weights_runtime.py) follows after the usual two blank lines.
   const text = t.weights(view);
   const generated =
-    plainWeights(view, models, runtime.depth) &&
-    weightsTemplateStable(t.weights)
-      ? text
-      : formatPython(text);
+    plainWeights(view, models, runtime.depth) ? text : formatPython(text);
   return runtime.standalone
     ? `${generated.trimEnd()}\n\n\n${staticRuntime()}`
     : generated;
@@ -94,8 +91,9 @@ export function renderWeightsFile(
 // between `# fmt: off` and `# fmt: on`, which ruff copies verbatim; outside them ruff sees the template's
 // docstring, comments and `PRIMARY = "..."`, where ruff does not wrap or reflow anything. With values that
 // hold no quotes, backslashes, spaces or non-ASCII text, and a PRIMARY line far below the line length, ruff's
-// output equals its input whenever it does so for a probe rendered from the same template (checked once
-// per process: a template edit that ruff would change turns this shortcut off).
+// output equals its input whenever it does so for the probes rendered from the same template
+// (weightsTemplateProbes; test/template.test.ts checks each against ruff, so a template edit that ruff
+// would change fails the tests instead of costing every process of a run ruff's start-up).
 const PLAIN_PATH = /^[A-Za-z0-9_./-]{1,100}$/;
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -117,63 +115,57 @@ function plainWeights(
   );
 }
 
-let stableWeights: boolean | null = null;
-
-function weightsTemplateStable(template: Template): boolean {
-  if (stableWeights === null) {
-    const probe = (
-      vocabularies: string[],
-      standalone: boolean,
-      depth: number,
-    ): WeightsFileView => ({
-      ...weightsFileView(
-        [],
-        "Probe",
-        "probe.py",
-        "src/probe.py",
-        "probe_weights.py",
-        {
-          standalone,
-          depth,
-          version: VERSION,
-          schema: MAPPING_SCHEMA_VERSION,
-          runtimeLabel: RUNTIME_FILE,
-        },
-      ),
-      module: "probe.py",
-      source: "src/probe.py",
-      script: "probe_weights.py",
-      modelList: "`Probe`, `ProbeModel2`",
-      primary: "Probe",
-      primaryLiteral: JSON.stringify("Probe"),
-      models: [
-        {
-          nameLiteral: '"Probe"',
-          tensors: [
-            '("dense.weight", "layers/dense/vars/0", "dense", 0, (4, 2), (("transpose", (1, 0)),))',
-          ],
-          constants: [],
-        },
-        {
-          nameLiteral: '"ProbeModel2"',
-          tensors: [],
-          constants: ['("mask", (1,), "float32", 0.0)'],
-        },
-      ],
-      vocabularies,
-    });
-    const vocabulary =
-      '"Probe": [("text", "lookup", "StringLookup", "assets/lookup/vocabulary.txt")]';
-    const views = [true, false].flatMap((standalone) =>
-      [0, PLAIN_DEPTH].flatMap((depth) => [
-        probe([], standalone, depth),
-        probe([vocabulary], standalone, depth),
-      ]),
-    );
-    stableWeights = views.every((view) => {
-      const text = template(view);
-      return formatPython(text) === text;
-    });
-  }
-  return stableWeights;
+/** Texts of the weights template that plain views render, one per kind of plain view; ruff leaves each as it is. */
+export function weightsTemplateProbes(): string[] {
+  const template = templates().weights;
+  const probe = (
+    vocabularies: string[],
+    standalone: boolean,
+    depth: number,
+  ): WeightsFileView => ({
+    ...weightsFileView(
+      [],
+      "Probe",
+      "probe.py",
+      "src/probe.py",
+      "probe_weights.py",
+      {
+        standalone,
+        depth,
+        version: VERSION,
+        schema: MAPPING_SCHEMA_VERSION,
+        runtimeLabel: RUNTIME_FILE,
+      },
+    ),
+    module: "probe.py",
+    source: "src/probe.py",
+    script: "probe_weights.py",
+    modelList: "`Probe`, `ProbeModel2`",
+    primary: "Probe",
+    primaryLiteral: JSON.stringify("Probe"),
+    models: [
+      {
+        nameLiteral: '"Probe"',
+        tensors: [
+          '("dense.weight", "layers/dense/vars/0", "dense", 0, (4, 2), (("transpose", (1, 0)),))',
+        ],
+        constants: [],
+      },
+      {
+        nameLiteral: '"ProbeModel2"',
+        tensors: [],
+        constants: ['("mask", (1,), "float32", 0.0)'],
+      },
+    ],
+    vocabularies,
+  });
+  const vocabulary =
+    '"Probe": [("text", "lookup", "StringLookup", "assets/lookup/vocabulary.txt")]';
+  const views = [true, false].flatMap((standalone) =>
+    [0, PLAIN_DEPTH].flatMap((depth) => [
+      probe([], standalone, depth),
+      probe([vocabulary], standalone, depth),
+    ]),
+  );
+  return views.map((view) => template(view));
 }
