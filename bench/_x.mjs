@@ -1,18 +1,13 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { linesToBreak } from "../dist/emit/format.js";
-const tally = new Map();
-for (const d of readdirSync("/tmp/bo", { withFileTypes: true })) {
-  if (!d.isDirectory() || d.name.startsWith(".")) continue;
-  for (const f of readdirSync(join("/tmp/bo", d.name)).filter((f) => f.endsWith("_weights.py"))) {
-    const text = readFileSync(join("/tmp/bo", d.name, f), "utf8");
-    const r = linesToBreak(text);
-    const k = r === null ? "null" : r.length ? "long" : "none";
-    tally.set(k, (tally.get(k) ?? 0) + 1);
-    if (k === "null" && !tally.has("ex")) { tally.set("ex", f); 
-      // find first failing line
-      const lines = text.split("\n"); for (let i = 1; i <= lines.length; i++) if (linesToBreak(lines.slice(0, i).join("\n") + "\n") === null) { console.log("first refused line", i, JSON.stringify(lines[i-1]).slice(0, 150)); break; }
-    }
-  }
+import { compile } from "../dist/index.js";
+const files = [];
+for (const d of readdirSync("/tmp/bc")) for (const f of readdirSync(join("/tmp/bc", d))) if (!d.startsWith("resnet")) files.push([join(d, f), readFileSync(join("/tmp/bc", d, f), "utf8")]);
+let t = performance.now();
+for (const [p, s] of files) compile(s, { path: p });
+console.log("round 1", (performance.now() - t).toFixed(0), "ms; ruff", globalThis.__ft.toFixed(1), "ms in", globalThis.__fn, "calls");
+for (let r = 2; r <= 4; r++) {
+  globalThis.__ft = 0; globalThis.__fn = 0; t = performance.now();
+  for (const [p, s] of files) compile(s, { path: p });
+  console.log("round", r, (performance.now() - t).toFixed(0), "ms; ruff", globalThis.__ft.toFixed(1), "ms in", globalThis.__fn, "calls");
 }
-console.log(tally);

@@ -65,6 +65,7 @@ const CHAIN_NAMES = ["x", "y"];
 export function lowerModels(input: LowerInput): LowerOutput {
   const models = new Map<number, TorchModel>();
   const diagnostics: Diagnostic[] = [];
+  const classTexts = new Map<TorchModel, string>();
   // Nested models are lowered before the models that call them.
   for (const modelId of classOrder(input.program)) {
     const model = input.program.models.get(modelId)!;
@@ -74,7 +75,12 @@ export function lowerModels(input: LowerInput): LowerOutput {
     }
     const plan = lowerSubclass(input, model, models, diagnostics);
     // Instances of one class that translate alike share the class (emitted once).
-    const text = (m: TorchModel) => JSON.stringify({ ...m.cls, name: "" });
+    // Each class's text is worked out once (a file may build many instances of one class).
+    const text = (m: TorchModel) => {
+      let found = classTexts.get(m);
+      if (found === undefined) classTexts.set(m, (found = JSON.stringify({ ...m.cls, name: "" })));
+      return found;
+    };
     const twin = [...models.values()].find((m) => m.sameAs === undefined && m.subclassOf && input.program.models.get(m.modelId)!.subclass!.className === model.subclass!.className && text(m) === text(plan));
     if (twin) {
       plan.className = twin.className;
