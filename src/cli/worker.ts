@@ -19,6 +19,11 @@ export type FromChild = { type: "ready" } | { type: "done"; index: number; outco
 // than it saved, and those threads then compete with the other workers (bench/README.md). Set before the
 // thread starts (the flags are process-wide).
 setFlagsFromString("--liftoff-only");
+// V8 learns from the syntax tree's nodes, which are all alive while their file compiles, to allocate
+// them straight in the old generation; they then die there, and each scavenge pays for their pointers
+// into the young one. Without that pretenuring the compiler spends less than half the time in GC
+// (bench/README.md).
+setFlagsFromString("--no-allocation-site-pretenuring");
 if (process.argv.includes(BASELINE_JIT)) setFlagsFromString("--max-opt=1");
 
 const send = (message: FromChild, then?: () => void) => process.send!(message, undefined, undefined, then ? () => then() : undefined);
