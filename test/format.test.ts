@@ -66,6 +66,10 @@ describe("the shortcut past ruff", () => {
     const header = `def f(${Array.from({ length: 40 }, (_, i) => `a${i}`).join(", ")}):\n    return a0\n`;
     expect(linesToBreak(header)).toBeNull();
     expect(linesToBreak(`def f():\n    """${"x".repeat(130)}"""\n    return 1\n`)).toBeNull();
+    // A long comment: ruff leaves it as it is, and it cannot stand alone in a block.
+    const comment = `def f():\n    # ${"x".repeat(130)}\n    return 1\n`;
+    expect(linesToBreak(comment)).toBeNull();
+    expect(formatGenerated(comment)).toBe(formatPython(comment));
   });
 
   // Each refused construct, inside a small module: ruff changes every one of them.

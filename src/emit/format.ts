@@ -76,12 +76,12 @@ export function alreadyFormatted(text: string): boolean {
   return linesToBreak(text)?.length === 0;
 }
 
-/** Indented by whole levels, not a decorator, a string or the header of a block (which ends in `:`). */
+/** Indented by whole levels, not a comment, a decorator, a string or the header of a block (which ends in `:`). */
 function isSimpleStatementLine(line: string): boolean {
   const code = line.trimStart();
   const comment = code.indexOf("  # ");
   const statement = comment < 0 ? code : code.slice(0, comment);
-  return (line.length - code.length) % 4 === 0 && !/^[@"]/.test(code) && !statement.trimEnd().endsWith(":");
+  return (line.length - code.length) % 4 === 0 && !/^[#@"]/.test(code) && !statement.trimEnd().endsWith(":");
 }
 
 /**
@@ -93,7 +93,13 @@ function formatStatementLine(line: string): string | null {
   const indent = line.length - line.trimStart().length;
   const wrappers: string[] = [];
   for (let level = 0; level < indent / 4; level++) wrappers.push(`${" ".repeat(level * 4)}def _():`);
-  const formatted = formatPython(`${[...wrappers, line].join("\n")}\n`).split("\n");
+  let formatted: string[];
+  try {
+    formatted = formatPython(`${[...wrappers, line].join("\n")}\n`).split("\n");
+  } catch {
+    // Not a statement ruff can format alone: ruff formats the whole text instead.
+    return null;
+  }
   const body = formatted.slice(wrappers.length, -1);
   const margin = " ".repeat(indent);
   if (formatted.at(-1) !== "" || wrappers.some((w, i) => formatted[i] !== w) || !body.length || body.some((l) => !l.startsWith(margin))) return null;
