@@ -216,7 +216,10 @@ export class FileRelevance {
     const reads: SyntaxNode[] = [];
     let sink = false;
     const aliases = this.aliases;
-    walk(node, (n, nested) => {
+    // A plain `def` or `class` holds nothing outside its nested scope but its name: its reads are its free
+    // names (below), so its body is not walked here.
+    const plainDefinition = node.type === "function_definition" || node.type === "class_definition";
+    if (!plainDefinition) walk(node, (n, nested) => {
       if (n.type === "identifier" && !isNameSlot(n)) {
         uses.add(n.text);
         reads.push(n);
