@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { compile } from "../src/compile.js";
-import { alreadyFormatted, formatGenerated, formatPython, linesToBreak } from "../src/emit/format.js";
+import { formatGenerated, formatPython, formatStatementLine, linesToBreak } from "../src/emit/format.js";
 // @ts-expect-error: a plain .mjs module of the bench
 import { writeCorpus } from "../bench/corpus.mjs";
 // @ts-expect-error: a plain .mjs module of the bench
@@ -54,12 +54,16 @@ describe("the shortcut past ruff", () => {
     expect(plans.filter((p) => p?.length).length).toBeGreaterThan(20);
     const wrong = asked.filter((a) => formatPython(a.text) !== a.formatted).map((a) => a.text.slice(0, 300));
     expect(wrong).toEqual([]);
+    // The long lines were formatted alone, not by the whole-text fallback.
+    const alone = asked.flatMap((a, k) => (plans[k] ?? []).map((i) => a.text.split("\n")[i]!));
+    expect(alone.filter((line) => formatStatementLine(line) === null)).toEqual([]);
   });
 
   it("breaks long statements at every indentation as ruff does, and leaves other long lines to ruff", () => {
     const long = (indent: string, head: string) => `${indent}${head}torch.cat([${Array.from({ length: 30 }, (_, i) => `a${i}`).join(", ")}], dim=1)  # model.py:1`;
     const text = `import torch\n\n\n${long("", "y = ")}\n\n\nclass M:\n    def f(self, a):\n${long("        ", "x = ")}\n${long("        ", "return ")}\n`;
     expect(linesToBreak(text)).toEqual([3, 8, 9]);
+    for (const i of [3, 8, 9]) expect(formatStatementLine(text.split("\n")[i]!)).not.toBeNull();
     expect(formatGenerated(text)).toBe(formatPython(text));
     expect(formatGenerated(text)).not.toBe(text);
     // The header of a block, a long docstring line: ruff formats the whole text.
@@ -99,6 +103,7 @@ describe("the shortcut past ruff", () => {
   it("takes formatted code as it is, one-element tuples and simple slices included", () => {
     const text = module("    a = a[:, 1:-1, n:, ::2][0]  # model.py:3\n    b = (a,)\n    # a comment\n    a = {\"k\": (a, b)}");
     expect(formatPython(text)).toBe(text);
-    expect(alreadyFormatted(text)).toBe(true);
+    expect(linesToBreak(text)).toEqual([]);
+    expect(formatGenerated(text)).toBe(text);
   });
 });

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest, ManifestFile } from "../src/manifest.js";
 import { writeTree, listFiles } from "./cli-util.js";
+import { deliver, removeRunTemporaries } from "../src/cli/output.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "bin", "keras2torch.js");
@@ -261,6 +262,20 @@ describe("temporary files", () => {
     expect(r.status).toBe(1);
     expect(entryOf(manifestOf("out_tmp"), "pkg/b.py").diagnostics.map((d) => d.code)).toContain("resource-limit");
     expect(listFiles(join(work, "out_tmp")).filter((f) => f.endsWith(".tmp"))).toEqual(["notes.txt.99.tmp", "pkg/b.py.tmp"]);
+  });
+
+  it("a run's writes create their temporary files in the process's own folder, which the run removes", () => {
+    const out = join(work, "out_tmp_own");
+    mkdirSync(out);
+    deliver({ dir: out, check: false, run: 4242 }, [{ path: "a.py", text: "a\n" }, { path: "pkg/b.py", text: "b\n" }]);
+    expect(read("out_tmp_own/pkg/b.py")).toBe("b\n");
+    // One folder for this process, emptied by the renames; nothing next to the outputs.
+    const folders = readdirSync(out).filter((f) => f.startsWith(".keras2torch-tmp-4242-"));
+    expect(folders.length).toBe(1);
+    expect(readdirSync(join(out, folders[0]!))).toEqual([]);
+    expect(listFiles(out).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    removeRunTemporaries(out, 4242);
+    expect(readdirSync(out).sort()).toEqual(["a.py", "pkg"]);
   });
 
   it("folders that killed runs left are removed; a running run's folder and other folders are left alone", () => {

@@ -276,6 +276,24 @@ describe("relevance", () => {
     expect(linears(r)).toEqual(["4->3"]);
   });
 
+  it("a function that only mentions a name the model needs does not make what it reads needed", () => {
+    // `report` binds only its own name: the names in its body are not definitions that the model's
+    // `keras` and `units` could need, so the loop that builds `corpus` (over the evaluator's limits) is skipped.
+    const r = run(py(`
+      import keras
+      from keras import layers
+      corpus = ""
+      for i in range(10**7):
+          corpus += "x"
+      def report(units):
+          print(corpus, keras, units)
+      units = 16
+      model = keras.Sequential([keras.Input((4,)), layers.Dense(units)])
+    `));
+    expect(r.diagnostics).toEqual([]);
+    expect(linears(r)).toEqual(["4->16"]);
+  });
+
   it("still evaluates what changes a model after it is built: add, pop, trainable, build, a first call", () => {
     const r = run(py(`
       import numpy as np

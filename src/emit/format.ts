@@ -71,11 +71,6 @@ export function linesToBreak(text: string): number[] | null {
   return inDocstring ? null : long;
 }
 
-/** Whether ruff would return `text` as it is (linesToBreak finds nothing to change). */
-export function alreadyFormatted(text: string): boolean {
-  return linesToBreak(text)?.length === 0;
-}
-
 /** Indented by whole levels, not a comment, a decorator, a string or the header of a block (which ends in `:`). */
 function isSimpleStatementLine(line: string): boolean {
   const code = line.trimStart();
@@ -89,7 +84,7 @@ function isSimpleStatementLine(line: string): boolean {
  * of indentation (which formats a statement as any block does, and takes `return`), the wrappers then
  * dropped. Null when ruff's answer does not have that shape.
  */
-function formatStatementLine(line: string): string | null {
+export function formatStatementLine(line: string): string | null {
   const indent = line.length - line.trimStart().length;
   const wrappers: string[] = [];
   for (let level = 0; level < indent / 4; level++) wrappers.push(`${" ".repeat(level * 4)}def _():`);
