@@ -7,7 +7,8 @@ export default defineConfig({
     // worker threads.
     pool: "forks",
     testTimeout: 2 * 60_000,
-    // The golden suite's beforeAll runs real Keras, the CLI for every case, and PyTorch + ONNX export.
+    // Some files' hooks build corpora or start Chromium. The golden suite's beforeAll (real Keras, the CLI
+    // for every case, PyTorch + ONNX export) sets its own, longer timeout in test/golden.test.ts.
     hookTimeout: 30 * 60_000,
   },
 });

@@ -15,7 +15,7 @@
 
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync, renameSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync, renameSync, statfsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -89,7 +89,27 @@ const PIP_ENV = {
   PIP_RETRIES: "0",
   PIP_DISABLE_PIP_VERSION_CHECK: "1",
   PIP_NO_INPUT: "1",
+  // The installed venv is what takes the disk; a second copy of every wheel in pip's cache would not help.
+  PIP_NO_CACHE_DIR: "1",
 };
+
+// What the pinned packages take once installed (TensorFlow 1.3 GB, torch 0.75 GB, the rest 0.45 GB), plus
+// room for pip's unpacking.
+const VENV_BYTES_NEEDED = 3 * 1024 ** 3;
+
+/** Free bytes on the file system that holds `dir` (or its nearest existing parent), or null if unknown. */
+function freeBytes(dir) {
+  let d = dir;
+  while (!existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
+  try {
+    const s = statfsSync(d);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}
+
+const gib = (bytes) => `${(bytes / 1024 ** 3).toFixed(1)} GB`;
 
 /** Returns the list of pins that the venv's installed packages do not satisfy (empty = all match). */
 function mismatchedPins(py, pins) {
@@ -125,12 +145,24 @@ function writeStamp(stampPath, hash) {
   renameSync(tmp, stampPath);
 }
 
-function pipInstall(py, requirements) {
-  log(`installing ${path.relative(process.cwd(), requirements) || requirements} (PIP_RETRIES=0)...`);
+function pipInstall(py, requirements, venv) {
+  const free = freeBytes(venv);
+  log(
+    `installing ${path.relative(process.cwd(), requirements) || requirements} (PIP_RETRIES=0); ` +
+      `${free === null ? "free disk space unknown" : `${gib(free)} free`}, about ${gib(VENV_BYTES_NEEDED)} needed...`,
+  );
   const t0 = Date.now();
   const r = run(py, ["-m", "pip", "install", "-r", requirements], { env: PIP_ENV });
   if (r.error) fail(`could not run pip: ${r.error.message}`);
   if (r.status !== 0) {
+    // pip deletes its unpacked files when it fails, so the space free before it started is what tells.
+    if (free !== null && free < VENV_BYTES_NEEDED) {
+      fail(
+        `pip install -r ${requirements} failed (exit ${r.status}) with ${gib(free)} free on the disk that holds ` +
+          `${venv}; the pinned packages need about ${gib(VENV_BYTES_NEEDED)}. Free some space, or set KERAS2TORCH_VENV ` +
+          "to a folder on a larger disk.",
+      );
+    }
     fail(
       `pip install -r ${requirements} failed (exit ${r.status}). ` +
         "The pinned wheels must be reachable: a package index, or a local wheel store configured for pip " +
@@ -190,7 +222,7 @@ function main() {
     );
   }
 
-  pipInstall(py, opts.requirements);
+  pipInstall(py, opts.requirements, opts.venv);
   const bad = mismatchedPins(py, pins);
   if (bad.length > 0) {
     fail(

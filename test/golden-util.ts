@@ -171,24 +171,47 @@ export interface ProcResult {
   timedOut?: boolean;
 }
 
-export function runProcess(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; logFile?: string } = {},
-): Promise<ProcResult> {
+export interface ProcessOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  logFile?: string;
+  /** Called with each complete line of stdout as it arrives (a stage reports its progress this way). */
+  onStdoutLine?: (line: string) => void;
+}
+
+/** A running process whose stdin stays open: a streaming stage reads its work items from it. */
+export interface RunningProcess {
+  done: Promise<ProcResult>;
+  /** Writes one line to stdin; ignored once the process has ended. */
+  writeLine(line: string): void;
+  /** Closes stdin: a streaming stage then finishes the items it has and exits. */
+  endInput(): void;
+}
+
+export function startProcess(cmd: string, args: string[], opts: ProcessOptions = {}): RunningProcess {
   const t0 = Date.now();
-  return new Promise((resolve) => {
-    let stdout = "";
-    let stderr = "";
-    let timedOut = false;
-    let settled = false;
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd ?? REPO_ROOT,
-      env: opts.env ?? process.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  let stdout = "";
+  let stderr = "";
+  let pendingLine = "";
+  let timedOut = false;
+  let settled = false;
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd ?? REPO_ROOT,
+    env: opts.env ?? process.env,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  // A process that exits without reading its input must not crash the test run with EPIPE.
+  child.stdin.on("error", () => {});
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+    if (!opts.onStdoutLine) return;
+    const lines = (pendingLine + d).split("\n");
+    pendingLine = lines.pop()!;
+    for (const line of lines) opts.onStdoutLine(line);
+  });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const done = new Promise<ProcResult>((resolve) => {
     const timer =
       opts.timeoutMs !== undefined
         ? setTimeout(() => {
@@ -200,6 +223,7 @@ export function runProcess(
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      if (pendingLine && opts.onStdoutLine) opts.onStdoutLine(pendingLine);
       if (opts.logFile) {
         mkdirSync(path.dirname(opts.logFile), { recursive: true });
         writeFileSync(
@@ -210,27 +234,64 @@ export function runProcess(
       }
       resolve(r);
     };
-    child.on("error", (e) =>
-      finish({ code: null, signal: null, stdout, stderr, ms: Date.now() - t0, error: e.message }),
-    );
-    child.on("close", (code, signal) =>
-      finish({ code, signal, stdout, stderr, ms: Date.now() - t0, timedOut }),
-    );
+    child.on("error", (e) => finish({ code: null, signal: null, stdout, stderr, ms: Date.now() - t0, error: e.message }));
+    child.on("close", (code, signal) => finish({ code, signal, stdout, stderr, ms: Date.now() - t0, timedOut }));
   });
+  return {
+    done,
+    writeLine(line) {
+      if (!settled && child.stdin.writable) child.stdin.write(`${line}\n`);
+    },
+    endInput() {
+      if (child.stdin.writable) child.stdin.end();
+    },
+  };
 }
 
-/** Runs fn over items with at most `limit` running at once; results keep the items' order. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
+/** Runs a process to its end with no input. */
+export function runProcess(cmd: string, args: string[], opts: ProcessOptions = {}): Promise<ProcResult> {
+  const running = startProcess(cmd, args, opts);
+  running.endInput();
+  return running.done;
+}
+
+/** Runs `work` on items pushed at any time, at most `limit` at once, in the order they were pushed. */
+export class AsyncQueue<T> {
+  private readonly waiting: T[] = [];
+  private running = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly work: (item: T) => Promise<void>,
+  ) {}
+
+  push(item: T): void {
+    this.waiting.push(item);
+    this.pump();
+  }
+
+  /** Resolves once nothing is waiting or running. */
+  idle(): Promise<void> {
+    if (this.running === 0 && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(): void {
+    while (this.running < this.limit && this.waiting.length > 0) {
+      const item = this.waiting.shift()!;
+      this.running++;
+      void this.work(item)
+        .catch(() => {})
+        .finally(() => {
+          this.running--;
+          this.pump();
+          if (this.running === 0 && this.waiting.length === 0) {
+            for (const resolve of this.idleWaiters.splice(0)) resolve();
+          }
+        });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+  }
 }
 
 export function venvDir(): string {

@@ -609,11 +609,23 @@ def discover_cases(golden: Path, names: list[str]) -> list[str]:
     )
 
 
+def streamed_cases():
+    """Case names from stdin, one per line, each yielded as soon as it arrives."""
+    for line in sys.stdin:
+        if line.strip():
+            yield line.strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--golden", default="golden")
     ap.add_argument("--work", default="golden/.work")
     ap.add_argument("cases", nargs="*")
+    ap.add_argument(
+        "--cases-from-stdin", action="store_true",
+        help="read case names from stdin, one per line, and run each as it arrives, until end of input "
+             "(the golden test sends a case once its Keras reference and its CLI run are done)",
+    )
     args = ap.parse_args(argv)
     golden, work = Path(args.golden).resolve(), Path(args.work).resolve()
     if not golden.is_dir():
@@ -630,16 +642,17 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(name).setLevel(logging.ERROR)
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
     print(f"torch_stage: torch {torch.__version__} imported in {time.perf_counter() - t_import:.1f} s", flush=True)
-    cases = discover_cases(golden, args.cases)
-    failed = 0
+    cases = streamed_cases() if args.cases_from_stdin else discover_cases(golden, args.cases)
+    failed = ran = 0
     t_all = time.perf_counter()
     for case in cases:
         (work / case).mkdir(parents=True, exist_ok=True)
         rec = run_case(golden, work, case)
         print(f"torch_stage: {case}: {'ok' if rec['ok'] else 'FAILED: ' + str(rec['error'])[:2000]} "
               f"({rec['seconds']:.2f} s)", flush=True)
+        ran += 1
         failed += 0 if rec["ok"] else 1
-    print(f"torch_stage: {len(cases) - failed}/{len(cases)} ok in {time.perf_counter() - t_all:.1f} s", flush=True)
+    print(f"torch_stage: {ran - failed}/{ran} ok in {time.perf_counter() - t_all:.1f} s", flush=True)
     return 1 if failed else 0
 
 
