@@ -2,6 +2,7 @@
 """Golden torch stage: loads the Keras reference weights into the generated PyTorch modules, in ONE process.
 
     python golden/harness/torch_stage.py --golden golden --work golden/.work [case ...]
+    python golden/harness/torch_stage.py --golden golden --work golden/.work --cases-from-stdin
 
 Inputs per case (``W = <work>/<case>``):
 - ``<golden>/<case>/case.json`` (``module``, ``tolerance``);
@@ -14,7 +15,8 @@ For each Keras file the generated weights script runs in-process (``runpy.run_pa
 is imported from its path, ``Class()`` is built, ``.eval()``-ed, loaded with ``strict=True`` and run on the
 reference inputs permuted by the manifest's ``permute``; every output is compared with the Keras output
 transposed by its ``permute``. The module loaded from the ``.keras`` weights is then exported with
-``torch.onnx.export`` to ``W/torch/model.onnx``.
+``torch.onnx.export`` to ``W/torch/model.onnx``. A format's ``.safetensors`` is deleted once it has passed
+(a failing one is kept for inspection).
 
 Writes ``W/torch/result.json``. A case is never skipped: every failure is recorded there.
 Exit code: 0 when every case is ok, 1 when some case failed, 2 on a usage error.
@@ -530,6 +532,9 @@ def run_case(golden: Path, work: Path, case: str) -> dict:
                     raise CaseError("; ".join(errors))
                 frec["ok"] = True
                 loaded[fmt] = (net, args, pairs)
+                # The module holds the weights now. A passing format's file has no other reader, and the
+                # applications' files alone would take 5 GB of the CI machine's disk; a failing one stays.
+                st.unlink()
             except Exception as e:  # noqa: BLE001
                 frec["error"] = str(e) if isinstance(e, CaseError) else _err(e)
                 if not isinstance(e, CaseError):
