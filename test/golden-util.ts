@@ -255,6 +255,15 @@ export function runProcess(cmd: string, args: string[], opts: ProcessOptions = {
   return running.done;
 }
 
+/**
+ * The case a line of reference.py's stdout reports as done (`reference: <case>: ok (…)` or
+ * `reference: <case>: FAILED: …`), if it is one of `cases`; otherwise undefined.
+ */
+export function referenceCaseDone(line: string, cases: readonly string[]): string | undefined {
+  const name = /^reference: (\S+): (?:ok|FAILED)/.exec(line)?.[1];
+  return name !== undefined && cases.includes(name) ? name : undefined;
+}
+
 /** Runs `work` on items pushed at any time, at most `limit` at once, in the order they were pushed. */
 export class AsyncQueue<T> {
   private readonly waiting: T[] = [];
@@ -281,15 +290,14 @@ export class AsyncQueue<T> {
     while (this.running < this.limit && this.waiting.length > 0) {
       const item = this.waiting.shift()!;
       this.running++;
-      void this.work(item)
-        .catch(() => {})
-        .finally(() => {
-          this.running--;
-          this.pump();
-          if (this.running === 0 && this.waiting.length === 0) {
-            for (const resolve of this.idleWaiters.splice(0)) resolve();
-          }
-        });
+      // A failing item does not stop the queue; its rejection is not caught, so it fails the test run.
+      void this.work(item).finally(() => {
+        this.running--;
+        this.pump();
+        if (this.running === 0 && this.waiting.length === 0) {
+          for (const resolve of this.idleWaiters.splice(0)) resolve();
+        }
+      });
     }
   }
 }

@@ -28,6 +28,7 @@ import {
   readBin,
   readCase,
   readJsonIfExists,
+  referenceCaseDone,
   runProcess,
   startProcess,
   tail,
@@ -102,12 +103,9 @@ beforeAll(async () => {
   );
   const referenceDone = new Set<string>();
   const cliDone = new Set<string>();
-  const sentToTorch = new Set<string>();
+  // Called after each of the two sets gains the case (each gains it once): the second call sends it.
   const sendIfReady = (name: string) => {
-    if (referenceDone.has(name) && cliDone.has(name) && !sentToTorch.has(name)) {
-      sentToTorch.add(name);
-      torchStage.writeLine(name);
-    }
+    if (referenceDone.has(name) && cliDone.has(name)) torchStage.writeLine(name);
   };
 
   // A case with `compile_from` compiles the file real Keras saved from its source (keras/model.keras or
@@ -149,14 +147,12 @@ beforeAll(async () => {
   });
   for (const name of CASES) if (!savedFrom(name)) cliQueue.push(name);
 
-  const caseNames = new Set(CASES);
   const onReferenceDone = (name: string) => {
     if (referenceDone.has(name)) return;
     referenceDone.add(name);
     if (savedFrom(name)) cliQueue.push(name);
     sendIfReady(name);
   };
-  // reference.py prints `reference: <case>: ok (…)` or `reference: <case>: FAILED: …` when a case is done.
   state.reference = await runProcess(
     venvPython(),
     [path.join(HARNESS_DIR, "reference.py"), "--golden", GOLDEN_DIR, "--work", WORK_DIR, ...CASES],
@@ -165,8 +161,8 @@ beforeAll(async () => {
       timeoutMs: PYTHON_STAGE_TIMEOUT_MS,
       logFile: path.join(LOG_DIR, "reference.log"),
       onStdoutLine: (line) => {
-        const name = /^reference: (\S+): (?:ok|FAILED)/.exec(line)?.[1];
-        if (name && caseNames.has(name)) onReferenceDone(name);
+        const name = referenceCaseDone(line, CASES);
+        if (name) onReferenceDone(name);
       },
     },
   );
