@@ -30,13 +30,22 @@ import type { CallArgs, PyValue } from "./values.js";
 import { ConfigError } from "../rules/util.js";
 import { isFrozen } from "../ir/models.js";
 
+const snakeCases = new Map<string, string>();
+
 /** Keras' `naming.to_snake_case`, which names layers (`LeakyReLU` → `leaky_re_lu`). */
 export function toSnakeCase(name: string): string {
-  return name
-    .replace(/\W+/g, "")
-    .replace(/(.)([A-Z][a-z]+)/g, "$1_$2")
-    .replace(/([a-z])([A-Z])/g, "$1_$2")
-    .toLowerCase();
+  let snake = snakeCases.get(name);
+  if (snake === undefined) {
+    snake = name
+      .replace(/\W+/g, "")
+      .replace(/(.)([A-Z][a-z]+)/g, "$1_$2")
+      .replace(/([a-z])([A-Z])/g, "$1_$2")
+      .toLowerCase();
+    // Class names repeat across every file of a run; a hostile file's many names must not grow it forever.
+    if (snakeCases.size >= 4096) snakeCases.clear();
+    snakeCases.set(name, snake);
+  }
+  return snake;
 }
 
 /** See `GraphBuilder.checkpoint`. */

@@ -19,7 +19,7 @@ import type {
   TorchValue,
   TracedMethod,
 } from "../ir/types.js";
-import { legacyWeightOrder, subclassPaths } from "../weights/paths.js";
+import { legacyWeightOrders, subclassPaths } from "../weights/paths.js";
 import { ctorExpr, freezeStmts } from "./graph-class.js";
 import type { ModelLayout } from "./layout.js";
 import { isFrozen } from "../ir/models.js";
@@ -251,12 +251,13 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
       const layer = program.layers.get(value.layerId)!;
       const lowering = layerLowerings.get(value.layerId);
       if (!lowering) return;
-      for (const w of lowering.weights) {
+      const legacyOrder = legacyWeightOrders(lowering.weights);
+      for (const [i, w] of lowering.weights.entries()) {
         tensors.push({
           key: `${key}.${w.param}`,
           keras3Path: `${path}/${w.keras3Subpath ?? `vars/${w.kerasIndex}`}`,
           legacyLayer,
-          legacyIndex: legacyLayer === layer.name ? legacyWeightOrder(lowering.weights, w) : -1,
+          legacyIndex: legacyLayer === layer.name ? legacyOrder[i]! : -1,
           kerasShape: w.kerasShape,
           transforms: w.transforms,
           ...(w.unused ? { unused: true as const } : {}),

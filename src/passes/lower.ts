@@ -20,7 +20,7 @@ import { classOrder, isFrozen } from "../ir/models.js";
 import { boundaryVariables, vocabularySource } from "../rules/lookup.js";
 import { calledNames, mapExpr, referencedNames } from "../ir/expr.js";
 import type { Lowering } from "../rules/types.js";
-import { kerasLayerPaths, legacyWeightOrder } from "../weights/paths.js";
+import { kerasLayerPaths, legacyWeightOrders } from "../weights/paths.js";
 import type { ModelLayout } from "./layout.js";
 import { graphClass } from "./graph-class.js";
 import { lowerSubclass } from "./lower-subclass.js";
@@ -239,12 +239,13 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
           calls.add(lowering.module.ctor);
           for (const arg of [...lowering.module.args, ...lowering.module.kwargs.map(([, v]) => v)]) referencedNames(arg, calls);
           const path = paths.get(`l${layer.id}`)!;
-          for (const w of lowering.weights) {
+          const legacyOrder = legacyWeightOrders(lowering.weights);
+          for (const [i, w] of lowering.weights.entries()) {
             tensors.push({
               key: `${attr}.${w.param}`,
               keras3Path: `${path}/${w.keras3Subpath ?? `vars/${w.kerasIndex}`}`,
               legacyLayer: layer.name,
-              legacyIndex: legacyWeightOrder(lowering.weights, w),
+              legacyIndex: legacyOrder[i]!,
               kerasShape: w.kerasShape,
               transforms: w.transforms,
               trainable: w.trainable !== false && !isFrozen(program, layer.id),

@@ -57,13 +57,27 @@ export function transformJson(t: WeightTransform): TransformJson {
   }
 }
 
-/** Rows grouped by legacy layer, layers in Keras' `model.layers` order (the legacy order fallback relies on it). */
+/**
+ * Rows grouped by legacy layer, layers in Keras' `model.layers` order (the legacy order fallback relies on
+ * it). Worked out once per lowered model: the weights script's table and the mapping both list them.
+ */
 export function sortedRows(model: Pick<TorchModel, "tensors" | "layerOrder">): TensorMapping[] {
+  let rows = sorted.get(model);
+  if (rows === undefined) sorted.set(model, (rows = sortRows(model)));
+  return rows;
+}
+
+const sorted = new WeakMap<Pick<TorchModel, "tensors" | "layerOrder">, TensorMapping[]>();
+
+function sortRows(model: Pick<TorchModel, "tensors" | "layerOrder">): TensorMapping[] {
   const position = new Map(model.layerOrder.map((path, i) => [path, i] as [string, number]));
   const layerOrder = new Map<string, number>();
   for (const row of model.tensors) {
-    const top = row.keras3Path.split("/").slice(0, 2).join("/");
-    if (!layerOrder.has(row.legacyLayer)) layerOrder.set(row.legacyLayer, position.get(top) ?? -1);
+    if (layerOrder.has(row.legacyLayer)) continue;
+    // The top-level layer's path: `layers/<name>` of `layers/<name>/vars/0`.
+    const second = row.keras3Path.indexOf("/", row.keras3Path.indexOf("/") + 1);
+    const top = second < 0 ? row.keras3Path : row.keras3Path.slice(0, second);
+    layerOrder.set(row.legacyLayer, position.get(top) ?? -1);
   }
   return [...model.tensors].sort(
     (a, b) => layerOrder.get(a.legacyLayer)! - layerOrder.get(b.legacyLayer)! || a.legacyIndex - b.legacyIndex,

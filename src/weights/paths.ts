@@ -37,13 +37,16 @@ export function kerasLayerPaths(program: Program, model: ModelDef): Map<string, 
   return paths;
 }
 
-/** Position of a weight among its layer's legacy weights: trainable first, then non-trainable. */
-export function legacyWeightOrder(weights: WeightEntry[], weight: WeightEntry): number {
+/**
+ * The position of each of a layer's weights (same order as `weights`) among its legacy weights:
+ * trainable first, then non-trainable.
+ */
+export function legacyWeightOrders(weights: WeightEntry[]): number[] {
   const nonTrainable = (w: WeightEntry) => w.trainable === false;
   const ordered = [...weights].sort((a, b) => Number(nonTrainable(a)) - Number(nonTrainable(b)) || a.kerasIndex - b.kerasIndex);
   // One Keras variable may feed several tensors (GRU's bias): count each variable once.
   const variables = [...new Set(ordered.map((w) => w.kerasIndex))];
-  return variables.indexOf(weight.kerasIndex);
+  return weights.map((w) => variables.indexOf(w.kerasIndex));
 }
 
 /**
