@@ -280,6 +280,10 @@ const shapeCases: OpCase[] = [
   { op: "keras.ops.expand_dims", pos: [X4, -1], layouts: { x: NCHW }, torch: "x.unsqueeze(-1)" },
   { op: "tensorflow.expand_dims", pos: [X4, 1], layouts: { input: NCHW } },
   { op: "keras.backend.expand_dims", pos: [X4, 0], layouts: { x: NCHW } },
+  ...each("broadcast_to", (op) => ({ op, pos: [t([1, 1, 4]), [2, 3, 4]] })),
+  { op: "keras.ops.broadcast_to", pos: [t([3, 1]), [2, 3, 5]], torch: "x.expand((2, 3, 5))" },
+  // Keras order in, whatever layout the tensor arrives in.
+  { op: "tensorflow.broadcast_to", pos: [t([2, 4, 4, 1]), [2, 4, 4, 3]], layouts: { input: NCHW } },
   ...each("squeeze", (op) => ({ op, pos: [t([2, 1, 3, 1]), 1] })),
   { op: "keras.ops.squeeze", pos: [t([2, 1, 3, 1])], torch: "x.squeeze((1, 3))" },
   { op: "tensorflow.squeeze", pos: [t([2, 1, 3, 1]), [3]] },

@@ -1110,3 +1110,186 @@ describe("augmentation applied to data", () => {
     expect(r.models.find((m) => m.names.includes("model"))!.keras_classes).toContain("RandomFlip");
   });
 });
+
+describe("found in the public scripts of 2026-12-04 (golden case public_script_idioms proves the numbers)", () => {
+  it("reads an expression with a comment or a backslash continuation between its operands", () => {
+    const r = run(py(`
+      import keras
+      from keras import layers
+      act = layers.Dense(3) if False \\
+          else layers.Dense(5)
+      small = (layers.Dense(2)  # the head
+               if True else layers.Dense(9))
+      inputs = keras.Input(shape=(8,))
+      total = (act(inputs)  # a residual
+               + act(inputs))
+      model = keras.Model(inputs, [small(total), inputs[:, \\
+          0:2]])
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(linears(r)).toEqual(["8->5", "5->2"]);
+  });
+
+  it("reads np.newaxis and tf.newaxis as None", () => {
+    const r = run(py(`
+      import numpy as np
+      import tensorflow as tf
+      import keras
+      from keras import layers
+      inputs = keras.Input(shape=(10,))
+      x = layers.Embedding(100, 8)(inputs)
+      gate = layers.Dense(8)(layers.GlobalAveragePooling1D()(x))
+      model = keras.Model(inputs, (x * gate[:, np.newaxis, :])[:, tf.newaxis])
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.files[0]!.text).toContain("y = y[:, None]");
+    expect(r.files[0]!.text).toContain("x = x[:, None]");
+  });
+
+  it("what a skipped statement would unpack is unknown, not undefined: a size from it is a constructor parameter", () => {
+    const r = run(py(`
+      import io
+      import keras
+      def load(path):
+          lines = io.open(path).read().split("\\n")
+          pairs = [l for l in lines]
+          return pairs, pairs
+      src, tgt = load("data.txt")
+      vocab_size = len(src) + 1
+      model = keras.Sequential([keras.Input(shape=(10,)), keras.layers.Embedding(vocab_size, 8)])
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["unknown-value", "size-parameter"]);
+    expect(r.files[0]!.text).toContain("def __init__(self, vocab_size):");
+    // --set gives what the skipped code would have unpacked.
+    const given = run(py(`
+      import io
+      import keras
+      lines = io.open("data.txt").read().split("\\n")
+      src, tgt = [l for l in lines], None
+      model = keras.Sequential([keras.Input(shape=(10,)), keras.layers.Embedding(src, 8)])
+    `), { set: { src: "20" } });
+    expect(errors(given)).toEqual([]);
+    expect(given.files[0]!.text).toContain("nn.Embedding(src, 8)");
+  });
+
+  it("a data function that calls Keras' text and sequence utilities builds no model, so it may be skipped", () => {
+    const r = run(py(`
+      import io
+      import tensorflow as tf
+      def tokenize(texts):
+          tok = tf.keras.preprocessing.text.Tokenizer(filters="")
+          tok.fit_on_texts(texts)
+          return tf.keras.preprocessing.sequence.pad_sequences(tok.texts_to_sequences(texts)), tok
+      lines = io.open("spa.txt").read().split("\\n")
+      tensor, tok = tokenize([l for l in lines])
+      vocab_size = len(tok.word_index) + 1
+      model = tf.keras.Sequential([tf.keras.Input(shape=(10,)), tf.keras.layers.Embedding(vocab_size, 8)])
+    `));
+    // Not an error where the data is read: a constructor parameter of the model that needs it.
+    expect(errors(r)).toEqual([]);
+    expect(r.diagnostics.map((d) => [d.code, d.range.line])).toEqual([["unknown-value", 8], ["size-parameter", 10]]);
+  });
+
+  it("a name the file reads but never binds (a notebook cell's global) takes its --set value", () => {
+    const source = "import keras\nmodel = keras.Sequential([keras.Input(shape=(10,)), keras.layers.Embedding(vocab_size, 8)])\n";
+    expect(errors(run(source)).map((d) => d.message)).toEqual(["`vocab_size` is not defined (needed for `input_dim`); define it in this file, import it from a file of the input set, or give it with --set vocab_size=VALUE"]);
+    const given = run(source, { set: { vocab_size: "100" } });
+    expect(errors(given)).toEqual([]);
+    expect(given.diagnostics.map((d) => d.code)).toEqual(["size-parameter"]);
+  });
+
+  it("refuses a layer with weights called on tensors that depend on no model input, which Keras runs eagerly", () => {
+    const r = run(py(`
+      import keras
+      from keras import layers
+      inputs = keras.Input(shape=(10,))
+      positions = layers.Embedding(10, 8, name="positions")(keras.ops.arange(10))
+      x = layers.Add()([layers.Embedding(100, 8)(inputs), positions])
+      model = keras.Model(inputs, x)
+    `));
+    expect(errors(r).map((d) => [d.code, d.range.line])).toEqual([["unsupported-construct", 4]]);
+    expect(errors(r)[0]!.message).toMatch(/^Embedding `positions` is called on tensors that depend on no model input .* Keras runs that call once, eagerly/);
+    expect(r.files[0]!.text).toContain("raise NotImplementedError");
+    // Weightless work on such tensors is the same at run time: it stays.
+    const weightless = run(py(`
+      import keras
+      inputs = keras.Input(shape=(10,))
+      model = keras.Model(inputs, inputs + keras.layers.Rescaling(2.0)(keras.ops.arange(10)))
+    `));
+    expect(errors(weightless)).toEqual([]);
+  });
+
+  it("compiles a builder that another builder calls as part of that one, not alone", () => {
+    const r = run(py(`
+      import keras
+      from keras import layers
+      def build_tower():
+          return keras.Sequential([layers.Dense(4)])
+      def build_siamese():
+          a = keras.Input(shape=(8,))
+          b = keras.Input(shape=(8,))
+          tower = build_tower()
+          return keras.Model([a, b], layers.Subtract()([tower(a), tower(b)]))
+    `));
+    expect(errors(r)).toEqual([]);
+    // The tower is the siamese model's nested class.
+    expect(r.models.map((m) => [m.names, m.class])).toEqual([[["sequential"], "Tower"], [["build_siamese"], "BuildSiamese"]]);
+  });
+
+  it("takes a model's __call__ for its call when it defines no call (older TensorFlow tutorials)", () => {
+    const r = run(py(`
+      import tensorflow as tf
+      class Encoder(tf.keras.Model):
+          def __init__(self, vocab, units):
+              super().__init__()
+              self.embedding = tf.keras.layers.Embedding(vocab, 8)
+              self.gru = tf.keras.layers.GRU(units, return_sequences=True, return_state=True)
+          def __call__(self, x):
+              output, state = self.gru(self.embedding(x))
+              return output, state
+      encoder = Encoder(20, 4)
+      out = encoder(tf.zeros((2, 5), dtype=tf.int32))
+    `));
+    expect(r.diagnostics.filter((d) => d.severity !== "info")).toEqual([]);
+    // The GRU's own statement comes before the unpacking of its result (golden case subclass_recurrent_state).
+    expect(r.files[0]!.text).toContain("        output_2, h = self.gru(self.embedding(x))");
+    expect(r.files[0]!.text).toContain("        output, state = (output_2, h[0])");
+  });
+
+  it("repeats a tensor over the batch with broadcast_to, drawing noise on the device of the tensor it is sized by", () => {
+    const r = run(py(`
+      import tensorflow as tf
+      import keras
+      from keras import layers
+      class Token(layers.Layer):
+          def build(self, input_shape):
+              self.token = self.add_weight(name="token", shape=(1, 1, 8), initializer="zeros")
+          def call(self, inputs):
+              batch = tf.shape(inputs)[0]
+              noise = tf.random.normal((batch, 1, 8))
+              return tf.concat([tf.broadcast_to(self.token, [batch, 1, 8]) + noise, inputs], axis=1)
+      inputs = keras.Input(shape=(5, 8))
+      model = keras.Model(inputs, Token()(inputs))
+    `));
+    expect(errors(r)).toEqual([]);
+    expect(r.files[0]!.text).toContain("self.token.expand([inputs.shape[0], 1, 8])");
+    expect(r.files[0]!.text).toContain("torch.randn((inputs.shape[0], 1, 8), device=inputs.device)");
+    const wrong = run(py(`
+      import keras
+      inputs = keras.Input(shape=(5, 8))
+      model = keras.Model(inputs, keras.ops.broadcast_to(inputs, (4, 8)))
+    `));
+    expect(errors(wrong).map((d) => d.message)).toEqual(["keras.ops.broadcast_to: cannot broadcast a rank-3 tensor to the rank-2 shape [4,8]"]);
+  });
+
+  it("names an operation once in its message", () => {
+    const r = run(py(`
+      import keras
+      inputs = keras.Input(shape=(8,))
+      noise = keras.random.normal(shape=(None, 8))
+      model = keras.Model(inputs, inputs + noise)
+    `));
+    expect(errors(r)[0]!.message).toMatch(/^keras\.random\.normal: the shape must be static here; /);
+  });
+});

@@ -308,6 +308,13 @@ export class Evaluator {
     return value;
   }
 
+  /** A name the file reads but never binds (a notebook cell's global) that `--set` gives. */
+  private givenForUndefined(name: string): PyValue | undefined {
+    const given = this.currentFile === this.main ? this.overrides.get(name) : undefined;
+    if (given) this.overridden.add(name);
+    return given;
+  }
+
   relevanceOf(file: SourceFile): FileRelevance {
     let found = this.relevance.get(file);
     if (!found) this.relevance.set(file, (found = new FileRelevance(file.tree.rootNode)));
@@ -874,7 +881,7 @@ export class Evaluator {
       // rebinding the name changes them.
       // So does a plain object whose methods here change no model (mayBuild): `gan.train(epochs=4000)`.
       if (!rebound.has(name) && ["model", "qname", "module", "class", "function", "object"].includes(scope.lookup(name)?.t ?? "")) continue;
-      if (scope.lookup(name) !== undefined || effects(stmt).targets.some((t) => t.text === name)) this.bindUnknown(scope, name, why);
+      if (scope.lookup(name) !== undefined || effects(stmt).targets.some((t) => unpackedNames(t).includes(name))) this.bindUnknown(scope, name, why);
     }
     this.lazySkips.push({ range, problem });
   }
@@ -886,7 +893,10 @@ export class Evaluator {
   private bindUnknown(scope: Scope, name: string, value: PyValue): void {
     let holder: Scope | null = scope;
     while (holder && !holder.has(name)) holder = holder.parent;
-    (holder ?? scope).set(name, { ...value, variable: name } as PyValue);
+    // `--set NAME=VALUE` gives the value code that was not evaluated would have bound.
+    const given = this.currentFile === this.main ? this.overrides.get(name) : undefined;
+    if (given) this.overridden.add(name);
+    (holder ?? scope).set(name, given ?? ({ ...value, variable: name } as PyValue));
   }
 
   /** Whether code could add to a model graph: calls Keras, a user function, a layer, `.add`, or rebinds a tensor. */
@@ -1021,7 +1031,7 @@ export class Evaluator {
     switch (node.type) {
       case "identifier": {
         const value = scope.lookup(node.text) ?? this.fromWildcard(node.text, scope) ?? this.builtins.get(node.text) ?? this.fromOtherKerasWildcard(node.text, scope);
-        return value ?? { t: "unknown", reason: `name \`${node.text}\` is not defined`, range: this.range(node), name: node.text };
+        return value ?? this.givenForUndefined(node.text) ?? { t: "unknown", reason: `name \`${node.text}\` is not defined`, range: this.range(node), name: node.text };
       }
       case "integer": {
         const text = node.text.replace(/_/g, "").toLowerCase();
@@ -1352,6 +1362,8 @@ export class Evaluator {
         if (obj.path === "math") return mathFunction(name) ?? unknown(`\`math.${name}\` is not evaluated statically`, this.range(node));
         // NumPy on static sizes (`np.prod(x.shape[1:])`) behaves as `math` does.
         if (obj.path === "numpy" && ["prod", "ceil", "floor", "sqrt", "log2"].includes(name)) return mathFunction(name)!;
+        // `x[np.newaxis, :]`, `x[tf.newaxis]`: both are `None`.
+        if ((obj.path === "numpy" || obj.path === "tensorflow") && name === "newaxis") return NONE;
         return this.qualified(path, this.range(node));
       }
       case "module":
@@ -1982,6 +1994,26 @@ function changedNames(stmt: Node): { rebound: Set<string>; receivers: Set<string
     if (object?.type === "identifier") receivers.add(object.text);
   }
   return { rebound, receivers };
+}
+
+/** The names an assignment target binds: `a`, and each of `a, (b, *c)`; none for `a[i]` or `a.b`. */
+function unpackedNames(target: Node): string[] {
+  switch (target.type) {
+    case "identifier":
+      return [target.text];
+    case "pattern_list":
+    case "tuple_pattern":
+    case "list_pattern":
+    case "expression_list":
+    case "tuple":
+    case "list":
+    case "parenthesized_expression":
+    case "list_splat_pattern":
+    case "list_splat":
+      return target.namedChildren.flatMap(unpackedNames);
+    default:
+      return [];
+  }
 }
 
 function isLoop(stmt: Node): boolean {

@@ -374,7 +374,8 @@ export class KerasApi {
     const outcome = applyOp(this.graph, rule, qualifiedName, call);
     if (outcome.ok) return outcome.value;
     this.graph.report("error", "unsupported-argument", outcome.message, outcome.range);
-    return unknown(outcome.message, outcome.range);
+    // Reported here: where the result is needed later says nothing more (no second error for one cause).
+    return { ...unknown(outcome.message, outcome.range), reported: true } as PyValue;
   }
 
   private initializer(path: string, call: CallArgs): PyValue {
@@ -563,7 +564,7 @@ export class KerasApi {
       this.graph.report(
         "error",
         "unknown-name",
-        `\`${value.name}\` is not defined (needed for ${what}); define it in this file or import it from a file of the input set`,
+        `\`${value.name}\` is not defined (needed for ${what}); define it in this file${scalar ? ", import it from a file of the input set, or give it with --set " + value.name + "=VALUE" : " or import it from a file of the input set"}`,
         value.range,
       );
       return;

@@ -70,7 +70,8 @@ export function applyOp(graph: GraphBuilder, rule: OpRule, qualifiedName: string
   if (positional.length) return { ok: false, message: `${shown}() takes at most ${params.length} positional arguments`, range: positionalRanges[0] ?? call.range };
   if (kwargs.size) return { ok: false, message: `${shown}() has no argument \`${[...kwargs.keys()][0]}\``, range: call.kwargRanges.get([...kwargs.keys()][0]!) ?? call.range };
   const result = rule.inferShape({ qualifiedName, args });
-  if (!result.ok) return { ok: false, message: `${shown}: ${result.message}`, range: call.range };
+  // Most rules name the operation themselves (`keras.random.normal: the shape must be static`).
+  if (!result.ok) return { ok: false, message: result.message.startsWith(`${qualifiedName}:`) ? `${shown}${result.message.slice(qualifiedName.length)}` : `${shown}: ${result.message}`, range: call.range };
   const dtypes = result.dtypes.map((d) => (DTYPES.includes(d as DType) ? (d as DType) : "float32"));
   const outputs = graph.applyOp(rule.name, qualifiedName, bound, inputs, result.shapes, dtypes, call.range);
   const tensors: PyValue[] = outputs.map((id) => ({ t: "tensor", id }));

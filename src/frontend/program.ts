@@ -6,6 +6,7 @@ import { GraphBuilder } from "./graph.js";
 import { SourceFile } from "./parse.js";
 import type { KerasSourceOption } from "./keras-source.js";
 import { modelClasses, noModelHint, type ModelMaker } from "./model-makers.js";
+import type { SyntaxNode } from "./syntax.js";
 import type { PyValue } from "./values.js";
 
 export interface FrontendOptions {
@@ -153,7 +154,7 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
     // Builders never called whose parameters all have defaults are compiled with those defaults,
     // each as if run right after the module (as a user's `model = build_model()` would be). A
     // function that turns out not to build a model is rolled back: its findings are not ours.
-    for (const fn of evaluator.functions.values()) {
+    for (const fn of callersFirst([...evaluator.functions.values()])) {
       // A function that calls no model constructor, model class or builder cannot return a model.
       if (fn.calls > 0 || !evaluator.relevanceOf(source).functionBuilds(fn.node)) continue;
       const value = scope.lookup(fn.name);
@@ -182,7 +183,7 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
     root.primary = root.modelId === primary;
     graph.program.roots.push(root);
   }
-  const hint = roots.size || options.entry ? null : noModelHint([...modelClasses(source.tree.rootNode), ...makers]);
+  const hint = roots.size || options.entry ? null : (unimportedKeras(source, scope) ?? noModelHint([...modelClasses(source.tree.rootNode), ...makers]));
   return { program: graph.program, entryFound, modelVariables: evaluator.modelVariables, noModelHint: hint };
 }
 
@@ -190,4 +191,41 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
 function heldModels(value: PyValue, path: string, depth: number): [string, number][] {
   if (value.t !== "object" || depth > 3) return [];
   return [...value.attrs].flatMap(([attr, held]): [string, number][] => (held.t === "model" ? [[`${path}.${attr}`, held.id]] : heldModels(held, `${path}.${attr}`, depth + 1)));
+}
+
+/**
+ * Builders that other functions of the file call come after those callers: a tower built by
+ * `build_tower()` inside `build_siamese()` is then compiled as part of the siamese model (and counted as
+ * called) rather than alone, where it may lack the input shape its caller gives it.
+ */
+function callersFirst<T extends { name: string; node: SyntaxNode }>(functions: T[]): T[] {
+  const calledByOthers = new Set<string>();
+  for (const fn of functions) {
+    for (const call of fn.node.descendantsOfType("call")) {
+      const callee = call.childForFieldName("function");
+      if (callee?.type === "identifier" && callee.text !== fn.name) calledByOthers.add(callee.text);
+    }
+  }
+  return [...functions.filter((f) => !calledByOthers.has(f.name)), ...functions.filter((f) => calledByOthers.has(f.name))];
+}
+
+/** Names through which files reach Keras: one the file reads but never binds is a missing import. */
+const KERAS_ROOTS = new Set(["keras", "tf", "tensorflow", "layers", "models", "Sequential", "Model"]);
+
+/**
+ * A file (often a cell taken from a notebook) that reads `keras` without importing it builds nothing
+ * here, as Python would fail there: say which name and where.
+ */
+function unimportedKeras(source: SourceFile, scope: { lookup(name: string): unknown }): string | null {
+  for (const id of source.tree.rootNode.descendantsOfType("identifier")) {
+    if (!KERAS_ROOTS.has(id.text) || scope.lookup(id.text) !== undefined) continue;
+    const parent = id.parent;
+    // `keras.layers` reads `keras`; `x.keras`, a keyword argument `model=` or a parameter does not.
+    if (parent?.type === "attribute" && parent.childForFieldName("object") !== id) continue;
+    if (parent?.type === "keyword_argument" && parent.childForFieldName("name") === id) continue;
+    if (parent?.type === "parameters" || parent?.type === "default_parameter" || parent?.type === "dotted_name" || parent?.type === "aliased_import") continue;
+    const line = id.startPosition.row + 1;
+    return `\`${id.text}\` is read at line ${line} but never imported or defined, as Python would say there; add the import (\`import keras\`, \`from tensorflow import keras\`)`;
+  }
+  return null;
 }

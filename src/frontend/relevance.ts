@@ -24,6 +24,13 @@ const DATA_LIBRARIES = new Set([
 ]);
 
 /**
+ * Keras and TensorFlow namespaces for data and training, never for a model's layers: a function that
+ * only tokenizes text (`keras.preprocessing.text.Tokenizer`), pads sequences, loads a dataset or makes an
+ * optimizer or callback does not touch Keras in the sense of building a model.
+ */
+const KERAS_DATA_UTILITIES = /^(tensorflow\.(python\.)?keras\.|tf_keras\.|keras\.(src\.)?|tensorflow\.compat\.v[12]\.keras\.)(preprocessing\.(text|sequence|image)|utils|datasets|callbacks|optimizers|losses|metrics)(\.|$)|^tensorflow\.(data|io)(\.|$)/;
+
+/**
  * Methods of a model that leave its structure alone. Any other method may change it (`add`, `pop`,
  * `build`; `fit` builds a Sequential that has no input shape yet), or is one the evaluator must reject.
  */
@@ -565,10 +572,12 @@ export class FileRelevance {
     // A method of a literal (`"".join(...)`) is Python's; any other call on a computed value may be Keras.
     if (callee.type === "attribute" && ["string", "concatenated_string", "list", "dictionary", "tuple", "integer", "float"].includes(callee.childForFieldName("object")!.type)) return false;
     if (!dotted) return callee.type !== "identifier" && !this.fromDataLibrary(callee);
-    const imported = this.imports.get(dotted.split(".")[0]!);
+    const [head, ...rest] = dotted.split(".");
+    const imported = this.imports.get(head!);
     if (imported === undefined) return false;
     const root = imported.split(".")[0]!;
-    return root === "keras" || root === "tensorflow" || root === "tf_keras" || !DATA_LIBRARIES.has(root);
+    if (root === "keras" || root === "tensorflow" || root === "tf_keras") return !KERAS_DATA_UTILITIES.test([imported, ...rest].join("."));
+    return !DATA_LIBRARIES.has(root);
   }
 
   /** A value computed by a data library (`np.array(labels).astype`, `np.where(m)[0].tolist`): not Keras. */

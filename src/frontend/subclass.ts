@@ -198,11 +198,19 @@ export class SubclassSupport {
 
   /** A method of the class or of its bases in the input set (Python's MRO, depth-first for single inheritance). */
   method(cls: ClassValue, name: string): { cls: ClassValue; fn: FunctionValue } | null {
+    // A class that overrides `__call__` instead of defining `call` (older TensorFlow tutorials) is called
+    // through it: it is the forward computation.
+    if (name === "call") return this.ownMethod(cls, "call") ?? this.ownMethod(cls, "__call__");
+    return this.ownMethod(cls, name);
+  }
+
+  /** A method the class or one of the file's classes it derives from defines. */
+  private ownMethod(cls: ClassValue, name: string): { cls: ClassValue; fn: FunctionValue } | null {
     const own = cls.namespace.own(name);
     if (own?.t === "function") return { cls, fn: own };
     for (const base of cls.bases) {
       if (base.t !== "class") continue;
-      const found = this.method(base, name);
+      const found = this.ownMethod(base, name);
       if (found) return found;
     }
     return null;

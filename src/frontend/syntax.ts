@@ -11,6 +11,9 @@ export interface Point {
   column: number;
 }
 
+/** The grammar's extras: tokens that may appear between any two others. */
+const EXTRAS = new Set(["comment", "line_continuation"]);
+
 /** Shared by every leaf (never mutated). */
 const NONE: SyntaxNode[] = [];
 
@@ -65,12 +68,18 @@ export class SyntaxNode {
   get startPosition(): Point {
     return this.forest.point(this.startIndex);
   }
+  /**
+   * The named children, as tree-sitter's `namedChildren`, except that only a block and the module list
+   * the extras among them (comments, `\` line continuations): there a comment is a statement the
+   * translation carries over, anywhere else it would shift the operands (`a if c \ else b`).
+   */
   get namedChildren(): SyntaxNode[] {
     if (this.cachedNamed === undefined) {
       const all = this.children;
+      const extras = this.type !== "block" && this.type !== "module";
       let named = 0;
-      for (let i = 0; i < all.length; i++) if (all[i]!.isNamed) named++;
-      this.cachedNamed = named === all.length ? all : named === 0 ? NONE : all.filter((c) => c.isNamed);
+      for (let i = 0; i < all.length; i++) if (all[i]!.isNamed && !(extras && EXTRAS.has(all[i]!.type))) named++;
+      this.cachedNamed = named === all.length ? all : named === 0 ? NONE : all.filter((c) => c.isNamed && !(extras && EXTRAS.has(c.type)));
     }
     return this.cachedNamed;
   }

@@ -14,8 +14,19 @@ function shapeOf(a: Args): { shape: (number | null)[]; expr: PyExpr } {
   const raw = a.raw("shape");
   const dims = a.ints("shape");
   if (raw?.kind === "value" && raw.expr) return { shape: dims, expr: raw.expr };
-  if (dims.some((d) => d === null)) fail(`${a.qualifiedName}: the shape must be static`);
+  // Inside a `call` a size read from a tensor is an expression (above); in Functional code and Lambdas it is not followed.
+  if (dims.some((d) => d === null)) fail(`${a.qualifiedName}: the shape must be static here; a size read from a tensor (the batch) is followed only inside a custom layer's \`call\`: draw the noise there, as the Sampling layer of keras.io's VAE example does`);
   return { shape: dims, expr: { k: "tuple", items: dims.map((d) => lit(d)) } };
+}
+
+/**
+ * `device=z.device` when a size of the shape is read from a tensor (`(z.shape[0], 2)`): the noise is drawn
+ * where the tensors it meets are, so the module also runs on a GPU.
+ */
+function deviceOf(shape: PyExpr): [string, PyExpr][] {
+  const items = shape.k === "tuple" || shape.k === "list" ? shape.items : [];
+  const source = items.find((item): item is Extract<PyExpr, { k: "dim" }> => item.k === "dim" && item.of !== undefined);
+  return source ? [["device", { k: "attr", obj: source.of!, name: "device" }]] : [];
 }
 
 /** `draw * scale + shift`, leaving out a scale of 1 and a shift of 0. */
@@ -38,7 +49,10 @@ export const randomNormalOp = defineOp({
   },
   inferShape: (a) => shapes([shapeOf(a).shape], [typeof a.value("dtype") === "string" ? String(a.value("dtype")) : DEFAULT_FLOAT]),
   layout: (a) => ({ inputs: {}, outputs: [identity(shapeOf(a).shape.length)] }),
-  lower: (a) => affine(call("torch.randn", [shapeOf(a).expr]), a.num("stddev", 1), a.num("mean", 0)),
+  lower: (a) => {
+    const { expr } = shapeOf(a);
+    return affine(call("torch.randn", [expr], deviceOf(expr)), a.num("stddev", 1), a.num("mean", 0));
+  },
 });
 
 export const randomUniformOp = defineOp({
@@ -54,7 +68,8 @@ export const randomUniformOp = defineOp({
   lower: (a) => {
     const low = a.num("minval", 0);
     const high = a.num("maxval", 1);
-    return affine(call("torch.rand", [shapeOf(a).expr]), high - low, low);
+    const { expr } = shapeOf(a);
+    return affine(call("torch.rand", [expr], deviceOf(expr)), high - low, low);
   },
 });
 

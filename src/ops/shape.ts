@@ -1,5 +1,5 @@
-// Shape operations: reshape, transpose, expand_dims, squeeze, concatenate, stack, split and reading a
-// tensor's shape. Reshape depends on element order and works in Keras order; transpose composes with
+// Shape operations: reshape, transpose, expand_dims, squeeze, broadcast_to, concatenate, stack, split and
+// reading a tensor's shape. Reshape depends on element order and works in Keras order; transpose composes with
 // the incoming layout into one `permute` (none at all when they cancel); the axis-taking ones remap
 // their axes and keep the layout.
 import { identity } from "../ir/layout.js";
@@ -408,6 +408,44 @@ export const splitOp = defineOp({
 });
 
 // ---------------------------------------------------------------------------------------------
+// broadcast_to
+
+/** The target shape as data, and as the expression that computes it when a size is known only at run time. */
+function broadcastTarget(a: Args): { shape: Shape; expr: PyExpr } {
+  const raw = a.raw("shape");
+  const dims = a.ints("shape");
+  if (raw?.kind === "value" && raw.expr) return { shape: dims, expr: raw.expr };
+  if (dims.some((d) => d === null)) fail(`${a.qualifiedName}: the shape must be static, or read from a tensor (\`tf.shape(x)[0]\`) inside a layer's \`call\``);
+  return { shape: dims, expr: { k: "tuple", items: dims.map((d) => lit(d)) } };
+}
+
+/**
+ * `tf.broadcast_to(x, shape)` (a ViT's class token repeated over the batch): `x.expand(shape)`, in Keras
+ * order. NumPy's rule: the input's axes align with the last ones of the shape, each 1 or the same size.
+ */
+export const broadcastToOp = defineOp({
+  name: "broadcast_to",
+  summary: "`x.expand(shape)` in Keras order (a size known at run time, such as the batch, written as the expression that reads it)",
+  spellings: {
+    "keras.ops.broadcast_to": [P.tensor("x"), P.required("shape")],
+    "tensorflow.broadcast_to": [P.tensor("input", "x"), P.required("shape"), TF_NAME],
+  },
+  inferShape: (a) => {
+    const x = a.tensor("x");
+    const { shape } = broadcastTarget(a);
+    const offset = shape.length - x.shape.length;
+    if (offset < 0) fail(`${a.qualifiedName}: cannot broadcast a rank-${x.shape.length} tensor to the rank-${shape.length} shape ${JSON.stringify(shape)}`);
+    x.shape.forEach((d, i) => {
+      const to = shape[offset + i];
+      if (d !== null && d !== 1 && to !== null && to !== undefined && to !== d) fail(`${a.qualifiedName}: cannot broadcast shape ${JSON.stringify(x.shape)} to ${JSON.stringify(shape)}`);
+    });
+    return shapes([shape.map((d, i) => d ?? (i >= offset ? (x.shape[i - offset] === 1 ? null : x.shape[i - offset]!) : null))], [x.dtype]);
+  },
+  layout: (a, ctx) => ({ inputs: { [a.param("x")]: identity(a.tensor("x").shape.length) }, outputs: [identity(ctx.outputShapes[0]!.length)] }),
+  lower: (a) => method(arg(a.param("x")), "expand", [broadcastTarget(a).expr]),
+});
+
+// ---------------------------------------------------------------------------------------------
 // shape
 
 /**
@@ -435,4 +473,4 @@ export const shapeOp = defineOp({
   },
 });
 
-export const SHAPE_OPS: readonly OpRule[] = [reshapeOp, transposeOp, expandDimsOp, squeezeOp, concatenateOp, stackOp, splitOp, shapeOp];
+export const SHAPE_OPS: readonly OpRule[] = [reshapeOp, transposeOp, expandDimsOp, squeezeOp, broadcastToOp, concatenateOp, stackOp, splitOp, shapeOp];

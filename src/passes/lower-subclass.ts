@@ -26,6 +26,7 @@ import { isFrozen } from "../ir/models.js";
 import { convert, lowerLayerNode, lowerOperationNode, substitute } from "./lower-node.js";
 import type { LowerInput } from "./lower.js";
 import type { Lowering } from "../rules/types.js";
+import { UniqueNames } from "./names.js";
 
 const SELF: PyExpr = { k: "name", name: "self" };
 const attr = (obj: PyExpr, name: string): PyExpr => ({ k: "attr", obj, name });
@@ -58,6 +59,19 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
   const calls = new Set<string>();
   const usedAttributes = new Set<string>();
 
+  /** Statements the rules of the layers in the statement being resolved put before it. */
+  let pendingSteps: Stmt[] = [];
+  let stepNames: UniqueNames | null = null;
+  const stepName = (base: string): string => {
+    if (!stepNames) {
+      const used = new Set<string>(["self"]);
+      for (const stmt of [...forward.body, ...sub.methods.flatMap((m) => m.body)]) visitStmt(stmt, (e) => visitExprNames(e, used));
+      stepNames = new UniqueNames();
+      for (const name of used) stepNames.claim(name);
+    }
+    return stepNames.claim(base);
+  };
+
   const resolveNode = (e: Extract<PyExpr, { k: "node" }>): PyExpr => {
     const node = program.nodes.get(e.id)!;
     const conversions = layout.conversions.get(node.id) ?? [];
@@ -74,7 +88,20 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
       }
       kerasClasses.add(result.layer.kerasClass);
       if (result.lowering.module && !e.callee) throw new Untranslatable(`${result.layer.kerasClass} \`${result.layer.name}\` is created inside \`call\`; create it in \`__init__\` so that its weights have a home`, node.range);
-      return substitute(result.lowering.forward, operands, e.callee ? resolve(e.callee) : null);
+      const module = e.callee ? resolve(e.callee) : null;
+      const steps = result.lowering.steps ?? [];
+      if (!steps.length) return substitute(result.lowering.forward, operands, module);
+      // The rule's own statements (`output, h = self.gru(x)` for a GRU that returns its state) go before
+      // the statement being resolved, their `$` locals named apart from every variable of the methods.
+      const locals = new Map<string, string>();
+      const local = (x: PyExpr): PyExpr =>
+        mapExpr(substitute(x, operands, module), (n) => {
+          if (n.k !== "name" || !n.name.startsWith("$")) return undefined;
+          if (!locals.has(n.name)) locals.set(n.name, stepName(n.name.slice(1)));
+          return { k: "name", name: locals.get(n.name)! };
+        });
+      for (const step of steps) pendingSteps.push({ s: "assign", targets: step.targets.map(local), value: local(step.value), loc: { file: node.range.file, line: node.range.line } });
+      return local(result.lowering.forward);
     }
     if (node.op.kind === "model") {
       const nested = lowered.get(node.op.modelId);
@@ -131,18 +158,26 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
 
   const resolveBlock = (body: Stmt[], isForward: boolean): Stmt[] => {
     const out: Stmt[] = [];
-    for (const stmt of body) {
-      try {
-        out.push(...resolveStmt(stmt, isForward));
-      } catch (error) {
-        if (!(error instanceof Untranslatable)) throw error;
-        if (!error.reported) diagnostics.push({ severity: "error", code: "unsupported-construct", message: error.message, range: error.range ?? sub.range });
-        const where = error.range ? ` (${error.range.file}:${error.range.line})` : "";
-        out.push({ s: "raise", message: `${error.message}${where}`, loc: "loc" in stmt ? stmt.loc : undefined });
-        return out;
+    // Each statement collects its own steps; an `if` keeps its condition's across its blocks.
+    const enclosing = pendingSteps;
+    try {
+      for (const stmt of body) {
+        pendingSteps = [];
+        try {
+          const resolved = resolveStmt(stmt, isForward);
+          out.push(...pendingSteps, ...resolved);
+        } catch (error) {
+          if (!(error instanceof Untranslatable)) throw error;
+          if (!error.reported) diagnostics.push({ severity: "error", code: "unsupported-construct", message: error.message, range: error.range ?? sub.range });
+          const where = error.range ? ` (${error.range.file}:${error.range.line})` : "";
+          out.push({ s: "raise", message: `${error.message}${where}`, loc: "loc" in stmt ? stmt.loc : undefined });
+          return out;
+        }
       }
+      return out;
+    } finally {
+      pendingSteps = enclosing;
     }
-    return out;
   };
 
   const resolveStmt = (stmt: Stmt, isForward: boolean): Stmt[] => {

@@ -117,6 +117,10 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
     return { variable, kerasName, kerasShape: tensor.shape, layout: layout.inputs[i]!, dtype: tensor.dtype };
   });
 
+  // Tensors computed from a model input. A layer call on anything else ran eagerly in Keras.
+  const fromInputs = new Set(model.inputs);
+  for (const node of nodes) if (node.inputs.some((t) => fromInputs.has(t))) for (const t of node.outputs) fromInputs.add(t);
+
   const consumers = new Map<number, number>();
   const firstUse = new Map<number, number>();
   nodes.forEach((node, i) => {
@@ -225,6 +229,10 @@ function lowerModel(input: LowerInput, model: ModelDef, lowered: Map<number, Tor
       }
       const { layer } = result;
       lowering = result.lowering;
+      if (lowering.weights.length && !node.inputs.some((t) => fromInputs.has(t))) {
+        fail(node, `${layer.kerasClass} \`${layer.name}\` is called on tensors that depend on no model input (such as \`keras.ops.arange(...)\`): Keras runs that call once, eagerly, and the model keeps its result as a constant made from the layer's initial random weights, which no saved file holds; call the layer inside a custom layer's \`call\`, or on tensors computed from a \`keras.Input\``, "unsupported-construct", true);
+        break;
+      }
       kerasClasses.add(layer.kerasClass);
       if (lowering.warning) diagnostics.push({ severity: "warning", code: "training-only", message: `${layer.kerasClass} \`${layer.name}\`: ${lowering.warning}`, range: node.range });
       if (lowering.module) {

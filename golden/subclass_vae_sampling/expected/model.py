@@ -26,7 +26,7 @@ class Sampling(nn.Module):
         inputs = [inputs_0, inputs_1]
         z_mean, z_log_var = inputs  # model.py:17
         if self.training:  # model.py:18
-            epsilon = torch.randn((z_mean.shape[0], 2))  # model.py:21
+            epsilon = torch.randn((z_mean.shape[0], 2), device=z_mean.device)  # model.py:21
             return z_mean + torch.exp(0.5 * z_log_var) * epsilon  # model.py:22
         return z_mean  # model.py:23
 
