@@ -1283,6 +1283,36 @@ describe("found in the public scripts of 2026-12-04 (golden case public_script_i
     expect(errors(wrong).map((d) => d.message)).toEqual(["keras.ops.broadcast_to: cannot broadcast a rank-3 tensor to the rank-2 shape [4,8]"]);
   });
 
+  it("lets --input-shape give a Sequential whose first layer's input_dim comes from data", () => {
+    const source = py(`
+      import pandas as pd
+      from sklearn.model_selection import train_test_split
+      from keras.models import Sequential
+      from keras.layers import Dense
+      df = pd.read_csv("races.csv")
+      x_train, x_test, y_train, y_test = train_test_split(df.drop("y", axis=1), df["y"])
+      model = Sequential()
+      model.add(Dense(16, input_dim=x_train.shape[1], activation="relu"))
+      model.add(Dense(1))
+    `);
+    expect(errors(run(source))[0]!.message).toMatch(/cannot determine an input dimension statically: .*; or give the model's input shape with --input-shape$/);
+    const given = run(source, { inputShapes: [[null, 20]] });
+    expect(errors(given)).toEqual([]);
+    expect(given.diagnostics.map((d) => [d.code, d.message])).toEqual([["inferred-input", "the Sequential model's input shape is computed from data in the source; it takes the one --input-shape gives, [20]"]]);
+    expect(linears(given)).toEqual(["20->16", "16->1"]);
+  });
+
+  it("one failed operation is one error: what is built on its result says nothing more", () => {
+    const r = run(py(`
+      import keras
+      from keras import layers
+      inputs = keras.Input(shape=(10,))
+      tok = layers.Embedding(100, 8)(inputs)
+      model = keras.Model(inputs, layers.Add()([tok, tok[tok > 0]]))
+    `));
+    expect(errors(r).map((d) => d.message)).toEqual(["operator `getitem_tensor` is not supported on tensors yet"]);
+  });
+
   it("names an operation once in its message", () => {
     const r = run(py(`
       import keras

@@ -1885,7 +1885,7 @@ export class Evaluator {
     if (unknownOperand) return unknownOperand;
     if (!op) {
       this.graph.report("error", "unsupported-construct", `operator \`${node.childForFieldName("operator")?.text ?? name}\` is not supported on tensors yet`, range);
-      return unknown(`unsupported tensor operator ${name}`, range);
+      return { ...unknown(`unsupported tensor operator ${name}`, range), reported: true } as PyValue;
     }
     const call: CallArgs = { args: operands, kwargs: new Map(), argRanges: operands.map(() => range), kwargRanges: new Map(), range };
     return this.keras.op(op.rule, op.qualifiedName, call);

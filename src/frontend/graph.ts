@@ -752,6 +752,9 @@ export class GraphBuilder {
     const firstModel = first?.kind === "model" ? this.ensureBuilt(first.id) : null;
     const firstShape = firstModel && firstModel.inputs.length === 1 ? this.tensor(firstModel.inputs[0]!).shape : null;
     let shape = draft.inputShape ?? firstShape ?? callShapes?.[0] ?? null;
+    if (shape && draft.inputShapeUnknown && !draft.inputShape && !firstShape) {
+      this.report("info", "inferred-input", `the Sequential model's input shape is computed from data in the source; it takes the one --input-shape gives, ${JSON.stringify(shape.slice(1))}`, draft.range);
+    }
     let dtype = draft.inputDtype;
     const existing = this.program.models.get(modelId);
     if (!shape && !draft.inputShapeUnknown && first?.kind === "layer" && this.program.layers.get(first.id)!.kerasClass === "Embedding") {

@@ -491,14 +491,20 @@ export class KerasApi {
 
   /** The model input that a layer's Keras 2 style `input_shape`, `batch_input_shape` or `input_dim` declares. */
   private recordInputSpec(layerId: number, spec: GivenInputSpec): void {
+    // With --input-shape, a declared shape the source computes from data (`input_dim=x_train.shape[1]`)
+    // is not an error: the Sequential takes the shape given instead (GraphBuilder.ensureBuilt).
+    const report = !this.inputShapeGiven;
     const shape = spec.batchShape
-      ? this.shapeValue(spec.batchShape, spec.range, false)
+      ? this.shapeValue(spec.batchShape, spec.range, false, report)
       : spec.shape
-        ? this.shapeValue(spec.shape, spec.range, true)
-        : this.shapeValue(py.tuple([spec.dim!]), spec.range, true);
+        ? this.shapeValue(spec.shape, spec.range, true, report)
+        : this.shapeValue(py.tuple([spec.dim!]), spec.range, true, report);
     if (shape) this.layerInputSpecs.set(layerId, { shape, dtype: this.dtypeOf(spec.dtype) });
     else this.failedInputSpecs.add(layerId);
   }
+
+  /** Whether `--input-shape` was given (see recordInputSpec). */
+  inputShapeGiven = false;
 
   private inputSpecFrom(call: CallArgs, config: Record<string, ConfigValue>): InputSpec | null {
     const batchShape = config.batch_shape;
@@ -557,19 +563,20 @@ export class KerasApi {
   }
 
   /** `scalar`: the model needed one number there (a layer argument, an input dimension), not a shape or a structure. */
-  reportUnknown(value: PyValue, what: string, range: SourceRange, scalar = false): void {
+  reportUnknown(value: PyValue, what: string, range: SourceRange, scalar = false, alsoRemedy?: string): void {
+    const also = alsoRemedy ? `; ${alsoRemedy}` : "";
     if (isUnknown(value) && value.reported) return;
     if (isUnknown(value) && value.name) {
       // Point at the undefined name itself, where the fix goes.
       this.graph.report(
         "error",
         "unknown-name",
-        `\`${value.name}\` is not defined (needed for ${what}); define it in this file${scalar ? ", import it from a file of the input set, or give it with --set " + value.name + "=VALUE" : " or import it from a file of the input set"}`,
+        `\`${value.name}\` is not defined (needed for ${what}); define it in this file${scalar ? ", import it from a file of the input set, or give it with --set " + value.name + "=VALUE" : " or import it from a file of the input set"}${also}`,
         value.range,
       );
       return;
     }
-    this.graph.report("error", "unknown-value", `cannot determine ${what} statically: ${unknownStory(value, range)}`, range);
+    this.graph.report("error", "unknown-value", `cannot determine ${what} statically: ${unknownStory(value, range)}${also}`, range);
     if (isUnknown(value) && value.variable) this.graph.program.dataDependent.push({ variable: value.variable, neededAt: range, scalar });
   }
 
@@ -578,7 +585,12 @@ export class KerasApi {
     const target = call.args[0] ?? call.kwargs.get("inputs") ?? call.kwargs.get("query");
     if (!target) throw new EvalError("a layer must be called on a tensor", call.range);
     const flat = this.tensorList(target, call.range);
-    if (!flat) return target.t === "unknown" ? target : unknown(`cannot call a layer on ${typeName(target)}`, call.range);
+    if (!flat) {
+      if (target.t === "unknown") return target;
+      // `Add()([a, b])` with `b` unknown: b's cause is the story, not the list.
+      const inner = (target.t === "list" || target.t === "tuple") && target.items.find((i) => i.t === "unknown");
+      return inner || unknown(`cannot call a layer on ${typeName(target)}`, call.range);
+    }
     if (obj.t === "model") {
       const outputs = this.graph.applyModel(obj.id, flat, call.range);
       const model = this.graph.program.models.get(obj.id);
@@ -719,10 +731,10 @@ export class KerasApi {
   }
 
   /** A Python shape tuple → Shape. `withBatch` prepends the batch axis. */
-  private shapeValue(value: PyValue, range: SourceRange, withBatch: boolean): Shape | null {
+  private shapeValue(value: PyValue, range: SourceRange, withBatch: boolean, report = true): Shape | null {
     const items = value.t === "int" ? [value] : iterate(value);
     if (!items || value.t === "str") {
-      this.reportUnknown(value, "the input shape", range);
+      if (report) this.reportUnknown(value, "the input shape", range);
       return null;
     }
     const dims: Shape = [];
@@ -730,7 +742,7 @@ export class KerasApi {
       if (item.t === "none") dims.push(null);
       else if (item.t === "int") dims.push(item.v);
       else {
-        this.reportUnknown(item, "an input dimension", range, true);
+        if (report) this.reportUnknown(item, "an input dimension", range, true, "or give the model's input shape with --input-shape");
         return null;
       }
     }

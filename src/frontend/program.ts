@@ -43,6 +43,7 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
   }
   const evaluator = new Evaluator(graph, source, resolver);
   evaluator.kerasSource = options.keras;
+  evaluator.keras.inputShapeGiven = (options.inputShapes?.length ?? 0) > 0;
   evaluator.skipMainGuard = options.entry !== undefined;
   evaluator.entryNames = options.entry?.match(/[A-Za-z_]\w*/g) ?? [];
   for (const [name, text] of Object.entries(options.set ?? {})) {
