@@ -19,6 +19,7 @@ import { compile } from "../dist/index.js";
 import { formatPython } from "../dist/emit/format.js";
 import { SourceFile } from "../dist/frontend/parse.js";
 import { writeCorpus } from "./corpus.mjs";
+import { asWorker, flagsNote, rerunWithWorkerFlags } from "./worker-flags.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const RUNTIME_START = "# ---------------------------------------------------------------------------\n# keras2torch weights runtime";
@@ -28,7 +29,7 @@ const input = join(work, "in");
 const paths = writeCorpus(input, count);
 const texts = paths.map((p) => readFileSync(join(input, p), "utf8"));
 const kb = texts.reduce((n, t) => n + t.length, 0) / 1024;
-console.log(`corpus: ${count} files, ${kb.toFixed(0)} KB, ${paths.filter((p) => p.startsWith("resnet")).length} ResNet-50-sized Functional files`);
+if (!asWorker) console.log(`corpus: ${count} files, ${kb.toFixed(0)} KB, ${paths.filter((p) => p.startsWith("resnet")).length} ResNet-50-sized Functional files`);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -63,7 +64,7 @@ const rows = texts.map((text, k) => {
 });
 const med = (key) => median(rows.map((r) => r[key]));
 const ratio = median(rows.map((r) => r.total / r.parse));
-console.log(`\nper file, one process (median of ${count} files, each the best of 3):`);
+console.log(`\nper file, one process ${flagsNote} (median of ${count} files, each the best of 3):`);
 console.log(`  tree-sitter bare parse           ${med("parse").toFixed(2)} ms`);
 console.log(`  keras2torch compile              ${med("total").toFixed(2)} ms  (${ratio.toFixed(1)}x the bare parse, median of per-file ratios)`);
 console.log(`    parse + source scan            ${med("source").toFixed(2)} ms`);
@@ -76,8 +77,14 @@ for (const kind of [...new Set(paths.map((p) => p.split("/")[0]))]) {
 const inProcess = rows.reduce((n, r) => n + r.total, 0);
 console.log(`  sum: ${(inProcess / 1000).toFixed(2)} s, ${(count / (inProcess / 1000)).toFixed(0)} files/s`);
 
+// The same under the CLI workers' V8 flags, in a child (which stops here).
+rerunWithWorkerFlags(new URL(import.meta.url).pathname, { BENCH_CLI: "0" });
+
 // BENCH_CLI=0: the in-process figures only.
-if (process.env.BENCH_CLI === "0") process.exit(0);
+if (process.env.BENCH_CLI === "0") {
+  rmSync(work, { recursive: true, force: true });
+  process.exit(process.exitCode ?? 0);
+}
 
 // ---- The CLI ----
 /** Resident memory (MB) of `pid` and all its descendants, from /proc. */

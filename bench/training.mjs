@@ -9,6 +9,7 @@ import Parser from "tree-sitter";
 import Python from "tree-sitter-python";
 import { compile } from "../dist/index.js";
 import { trainingCorpus } from "./training-corpus.mjs";
+import { asWorker, flagsNote, rerunWithWorkerFlags } from "./worker-flags.mjs";
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -32,10 +33,12 @@ let budget;
 const budgetMs = best(3, () => (budget = compile(budgetFile, { path: "budget.py" })));
 
 const kb = files.reduce((n, f) => n + f.text.length, 0) / 1024;
-console.log(`training scripts: ${files.length} files, ${kb.toFixed(0)} KB (3 data loaders x 3 models x 3 training styles)`);
+if (!asWorker) console.log(`training scripts: ${files.length} files, ${kb.toFixed(0)} KB (3 data loaders x 3 models x 3 training styles)`);
+console.log(`\n${flagsNote}:`);
 console.log(`compile per file: median ${median(rows.map((r) => r.total)).toFixed(2)} ms, max ${Math.max(...rows.map((r) => r.total)).toFixed(1)} ms; bare parse median ${median(rows.map((r) => r.parse)).toFixed(2)} ms`);
 console.log(`ratio to bare parse: median ${median(rows.map((r) => r.ratio)).toFixed(1)}x, worst ${Math.max(...rows.map((r) => r.ratio)).toFixed(1)}x`);
 console.log(`files over 1 s: ${rows.filter((r) => r.total > 1000).length}; files with an error diagnostic: ${rows.filter((r) => r.errors).length}`);
 for (const r of rows.filter((x) => x.errors).slice(0, 5)) console.log(`  ${r.name}: ${r.first}`);
 console.log(`slowest: ${[...rows].sort((a, b) => b.total - a.total).slice(0, 3).map((r) => `${r.name} ${r.total.toFixed(1)} ms`).join(", ")}`);
 console.log(`a file that exhausts the evaluation budget: stopped in ${budgetMs.toFixed(0)} ms (${budget.diagnostics.find((d) => d.severity === "error")?.message.slice(0, 60)}…)`);
+rerunWithWorkerFlags(new URL(import.meta.url).pathname);

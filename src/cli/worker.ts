@@ -7,24 +7,13 @@ import { Worker } from "node:worker_threads";
 import type { FileOptions, InputFile } from "./compile-file.js";
 import { FILE_HEAP_MB, FILE_STACK_MB, FILE_YOUNG_HEAP_MB } from "./limits.js";
 import { BASELINE_JIT } from "./pool.js";
+import { BASELINE_V8_FLAG, WORKER_V8_FLAGS } from "./v8-flags.js";
 
 export type ToChild = { type: "init"; files: InputFile[]; options: FileOptions } | { type: "task"; index: number };
 export type FromChild = { type: "ready" } | { type: "done"; index: number; outcome: unknown } | { type: "crash"; reason: "memory" | "other"; message: string };
 
-// ruff's formatter is a 10 MB WebAssembly module. By default V8 re-optimises its hot functions with
-// TurboFan in background threads, which costs a worker process about 0.8 s of CPU at start-up and slows
-// the first formats several-fold while it runs; baseline (Liftoff) code alone formats a file in about a
-// millisecond. The compiler's JavaScript is alike when the workers take every core: optimising it (V8
-// tiers above Sparkplug) cost a worker of 150 files about 0.6 s more CPU in background compiler threads
-// than it saved, and those threads then compete with the other workers (bench/README.md). Set before the
-// thread starts (the flags are process-wide).
-setFlagsFromString("--liftoff-only");
-// V8 learns from the syntax tree's nodes, which are all alive while their file compiles, to allocate
-// them straight in the old generation; they then die there, and each scavenge pays for their pointers
-// into the young one. Without that pretenuring the compiler spends less than half the time in GC
-// (bench/README.md).
-setFlagsFromString("--no-allocation-site-pretenuring");
-if (process.argv.includes(BASELINE_JIT)) setFlagsFromString("--max-opt=1");
+for (const flag of WORKER_V8_FLAGS) setFlagsFromString(flag);
+if (process.argv.includes(BASELINE_JIT)) setFlagsFromString(BASELINE_V8_FLAG);
 
 const send = (message: FromChild, then?: () => void) => process.send!(message, undefined, undefined, then ? () => then() : undefined);
 
