@@ -112,10 +112,19 @@ export class FileRelevance {
 
   constructor(private readonly root: SyntaxNode) {
     for (const stmt of root.namedChildren) this.noteImports(stmt);
-    this.noteAliases(root);
-    this.noteClasses(root);
-    this.noteFunctions(root);
-    this.noteBuilderClasses(root);
+    // One walk of the whole file finds the definitions and bindings the notes below read.
+    const classes: SyntaxNode[] = [];
+    const functions: SyntaxNode[] = [];
+    const bindings: SyntaxNode[] = [];
+    walk(root, (n) => {
+      if (n.type === "class_definition") classes.push(n);
+      else if (n.type === "function_definition") functions.push(n);
+      else if (n.type === "assignment" || n.type === "for_statement" || n.type === "for_in_clause") bindings.push(n);
+    });
+    this.noteAliases(bindings);
+    this.noteClasses(classes);
+    this.noteFunctions(functions.filter((d) => !isMethod(d)));
+    this.noteBuilderClasses(classes);
   }
 
   /**
@@ -380,20 +389,19 @@ export class FileRelevance {
     }
   }
 
-  private noteAliases(root: SyntaxNode): void {
+  private noteAliases(bindings: SyntaxNode[]): void {
     const direct = new Map<string, Set<string>>();
-    walk(root, (n) => {
-      if (n.type !== "assignment" && n.type !== "for_statement" && n.type !== "for_in_clause") return;
+    for (const n of bindings) {
       const left = n.childForFieldName("left");
       const right = n.childForFieldName("right");
       const source = right && right.type !== "call" ? rootName(right) : null;
-      if (!left || !source) return;
+      if (!left || !source) continue;
       for (const name of boundNames(left)) {
         if (name === source) continue;
         if (!direct.has(name)) direct.set(name, new Set());
         direct.get(name)!.add(source);
       }
-    });
+    }
     for (const name of direct.keys()) {
       const reach = new Set<string>();
       const stack = [...direct.get(name)!];
@@ -407,8 +415,8 @@ export class FileRelevance {
     }
   }
 
-  private noteBuilderClasses(root: SyntaxNode): void {
-    for (const cls of root.descendantsOfType("class_definition")) {
+  private noteBuilderClasses(classes: SyntaxNode[]): void {
+    for (const cls of classes) {
       const name = cls.childForFieldName("name")!.text;
       if (this.classes.has(name)) continue;
       let builds = false;
@@ -426,8 +434,7 @@ export class FileRelevance {
     }
   }
 
-  private noteClasses(root: SyntaxNode): void {
-    const classes = root.descendantsOfType("class_definition");
+  private noteClasses(classes: SyntaxNode[]): void {
     for (let grown = true; grown; ) {
       grown = false;
       for (const cls of classes) {
@@ -462,23 +469,27 @@ export class FileRelevance {
     return kind === "model" || kind === "sequential";
   }
 
-  private noteFunctions(root: SyntaxNode): void {
-    const defs = root.descendantsOfType("function_definition").filter((d) => !isMethod(d));
+  private noteFunctions(defs: SyntaxNode[]): void {
+    const locals = new Map(defs.map((def) => [def, localNames(def)]));
     for (const def of defs) {
-      const { params } = localNames(def);
-      this.functions.set(def.childForFieldName("name")!.text, { builds: false, touchesKeras: false, writes: new Set(), params: [...params], changesParams: new Set(), changesModelParams: new Set() });
+      this.functions.set(def.childForFieldName("name")!.text, { builds: false, touchesKeras: false, writes: new Set(), params: [...locals.get(def)!.params], changesParams: new Set(), changesModelParams: new Set() });
     }
+    // Each body is walked once: its effects on what it is given, and the calls the loops below decide on.
+    const calls = new Map<SyntaxNode, SyntaxNode[]>();
+    const setsTrainable = new Set<SyntaxNode>();
     for (const def of defs) {
       const facts = this.functions.get(def.childForFieldName("name")!.text)!;
-      const { assigned, params } = localNames(def);
+      const { assigned, params } = locals.get(def)!;
       const changed = (name: string | null) => {
         if (!name || this.imports.has(name)) return;
         if (params.has(name)) facts.changesParams.add(name);
         else if (!assigned.has(name)) facts.writes.add(name);
       };
+      const found: SyntaxNode[] = [];
       walk(def.childForFieldName("body")!, (n) => {
         if (n.type === "global_statement" || n.type === "nonlocal_statement") for (const id of n.namedChildren) facts.writes.add(id.text);
         if (n.type === "call") {
+          found.push(n);
           const callee = n.childForFieldName("function")!;
           if (callee.type === "attribute" && !READ_ONLY_METHODS.has(callee.childForFieldName("attribute")!.text)) changed(rootName(callee.childForFieldName("object")!));
           const method = callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : null;
@@ -490,22 +501,18 @@ export class FileRelevance {
           if (target.type === "subscript" || target.type === "attribute") changed(rootName(target));
           const root = rootName(target);
           if (root && params.has(root) && isTrainableAssignment(target)) facts.changesModelParams.add(root);
+          if (isTrainableAssignment(target)) setsTrainable.add(def);
         }
       });
+      calls.set(def, found);
     }
-    // A function builds if it calls a model constructor, a model class, or a function that builds.
+    // A function builds if it calls a model constructor, a model class or a function that builds.
     for (let grown = true; grown; ) {
       grown = false;
       for (const def of defs) {
         const facts = this.functions.get(def.childForFieldName("name")!.text)!;
         if (facts.builds) continue;
-        let builds = false;
-        walk(def.childForFieldName("body")!, (n) => {
-          if (builds) return;
-          if (n.type === "call" && this.callBuilds(n.childForFieldName("function")!)) builds = true;
-          if ((n.type === "assignment" || n.type === "augmented_assignment") && isTrainableAssignment(n.childForFieldName("left")!)) builds = true;
-        });
-        if (builds) (facts.builds = true), (grown = true);
+        if (setsTrainable.has(def) || calls.get(def)!.some((n) => this.callBuilds(n.childForFieldName("function")!))) (facts.builds = true), (grown = true);
       }
     }
     for (let grown = true; grown; ) {
@@ -513,14 +520,14 @@ export class FileRelevance {
       for (const def of defs) {
         const facts = this.functions.get(def.childForFieldName("name")!.text)!;
         if (facts.touchesKeras) continue;
-        let touches = facts.builds;
-        walk(def.childForFieldName("body")!, (n) => {
-          if (touches || n.type !== "call") return;
-          const callee = n.childForFieldName("function")!;
-          if (callee.type === "call") touches = true; // `Dense(3)(x)`, `layer_factory()(x)`
-          else if (callee.type === "identifier" && (this.functions.get(callee.text)?.touchesKeras || this.classes.has(callee.text))) touches = true;
-          else if (this.isKerasCall(callee)) touches = true;
-        });
+        const touches =
+          facts.builds ||
+          calls.get(def)!.some((n) => {
+            const callee = n.childForFieldName("function")!;
+            if (callee.type === "call") return true; // `Dense(3)(x)`, `layer_factory()(x)`
+            if (callee.type === "identifier" && (this.functions.get(callee.text)?.touchesKeras || this.classes.has(callee.text))) return true;
+            return this.isKerasCall(callee);
+          });
         if (touches) (facts.touchesKeras = true), (grown = true);
       }
     }
