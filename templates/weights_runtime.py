@@ -657,12 +657,18 @@ class WeightsFile:
 
     # -- reading data --------------------------------------------------------
 
-    def read(self, tensor, rows=None, into=None):
+    def read(self, tensor, rows=None, into=None, cols=None):
         """The data of a usable _Tensor as a float32 numpy array: all of it, or rows
-        `rows[0]:rows[1]` of its first axis (an HDF5 hyperslab). Little-endian float32 data is
-        read straight into `into` when given (a float32 array of the rows' shape)."""
+        `rows[0]:rows[1]` of its first axis, or columns `cols[0]:cols[1]` of a matrix (HDF5
+        hyperslabs). Little-endian float32 data is read straight into `into` when given (a float32
+        array of the selection's shape)."""
         with _reading(self._label, f"damaged HDF5 file: cannot read `{tensor.name}`"):
-            selection = () if rows is None else np.s_[rows[0] : rows[1]]
+            if cols is not None:
+                selection = np.s_[:, cols[0] : cols[1]]
+            elif rows is not None:
+                selection = np.s_[rows[0] : rows[1]]
+            else:
+                selection = ()
             if into is not None and not tensor.bfloat16 and tensor.dset.dtype == np.dtype("<f4"):
                 tensor.dset.read_direct(into, source_sel=selection)
                 return into
@@ -1338,6 +1344,8 @@ def _write_tensor(fd, wfile, item, at, buffers):
         return counts
     block_rows, origin, inner, _outer = layout
     rows = shape[0]
+    if origin == [1, 0] and block_rows < rows:
+        return _write_matrix_by_columns(fd, wfile, item, at, buffers)
     for r0 in range(0, rows, block_rows):
         n = min(block_rows, rows - r0)
         block_shape = (n,) + tuple(shape[1:])
@@ -1355,6 +1363,28 @@ def _write_tensor(fd, wfile, item, at, buffers):
                 _write_at(fd, piece, at + (r0 + i) * inner * 4)
         else:
             _write_runs(fd, block, origin, n, rows, r0, inner, at, buffers)
+    return counts
+
+
+def _write_matrix_by_columns(fd, wfile, item, at, buffers):
+    """A transposed matrix too large for one block (a big Dense kernel): read a band of source
+    columns at a time, which are whole rows of the output, so that each transposed piece is one
+    write (a block of source rows would land as one short run per output row)."""
+    counts = [0, 0, 0]
+    rows, cols = item.tensor.shape
+    band = max(1, min(cols, _BLOCK_BYTES // (4 * rows)))
+    step = max(1, _PIECE_BYTES // (4 * rows))
+    for c0 in range(0, cols, band):
+        k = min(band, cols - c0)
+        block = wfile.read(item.tensor, into=buffers.get(0, (rows, k)), cols=(c0, c0 + k))
+        _count_nonfinite(block, counts)
+        for j0 in range(0, k, step):
+            j1 = min(k, j0 + step)
+            piece = buffers.get(1, (j1 - j0, rows))
+            # Strips of 16 source rows, so that each write of the copy fills a cache line.
+            for r in range(0, rows, 16):
+                piece[:, r : r + 16] = block[r : r + 16, j0:j1].T
+            _write_at(fd, piece, at + (c0 + j0) * rows * 4)
     return counts
 
 

@@ -343,6 +343,7 @@ function streamTensor(out: AtomicWriter, wfile: WeightsFile, t: Planned, plan: S
   const identity = origin.every((k, j) => k === j);
   const jStar = origin.indexOf(0);
   const dense = origin.length === 2 && origin[0] === 1;
+  if (dense && blockRows < rows && t.tensor.type === "float32") return streamMatrixByColumns(out, wfile, t, at, counts);
   for (let r0 = 0; r0 < rows; r0 += blockRows) {
     const n = Math.min(blockRows, rows - r0);
     const src = wfile.readRows(t.tensor, r0, n);
@@ -378,6 +379,30 @@ function streamTensor(out: AtomicWriter, wfile: WeightsFile, t: Planned, plan: S
       }
     }
     if (dense && finite !== 0) countExactly(src, counts);
+  }
+}
+
+/**
+ * A transposed float32 matrix too large for one block (a big Dense kernel): bands of source columns,
+ * which are whole rows of the output, so that each transposed piece is one write (a block of source
+ * rows would land as one short run per output row). The same bytes as the row blocks.
+ */
+function streamMatrixByColumns(out: AtomicWriter, wfile: WeightsFile, t: Planned, at: number, counts: { nan: number; pos: number; neg: number }): void {
+  const [rows, cols] = t.tensor.shape! as [number, number];
+  const band = Math.max(1, Math.min(cols, Math.floor(STREAM.blockBytes / 4 / rows)));
+  const step = Math.max(1, Math.floor(STREAM.pieceBytes / 4 / rows));
+  for (let c0 = 0; c0 < cols; c0 += band) {
+    const k = Math.min(band, cols - c0);
+    const src = wfile.readColumns(t.tensor, c0, k);
+    let finite = 0;
+    for (let j0 = 0; j0 < k; j0 += step) {
+      const j1 = Math.min(k, j0 + step);
+      const piece = outBuffer((j1 - j0) * rows).subarray(0, (j1 - j0) * rows);
+      finite += transposeColumns(src, rows, k, j0, j1, piece);
+      out.writeAt(new Uint8Array(piece.buffer, 0, piece.length * 4), at + (c0 + j0) * rows * 4);
+    }
+    // The transpose checks for NaN and Inf as it copies; they are counted only when it found some.
+    if (finite !== 0) countExactly(src, counts);
   }
 }
 

@@ -618,13 +618,25 @@ export class WeightsFile {
 
   private rowsBuffer: Float32Array | null = null;
 
-  private readHyperslab(tensor: H5Tensor, from: number, rows: number, ptr: number): void {
+  /**
+   * Columns `from .. from + cols` of a float32 matrix, row by row (a `rows x cols` block), read in one
+   * HDF5 call into h5wasm's memory and returned as a view of it (valid until the next read).
+   */
+  readColumns(tensor: H5Tensor, from: number, cols: number): Float32Array {
+    const rows = tensor.shape![0]!;
+    const ptr = this.wasmBuffer(rows * cols * 4);
+    this.readHyperslab(tensor, 0, rows, ptr, [from, cols]);
+    return new Float32Array(this.module.HEAPU8.buffer, ptr, rows * cols);
+  }
+
+  /** Rows `from .. from + rows` of the first axis, and of a matrix's columns only `columns` (first, count) when given. */
+  private readHyperslab(tensor: H5Tensor, from: number, rows: number, ptr: number, columns?: [number, number]): void {
     const shape = tensor.shape!;
     const m = this.module;
     try {
       if (shape.length) {
-        const count = shape.map((d, k) => BigInt(k === 0 ? rows : d));
-        const offset = shape.map((_d, k) => BigInt(k === 0 ? from : 0));
+        const count = shape.map((d, k) => BigInt(k === 0 ? rows : k === 1 && columns ? columns[1] : d));
+        const offset = shape.map((_d, k) => BigInt(k === 0 ? from : k === 1 && columns ? columns[0] : 0));
         const strides = shape.map(() => 1n);
         m.get_dataset_data(this.fid(), tensor.path, count, offset, strides, BigInt(ptr));
       } else {
