@@ -1313,6 +1313,15 @@ describe("found in the public scripts of 2026-12-04 (golden case public_script_i
     expect(errors(r).map((d) => d.message)).toEqual(["operator `getitem_tensor` is not supported on tensors yet"]);
   });
 
+  it("says which Keras name a file reads without importing it (a notebook cell), and only then", () => {
+    const cell = run("window = 7\nmodel = keras.models.Sequential([keras.layers.Input((window, 5)), keras.layers.Dense(1)])\n");
+    expect(cell.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["no-model", "no Keras model is built in this file (nothing to translate); `keras` is read at line 2 but never imported or defined, as Python would say there; add the import (`import keras`, `from tensorflow import keras`)"],
+    ]);
+    const library = run("def build():\n    from keras import layers\n    return layers.Dense(3)\n");
+    expect(library.diagnostics.map((d) => d.message)).toEqual(["no Keras model is built in this file (nothing to translate)"]);
+  });
+
   it("names an operation once in its message", () => {
     const r = run(py(`
       import keras

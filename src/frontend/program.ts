@@ -218,7 +218,11 @@ const KERAS_ROOTS = new Set(["keras", "tf", "tensorflow", "layers", "models", "S
  * here, as Python would fail there: say which name and where.
  */
 function unimportedKeras(source: SourceFile, scope: { lookup(name: string): unknown }): string | null {
-  for (const id of source.tree.rootNode.descendantsOfType("identifier")) {
+  const root = source.tree.rootNode;
+  // Any import of Keras, even inside a function, and the file is not a cell missing its imports.
+  const imports = [...root.descendantsOfType("import_statement"), ...root.descendantsOfType("import_from_statement")];
+  if (imports.some((i) => /\b(keras|tensorflow|tf_keras)\b/.test(i.text))) return null;
+  for (const id of root.descendantsOfType("identifier")) {
     if (!KERAS_ROOTS.has(id.text) || scope.lookup(id.text) !== undefined) continue;
     const parent = id.parent;
     // `keras.layers` reads `keras`; `x.keras`, a keyword argument `model=` or a parameter does not.
