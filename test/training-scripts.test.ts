@@ -1322,6 +1322,24 @@ describe("found in the public scripts of 2026-12-04 (golden case public_script_i
     expect(library.diagnostics.map((d) => d.message)).toEqual(["no Keras model is built in this file (nothing to translate)"]);
   });
 
+  it("refuses a tensor made in __init__ that call reads, rather than a module that fails with AttributeError", () => {
+    const r = run(py(`
+      import tensorflow as tf
+      class Gamma(tf.keras.layers.Layer):
+          def __init__(self, dim):
+              super().__init__()
+              self.const = 1e-6 * tf.ones((dim,), dtype=tf.float32)
+          def call(self, inputs):
+              return tf.multiply(inputs, self.const)
+      inputs = tf.keras.Input((4, 4, 8))
+      model = tf.keras.Model(inputs, Gamma(8)(inputs))
+    `));
+    expect(errors(r).map((d) => [d.code, d.range.line, d.message])).toEqual([
+      ["unsupported-construct", 5, "`self.const` (a tensor set in `__init__`) is read in `call`, but the module cannot hold such an attribute yet; make it a weight with `self.add_weight(...)`, or compute it in `call`"],
+    ]);
+    expect(r.files[0]!.text).toMatch(/super\(\).__init__\(\)\n(.*\n)*? +raise NotImplementedError\(\n +"`self.const`/);
+  });
+
   it("names an operation once in its message", () => {
     const r = run(py(`
       import keras

@@ -390,6 +390,13 @@ export function lowerSubclass(input: LowerInput, model: ModelDef, lowered: Map<n
       // Plain attributes are kept only where the translated code reads them.
       if (literal && usedAttributes.has(attribute.name)) init.push({ s: "assign", targets: [target], value: literal, loc });
     }
+    if (value.kind === "opaque" && usedAttributes.has(attribute.name)) {
+      // `self.scale = 1e-6 * tf.ones(dim)` read in `call`: a tensor made in `__init__` that is not a
+      // weight has no PyTorch counterpart here yet. Never a module that fails later with AttributeError.
+      const message = `\`self.${attribute.name}\` (${value.what} set in \`__init__\`) is read in \`call\`, but the module cannot hold such an attribute yet; make it a weight with \`self.add_weight(...)\`, or compute it in \`call\``;
+      diagnostics.push({ severity: "error", code: "unsupported-construct", message, range: attribute.range });
+      init.push({ s: "raise", message: `${message} (${attribute.range.file}:${attribute.range.line})`, loc });
+    }
   }
   // Weight rows, in Keras' tracking order (which the legacy format keeps).
   for (const ref of model.layers) {
