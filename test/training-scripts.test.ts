@@ -674,6 +674,15 @@ describe("mistakes found in public scripts", () => {
     expect(r.files).toEqual([]);
   });
 
+  it("reports indentation Python refuses, which tree-sitter's grammar accepts", () => {
+    const codes = (text: string) => errors(run(text)).map((d) => [d.message, d.range.line]);
+    expect(codes("import keras\ninputs = keras.Input((8,))\n    x = keras.layers.Dense(4)(inputs)\nmodel = keras.Model(inputs, x)\n")).toEqual([["unexpected indent; fix the Python syntax error", 3]]);
+    expect(codes("import keras\ndef build():\n\ninputs = keras.Input((8,))\n")).toEqual([["expected an indented block; fix the Python syntax error", 2]]);
+    expect(codes("def f(x):\n    if x:\n        a = 1\n      b = 2\n    return a\n")).toEqual([["inconsistent indentation: 6 spaces where the statements before it in its block have 4 spaces; fix the Python syntax error", 4]]);
+    // Not errors: statements after `;` or on their compound statement's line, comments at any indentation, tabs.
+    expect(codes("import keras\na = 1; b = 2\nif a: c = 3\ndef f():\n  # note\n\tpass\n        # another\nmodel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])\n")).toEqual([]);
+  });
+
   it("still accepts a value continued with a backslash or brackets", () => {
     const r = run('import keras\nunits = \\\n  4\nshape = (\n  8,)\nmodel = keras.Sequential([keras.Input(shape), keras.layers.Dense(units)])\n');
     expect(errors(r)).toEqual([]);

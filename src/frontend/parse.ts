@@ -128,6 +128,31 @@ export class SourceFile {
   }
 
   /**
+   * tree-sitter's grammar accepts what Python's tokenizer refuses: a statement indented more or less
+   * than the ones before it in its block (or indented at all at module level), and a block with no
+   * statement (`def build():` followed by code at its own level). A statement after `;` or on the line
+   * of its `if` does not start a line, and comments may sit at any indentation.
+   */
+  private indentation(body: SyntaxNode, found: Diagnostic[]): void {
+    let expected: string | null = body.type === "module" ? "" : null;
+    let statements = 0;
+    for (const stmt of body.namedChildren) {
+      if (stmt.type === "comment" || stmt.type === "line_continuation") continue;
+      statements++;
+      const lineStart = this.text.lastIndexOf("\n", stmt.startIndex - 1) + 1;
+      const indent = this.text.slice(lineStart, stmt.startIndex);
+      if (!/^[ \t\f]*$/.test(indent)) continue;
+      if (expected === null) expected = indent;
+      else if (indent !== expected) {
+        const width = (w: string) => `${w.length} ${/\t/.test(w) ? "characters" : "spaces"}`;
+        found.push(syntaxError(this.range(stmt), body.type === "module" ? "unexpected indent" : `inconsistent indentation: ${width(indent)} where the statements before it in its block have ${width(expected)}`));
+        return;
+      }
+    }
+    if (body.type === "block" && statements === 0) found.push(syntaxError(this.range(body.parent ?? body), "expected an indented block"));
+  }
+
+  /**
    * `url =` with its value on the next line: Python refuses it, but tree-sitter's grammar joins the
    * lines and parses an assignment. A statement cannot sit in brackets, so only a backslash joins them.
    */
@@ -136,6 +161,7 @@ export class SourceFile {
     const stack: SyntaxNode[] = [this.tree.rootNode];
     while (stack.length) {
       const node = stack.pop()!;
+      if (node.type === "module" || node.type === "block") this.indentation(node, found);
       if (node.type === "assignment" || node.type === "augmented_assignment") {
         const operator = node.childForFieldName("operator") ?? node.children.find((c) => c.type === "=");
         const right = node.childForFieldName("right");
