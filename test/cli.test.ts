@@ -390,6 +390,15 @@ describe("--entry", () => {
     expect(read("out_entry/cnn.py")).toMatch(/self\.classifier = nn\.Linear\(1352, 3\)/);
   });
 
+  it("on a folder, applies where the file defines it: the other files compile as they are, without an error", () => {
+    tree("entry_folder", { "builders.py": CNN, "constants.py": "NUM_CLASSES = 3\n" });
+    const r = cli("convert", "entry_folder", "-o", "out_entry_folder", "--entry", "build_model(num_classes=3)");
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/: error /);
+    expect(fileEntry(manifestOf("out_entry_folder"), "builders.py").models).toHaveLength(1);
+    expect(fileEntry(manifestOf("out_entry_folder"), "constants.py").models ?? []).toEqual([]);
+  });
+
   it("that matches nothing is an entry-not-found error", () => {
     const r = cli("convert", "entry", "-o", "out_entry_missing", "--entry", "no_such_builder(1)");
     expect(r.status).toBe(1);

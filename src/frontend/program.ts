@@ -127,7 +127,10 @@ export function buildProgram(source: SourceFile, resolver: ModuleResolver, optio
       ? unknown("syntax error in --entry", entryFile.range(entryFile.tree.rootNode))
       : (evaluator.guardBudget(() => evaluator.evalEntry(entryFile, scope)) ?? unknown("evaluation budget exceeded", entryFile.range(entryFile.tree.rootNode)));
     // Why the entry built nothing (a Keras application's argument check, an unknown value) is shown.
-    if (value.t === "unknown" && !value.reported) graph.report("error", "unknown-value", `--entry \`${options.entry}\`: ${value.reason}`, value.range);
+    // An entry this file does not define is another input file's (a folder compiled with --entry); the
+    // CLI says so when no file defines it (`entry-not-found`).
+    const elsewhere = value.t === "unknown" && value.name !== undefined && value.name === /^[A-Za-z_]\w*/.exec(options.entry.trim())?.[0];
+    if (value.t === "unknown" && !value.reported && !elsewhere) graph.report("error", "unknown-value", `--entry \`${options.entry}\`: ${value.reason}`, value.range);
     if (value.t === "model") {
       entryFound = true;
       const name = /^[A-Za-z_]\w*$/.test(options.entry.trim()) ? options.entry.trim() : null;
