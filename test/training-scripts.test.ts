@@ -1349,6 +1349,19 @@ describe("found in the public scripts of 2026-12-04 (golden case public_script_i
     expect(r.files[0]!.text).toMatch(/super\(\).__init__\(\)\n(.*\n)*? +raise NotImplementedError\(\n +"`self.const`/);
   });
 
+  it("says a model that adds a NumPy array of the script depends on data it never computes", () => {
+    const r = run(py(`
+      import numpy as np
+      import tensorflow as tf
+      pe = np.zeros((10, 8))
+      inputs = tf.keras.Input(shape=(10, 8))
+      model = tf.keras.Model(inputs, inputs + tf.cast(pe, tf.float32))
+    `));
+    expect(errors(r).map((d) => d.message)).toEqual([
+      "the outputs depend on a NumPy array of the script (its values are data the compiler never computes, which Keras bakes into the model as a constant); compute it with `keras.ops` inside a layer's `call`, or make it a weight with `add_weight`",
+    ]);
+  });
+
   it("names an operation once in its message", () => {
     const r = run(py(`
       import keras

@@ -669,6 +669,11 @@ export class GraphBuilder {
     for (const t of nodesInOrder) {
       const tensor = this.tensor(t);
       if (tensor.producer === null && !inputSet.has(t)) {
+        // A NumPy array of the script (`pe = np.zeros(...)` then `inputs + tf.cast(pe, tf.float32)`): Keras
+        // bakes its values into the graph, but they are data the compiler never computes.
+        if (tensor.inputName === "array") {
+          return "the outputs depend on a NumPy array of the script (its values are data the compiler never computes, which Keras bakes into the model as a constant); compute it with `keras.ops` inside a layer's `call`, or make it a weight with `add_weight`";
+        }
         return `graph disconnected: the outputs depend on input \`${tensor.inputName}\`, which is not among the model's inputs`;
       }
     }
