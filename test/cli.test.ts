@@ -408,6 +408,18 @@ describe("--entry", () => {
 });
 
 describe("imports between input files", () => {
+  it("resolves an import that names the package the input root is inside (`from pkg.helpers import head`)", () => {
+    tree("pkgroot/pkg", {
+      "helpers.py": "from keras import layers\n\ndef head(x):\n    return layers.Dense(2)(x)\n",
+      "net.py": "from keras import layers, Model\nfrom pkg.helpers import head\n\ninp = layers.Input((8,))\nmodel = Model(inp, head(inp))\n",
+    });
+    for (const inputs of [["pkgroot/pkg"], ["pkgroot/pkg/net.py", "pkgroot/pkg/helpers.py"], ["pkgroot"]]) {
+      const r = cli("convert", ...inputs, "-o", `out_pkg_${inputs.length}_${inputs[0]!.length}`);
+      expect(r.status, `${inputs.join(" ")}: ${r.stderr}`).toBe(0);
+      expect(r.stderr).not.toMatch(/: error /);
+    }
+  });
+
   it("resolves `from blocks import ...` and `from .blocks import ...`; a missing relative import is unresolved-import", () => {
     tree("imp", {
       "pkg/__init__.py": "",

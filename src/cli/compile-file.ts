@@ -1,6 +1,7 @@
 // Compiling one input file of a CLI run, inside a worker thread (thread.ts). The outcome is plain data:
 // it crosses the thread and process boundaries, and holds no source text (only the code frames of its
 // diagnostics), so the main process keeps little per file.
+import { dirname } from "node:path";
 import { compile, compileSaved, type CompileResult } from "../compile.js";
 import { readSavedModel } from "../frontend/saved-file.js";
 import type { ModuleResolver } from "../frontend/evaluate.js";
@@ -206,6 +207,17 @@ export function makeResolver(files: InputFile[]): ModuleResolver & { textOf(labe
         const stem = [base, ...parts].filter(Boolean).join("/");
         const found = load(`${stem}.py`) ?? load(`${stem}/__init__.py`);
         if (found) return found;
+      }
+      // `from pkg.helpers import head` in pkg/net.py, compiled as `convert pkg` or as the files of pkg:
+      // the input root is inside the package, so its leading names are the importing file's own folders.
+      if (level === 0 && parts.length > 1) {
+        const folders = dirname(byLabel.get(fromFile)?.real ?? "").split(/[\\/]/);
+        for (let k = Math.min(parts.length - 1, folders.length); k >= 1; k--) {
+          if (parts.slice(0, k).join("/") !== folders.slice(-k).join("/")) continue;
+          const stem = [fromDir, ...parts.slice(k)].filter(Boolean).join("/");
+          const found = load(`${stem}.py`) ?? load(`${stem}/__init__.py`);
+          if (found) return found;
+        }
       }
       return null;
     },
