@@ -8,7 +8,7 @@ import { KerasApi, MODEL_NO_OPS } from "./keras-api.js";
 import { isLayersModule, kerasRelative, resolveKeras, wildcardProvides } from "./names.js";
 import { KERAS_PATH_HINT, isKerasFile, kerasSourceAt, type KerasSource, type KerasSourceOption } from "./keras-source.js";
 import { effects, moduleFunctions } from "./queries.js";
-import { FileRelevance, isMethod } from "./relevance.js";
+import { boundNames, FileRelevance, isMethod } from "./relevance.js";
 import { PlainObjects, classAttribute } from "./objects.js";
 import { callingBuiltins, partial, pySet } from "./builtins-calling.js";
 import { SourceFile } from "./parse.js";
@@ -297,22 +297,19 @@ export class Evaluator {
   }
 
   /** The value a binding of `name` takes: `--set`'s when given (in the main file). */
-  private bound(name: string, value: PyValue): PyValue {
-    const given = this.currentFile === this.main ? this.overrides.get(name) : undefined;
-    if (given) {
-      this.overridden.add(name);
-      return given;
-    }
-    // An unknown remembers the last variable it was bound to, the one nearest the model: the name `--set` can give.
-    if (value.t === "unknown" && !value.name) return { ...value, variable: name };
+  /** The `--set` value of `name` in the main file (and that it was used), or undefined. */
+  private given(name: string): PyValue | undefined {
+    const value = this.currentFile === this.main ? this.overrides.get(name) : undefined;
+    if (value) this.overridden.add(name);
     return value;
   }
 
-  /** A name the file reads but never binds (a notebook cell's global) that `--set` gives. */
-  private givenForUndefined(name: string): PyValue | undefined {
-    const given = this.currentFile === this.main ? this.overrides.get(name) : undefined;
-    if (given) this.overridden.add(name);
-    return given;
+  private bound(name: string, value: PyValue): PyValue {
+    const given = this.given(name);
+    if (given) return given;
+    // An unknown remembers the last variable it was bound to, the one nearest the model: the name `--set` can give.
+    if (value.t === "unknown" && !value.name) return { ...value, variable: name };
+    return value;
   }
 
   relevanceOf(file: SourceFile): FileRelevance {
@@ -881,7 +878,7 @@ export class Evaluator {
       // rebinding the name changes them.
       // So does a plain object whose methods here change no model (mayBuild): `gan.train(epochs=4000)`.
       if (!rebound.has(name) && ["model", "qname", "module", "class", "function", "object"].includes(scope.lookup(name)?.t ?? "")) continue;
-      if (scope.lookup(name) !== undefined || effects(stmt).targets.some((t) => unpackedNames(t).includes(name))) this.bindUnknown(scope, name, why);
+      if (scope.lookup(name) !== undefined || effects(stmt).targets.some((t) => boundNames(t).includes(name))) this.bindUnknown(scope, name, why);
     }
     this.lazySkips.push({ range, problem });
   }
@@ -894,9 +891,7 @@ export class Evaluator {
     let holder: Scope | null = scope;
     while (holder && !holder.has(name)) holder = holder.parent;
     // `--set NAME=VALUE` gives the value code that was not evaluated would have bound.
-    const given = this.currentFile === this.main ? this.overrides.get(name) : undefined;
-    if (given) this.overridden.add(name);
-    (holder ?? scope).set(name, given ?? ({ ...value, variable: name } as PyValue));
+    (holder ?? scope).set(name, this.given(name) ?? ({ ...value, variable: name } as PyValue));
   }
 
   /** Whether code could add to a model graph: calls Keras, a user function, a layer, `.add`, or rebinds a tensor. */
@@ -1031,7 +1026,8 @@ export class Evaluator {
     switch (node.type) {
       case "identifier": {
         const value = scope.lookup(node.text) ?? this.fromWildcard(node.text, scope) ?? this.builtins.get(node.text) ?? this.fromOtherKerasWildcard(node.text, scope);
-        return value ?? this.givenForUndefined(node.text) ?? { t: "unknown", reason: `name \`${node.text}\` is not defined`, range: this.range(node), name: node.text };
+        // A name the file reads but never binds (a notebook cell's global) may be given with --set.
+        return value ?? this.given(node.text) ?? { t: "unknown", reason: `name \`${node.text}\` is not defined`, range: this.range(node), name: node.text };
       }
       case "integer": {
         const text = node.text.replace(/_/g, "").toLowerCase();
@@ -1994,26 +1990,6 @@ function changedNames(stmt: Node): { rebound: Set<string>; receivers: Set<string
     if (object?.type === "identifier") receivers.add(object.text);
   }
   return { rebound, receivers };
-}
-
-/** The names an assignment target binds: `a`, and each of `a, (b, *c)`; none for `a[i]` or `a.b`. */
-function unpackedNames(target: Node): string[] {
-  switch (target.type) {
-    case "identifier":
-      return [target.text];
-    case "pattern_list":
-    case "tuple_pattern":
-    case "list_pattern":
-    case "expression_list":
-    case "tuple":
-    case "list":
-    case "parenthesized_expression":
-    case "list_splat_pattern":
-    case "list_splat":
-      return target.namedChildren.flatMap(unpackedNames);
-    default:
-      return [];
-  }
 }
 
 function isLoop(stmt: Node): boolean {

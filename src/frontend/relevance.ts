@@ -671,8 +671,8 @@ function dottedName(node: SyntaxNode): string | null {
   return object === null ? null : `${object}.${node.childForFieldName("attribute")!.text}`;
 }
 
-/** Names a target binds: `a`, `a, (b, *c)`, `with … as (x, y)`, `import a.b as c`. */
-function boundNames(target: SyntaxNode): string[] {
+/** Names a target binds: `a`, `a, (b, *c)`, `with … as (x, y)`, `import a.b as c`; none for `a[i]` or `a.b`. */
+export function boundNames(target: SyntaxNode): string[] {
   switch (target.type) {
     case "identifier":
       return [target.text];

@@ -4,19 +4,14 @@
 // `batch = ops.shape(z)[0]`) is written as the expression that computes it.
 import { identity } from "../ir/layout.js";
 import type { PyExpr } from "../ir/types.js";
-import { call, lit } from "../rules/util.js";
+import { call } from "../rules/util.js";
 import type { OpRule } from "./types.js";
-import { type Args, P, TF_NAME, defineOp, fail, numberExpr, shapes } from "./util.js";
+import { type Args, P, TF_NAME, defineOp, numberExpr, shapeArgument, shapes } from "./util.js";
 
 const DEFAULT_FLOAT = "float32";
 
 function shapeOf(a: Args): { shape: (number | null)[]; expr: PyExpr } {
-  const raw = a.raw("shape");
-  const dims = a.ints("shape");
-  if (raw?.kind === "value" && raw.expr) return { shape: dims, expr: raw.expr };
-  // Inside a `call` a size read from a tensor is an expression (above); in Functional code and Lambdas it is not followed.
-  if (dims.some((d) => d === null)) fail(`${a.qualifiedName}: the shape must be static here; a size read from a tensor (the batch) is followed only inside a custom layer's \`call\`: draw the noise there, as the Sampling layer of keras.io's VAE example does`);
-  return { shape: dims, expr: { k: "tuple", items: dims.map((d) => lit(d)) } };
+  return shapeArgument(a, "a size read from a tensor (the batch) is followed only inside a custom layer's `call`: draw the noise there, as the Sampling layer of keras.io's VAE example does");
 }
 
 /**

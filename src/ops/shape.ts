@@ -25,6 +25,7 @@ import {
   permLayout,
   permOf,
   range,
+  shapeArgument,
   shapes,
 } from "./util.js";
 
@@ -410,14 +411,7 @@ export const splitOp = defineOp({
 // ---------------------------------------------------------------------------------------------
 // broadcast_to
 
-/** The target shape as data, and as the expression that computes it when a size is known only at run time. */
-function broadcastTarget(a: Args): { shape: Shape; expr: PyExpr } {
-  const raw = a.raw("shape");
-  const dims = a.ints("shape");
-  if (raw?.kind === "value" && raw.expr) return { shape: dims, expr: raw.expr };
-  if (dims.some((d) => d === null)) fail(`${a.qualifiedName}: the shape must be static, or read from a tensor (\`tf.shape(x)[0]\`) inside a layer's \`call\``);
-  return { shape: dims, expr: { k: "tuple", items: dims.map((d) => lit(d)) } };
-}
+const broadcastTarget = (a: Args) => shapeArgument(a, "read a size from a tensor (`tf.shape(x)[0]`) inside a layer's `call`");
 
 /**
  * `tf.broadcast_to(x, shape)` (a ViT's class token repeated over the batch): `x.expand(shape)`, in Keras

@@ -221,6 +221,19 @@ export function fail(message: string): never {
   throw new ConfigError(message);
 }
 
+/**
+ * A `shape` argument as data, and as the expression that computes it: inside a `call` a size known only
+ * at run time (`tf.shape(x)[0]`, the batch) is that expression; elsewhere every size must be static, and
+ * `whenUnknown` says what to do instead.
+ */
+export function shapeArgument(a: Args, whenUnknown: string): { shape: (number | null)[]; expr: PyExpr } {
+  const raw = a.raw("shape");
+  const dims = a.ints("shape");
+  if (raw?.kind === "value" && raw.expr) return { shape: dims, expr: raw.expr };
+  if (dims.some((d) => d === null)) fail(`${a.qualifiedName}: the shape must be static here; ${whenUnknown}`);
+  return { shape: dims, expr: { k: "tuple", items: dims.map((d) => lit(d)) } };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Expressions
 
