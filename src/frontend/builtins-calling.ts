@@ -1,13 +1,13 @@
 // Builtins that call back into the evaluator: `sorted(key=…)`, `min`/`max(key=…)`, `getattr`, `isinstance`
 // on the file's classes, `functools.partial`, and Python's sets. builtins.ts holds the ones that are
 // plain functions of their arguments.
-import { EvalError, iterate, makeBuiltins, numberOf, unknown } from "./builtins.js";
+import { EvalError, iterate, numberOf, plainBuiltin, unknown } from "./builtins.js";
 import type { Evaluator } from "./evaluate.js";
 import { classAttribute } from "./objects.js";
 import type { SourceRange } from "../ir/types.js";
 import { hashKey, isUnknown, NONE, py, pyStr, truthy, type CallArgs, type PyValue } from "./values.js";
 
-const plainLen = (makeBuiltins().get("len") as Extract<PyValue, { t: "builtin" }>).call;
+const plainLen = (plainBuiltin("len") as Extract<PyValue, { t: "builtin" }>).call;
 
 const one = (call: CallArgs, arg: PyValue): CallArgs => ({ args: [arg], kwargs: new Map(), argRanges: [call.range], kwargRanges: new Map(), range: call.range });
 

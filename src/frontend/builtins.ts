@@ -74,10 +74,13 @@ const NOT_EVALUATED = "aiter anext ascii bin breakpoint bytearray bytes callable
 /** The builtins every evaluator starts from: built once, the values frozen (evaluators share them). */
 let sharedBuiltins: Map<string, PyValue> | undefined;
 
-/** A fresh table of the builtins, for an evaluator to add its own (`super`, those that call back into it). */
-export function makeBuiltins(): Map<string, PyValue> {
+/**
+ * The builtin of this name that is a plain function of its arguments, or undefined. An evaluator looks
+ * up its own first (`super`, those that call back into it: builtins-calling.ts).
+ */
+export function plainBuiltin(name: string): PyValue | undefined {
   sharedBuiltins ??= new Map([...builtinTable()].map(([name, value]) => [name, Object.freeze(value)]));
-  return new Map(sharedBuiltins);
+  return sharedBuiltins.get(name);
 }
 
 function builtinTable(): Map<string, PyValue> {

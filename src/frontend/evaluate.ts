@@ -2,7 +2,7 @@
 // of Python on constants and symbolic Keras objects. It never executes the input.
 import type { SyntaxNode } from "./syntax.js";
 import type { ConfigValue, SourceRange } from "../ir/types.js";
-import { EvalError, iterate, makeBuiltins, mathFunction, numberOf, unknown } from "./builtins.js";
+import { EvalError, iterate, mathFunction, numberOf, plainBuiltin, unknown } from "./builtins.js";
 import type { Checkpoint, GraphBuilder } from "./graph.js";
 import { KerasApi, MODEL_NO_OPS } from "./keras-api.js";
 import { isLayersModule, kerasRelative, resolveKeras, wildcardProvides } from "./names.js";
@@ -95,7 +95,8 @@ export interface FunctionInfo {
 
 export class Evaluator {
   readonly keras: KerasApi;
-  private readonly builtins = makeBuiltins();
+  /** This evaluator's own builtins (`super`, those that call back into it); the rest are plainBuiltin's. */
+  private readonly builtins = new Map<string, PyValue>();
   private depth = 0;
   /** Models left in the locals of functions the module called (`def main(): model = ...; model.fit()`). */
   readonly localModels: { name: string; id: number }[] = [];
@@ -1025,7 +1026,7 @@ export class Evaluator {
     if (++this.evaluated > EVALUATION_BUDGET) throw new BudgetExceeded(this.range(node));
     switch (node.type) {
       case "identifier": {
-        const value = scope.lookup(node.text) ?? this.fromWildcard(node.text, scope) ?? this.builtins.get(node.text) ?? this.fromOtherKerasWildcard(node.text, scope);
+        const value = scope.lookup(node.text) ?? this.fromWildcard(node.text, scope) ?? this.builtins.get(node.text) ?? plainBuiltin(node.text) ?? this.fromOtherKerasWildcard(node.text, scope);
         // A name the file reads but never binds (a notebook cell's global) may be given with --set.
         return value ?? this.given(node.text) ?? { t: "unknown", reason: `name \`${node.text}\` is not defined`, range: this.range(node), name: node.text };
       }

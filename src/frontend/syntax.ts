@@ -1,9 +1,10 @@
 // The syntax tree of a parsed file as plain JavaScript objects. Every property read on one of
 // tree-sitter's native nodes crosses into the addon and builds fresh JS objects, which dominated the cost
-// of compiling a file; here one cursor walk per parse copies the whole tree (types, offsets, fields,
-// children, parents, error flags), and nothing the frontend reads afterwards touches the addon. The
-// cursor is tree-sitter's own or, cheaper, one over the flat tree of keras2torch's addon (flat-tree.ts).
+// of compiling a file; here one pass per parse copies the whole tree (types, offsets, fields, children,
+// parents, error flags), and nothing the frontend reads afterwards touches the addon. It reads the flat
+// tree of keras2torch's addon (flat-tree.ts) in one loop or, without the addon, walks tree-sitter's cursor.
 import Python from "tree-sitter-python";
+import { END, ERROR_SYMBOL, FIELD, FLAG_MISSING, FLAG_NAMED, FLAGS, PARENT, RECORD, START, SUBTREE_END, SYMBOL, type FlatTree } from "./flat-tree.js";
 import { MAX_SYNTAX_DEPTH } from "./values.js";
 
 export interface Point {
@@ -17,7 +18,7 @@ const EXTRAS = new Set(["comment", "line_continuation"]);
 /** Shared by every leaf (never mutated). */
 const NONE: SyntaxNode[] = [];
 
-/** The parts of tree-sitter's TreeCursor the mirror reads (FlatCursor implements them too). */
+/** The parts of tree-sitter's TreeCursor the mirror reads. */
 export interface TreeWalk {
   readonly nodeTypeId: number;
   readonly nodeType: string;
@@ -129,13 +130,40 @@ const key = (type: string, named: boolean) => `${named ? "N" : "A"}${type}`;
 const TOKENS = new Set(NODE_TYPES.filter((t) => !t.subtypes && !("fields" in t)).map((t) => key(t.type, t.named)));
 /** Node types whose children never fill a field. */
 const FIELDLESS = new Set(NODE_TYPES.filter((t) => !t.subtypes && "fields" in t && Object.keys(t.fields!).length === 0).map((t) => key(t.type, t.named)));
-/** tree-sitter's symbol of `ERROR` nodes (kept out of the arrays above, which stay dense). */
-const ERROR_SYMBOL = 65535;
 /** Set by `read`: whether the node it read is a token. */
 let readLeaf = false;
 
+/**
+ * The same string, internalized. The frontend compares node types and field names with literals millions
+ * of times per run; V8 compares two internalized strings by pointer, but the names the addons make are
+ * plain strings, compared character by character. A property key is always internalized.
+ */
+function internalized<T extends string | null | undefined>(name: T): T {
+  return typeof name === "string" ? (Object.keys({ [name]: 0 })[0]! as T) : name;
+}
+
 /** Binary operators whose left operand nests to the left: `a + b + c` is a chain, not depth. */
 const CHAINS = new Set(["binary_operator", "boolean_operator"]);
+
+/**
+ * hasError flows up from each node read before record `end` to its parent, as the cursor walk does it
+ * when it leaves a node: `open` and its ancestors, which the walk stopped inside, pass nothing up. A
+ * backward pass sees every node before its parent.
+ */
+function propagateErrors(nodes: SyntaxNode[], end: number, open: SyntaxNode | null): void {
+  const unfinished = new Set<SyntaxNode>();
+  for (let n = open; n; n = n.parent) unfinished.add(n);
+  for (let i = end - 1; i > 0; i--) {
+    const node = nodes[i];
+    if (node?.hasError && !unfinished.has(node)) node.parent!.hasError = true;
+  }
+}
+
+/** A mirrored tree, and its first node nested too deep (SyntaxForest.tooDeep). */
+interface Mirrored {
+  root: SyntaxNode;
+  tooDeep: SyntaxNode | null;
+}
 
 /** The mirrored tree of one parse. */
 export class SyntaxForest {
@@ -144,17 +172,78 @@ export class SyntaxForest {
    * The first node nested deeper than MAX_SYNTAX_DEPTH (a chain of `+` or `and` to the left counts as
    * one level), or null. The walk stops there: nothing else is read from such a file.
    */
-  readonly tooDeep: SyntaxNode | null = null;
+  readonly tooDeep: SyntaxNode | null;
   private lineStarts: number[] | null = null;
 
   constructor(
-    /** A cursor at the root of the tree. */
-    cursor: TreeWalk,
+    /** The parsed tree: the addon's flat tree, or a cursor at the root of tree-sitter's. */
+    tree: FlatTree | TreeWalk,
     /** The text tree-sitter parsed (offsets index into it). */
     readonly text: string,
   ) {
-    const root = this.read(cursor, null);
+    const { root, tooDeep } = "words" in tree ? this.readFlat(tree) : this.walk(tree);
     this.rootNode = root;
+    this.tooDeep = tooDeep;
+  }
+
+  /** The mirror of a flat tree, in one loop over its records (children follow their parents). */
+  private readFlat(tree: FlatTree): Mirrored {
+    const words = tree.words;
+    const count = words.length / RECORD;
+    // The node of each record, and its depth; none under a token (whose children are not read).
+    const nodes: SyntaxNode[] = new Array<SyntaxNode>(count);
+    const depths = new Int32Array(count);
+    const root = this.readRecord(tree, 0, null);
+    nodes[0] = root;
+    for (let i = readLeaf ? count : 1; i < count; ) {
+      const at = words[i * RECORD + PARENT]!;
+      const parent = nodes[at]!;
+      const child = this.readRecord(tree, i, parent);
+      const depth = CHAINS.has(parent.type) && child.type === parent.type && child.fieldName === "left" ? depths[at]! : depths[at]! + 1;
+      if (parent.children === NONE) parent.children = [child];
+      else parent.children.push(child);
+      if (depth > MAX_SYNTAX_DEPTH) {
+        propagateErrors(nodes, i, parent);
+        return { root, tooDeep: child };
+      }
+      nodes[i] = child;
+      depths[i] = depth;
+      i = readLeaf ? words[i * RECORD + SUBTREE_END]! : i + 1;
+    }
+    propagateErrors(nodes, count, null);
+    return { root, tooDeep: null };
+  }
+
+  /** The node of record `i` (as `read` reads it at the cursor). */
+  private readRecord(tree: FlatTree, i: number, parent: SyntaxNode | null): SyntaxNode {
+    const at = i * RECORD;
+    const words = tree.words;
+    const symbol = words[at + SYMBOL]!;
+    let type: string;
+    let named: boolean;
+    let fields = true;
+    let leaf = false;
+    if (symbol === ERROR_SYMBOL) {
+      type = "ERROR";
+      named = true;
+    } else {
+      type = typeNames[symbol] ?? (typeNames[symbol] = internalized(tree.symbols[symbol]!));
+      named = typeNamed[symbol] ?? (typeNamed[symbol] = (words[at + FLAGS]! & FLAG_NAMED) !== 0);
+      fields = typeFields[symbol] ?? (typeFields[symbol] = !FIELDLESS.has(key(type, named)));
+      leaf = typeLeaf[symbol] ?? (typeLeaf[symbol] = TOKENS.has(key(type, named)));
+    }
+    readLeaf = leaf;
+    const field = parent && parent.fields ? words[at + FIELD]! : 0;
+    const fieldName = field === 0 ? null : fieldNames[field] !== undefined ? fieldNames[field]! : (fieldNames[field] = internalized(tree.fields[field] ?? ""));
+    const start = words[at + START]!;
+    const end = words[at + END]!;
+    const missing = start === end && (words[at + FLAGS]! & FLAG_MISSING) !== 0;
+    return new SyntaxNode(this, type, start, end, named, missing, fieldName, parent, fields);
+  }
+
+  /** The mirror of tree-sitter's tree, walked with its cursor. */
+  private walk(cursor: TreeWalk): Mirrored {
+    const root = this.read(cursor, null);
     // The path from the root to the cursor, and the nesting depth of each.
     const path: SyntaxNode[] = [root];
     const depths: number[] = [0];
@@ -166,10 +255,7 @@ export class SyntaxForest {
         const depth = CHAINS.has(node.type) && child.type === node.type && child.fieldName === "left" ? depths[depths.length - 1]! : depths[depths.length - 1]! + 1;
         if (node.children === NONE) node.children = [child];
         else node.children.push(child);
-        if (depth > MAX_SYNTAX_DEPTH) {
-          this.tooDeep = child;
-          return;
-        }
+        if (depth > MAX_SYNTAX_DEPTH) return { root, tooDeep: child };
         path.push(child);
         depths.push(depth);
         node = child;
@@ -181,16 +267,13 @@ export class SyntaxForest {
         path.pop();
         depths.pop();
         const parent = node.parent;
-        if (!parent) return;
+        if (!parent) return { root, tooDeep: null };
         if (node.hasError) parent.hasError = true;
         if (cursor.gotoNextSibling()) {
           const child = this.read(cursor, parent);
           const depth = CHAINS.has(parent.type) && child.type === parent.type && child.fieldName === "left" ? depths[depths.length - 1]! : depths[depths.length - 1]! + 1;
           parent.children.push(child);
-          if (depth > MAX_SYNTAX_DEPTH) {
-            this.tooDeep = child;
-            return;
-          }
+          if (depth > MAX_SYNTAX_DEPTH) return { root, tooDeep: child };
           path.push(child);
           depths.push(depth);
           node = child;
@@ -214,14 +297,14 @@ export class SyntaxForest {
       type = "ERROR";
       named = true;
     } else {
-      type = typeNames[symbol] ?? (typeNames[symbol] = cursor.nodeType);
+      type = typeNames[symbol] ?? (typeNames[symbol] = internalized(cursor.nodeType));
       named = typeNamed[symbol] ?? (typeNamed[symbol] = cursor.nodeIsNamed);
       fields = typeFields[symbol] ?? (typeFields[symbol] = !FIELDLESS.has(key(type, named)));
       leaf = typeLeaf[symbol] ?? (typeLeaf[symbol] = TOKENS.has(key(type, named)));
     }
     readLeaf = leaf;
     const field = parent && parent.fields ? cursor.currentFieldId : 0;
-    const fieldName = field === 0 ? null : fieldNames[field] !== undefined ? fieldNames[field]! : (fieldNames[field] = cursor.currentFieldName);
+    const fieldName = field === 0 ? null : fieldNames[field] !== undefined ? fieldNames[field]! : (fieldNames[field] = internalized(cursor.currentFieldName));
     const start = cursor.startIndex;
     const end = cursor.endIndex;
     // Only an empty node can be MISSING.
