@@ -679,6 +679,11 @@ describe("mistakes found in public scripts", () => {
     expect(codes("import keras\ninputs = keras.Input((8,))\n    x = keras.layers.Dense(4)(inputs)\nmodel = keras.Model(inputs, x)\n")).toEqual([["unexpected indent; fix the Python syntax error", 3]]);
     expect(codes("import keras\ndef build():\n\ninputs = keras.Input((8,))\n")).toEqual([["expected an indented block; fix the Python syntax error", 2]]);
     expect(codes("def f(x):\n    if x:\n        a = 1\n      b = 2\n    return a\n")).toEqual([["inconsistent indentation: 6 spaces where the statements before it in its block have 4 spaces; fix the Python syntax error", 4]]);
+    // Deep in statements of every kind (the check walks statements, not expressions).
+    const nested = (body: string) => codes(`class Trainer:\n    def run(self, data):\n        with open(data) as f:\n            try:\n                match f:\n                    case _:\n${body}            except OSError:\n                pass\n`);
+    expect(nested("                        a = 1\n                          b = 2\n")).toEqual([["inconsistent indentation: 26 spaces where the statements before it in its block have 24 spaces; fix the Python syntax error", 8]]);
+    expect(nested("                        a = b =\\\n 1\n                        url =\n                        3\n")).toEqual([["`=` has no value on its line; fix the Python syntax error", 9]]);
+    expect(nested("                        total += \\\n 1\n")).toEqual([]);
     // Not errors: statements after `;` or on their compound statement's line, comments at any indentation, tabs.
     expect(codes("import keras\na = 1; b = 2\nif a: c = 3\ndef f():\n  # note\n\tpass\n        # another\nmodel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])\n")).toEqual([]);
   });

@@ -171,11 +171,29 @@ export class SourceFile {
         }
       }
       const children = node.namedChildren;
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+      for (let i = children.length - 1; i >= 0; i--) if (HOLDS_BLOCKS_OR_ASSIGNMENTS.has(children[i]!.type)) stack.push(children[i]!);
     }
     return found;
   }
 }
+
+type NodeTypeInfo = { type: string; fields?: Record<string, { types: { type: string }[] }>; children?: { types: { type: string }[] }; subtypes?: { type: string }[] };
+
+/**
+ * The node types that can hold a block or an assignment, however deep: statements and their clauses,
+ * never an expression. Worked out from the grammar's node types (a supertype holds what its subtypes
+ * hold), so that danglingAssignments walks the statements of a file, not its every node.
+ */
+const HOLDS_BLOCKS_OR_ASSIGNMENTS: ReadonlySet<string> = (() => {
+  const types = (Python as unknown as { nodeTypeInfo?: NodeTypeInfo[] }).nodeTypeInfo ?? [];
+  const holds = new Set(["module", "block", "assignment", "augmented_assignment"]);
+  const parts = (t: NodeTypeInfo) => [...Object.values(t.fields ?? {}).flatMap((f) => f.types), ...(t.children?.types ?? []), ...(t.subtypes ?? [])].map((p) => p.type);
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const t of types) if (!holds.has(t.type) && parts(t).some((p) => holds.has(p))) (holds.add(t.type), (grown = true));
+  }
+  return holds;
+})();
 
 /** The mirrored syntax tree of `text`, from the native flat tree when the addon is there. */
 function mirror(text: string): SyntaxForest {
