@@ -145,6 +145,14 @@ function internalized<T extends string | null | undefined>(name: T): T {
 /** Binary operators whose left operand nests to the left: `a + b + c` is a chain, not depth. */
 const CHAINS = new Set(["binary_operator", "boolean_operator"]);
 
+/** An array for the children of record `at` of a flat tree, of their number (children are siblings in a row). */
+function childArray(words: Uint32Array, at: number): SyntaxNode[] {
+  let count = 0;
+  for (let c = at + 1, end = words[at * RECORD + SUBTREE_END]!; c < end; c = words[c * RECORD + SUBTREE_END]!) count++;
+  // A very long array made at its size would be a slow dictionary-mode one: that one grows by push.
+  return count <= 4096 ? new Array<SyntaxNode>(count) : [];
+}
+
 /**
  * hasError flows up from each node read before record `end` to its parent, as the cursor walk does it
  * when it leaves a node: `open` and its ancestors, which the walk stopped inside, pass nothing up. A
@@ -193,6 +201,9 @@ export class SyntaxForest {
     // The node of each record, and its depth; none under a token (whose children are not read).
     const nodes: SyntaxNode[] = new Array<SyntaxNode>(count);
     const depths = new Int32Array(count);
+    // How many of its children each node has so far: its array is made at the first, of the right size
+    // (an array grown by push holds at least 16 slots, most of them empty).
+    const placed = new Int32Array(count);
     const root = this.readRecord(tree, 0, null);
     nodes[0] = root;
     for (let i = readLeaf ? count : 1; i < count; ) {
@@ -200,9 +211,15 @@ export class SyntaxForest {
       const parent = nodes[at]!;
       const child = this.readRecord(tree, i, parent);
       const depth = CHAINS.has(parent.type) && child.type === parent.type && child.fieldName === "left" ? depths[at]! : depths[at]! + 1;
-      if (parent.children === NONE) parent.children = [child];
-      else parent.children.push(child);
+      const slot = placed[at]!++;
+      if (slot === 0) parent.children = childArray(words, at);
+      parent.children[slot] = child;
       if (depth > MAX_SYNTAX_DEPTH) {
+        // The walk stops inside `parent` and its ancestors: their children are those read.
+        for (let r = at; ; r = words[r * RECORD + PARENT]!) {
+          nodes[r]!.children.length = placed[r]!;
+          if (r === 0) break;
+        }
         propagateErrors(nodes, i, parent);
         return { root, tooDeep: child };
       }
