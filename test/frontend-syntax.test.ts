@@ -125,6 +125,35 @@ describe("the mirrored syntax tree", () => {
     expect(nodes).toBeGreaterThan(50_000);
   });
 
+  it("visits with eachNamed what a walk through namedChildren reaches, in the same order, from both mirrors", () => {
+    let visited = 0;
+    for (const { text } of files) {
+      for (const forest of [new SourceFile("a.py", text).tree, new SyntaxForest(parser.parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) }).walk(), text)]) {
+        // From the root and from every statement of the module.
+        for (const start of [forest.rootNode, ...forest.rootNode.namedChildren]) {
+          const expected: SyntaxNode[] = [];
+          const stack = [start];
+          while (stack.length) {
+            const n = stack.pop()!;
+            expected.push(n);
+            for (let i = n.namedChildren.length - 1; i >= 0; i--) stack.push(n.namedChildren[i]!);
+          }
+          const seen: SyntaxNode[] = [];
+          forest.eachNamed(start, (n, end) => {
+            seen.push(n);
+            // `end` is past the node's subtree: its last descendant is the node just before it.
+            let lastDescendant = n;
+            while (lastDescendant.children.length) lastDescendant = lastDescendant.children.at(-1)!;
+            expect(end).toBe(lastDescendant.index + 1);
+          });
+          expect(seen.map((n) => n.id)).toEqual(expected.map((n) => n.id));
+          visited += seen.length;
+        }
+      }
+    }
+    expect(visited).toBeGreaterThan(50_000);
+  });
+
   it("finds the node at an offset as tree-sitter's descendantForIndex does", () => {
     let checked = 0;
     for (const { name, text } of files) {

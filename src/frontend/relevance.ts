@@ -612,24 +612,24 @@ export function isMethod(def: SyntaxNode): boolean {
 
 /**
  * Visits every node under `node` (itself included), in source order; `nested` is true inside a nested
- * function, class or lambda. Iterative: a chain of ten thousand `+` is ten thousand levels deep.
+ * function, class or lambda. A loop over the forest's nodes, not a recursion: a chain of ten thousand
+ * `+` is ten thousand levels deep.
  */
 function walk(node: SyntaxNode, visit: (n: SyntaxNode, nested: boolean) => void): void {
-  // Two parallel stacks: no pair allocated per node.
-  const nodes: SyntaxNode[] = [node];
-  const flags: boolean[] = [false];
-  while (nodes.length) {
-    const n = nodes.pop()!;
-    const nested = flags.pop()!;
-    visit(n, nested);
-    const inner = nested || NESTED_SCOPES.has(n.type);
-    const name = inner && !nested ? n.childForFieldName("name") : null;
-    const children = n.namedChildren;
-    for (let i = children.length - 1; i >= 0; i--) {
-      nodes.push(children[i]!);
-      flags.push(inner && children[i] !== name);
+  // The outermost nested scope met so far spans the nodes (scopeStart, scopeEnd), all nested but its name.
+  let scopeStart = -1;
+  let scopeEnd = -1;
+  let scopeName: SyntaxNode | null = null;
+  node.forest.eachNamed(node, (n, end) => {
+    const i = n.index;
+    const inScope = i > scopeStart && i < scopeEnd;
+    visit(n, inScope && n !== scopeName);
+    if (!inScope && NESTED_SCOPES.has(n.type)) {
+      scopeStart = i;
+      scopeEnd = end;
+      scopeName = n.childForFieldName("name");
     }
-  }
+  });
 }
 
 /** An identifier that names an attribute, a keyword argument or a parameter: not a read of a variable. */

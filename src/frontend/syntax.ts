@@ -58,6 +58,8 @@ export class SyntaxNode {
     readonly parent: SyntaxNode | null,
     /** Whether a child of this node can fill a field (see FIELDLESS). */
     readonly fields: boolean,
+    /** Its position among the nodes of its forest in document order (SyntaxForest.eachNamed). */
+    readonly index: number,
   ) {
     this.hasError = isMissing || type === "ERROR";
   }
@@ -182,6 +184,9 @@ export class SyntaxForest {
    */
   readonly tooDeep: SyntaxNode | null;
   private lineStarts: number[] | null = null;
+  /** Every node, in document order (which both mirrors make them in), and where each one's subtree ends. */
+  private readonly ordered: SyntaxNode[] = [];
+  private readonly ends: Int32Array;
 
   constructor(
     /** The parsed tree: the addon's flat tree, or a cursor at the root of tree-sitter's. */
@@ -192,6 +197,43 @@ export class SyntaxForest {
     const { root, tooDeep } = "words" in tree ? this.readFlat(tree) : this.walk(tree);
     this.rootNode = root;
     this.tooDeep = tooDeep;
+    // A subtree is a run of nodes in document order: it ends where its last child's does.
+    const ordered = this.ordered;
+    const ends = new Int32Array(ordered.length);
+    for (let k = ordered.length - 1; k >= 0; k--) {
+      const node = ordered[k]!;
+      if (ends[k]! < k + 1) ends[k] = k + 1;
+      if (node.parent && ends[node.parent.index]! < ends[k]!) ends[node.parent.index] = ends[k]!;
+    }
+    this.ends = ends;
+  }
+
+  /**
+   * Calls `visit` with `node` and each node under it that a walk through `namedChildren` reaches, in
+   * document order (a node before its children), and the index just past each one's subtree: one loop
+   * over the forest's nodes instead of a stack of children.
+   */
+  eachNamed(node: SyntaxNode, visit: (n: SyntaxNode, end: number) => void): void {
+    const ordered = this.ordered;
+    const ends = this.ends;
+    const last = ends[node.index]!;
+    visit(node, last);
+    for (let i = node.index + 1; i < last; ) {
+      const n = ordered[i]!;
+      const parent = n.parent!;
+      // What namedChildren leaves out, with everything under it.
+      if (!n.isNamed || (EXTRAS.has(n.type) && parent.type !== "block" && parent.type !== "module")) {
+        i = ends[i]!;
+        continue;
+      }
+      visit(n, ends[i]!);
+      i++;
+    }
+  }
+
+  private add(node: SyntaxNode): SyntaxNode {
+    this.ordered.push(node);
+    return node;
   }
 
   /** The mirror of a flat tree, in one loop over its records (children follow their parents). */
@@ -255,7 +297,7 @@ export class SyntaxForest {
     const start = words[at + START]!;
     const end = words[at + END]!;
     const missing = start === end && (words[at + FLAGS]! & FLAG_MISSING) !== 0;
-    return new SyntaxNode(this, type, start, end, named, missing, fieldName, parent, fields);
+    return this.add(new SyntaxNode(this, type, start, end, named, missing, fieldName, parent, fields, this.ordered.length));
   }
 
   /** The mirror of tree-sitter's tree, walked with its cursor. */
@@ -326,7 +368,7 @@ export class SyntaxForest {
     const end = cursor.endIndex;
     // Only an empty node can be MISSING.
     const missing = start === end && cursor.nodeIsMissing;
-    return new SyntaxNode(this, type, start, end, named, missing, fieldName, parent, fields);
+    return this.add(new SyntaxNode(this, type, start, end, named, missing, fieldName, parent, fields, this.ordered.length));
   }
 
   /** The smallest node spanning the UTF-16 offset `index`, as tree-sitter's `descendantForIndex` finds it. */
