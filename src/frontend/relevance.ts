@@ -90,6 +90,8 @@ interface StatementFacts {
 }
 
 const NESTED_SCOPES = new Set(["function_definition", "class_definition", "lambda"]);
+/** Statements that only bind names: definitions, imports, `global` and `nonlocal`. */
+const BINDING_STATEMENTS = new Set(["function_definition", "class_definition", "decorated_definition", "import_statement", "import_from_statement", "future_import_statement", "global_statement", "nonlocal_statement"]);
 const COMPOUND_WITH_BLOCKS = new Set(["if_statement", "with_statement", "try_statement"]);
 
 /** What one file's imports, functions and classes are; computed once per file. */
@@ -205,7 +207,7 @@ export class FileRelevance {
       // What a statement that builds binds holds models; one that changes a model (`h = model.fit(...)`)
       // binds data unless it reads the model's parts.
       const builds = f.sink;
-      if (!f.sink && [...changedReceivers(f, leavesModels), ...f.passedToChangers].some((r) => models.has(r))) f.sink = true;
+      if (!f.sink && models.size && (intersects(changedReceivers(f, leavesModels), models) || intersects(f.passedToChangers, models))) f.sink = true;
       const made = instanceMade(f.node);
       if (made && this.builderClasses.has(made.cls)) instances.set(made.name, made.cls);
       else for (const k of f.kills) instances.delete(k);
@@ -221,7 +223,7 @@ export class FileRelevance {
   }
 
   private statementFacts(node: SyntaxNode, scope: FunctionScope | null): StatementFacts {
-    const binding = ["function_definition", "class_definition", "decorated_definition", "import_statement", "import_from_statement", "future_import_statement", "global_statement", "nonlocal_statement"].includes(node.type);
+    const binding = BINDING_STATEMENTS.has(node.type);
     const defs = new Set<string>();
     const uses = new Set<string>();
     const kills = new Set<string>();
@@ -309,10 +311,10 @@ export class FileRelevance {
     }
     if (node.type === "class_definition" && this.modelClasses.has(node.childForFieldName("name")!.text)) sink = true;
     // A change through an alias (`blocks = config["blocks"]; blocks.append(b)`) changes the original too.
-    for (const m of [...mutated]) for (const a of aliases.get(m) ?? []) mutated.add(a);
+    if (aliases.size) for (const m of [...mutated]) for (const a of aliases.get(m) ?? []) mutated.add(a);
     for (const m of mutated) defs.add(m);
     // In a function, rebinding a global or changing an object the caller can see is an effect.
-    if (scope && [...defs].some((d) => !scope.assigned.has(d) && !this.imports.has(d) && (mutated.has(d) || !scope.params.has(d)))) sink = true;
+    if (scope) for (const d of defs) if (!scope.assigned.has(d) && !this.imports.has(d) && (mutated.has(d) || !scope.params.has(d))) sink = true;
     if (node.type === "expression_statement" && node.namedChildren[0]?.type === "assignment") {
       const assignment = node.namedChildren[0]!;
       const target = assignment.childForFieldName("left")!;
