@@ -184,9 +184,15 @@ export class SyntaxForest {
    */
   readonly tooDeep: SyntaxNode | null;
   private lineStarts: number[] | null = null;
-  /** Every node, in document order (which both mirrors make them in), and where each one's subtree ends. */
-  private readonly ordered: SyntaxNode[] = [];
-  private readonly ends: Int32Array;
+  /**
+   * Every node by its index, in document order (which both mirrors make them in; an index of the flat tree
+   * is its record's, and the records under a token have none), and where each one's subtree ends: the
+   * word `endStride * index + endOffset` of `ends`.
+   */
+  private readonly ordered: (SyntaxNode | undefined)[];
+  private readonly ends: Uint32Array | Int32Array;
+  private readonly endStride: number;
+  private readonly endOffset: number;
 
   constructor(
     /** The parsed tree: the addon's flat tree, or a cursor at the root of tree-sitter's. */
@@ -194,18 +200,28 @@ export class SyntaxForest {
     /** The text tree-sitter parsed (offsets index into it). */
     readonly text: string,
   ) {
-    const { root, tooDeep } = "words" in tree ? this.readFlat(tree) : this.walk(tree);
-    this.rootNode = root;
-    this.tooDeep = tooDeep;
-    // A subtree is a run of nodes in document order: it ends where its last child's does.
-    const ordered = this.ordered;
-    const ends = new Int32Array(ordered.length);
-    for (let k = ordered.length - 1; k >= 0; k--) {
-      const node = ordered[k]!;
-      if (ends[k]! < k + 1) ends[k] = k + 1;
-      if (node.parent && ends[node.parent.index]! < ends[k]!) ends[node.parent.index] = ends[k]!;
+    if ("words" in tree) {
+      this.ordered = new Array<SyntaxNode>(tree.words.length / RECORD);
+      ({ root: this.rootNode, tooDeep: this.tooDeep } = this.readFlat(tree));
+      // The flat tree has where each record's subtree ends.
+      this.ends = tree.words;
+      this.endStride = RECORD;
+      this.endOffset = SUBTREE_END;
+    } else {
+      this.ordered = [];
+      ({ root: this.rootNode, tooDeep: this.tooDeep } = this.walk(tree));
+      // A subtree is a run of nodes in document order: it ends where its last child's does.
+      const ordered = this.ordered as SyntaxNode[];
+      const ends = new Int32Array(ordered.length);
+      for (let k = ordered.length - 1; k >= 0; k--) {
+        const node = ordered[k]!;
+        if (ends[k]! < k + 1) ends[k] = k + 1;
+        if (node.parent && ends[node.parent.index]! < ends[k]!) ends[node.parent.index] = ends[k]!;
+      }
+      this.ends = ends;
+      this.endStride = 1;
+      this.endOffset = 0;
     }
-    this.ends = ends;
   }
 
   /**
@@ -214,25 +230,29 @@ export class SyntaxForest {
    * over the forest's nodes instead of a stack of children.
    */
   eachNamed(node: SyntaxNode, visit: (n: SyntaxNode, end: number) => void): void {
-    const ordered = this.ordered;
-    const ends = this.ends;
-    const last = ends[node.index]!;
+    const { ordered, ends, endStride: stride, endOffset: offset } = this;
+    const last = ends[node.index * stride + offset]!;
     visit(node, last);
     for (let i = node.index + 1; i < last; ) {
-      const n = ordered[i]!;
+      const n = ordered[i];
+      // Under a token: not mirrored.
+      if (n === undefined) {
+        i++;
+        continue;
+      }
       const parent = n.parent!;
       // What namedChildren leaves out, with everything under it.
       if (!n.isNamed || (EXTRAS.has(n.type) && parent.type !== "block" && parent.type !== "module")) {
-        i = ends[i]!;
+        i = ends[i * stride + offset]!;
         continue;
       }
-      visit(n, ends[i]!);
+      visit(n, ends[i * stride + offset]!);
       i++;
     }
   }
 
   private add(node: SyntaxNode): SyntaxNode {
-    this.ordered.push(node);
+    this.ordered[node.index] = node;
     return node;
   }
 
@@ -240,14 +260,14 @@ export class SyntaxForest {
   private readFlat(tree: FlatTree): Mirrored {
     const words = tree.words;
     const count = words.length / RECORD;
-    // The node of each record, and its depth; none under a token (whose children are not read).
-    const nodes: SyntaxNode[] = new Array<SyntaxNode>(count);
+    // The node of each record (readRecord puts it there), and its depth; none under a token (whose
+    // children are not read).
+    const nodes = this.ordered as SyntaxNode[];
     const depths = new Int32Array(count);
     // How many of its children each node has so far: its array is made at the first, of the right size
     // (an array grown by push holds at least 16 slots, most of them empty).
     const placed = new Int32Array(count);
     const root = this.readRecord(tree, 0, null);
-    nodes[0] = root;
     for (let i = readLeaf ? count : 1; i < count; ) {
       const at = words[i * RECORD + PARENT]!;
       const parent = nodes[at]!;
@@ -265,7 +285,6 @@ export class SyntaxForest {
         propagateErrors(nodes, i, parent);
         return { root, tooDeep: child };
       }
-      nodes[i] = child;
       depths[i] = depth;
       i = readLeaf ? words[i * RECORD + SUBTREE_END]! : i + 1;
     }
@@ -297,7 +316,7 @@ export class SyntaxForest {
     const start = words[at + START]!;
     const end = words[at + END]!;
     const missing = start === end && (words[at + FLAGS]! & FLAG_MISSING) !== 0;
-    return this.add(new SyntaxNode(this, type, start, end, named, missing, fieldName, parent, fields, this.ordered.length));
+    return this.add(new SyntaxNode(this, type, start, end, named, missing, fieldName, parent, fields, i));
   }
 
   /** The mirror of tree-sitter's tree, walked with its cursor. */
