@@ -98,6 +98,12 @@ try {
     // `.pt` is not streamed (the whole state_dict, then torch.save): once, for the record.
     best("generated Python weights script, .pt (once)", python, [join(work, "out", "big_weights.py"), h5, join(work, "py.pt")], rm("py.pt"), 1),
   ];
+  // The floors of each converter: reading and writing every byte through user space (dd, above), and
+  // the start-up of the libraries it needs before it reads a byte.
+  const floors = [
+    best("python with numpy and h5py imported, nothing else", python, ["-c", "import numpy, h5py"]),
+    best("node with h5wasm loaded, nothing else", process.execPath, ["--input-type=module", "-e", `const { default: h5 } = await import(${JSON.stringify(join(root, "node_modules", "h5wasm", "dist", "node", "hdf5_hl.js"))}); await h5.ready;`]),
+  ];
   const same = spawnSync("cmp", [join(work, "ts.safetensors"), join(work, "py.safetensors")]).status === 0;
   // The fixed cost of each process: the same converter on a tiny file (a 4→3 Dense layer's weights).
   writeFileSync(join(work, "tiny.py"), "import keras\nmodel = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])\n");
@@ -119,6 +125,7 @@ try {
     const cells = [r.label, `${r.seconds.toFixed(2)} s`, `${r.cpu.toFixed(2)} s`, `${mbps.toFixed(0)} MB/s`, (mbps / (mb / copy.seconds)).toFixed(2), t ? `${t.seconds.toFixed(2)} s` : "-", after ? `${after.toFixed(0)} MB/s` : "-", after ? (after / (mb / copy.seconds)).toFixed(2) : "-", `${r.rssMB.toFixed(0)} MB`, t ? `${t.rssMB.toFixed(0)} MB` : "-", t ? `${(r.rssMB - t.rssMB).toFixed(0)} MB` : "-"];
     console.log(`| ${cells.join(" | ")} |`);
   });
+  for (const f of floors) console.log(`start-up floor: ${f.label}: ${f.seconds.toFixed(2)} s wall, ${f.rssMB.toFixed(0)} MB`);
   console.log(`goal: peak RSS within the largest tensor + 64 MB = ${(largest / 2 ** 20 + 64).toFixed(0)} MB; throughput at least half of cp's = ${(mb / copy.seconds / 2).toFixed(0)} MB/s`);
   if (!same) process.exitCode = 1;
 } finally {
