@@ -112,14 +112,20 @@ export class SyntaxNode {
   }
 }
 
-// Per symbol and per field id of the grammar, read from the addon once per process.
-const typeNames: string[] = [];
-const typeNamed: boolean[] = [];
+/** What the mirror reads of a grammar symbol, once per process. */
+interface SymbolFacts {
+  type: string;
+  named: boolean;
+  /** Whether a child of such a node can fill a field (reading a child's field costs an addon call). */
+  fields: boolean;
+  /** Whether such a node is a token (has no children: asking the addon for them is skipped). */
+  leaf: boolean;
+}
+/** By symbol, learnt from its first node; `ERROR` (whose symbol would leave the array sparse) has its own. */
+const symbolFacts: SymbolFacts[] = [];
+const ERROR_FACTS: SymbolFacts = { type: "ERROR", named: true, fields: true, leaf: false };
+/** Field names by field id. */
 const fieldNames: (string | null)[] = [null];
-/** Per symbol: whether a child of such a node can fill a field (reading a child's field costs an addon call). */
-const typeFields: boolean[] = [];
-/** Per symbol: whether such a node is a token (has no children: asking the addon for them is skipped). */
-const typeLeaf: boolean[] = [];
 type NodeTypeInfo = { type: string; named: boolean; fields?: Record<string, unknown>; subtypes?: unknown[] };
 const NODE_TYPES = (Python as unknown as { nodeTypeInfo?: NodeTypeInfo[] }).nodeTypeInfo ?? [];
 const key = (type: string, named: boolean) => `${named ? "N" : "A"}${type}`;
@@ -132,6 +138,11 @@ const key = (type: string, named: boolean) => `${named ? "N" : "A"}${type}`;
 const TOKENS = new Set(NODE_TYPES.filter((t) => !t.subtypes && !("fields" in t)).map((t) => key(t.type, t.named)));
 /** Node types whose children never fill a field. */
 const FIELDLESS = new Set(NODE_TYPES.filter((t) => !t.subtypes && "fields" in t && Object.keys(t.fields!).length === 0).map((t) => key(t.type, t.named)));
+/** Learns a symbol from its first node. */
+function learnSymbol(symbol: number, name: string, named: boolean): SymbolFacts {
+  return (symbolFacts[symbol] = { type: internalized(name), named, fields: !FIELDLESS.has(key(name, named)), leaf: TOKENS.has(key(name, named)) });
+}
+
 /** Set by `read`: whether the node it read is a token. */
 let readLeaf = false;
 
@@ -297,26 +308,14 @@ export class SyntaxForest {
     const at = i * RECORD;
     const words = tree.words;
     const symbol = words[at + SYMBOL]!;
-    let type: string;
-    let named: boolean;
-    let fields = true;
-    let leaf = false;
-    if (symbol === ERROR_SYMBOL) {
-      type = "ERROR";
-      named = true;
-    } else {
-      type = typeNames[symbol] ?? (typeNames[symbol] = internalized(tree.symbols[symbol]!));
-      named = typeNamed[symbol] ?? (typeNamed[symbol] = (words[at + FLAGS]! & FLAG_NAMED) !== 0);
-      fields = typeFields[symbol] ?? (typeFields[symbol] = !FIELDLESS.has(key(type, named)));
-      leaf = typeLeaf[symbol] ?? (typeLeaf[symbol] = TOKENS.has(key(type, named)));
-    }
-    readLeaf = leaf;
+    const facts = symbol === ERROR_SYMBOL ? ERROR_FACTS : symbolFacts[symbol] ?? learnSymbol(symbol, tree.symbols[symbol]!, (words[at + FLAGS]! & FLAG_NAMED) !== 0);
+    readLeaf = facts.leaf;
     const field = parent && parent.fields ? words[at + FIELD]! : 0;
     const fieldName = field === 0 ? null : fieldNames[field] !== undefined ? fieldNames[field]! : (fieldNames[field] = internalized(tree.fields[field] ?? ""));
     const start = words[at + START]!;
     const end = words[at + END]!;
     const missing = start === end && (words[at + FLAGS]! & FLAG_MISSING) !== 0;
-    return this.add(new SyntaxNode(this, type, start, end, named, missing, fieldName, parent, fields, i));
+    return this.add(new SyntaxNode(this, facts.type, start, end, facts.named, missing, fieldName, parent, facts.fields, i));
   }
 
   /** The mirror of tree-sitter's tree, walked with its cursor. */
@@ -367,27 +366,15 @@ export class SyntaxForest {
   /** The node at the cursor. */
   private read(cursor: TreeWalk, parent: SyntaxNode | null): SyntaxNode {
     const symbol = cursor.nodeTypeId;
-    let type: string;
-    let named: boolean;
-    let fields = true;
-    let leaf = false;
-    if (symbol === ERROR_SYMBOL) {
-      type = "ERROR";
-      named = true;
-    } else {
-      type = typeNames[symbol] ?? (typeNames[symbol] = internalized(cursor.nodeType));
-      named = typeNamed[symbol] ?? (typeNamed[symbol] = cursor.nodeIsNamed);
-      fields = typeFields[symbol] ?? (typeFields[symbol] = !FIELDLESS.has(key(type, named)));
-      leaf = typeLeaf[symbol] ?? (typeLeaf[symbol] = TOKENS.has(key(type, named)));
-    }
-    readLeaf = leaf;
+    const facts = symbol === ERROR_SYMBOL ? ERROR_FACTS : symbolFacts[symbol] ?? learnSymbol(symbol, cursor.nodeType, cursor.nodeIsNamed);
+    readLeaf = facts.leaf;
     const field = parent && parent.fields ? cursor.currentFieldId : 0;
     const fieldName = field === 0 ? null : fieldNames[field] !== undefined ? fieldNames[field]! : (fieldNames[field] = internalized(cursor.currentFieldName));
     const start = cursor.startIndex;
     const end = cursor.endIndex;
     // Only an empty node can be MISSING.
     const missing = start === end && cursor.nodeIsMissing;
-    return this.add(new SyntaxNode(this, type, start, end, named, missing, fieldName, parent, fields, this.ordered.length));
+    return this.add(new SyntaxNode(this, facts.type, start, end, facts.named, missing, fieldName, parent, facts.fields, this.ordered.length));
   }
 
   /** The smallest node spanning the UTF-16 offset `index`, as tree-sitter's `descendantForIndex` finds it. */
