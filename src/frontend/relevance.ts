@@ -776,7 +776,17 @@ function insideLoop(node: SyntaxNode, stmt: SyntaxNode): boolean {
  * The names a function or class reads from outside it: every identifier read in it, less a function's
  * parameters and locals (a class body's names are read by its methods through `self`, not as names).
  */
-function freeNames(def: SyntaxNode): Set<string> {
+function freeNames(def: SyntaxNode): ReadonlySet<string> {
+  let free = freeNamesOf.get(def);
+  if (!free) freeNamesOf.set(def, (free = findFreeNames(def)));
+  return free;
+}
+
+// A definition's free names and locals, worked out once: each slice of the blocks around it asks again.
+const freeNamesOf = new WeakMap<SyntaxNode, ReadonlySet<string>>();
+const localNamesOf = new WeakMap<SyntaxNode, FunctionScope>();
+
+function findFreeNames(def: SyntaxNode): Set<string> {
   const free = new Set<string>();
   const read = (n: SyntaxNode) => {
     walk(n, (m, nested) => {
@@ -811,12 +821,18 @@ function freeNames(def: SyntaxNode): Set<string> {
 }
 
 interface FunctionScope {
-  params: Set<string>;
+  params: ReadonlySet<string>;
   /** Names the body binds, other than those it declares `global`/`nonlocal`. */
-  assigned: Set<string>;
+  assigned: ReadonlySet<string>;
 }
 
 function localNames(def: SyntaxNode): FunctionScope {
+  let found = localNamesOf.get(def);
+  if (!found) localNamesOf.set(def, (found = findLocalNames(def)));
+  return found;
+}
+
+function findLocalNames(def: SyntaxNode): FunctionScope {
   const params = new Set<string>();
   for (const param of def.childForFieldName("parameters")?.namedChildren ?? []) {
     const id = param.type === "identifier" ? param : param.childForFieldName("name") ?? param.namedChildren.find((c) => c.type === "identifier");
